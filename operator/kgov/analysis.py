@@ -1,0 +1,184 @@
+"""Run the registered checks over an inventory: the one function the CLI and the operator share."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from kgov.checks.registry import CheckContext, CheckSpec, Need, Registry, SubjectKind
+from kgov.config import Config, ConfigError, Waiver
+from kgov.findings.model import Finding
+from kgov.inventory import Inventory
+from kgov.model.errors import InputError
+from kgov.model.objects import KubeObject, ObjectRef
+
+IGNORE_ANNOTATION = "kgov.io/ignore"
+IGNORE_REASON_ANNOTATION = "kgov.io/ignore-reason"
+
+_NEED_REASONS = {
+    Need.LIVE: "needs live object status: run `kgov scan --cluster` or the operator",
+    Need.HISTORY: "needs the operator's watch history",
+    Need.PROMETHEUS: "needs Prometheus evidence, which is not configured",
+    Need.MANIFESTS: "only meaningful on manifests (a live object always has this field set)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What this run can see. Files give spec only; a cluster adds status; the operator adds history."""
+
+    live: bool = False
+    history: bool = False
+    prometheus: bool = False
+
+    def missing(self, spec: CheckSpec) -> list[Need]:
+        have = {Need.LIVE: self.live, Need.HISTORY: self.history, Need.PROMETHEUS: self.prometheus,
+                Need.MANIFESTS: not self.live}
+        lacking = [need for need in sorted(spec.needs) if not have[need]]
+        if spec.alternatives and len(lacking) < len(spec.needs):
+            return []
+        return lacking
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    check: str
+    reason: str
+    target: ObjectRef | None = None
+
+
+@dataclass(slots=True)
+class Evaluation:
+    findings: list[Finding] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    expired_waivers: list[Waiver] = field(default_factory=list)
+
+
+def resolve_params(registry: Registry, config: Config) -> dict[str, BaseModel]:
+    """Validate every check's params from config against its params model; unknown ids are errors."""
+    unknown = sorted(set(config.checks) - set(registry.ids()))
+    if unknown:
+        raise ConfigError(f"config names checks that do not exist: {', '.join(unknown)}")
+    resolved = {}
+    for spec in registry:
+        try:
+            resolved[spec.id] = spec.params.model_validate(config.settings(spec.id).params)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise ConfigError(f"checks.{spec.id}.params: {problems}") from None
+    return resolved
+
+
+def select_checks(
+    registry: Registry, config: Config, only: Collection[str] = (), skip: Collection[str] = ()
+) -> list[CheckSpec]:
+    unknown = sorted((set(only) | set(skip)) - set(registry.ids()))
+    if unknown:
+        raise ConfigError(f"no such check: {', '.join(unknown)} (see `kgov checks`)")
+    return [
+        spec
+        for spec in registry
+        if config.settings(spec.id).enabled and (not only or spec.id in only) and spec.id not in skip
+    ]
+
+
+def evaluate(
+    inventory: Inventory,
+    checks: Iterable[CheckSpec],
+    config: Config,
+    params: dict[str, BaseModel],
+    capabilities: Capabilities,
+    now: datetime | None = None,
+) -> Evaluation:
+    now = now or datetime.now(UTC)
+    result = Evaluation()
+    active_waivers = [w for w in config.waivers if not w.expired(now.date())]
+    result.expired_waivers = [w for w in config.waivers if w.expired(now.date())]
+    for spec in checks:
+        lacking = capabilities.missing(spec)
+        if lacking:
+            result.skipped.append(Skipped(spec.id, _NEED_REASONS[lacking[0]]))
+            continue
+        context = CheckContext(inventory, params[spec.id], now)
+        for subject in subjects(inventory, spec.subject):
+            obj: KubeObject = subject.obj
+            if not config.namespaces.allows(obj.namespace):
+                continue
+            for finding in _run(spec, subject, context, config, result):
+                reason = _exemption(finding, obj, inventory, config, active_waivers)
+                if reason is None:
+                    result.findings.append(finding)
+                else:
+                    result.skipped.append(Skipped(spec.id, reason, finding.target))
+    return result
+
+
+def subjects(inventory: Inventory, kind: SubjectKind) -> list[Any]:
+    if kind is SubjectKind.WORKLOAD:
+        return inventory.workloads
+    if kind is SubjectKind.HPA:
+        return inventory.hpas
+    raise AssertionError(f"no subjects of kind {kind}")
+
+
+def _run(
+    spec: CheckSpec, subject: Any, context: CheckContext, config: Config, result: Evaluation
+) -> list[Finding]:
+    obj: KubeObject = subject.obj
+    override = config.settings(spec.id).severity
+    try:
+        return [
+            Finding(
+                check=spec.id,
+                category=spec.category,
+                severity=override or issue.severity or spec.severity,
+                target=obj.ref,
+                message=issue.message,
+                remediation=spec.remediation,
+                evidence=issue.evidence,
+                related=issue.related,
+                location=obj.location,
+                discriminator=issue.discriminator,
+            )
+            for issue in spec.fn(subject, context)
+        ]
+    except Exception as exc:  # a bug in a check is reported, never taken as a pass
+        location = obj.location
+        result.errors.append(
+            InputError(
+                location.file if location else "cluster",
+                location.line if location else None,
+                f"check {spec.id} failed on {obj.display()}: {type(exc).__name__}: {exc}",
+                kind="internal",
+            )
+        )
+        return []
+
+
+def _exemption(
+    finding: Finding, obj: KubeObject, inventory: Inventory, config: Config, waivers: list[Waiver]
+) -> str | None:
+    if config.exemptions.allow_annotations:
+        for holder in (obj, inventory.namespace(obj.namespace, near=obj)):
+            if holder is not None and _ignores(holder, finding.check):
+                reason = holder.annotations.get(IGNORE_REASON_ANNOTATION, "no reason given")
+                return f"exempted by {IGNORE_ANNOTATION} on {holder.display()}: {reason}"
+    target = finding.target
+    for waiver in waivers:
+        if waiver.matches(finding.check, target.namespace, target.kind, target.name):
+            until = f" until {waiver.expires}" if waiver.expires else ""
+            return f"waived{until}: {waiver.reason}"
+    return None
+
+
+def _ignores(obj: KubeObject, check: str) -> bool:
+    value = obj.annotations.get(IGNORE_ANNOTATION)
+    if not value:
+        return False
+    listed = {item.strip() for item in value.split(",")}
+    return "*" in listed or check in listed

@@ -1,0 +1,10 @@
+"""The registry of every built-in check, in a stable order (families, then catalogue order)."""
+
+from __future__ import annotations
+
+from kgov.checks import autoscaling, qos
+from kgov.checks.registry import Registry
+
+
+def default_registry() -> Registry:
+    return Registry([*qos.CHECKS, *autoscaling.CHECKS])

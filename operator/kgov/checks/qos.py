@@ -1,0 +1,360 @@
+"""Resources and QoS checks (`category: resources`). Facts: reference autoscaling-and-qos.md §1–2."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from pydantic import Field
+
+from kgov.checks.registry import CheckContext, CheckSpec, Issue, Need, Params, SubjectKind
+from kgov.findings.model import Category, Severity
+from kgov.inventory import Workload
+from kgov.model.pods import QOS_RESOURCES, PodTemplate
+from kgov.model.qos import EffectiveContainer, QoSClass, effective_containers, template_qos
+from kgov.model.quantity import format_quantity
+
+
+def workload_qos(workload: Workload, context: CheckContext) -> tuple[QoSClass, str, list[EffectiveContainer]]:
+    """The workload's QoS class, where it came from (`status` of live pods, else `spec`), and containers.
+
+    Live pods carry the class the kubelet assigned, LimitRange defaults included, so they win.
+    """
+    defaults = context.inventory.limit_defaults.get(workload.obj.namespace)
+    containers = effective_containers(workload.template, defaults)
+    live = {p.pod.status.qos_class for p in workload.pods if p.pod.status.qos_class}
+    if len(live) == 1:
+        return QoSClass(live.pop()), "status", containers
+    return template_qos(workload.template, defaults), "spec", containers
+
+
+def _names(containers: list[EffectiveContainer]) -> list[str]:
+    return [c.name for c in containers]
+
+
+# ---- qos.best-effort --------------------------------------------------------------------------------
+
+
+def best_effort(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+    qos, source, containers = workload_qos(workload, context)
+    if qos is QoSClass.BEST_EFFORT:
+        yield Issue(
+            f"{workload.obj.display()} runs BestEffort pods: no container sets a cpu or memory "
+            "request or limit, so they are evicted first under node pressure",
+            {"qosClass": qos.value, "containers": _names(containers), "source": source},
+        )
+
+
+# ---- qos.missing-requests ---------------------------------------------------------------------------
+
+
+def missing_requests(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+    qos, _, containers = workload_qos(workload, context)
+    if qos is QoSClass.BEST_EFFORT or _pod_level_requests(workload.template):
+        return
+    missing = {
+        c.name: [r for r in QOS_RESOURCES if c.request(r) is None]
+        for c in containers
+        if any(c.request(r) is None for r in QOS_RESOURCES)
+    }
+    if missing:
+        listed = ", ".join(f"{name} ({' and '.join(res)})" for name, res in missing.items())
+        yield Issue(
+            f"{workload.obj.display()} has containers without requests: {listed}; the scheduler "
+            "places them as if they needed nothing",
+            {"missing": missing, "qosClass": qos.value},
+        )
+
+
+def _pod_level_requests(template: PodTemplate) -> bool:
+    pod = template.spec.resources
+    return pod is not None and all(r in pod.requests or r in pod.limits for r in QOS_RESOURCES)
+
+
+# ---- qos.memory-limit-missing -----------------------------------------------------------------------
+
+
+def memory_limit_missing(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+    _, _, containers = workload_qos(workload, context)
+    pod = workload.template.spec.resources
+    if pod is not None and "memory" in pod.limits:
+        return
+    unbounded = [c.name for c in containers if c.request("memory") and not c.limit("memory")]
+    if unbounded:
+        yield Issue(
+            f"{workload.obj.display()}: {', '.join(unbounded)} request memory but set no memory "
+            "limit, so they can grow until the node runs out and the kernel picks a victim",
+            {"containers": unbounded},
+        )
+
+
+# ---- qos.memory-overcommit --------------------------------------------------------------------------
+
+
+class OvercommitParams(Params):
+    ratio: Decimal = Field(Decimal("2.0"), gt=1, description="largest accepted memory limit / request")
+
+
+def memory_overcommit(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+    params: OvercommitParams = context.params
+    _, _, containers = workload_qos(workload, context)
+    over = []
+    for c in containers:
+        request, limit = c.request("memory"), c.limit("memory")
+        if request and limit and limit / request > params.ratio:
+            over.append(
+                {
+                    "container": c.name,
+                    "request": format_quantity(request, "memory"),
+                    "limit": format_quantity(limit, "memory"),
+                    "ratio": float(round(limit / request, 2)),
+                }
+            )
+    if over:
+        worst = max(over, key=lambda o: o["ratio"])
+        yield Issue(
+            f"{workload.obj.display()}: container {worst['container']} may use {worst['ratio']}× its "
+            f"memory request (limit {worst['limit']}, request {worst['request']}), above {params.ratio}×; "
+            "under memory pressure it is evicted for using memory the scheduler never reserved",
+            {"containers": over, "threshold": float(params.ratio)},
+        )
+
+
+# ---- qos.critical-not-guaranteed ---------------------------------------------------------------------
+
+
+class CriticalParams(Params):
+    selectors: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="extra pod label sets (all labels must match) that mark a workload critical",
+    )
+    priority_class_prefixes: list[str] = Field(
+        default_factory=lambda: ["system-"], description="priorityClassName prefixes that mark a workload critical"
+    )
+
+
+@cache
+def _critical_images() -> tuple[tuple[str, str], ...]:
+    text = resources.files("kgov.data").joinpath("critical-workloads.yaml").read_text(encoding="utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return tuple((entry["pattern"], entry["why"]) for entry in data["images"])
+
+
+def image_repository(image: str) -> str:
+    """`registry.k8s.io/ingress-nginx/controller:v1.2@sha256:…` → `ingress-nginx/controller`."""
+    name = image.split("@", 1)[0]
+    last = name.rsplit("/", 1)
+    if ":" in last[-1]:
+        name = name.rsplit(":", 1)[0]
+    parts = name.split("/")
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        parts = parts[1:]
+    return "/".join(parts)
+
+
+def why_critical(template: PodTemplate, params: CriticalParams) -> str | None:
+    for container in template.all_containers():
+        repository = image_repository(container.image or "")
+        for pattern, why in _critical_images():
+            if repository == pattern or repository.endswith("/" + pattern):
+                return f"{why} (image {container.image})"
+    priority = template.spec.priority_class_name or ""
+    if any(priority.startswith(prefix) for prefix in params.priority_class_prefixes):
+        return f"priorityClassName {priority}"
+    labels = template.metadata.labels
+    for selector in params.selectors:
+        if selector and all(labels.get(k) == v for k, v in selector.items()):
+            return f"matches the configured selector {selector}"
+    return None
+
+
+def critical_not_guaranteed(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+    why = why_critical(workload.template, context.params)
+    if why is None:
+        return
+    qos, source, _ = workload_qos(workload, context)
+    if qos is QoSClass.GUARANTEED:
+        return
+    is_data_plane = "image" in why and "kube-governor" not in why
+    yield Issue(
+        f"{workload.obj.display()} is critical ({why}) but its pods are {qos.value}, not Guaranteed: "
+        "under node pressure they can be evicted or OOM-killed before the workloads they serve",
+        {"qosClass": qos.value, "why": why, "source": source},
+        severity=Severity.HIGH if is_data_plane else Severity.MEDIUM,
+    )
+
+
+# ---- qos.oom-killed ----------------------------------------------------------------------------------
+
+
+class WindowParams(Params):
+    window_hours: int = Field(24, gt=0, description="how far back an event still counts, in hours")
+
+
+def oom_killed(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+    params: WindowParams = context.params
+    since = context.now - timedelta(hours=params.window_hours)
+    killed: dict[str, dict[str, Any]] = {}
+    for pod in workload.pods:
+        status = pod.pod.status
+        for cs in [*status.init_container_statuses, *status.container_statuses]:
+            for state in (cs.state, cs.last_state):
+                term = state.terminated
+                if term is None or term.reason != "OOMKilled":
+                    continue
+                at = _timestamp(term.finished_at)
+                if at is not None and at < since:
+                    continue
+                entry = killed.setdefault(cs.name, {"container": cs.name, "pods": [], "restartCount": 0})
+                entry["pods"].append(pod.obj.name)
+                entry["restartCount"] = max(entry["restartCount"], cs.restart_count)
+                entry["finishedAt"] = at.isoformat() if at else None
+    if not killed:
+        return
+    containers = {c.name: c for c in effective_containers(workload.template)}
+    for name, entry in killed.items():
+        limit = containers[name].limit("memory") if name in containers else None
+        entry["memoryLimit"] = format_quantity(limit, "memory") if limit else None
+    names = ", ".join(killed)
+    yield Issue(
+        f"{workload.obj.display()}: container {names} was OOM-killed in the last "
+        f"{params.window_hours}h: it needs more memory than its limit allows",
+        {"containers": list(killed.values()), "windowHours": params.window_hours, "source": "status"},
+    )
+
+
+def _timestamp(value: str | datetime | None) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+# ---- Prometheus-only checks: registered now, evaluated by the evidence layer -------------------------
+
+
+class ThrottleParams(Params):
+    ratio: Decimal = Field(Decimal("0.25"), gt=0, le=1, description="throttled periods / all periods")
+    window_minutes: int = Field(15, gt=0, description="measurement window, in minutes")
+
+
+class NearLimitParams(Params):
+    ratio: Decimal = Field(Decimal("0.9"), gt=0, le=1, description="working set / memory limit")
+    window_minutes: int = Field(15, gt=0, description="measurement window, in minutes")
+
+
+def _measured_only(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+    """Decided from Prometheus series only; never guessed from the spec."""
+    return iter(())
+
+
+CHECKS = [
+    CheckSpec(
+        id="qos.best-effort",
+        title="Pods run BestEffort",
+        category=Category.RESOURCES,
+        severity=Severity.HIGH,
+        subject=SubjectKind.WORKLOAD,
+        condition="The pods' QoS class is BestEffort: no container or init container sets a cpu or memory "
+        "request or limit (after LimitRange defaults).",
+        remediation="Set cpu and memory requests on every container; for critical pods set the memory limit "
+        "equal to the request.",
+        fn=best_effort,
+    ),
+    CheckSpec(
+        id="qos.missing-requests",
+        title="Containers without cpu or memory requests",
+        category=Category.RESOURCES,
+        severity=Severity.MEDIUM,
+        subject=SubjectKind.WORKLOAD,
+        condition="Some container (init containers and sidecars included) has no cpu or no memory request "
+        "after defaulting from limits and LimitRanges, and the pod is not BestEffort.",
+        remediation="Give every container, sidecars and init containers included, a cpu and a memory request "
+        "sized from observed usage.",
+        fn=missing_requests,
+    ),
+    CheckSpec(
+        id="qos.memory-limit-missing",
+        title="Memory request without a memory limit",
+        category=Category.RESOURCES,
+        severity=Severity.LOW,
+        subject=SubjectKind.WORKLOAD,
+        condition="Some container has a memory request but no memory limit.",
+        remediation="Set a memory limit; equal to the request for predictable behaviour under node pressure.",
+        fn=memory_limit_missing,
+    ),
+    CheckSpec(
+        id="qos.memory-overcommit",
+        title="Memory limit far above the request",
+        category=Category.RESOURCES,
+        severity=Severity.LOW,
+        subject=SubjectKind.WORKLOAD,
+        condition="Some container's memory limit divided by its memory request is above `ratio`.",
+        remediation="Raise the memory request towards the real working set, or lower the limit, so the ratio "
+        "stays within the threshold.",
+        fn=memory_overcommit,
+        params=OvercommitParams,
+    ),
+    CheckSpec(
+        id="qos.critical-not-guaranteed",
+        title="Critical workload not Guaranteed",
+        category=Category.RESOURCES,
+        severity=Severity.HIGH,
+        subject=SubjectKind.WORKLOAD,
+        condition="A critical workload — an ingress or gateway controller (known images), kube-governor "
+        "itself, a `system-*` priority class or a configured label selector — is not Guaranteed. High for "
+        "ingress and gateway data planes, medium otherwise.",
+        remediation="Set cpu and memory requests equal to limits on every container of the workload, init "
+        "containers and sidecars included.",
+        fn=critical_not_guaranteed,
+        params=CriticalParams,
+    ),
+    CheckSpec(
+        id="qos.oom-killed",
+        title="Containers OOM-killed",
+        category=Category.RESOURCES,
+        severity=Severity.HIGH,
+        subject=SubjectKind.WORKLOAD,
+        condition="A container's current or last termination reason is `OOMKilled` within `window_hours` "
+        "(live status), or its OOM event counter rose (Prometheus).",
+        remediation="Raise the container's memory limit (and request) above its peak working set, or find "
+        "the leak; check the limit against the working set before the kill.",
+        fn=oom_killed,
+        params=WindowParams,
+        needs=frozenset({Need.LIVE, Need.PROMETHEUS}),
+        alternatives=True,
+    ),
+    CheckSpec(
+        id="qos.cpu-throttled",
+        title="Containers CPU-throttled",
+        category=Category.RESOURCES,
+        severity=Severity.MEDIUM,
+        subject=SubjectKind.WORKLOAD,
+        condition="Measured throttled CFS periods / all periods above `ratio` over the window (Prometheus "
+        "only; never guessed from the spec).",
+        remediation="Raise or remove the cpu limit, keeping the cpu request sized from usage.",
+        fn=_measured_only,
+        params=ThrottleParams,
+        needs=frozenset({Need.PROMETHEUS}),
+    ),
+    CheckSpec(
+        id="qos.memory-near-limit",
+        title="Memory working set near the limit",
+        category=Category.RESOURCES,
+        severity=Severity.MEDIUM,
+        subject=SubjectKind.WORKLOAD,
+        condition="Measured working set at or above `ratio` of the memory limit over the window (Prometheus).",
+        remediation="Raise the memory limit and request above the peak working set before the kernel "
+        "OOM-kills the container.",
+        fn=_measured_only,
+        params=NearLimitParams,
+        needs=frozenset({Need.PROMETHEUS}),
+    ),
+]

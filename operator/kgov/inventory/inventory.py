@@ -1,0 +1,270 @@
+"""All objects of one scan or one cluster, with their typed projections and the indices checks use.
+
+Objects whose fields have the wrong types become input errors here and are left out of the analysis;
+everything else is still analysed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from kgov.model.autoscaling import HPA, VPA, normalize_hpa
+from kgov.model.errors import InputError, ObjectError, describe_path
+from kgov.model.limits import LimitRange
+from kgov.model.objects import POD_BEARING_KINDS, KubeObject, ObjectRef
+from kgov.model.pods import LivePod, PodTemplate, WorkloadSpec
+from kgov.model.qos import LimitDefaults
+
+Key = tuple[str, str | None, str]  # (kind, namespace, name)
+TargetKey = tuple[str | None, str, str]  # (namespace, kind, name) of an autoscaler's target
+
+V = TypeVar("V")
+M = TypeVar("M", bound=BaseModel)
+
+HPA_KIND = "HorizontalPodAutoscaler"
+VPA_KIND = "VerticalPodAutoscaler"
+
+
+def project(model: type[M], data: Any, prefix: tuple[str | int, ...] = ()) -> M:
+    """Validate raw data into a projection; a type error becomes an `ObjectError` with the full path."""
+    try:
+        return model.model_validate(data, by_alias=True)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        path = (*prefix, *problem["loc"])
+        raise ObjectError(_explain(problem), path) from None
+
+
+_EXPECTED = {
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "list_type": "a list",
+    "int_type": "an integer",
+    "string_type": "a string",
+    "bool_type": "true or false",
+    "decimal_type": "a number",
+}
+
+
+def _explain(problem: Any) -> str:
+    got = problem.get("input")
+    shown = type(got).__name__ if isinstance(got, dict | list) else repr(got)
+    if problem["type"] in _EXPECTED:
+        return f"expected {_EXPECTED[problem['type']]}, got {shown}"
+    if problem["type"] == "missing":
+        return "required field is missing"
+    error = problem.get("ctx", {}).get("error")
+    if error is not None:
+        return str(error)
+    return f"{problem['msg']}, got {shown}"
+
+
+@dataclass(slots=True)
+class HPAView:
+    obj: KubeObject
+    hpa: HPA
+
+    @property
+    def target_key(self) -> TargetKey:
+        ref = self.hpa.scale_target_ref
+        return (self.obj.namespace, ref.kind, ref.name)
+
+
+@dataclass(slots=True)
+class VPAView:
+    obj: KubeObject
+    vpa: VPA
+
+    @property
+    def target_key(self) -> TargetKey | None:
+        ref = self.vpa.spec.target_ref
+        return None if ref is None else (self.obj.namespace, ref.kind, ref.name)
+
+
+@dataclass(slots=True)
+class LivePodView:
+    obj: KubeObject
+    pod: LivePod
+
+
+@dataclass(slots=True)
+class Workload:
+    """A top-owner workload (or a bare Pod), its pod template, the live pods it runs and its autoscalers."""
+
+    obj: KubeObject
+    template: PodTemplate
+    spec: WorkloadSpec
+    pods: list[LivePodView] = field(default_factory=list)
+    hpas: list[HPAView] = field(default_factory=list)
+    vpas: list[VPAView] = field(default_factory=list)
+
+    @property
+    def ref(self) -> ObjectRef:
+        return self.obj.ref
+
+
+def pod_template_of(obj: KubeObject) -> Any:
+    """The raw pod template of a pod-bearing object and its field path, or (None, path) if absent."""
+    raw = obj.raw
+    if obj.kind == "Pod":
+        return {"metadata": raw.get("metadata"), "spec": raw.get("spec")}, ()
+    spec = raw.get("spec")
+    if not isinstance(spec, dict):
+        return None, ("spec",)
+    if obj.kind == "CronJob":
+        job = spec.get("jobTemplate")
+        job_spec = job.get("spec") if isinstance(job, dict) else None
+        template = job_spec.get("template") if isinstance(job_spec, dict) else None
+        return template, ("spec", "jobTemplate", "spec", "template")
+    return spec.get("template"), ("spec", "template")
+
+
+class Inventory:
+    """Indexed snapshot. `live` is true when objects come from a cluster (status is meaningful)."""
+
+    def __init__(self, objects: Iterable[KubeObject], *, live: bool = False) -> None:
+        self.live = live
+        self.errors: list[InputError] = []
+        # A repository often holds the same object several times (one per environment folder), so a
+        # key maps to every copy and references resolve to the copy nearest the referring file.
+        self.objects: dict[Key, list[KubeObject]] = defaultdict(list)
+        self.by_kind: dict[str, list[KubeObject]] = defaultdict(list)
+        for obj in objects:
+            self.objects[obj.key].append(obj)
+            self.by_kind[obj.kind].append(obj)
+        self.namespaces_seen: set[str | None] = {key[1] for key in self.objects}
+        self.limit_defaults: dict[str | None, LimitDefaults] = self._index_limit_ranges()
+        self.hpas: list[HPAView] = self._project_all(HPA_KIND, lambda o: HPAView(o, self._hpa(o)))
+        self.vpas: list[VPAView] = self._project_all(VPA_KIND, lambda o: VPAView(o, project(VPA, o.raw)))
+        self.workloads: list[Workload] = self._index_workloads()
+
+    # ---- lookups ------------------------------------------------------------------------------
+
+    def get(
+        self, kind: str, namespace: str | None, name: str, near: KubeObject | None = None
+    ) -> KubeObject | None:
+        """The object with this key; among copies, the one whose file is nearest to `near`'s."""
+        copies = self.objects.get((kind, namespace, name))
+        if not copies:
+            return None
+        if len(copies) == 1 or near is None:
+            return copies[0]
+        return max(copies, key=lambda c: _shared_prefix(c, near))
+
+    def namespace(self, name: str | None, near: KubeObject | None = None) -> KubeObject | None:
+        return None if name is None else self.get("Namespace", None, name, near)
+
+    def has_namespace(self, namespace: str | None) -> bool:
+        """Whether the set holds objects of this namespace (so a missing object is really missing)."""
+        return namespace in self.namespaces_seen
+
+    # ---- building ------------------------------------------------------------------------------
+
+    def _error(self, obj: KubeObject, message: str, path: tuple[str | int, ...]) -> None:
+        location = obj.location
+        self.errors.append(
+            InputError(location.file if location else "cluster", location.line if location else None,
+                       message, path=path)
+        )
+
+    def _hpa(self, obj: KubeObject) -> HPA:
+        return project(HPA, normalize_hpa(dict(obj.raw)), ("spec",))
+
+    def _project_all(self, kind: str, build: Callable[[KubeObject], V]) -> list[V]:
+        views = []
+        for obj in self.by_kind.get(kind, ()):
+            view = self._guarded(obj, build)
+            if view is not None:
+                views.append(view)
+        return views
+
+    def _guarded(self, obj: KubeObject, build: Callable[[KubeObject], V]) -> V | None:
+        try:
+            return build(obj)
+        except ObjectError as exc:
+            self._error(obj, f"{obj.display()}: {describe_path(exc.path)}: {exc.message}", exc.path)
+            return None
+
+    def _index_limit_ranges(self) -> dict[str | None, LimitDefaults]:
+        merged: dict[str | None, LimitDefaults] = {}
+        for obj in self.by_kind.get("LimitRange", ()):
+            limit_range = self._guarded(obj, lambda o: project(LimitRange, o.raw))
+            if limit_range is None:
+                continue
+            limits, requests = limit_range.container_defaults()
+            current = merged.get(obj.namespace, LimitDefaults({}, {}))
+            merged[obj.namespace] = LimitDefaults(current.limits | limits, current.requests | requests)
+        return merged
+
+    def _index_workloads(self) -> list[Workload]:
+        workloads: dict[int, Workload] = {}
+        live_pods: list[tuple[KubeObject, LivePod]] = []
+        for kind in sorted(POD_BEARING_KINDS):
+            for obj in self.by_kind.get(kind, ()):
+                workload = self._guarded(obj, self._workload)
+                if workload is None:
+                    continue
+                workloads[id(obj)] = workload
+                if kind == "Pod" and self.live:
+                    pod = self._guarded(obj, lambda o: project(LivePod, o.raw))
+                    if pod is not None:
+                        live_pods.append((obj, pod))
+        subjects = [w for w in workloads.values() if self._top_owner(w.obj) is w.obj]
+        by_object = {id(w.obj): w for w in subjects}
+        for obj, pod in live_pods:
+            top = by_object.get(id(self._top_owner(obj)))
+            if top is not None:
+                top.pods.append(LivePodView(obj, pod))
+        for hpa in self.hpas:
+            target = self._resolve_target(hpa.target_key, hpa.obj, by_object)
+            if target is not None:
+                target.hpas.append(hpa)
+        for vpa in self.vpas:
+            key = vpa.target_key
+            target = self._resolve_target(key, vpa.obj, by_object) if key else None
+            if target is not None:
+                target.vpas.append(vpa)
+        return subjects
+
+    def _resolve_target(
+        self, key: TargetKey, referrer: KubeObject, by_object: dict[int, Workload]
+    ) -> Workload | None:
+        namespace, kind, name = key
+        obj = self.get(kind, namespace, name, near=referrer)
+        return by_object.get(id(obj)) if obj is not None else None
+
+    def _workload(self, obj: KubeObject) -> Workload:
+        raw_template, path = pod_template_of(obj)
+        template = project(PodTemplate, raw_template or {}, path)
+        if obj.kind == "Pod":
+            return Workload(obj, template, WorkloadSpec())
+        return Workload(obj, template, project(WorkloadSpec, obj.raw.get("spec") or {}, ("spec",)))
+
+    def _top_owner(self, obj: KubeObject) -> KubeObject:
+        """Follow controller ownerReferences as far as the set knows the owners (at most a few hops)."""
+        current = obj
+        for _ in range(8):
+            owner = current.controller_owner()
+            found = self.get(owner.kind, current.namespace, owner.name, near=current) if owner else None
+            if found is None:
+                return current
+            current = found
+        return current
+
+
+def _shared_prefix(a: KubeObject, b: KubeObject) -> int:
+    """How many leading path parts the two objects' files share (same file scores highest)."""
+    if a.location is None or b.location is None:
+        return 0
+    parts_a, parts_b = a.location.file.split("/"), b.location.file.split("/")
+    shared = 0
+    for part_a, part_b in zip(parts_a, parts_b, strict=False):
+        if part_a != part_b:
+            break
+        shared += 1
+    return shared

@@ -1,0 +1,49 @@
+"""Shared pydantic settings for the typed projections.
+
+Projections read only the fields checks use; unknown fields are ignored, and the fields we do read are
+strict (an integer field given `"three"` is an input error, as the API server would make it).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+from pydantic.alias_generators import to_camel
+
+from kgov.model.quantity import parse_quantity
+
+
+class Projection(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="ignore",
+        frozen=True,
+        strict=True,
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_means_absent(cls, data: Any) -> Any:
+        """The API server treats `field: null` as an absent field; so do projections."""
+        if isinstance(data, dict) and None in data.values():
+            return {key: value for key, value in data.items() if value is not None}
+        return data
+
+
+def _none_to_empty_dict(value: Any) -> Any:
+    return {} if value is None else value
+
+
+def _none_to_empty_list(value: Any) -> Any:
+    return [] if value is None else value
+
+
+Quantity = Annotated[Decimal, BeforeValidator(parse_quantity)]
+ResourceList = Annotated[dict[str, Quantity], BeforeValidator(_none_to_empty_dict)]
+StrMap = Annotated[dict[str, str], BeforeValidator(_none_to_empty_dict)]
+T = TypeVar("T")
+# A list where YAML `null` means empty, as the API server treats it.
+NullableList = Annotated[list[T], BeforeValidator(_none_to_empty_list)]

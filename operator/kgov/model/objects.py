@@ -1,0 +1,154 @@
+"""The generic view of one Kubernetes object as read from a file or a cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kgov.model.errors import ObjectError
+
+# Kinds the checks roll pods up to, and the kinds that carry a pod template.
+WORKLOAD_KINDS = frozenset(
+    {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob"}
+)
+POD_BEARING_KINDS = WORKLOAD_KINDS | {"Pod"}
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where an object came from: a file (or `-` for stdin, or `cluster`) and the line it starts on."""
+
+    file: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return self.file if self.line is None else f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectRef:
+    """A reference to an object by kind, namespace and name (apiVersion kept for display and CRs)."""
+
+    kind: str
+    name: str
+    namespace: str | None = None
+    api_version: str = ""
+    uid: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str | None, str]:
+        return (self.kind, self.namespace, self.name)
+
+    def display(self) -> str:
+        where = f"{self.namespace}/{self.name}" if self.namespace else self.name
+        return f"{self.kind} {where}"
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerRef:
+    kind: str
+    name: str
+    uid: str | None
+    controller: bool
+
+
+@dataclass(slots=True)
+class KubeObject:
+    """An object with the metadata every check uses lifted out; the rest stays in `raw`."""
+
+    api_version: str
+    kind: str
+    name: str
+    namespace: str | None
+    raw: Mapping[str, Any]
+    location: Location | None = None
+    uid: str | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    owners: tuple[OwnerRef, ...] = ()
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef(self.kind, self.name, self.namespace, self.api_version, self.uid)
+
+    @property
+    def key(self) -> tuple[str, str | None, str]:
+        return (self.kind, self.namespace, self.name)
+
+    @property
+    def api_group(self) -> str:
+        return self.api_version.rpartition("/")[0] if "/" in self.api_version else ""
+
+    def controller_owner(self) -> OwnerRef | None:
+        for owner in self.owners:
+            if owner.controller:
+                return owner
+        return None
+
+    def display(self) -> str:
+        return self.ref.display()
+
+
+def _string_map(value: Any, path: tuple[str | int, ...]) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ObjectError(f"expected a map of strings, got {type(value).__name__}", path)
+    for key, item in value.items():
+        if not isinstance(item, str):
+            raise ObjectError(
+                f"expected a string value, got {type(item).__name__} {item!r}", (*path, str(key))
+            )
+    return value
+
+
+def _owners(value: Any) -> tuple[OwnerRef, ...]:
+    if not isinstance(value, list):
+        return ()
+    owners = []
+    for item in value:
+        if isinstance(item, dict) and isinstance(item.get("kind"), str):
+            owners.append(
+                OwnerRef(
+                    kind=item["kind"],
+                    name=str(item.get("name", "")),
+                    uid=item.get("uid") if isinstance(item.get("uid"), str) else None,
+                    controller=item.get("controller") is True,
+                )
+            )
+    return tuple(owners)
+
+
+def object_from_dict(raw: Mapping[str, Any], location: Location | None = None) -> KubeObject:
+    """Lift the metadata out of a decoded document, or raise `ObjectError` naming the bad field."""
+    api_version = raw.get("apiVersion")
+    kind = raw.get("kind")
+    if not isinstance(kind, str) or not kind:
+        raise ObjectError("not a Kubernetes object: 'kind' is missing", ("kind",))
+    if not isinstance(api_version, str) or not api_version:
+        raise ObjectError(f"{kind} has no 'apiVersion'", ("apiVersion",))
+    metadata = raw.get("metadata")
+    if metadata is None:
+        metadata = {}
+    if not isinstance(metadata, dict):
+        raise ObjectError("expected 'metadata' to be a mapping", ("metadata",))
+    name = metadata.get("name", metadata.get("generateName"))
+    if not isinstance(name, str) or not name:
+        raise ObjectError(f"{kind} has no metadata.name", ("metadata", "name"))
+    namespace = metadata.get("namespace")
+    if namespace is not None and not isinstance(namespace, str):
+        raise ObjectError("expected metadata.namespace to be a string", ("metadata", "namespace"))
+    uid = metadata.get("uid")
+    return KubeObject(
+        api_version=api_version,
+        kind=kind,
+        name=name,
+        namespace=namespace or None,
+        raw=raw,
+        location=location,
+        uid=uid if isinstance(uid, str) else None,
+        labels=_string_map(metadata.get("labels"), ("metadata", "labels")),
+        annotations=_string_map(metadata.get("annotations"), ("metadata", "annotations")),
+        owners=_owners(metadata.get("ownerReferences")),
+    )

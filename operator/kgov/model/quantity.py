@@ -1,0 +1,77 @@
+"""Kubernetes resource quantities, parsed exactly.
+
+The grammar is the one of k8s.io/apimachinery `resource.Quantity`: a signed decimal number followed by
+an optional suffix — binary (Ki … Ei), decimal SI (n, u, m, "", k, M, G, T, P, E) or a decimal
+exponent (e3, E-2). Values are held as `Decimal` so `0.1` and `100m` compare equal and nothing is
+rounded on the way.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation, localcontext
+
+_BINARY = {"Ki": 1, "Mi": 2, "Gi": 3, "Ti": 4, "Pi": 5, "Ei": 6}
+_DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
+
+_QUANTITY = re.compile(
+    r"""^(?P<number>[+-]?(?:\d+\.?\d*|\.\d+))
+        (?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$""",
+    re.VERBOSE,
+)
+
+
+class QuantityError(ValueError):
+    """A value that is not a Kubernetes quantity."""
+
+
+def parse_quantity(value: object) -> Decimal:
+    """Return the exact value of a quantity given as a string or a YAML number.
+
+    >>> parse_quantity("500m")
+    Decimal('0.500')
+    >>> parse_quantity("1Gi")
+    Decimal('1073741824')
+    """
+    if isinstance(value, bool):
+        raise QuantityError(f"expected a quantity such as '500m' or '1Gi', got {value!r}")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if not isinstance(value, str):
+        raise QuantityError(f"expected a quantity such as '500m' or '1Gi', got {value!r}")
+    match = _QUANTITY.match(value.strip())
+    if match is None:
+        raise QuantityError(f"expected a quantity such as '500m' or '1Gi', got {value!r}")
+    number = Decimal(match["number"])
+    suffix = match["suffix"] or ""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        try:
+            if suffix in _BINARY:
+                return number * (Decimal(1024) ** _BINARY[suffix])
+            if suffix in _DECIMAL:
+                return number.scaleb(_DECIMAL[suffix])
+            return number.scaleb(int(suffix[1:]))
+        except InvalidOperation as exc:  # exponent far outside any real quantity
+            raise QuantityError(f"quantity {value!r} is out of range") from exc
+
+
+def format_quantity(value: Decimal, resource: str) -> str:
+    """A short human form: cores/millicores for cpu, binary bytes for memory-like resources."""
+    if resource == "cpu":
+        millis = value * 1000
+        if millis == millis.to_integral_value() and millis % 1000 != 0:
+            return f"{int(millis)}m"
+        return _plain(value)
+    for suffix, power in sorted(_BINARY.items(), key=lambda item: -item[1]):
+        unit = Decimal(1024) ** power
+        if value >= unit and value % unit == 0:
+            return f"{int(value / unit)}{suffix}"
+    return _plain(value)
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text

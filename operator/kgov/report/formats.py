@@ -1,0 +1,24 @@
+"""Render a scan report in the format asked for on the command line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import yaml
+
+from kgov.report.model import ScanReport, report_dict
+
+
+def render_json(report: ScanReport) -> str:
+    return json.dumps(report_dict(report), indent=2, default=str) + "\n"
+
+
+def render_yaml(report: ScanReport) -> str:
+    return yaml.safe_dump(json.loads(render_json(report)), sort_keys=False, allow_unicode=True)
+
+
+RENDERERS: dict[str, Callable[[ScanReport], str]] = {
+    "json": render_json,
+    "yaml": render_yaml,
+}

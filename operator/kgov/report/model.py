@@ -1,0 +1,82 @@
+"""What every reporter renders: one scan's findings, skipped checks, errors and totals."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from kgov import __version__
+from kgov.analysis import Evaluation
+from kgov.checks.registry import CheckSpec
+from kgov.findings.model import Finding, Severity
+from kgov.model.objects import ObjectRef
+
+SEVERITY_ORDER = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO]
+
+
+@dataclass(slots=True)
+class ScanReport:
+    evaluation: Evaluation
+    checks: list[CheckSpec]  # the checks that were selected for this run (for SARIF rules, JUnit cases)
+    documents: int = 0
+    objects: int = 0
+    version: str = __version__
+    title: str = "kgov scan"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return sorted(
+            self.evaluation.findings,
+            key=lambda f: (-f.severity.rank, f.check, f.target.namespace or "", f.target.kind, f.target.name),
+        )
+
+
+def ref_dict(ref: ObjectRef) -> dict[str, Any]:
+    return {"apiVersion": ref.api_version, "kind": ref.kind, "namespace": ref.namespace, "name": ref.name}
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    location = finding.location
+    return {
+        "check": finding.check,
+        "category": finding.category.value,
+        "severity": finding.severity.value,
+        "target": ref_dict(finding.target),
+        "related": [ref_dict(r) for r in finding.related],
+        "message": finding.message,
+        "evidence": finding.evidence,
+        "remediation": finding.remediation,
+        "location": {"file": location.file, "line": location.line} if location else None,
+    }
+
+
+def report_dict(report: ScanReport) -> dict[str, Any]:
+    """The stable JSON shape (also the YAML output)."""
+    findings = report.findings
+    by_severity = Counter(f.severity.value for f in findings)
+    evaluation = report.evaluation
+    return {
+        "kgov": report.version,
+        "findings": [finding_dict(f) for f in findings],
+        "summary": {
+            "documents": report.documents,
+            "objects": report.objects,
+            "findings": len(findings),
+            "by_severity": {s.value: by_severity.get(s.value, 0) for s in SEVERITY_ORDER},
+            "by_check": dict(sorted(Counter(f.check for f in findings).items())),
+        },
+        "skipped": [
+            {"check": s.check, "reason": s.reason} | ({"target": ref_dict(s.target)} if s.target else {})
+            for s in evaluation.skipped
+        ],
+        "errors": [
+            {"file": e.file, "line": e.line, "message": e.message, "kind": e.kind} for e in evaluation.errors
+        ],
+        "expired_waivers": [
+            {"check": w.check, "target": w.target, "reason": w.reason, "expires": w.expires.isoformat()}
+            for w in evaluation.expired_waivers
+            if w.expires is not None
+        ],
+    }

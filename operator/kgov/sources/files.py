@@ -1,0 +1,204 @@
+"""Read Kubernetes objects from files, folders and stdin, keeping each object's file and line.
+
+Multi-document YAML is split on its `---` markers first, so each document is decoded on its own with
+PyYAML's C loader: a broken document is reported with its line and the ones around it still load.
+`kind: List` documents are expanded. `helm template` output is recognised by its `# Source:` comments,
+and objects are attributed to the chart path they were rendered from.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kgov.model.errors import InputError, ObjectError, describe_path
+from kgov.model.objects import KubeObject, Location, object_from_dict
+
+try:
+    LOADER: type[Any] = yaml.CSafeLoader
+except AttributeError:  # PyYAML built without libyaml
+    LOADER = yaml.SafeLoader
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+STDIN = "-"
+_SEPARATOR = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r]|$)", re.MULTILINE)
+_HELM_SOURCE = re.compile(r"^# Source: (\S.*?)\s*$", re.MULTILINE)
+
+
+@dataclass(slots=True)
+class LoadResult:
+    objects: list[KubeObject] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    documents: int = 0
+    # Text of inputs that cannot be read twice (stdin), for locating field errors later.
+    texts: dict[str, str] = field(default_factory=dict)
+
+    def extend(self, other: LoadResult) -> None:
+        self.objects.extend(other.objects)
+        self.errors.extend(other.errors)
+        self.documents += other.documents
+        self.texts.update(other.texts)
+
+
+def discover(paths: Iterable[str]) -> tuple[list[Path | str], list[InputError]]:
+    """Expand folders (recursively, skipping hidden entries) into manifest files, in a stable order."""
+    found: list[Path | str] = []
+    errors: list[InputError] = []
+    for raw in paths:
+        if raw == STDIN:
+            found.append(STDIN)
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(
+                p
+                for p in sorted(path.rglob("*"))
+                if p.suffix.lower() in MANIFEST_SUFFIXES
+                and p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            errors.append(InputError(raw, None, "no such file or folder"))
+    return found, errors
+
+
+def read_source(source: Path | str, stdin_text: str | None = None) -> LoadResult:
+    """Load one file (or stdin, whose text is passed in) and never raise for bad content."""
+    name = str(source)
+    if source == STDIN:
+        result = load_text(stdin_text or "", STDIN)
+        result.texts[STDIN] = stdin_text or ""
+        return result
+    try:
+        data = Path(source).read_bytes()
+    except OSError as exc:
+        return LoadResult(errors=[InputError(name, None, f"cannot read: {exc.strerror}")])
+    text = decode(data)
+    if text is None:
+        return LoadResult(errors=[InputError(name, 1, "not a text file (binary content)")])
+    if name.lower().endswith(".json"):
+        return load_json(text, name)
+    return load_text(text, name)
+
+
+def decode(data: bytes) -> str | None:
+    if b"\0" in data[:8192]:
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+
+def load_json(text: str, name: str) -> LoadResult:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return LoadResult(errors=[InputError(name, exc.lineno, f"invalid JSON: {exc.msg}")])
+    result = LoadResult()
+    _add_document(result, value, Location(name, 1))
+    return result
+
+
+def load_text(text: str, name: str) -> LoadResult:
+    """Load a YAML stream of any number of documents."""
+    result = LoadResult()
+    empty = True
+    for start_line, chunk in split_documents(text):
+        location, rendered_from = _chunk_location(chunk, name, start_line)
+        try:
+            value = yaml.load(chunk, Loader=LOADER)  # noqa: S506 - a safe loader class
+        except yaml.YAMLError as exc:
+            result.errors.append(_yaml_error(exc, name, start_line, rendered_from))
+            empty = False
+            continue
+        if value is None:
+            continue
+        empty = False
+        _add_document(result, value, location)
+    if empty:
+        result.errors.append(InputError(name, 1, "holds no documents (empty file)"))
+    return result
+
+
+def split_documents(text: str) -> Iterator[tuple[int, str]]:
+    """(first line number, text) of each document. A `---` line starts a document (its rest belongs
+    to it); a `...` line ends one, and what follows it before the next `---` is comments at most."""
+    position, line = 0, 1
+    for match in _SEPARATOR.finditer(text):
+        yield line, text[position : match.start()]
+        line += text.count("\n", position, match.start())
+        position = match.end()
+    yield line, text[position:]
+
+
+def _chunk_location(chunk: str, name: str, start_line: int) -> tuple[Location, str | None]:
+    """The object's location: the chart path for `helm template` output, else file and first key line."""
+    source = _HELM_SOURCE.search(chunk, 0, 4096)
+    if source is not None:
+        return Location(source.group(1), None), source.group(1)
+    offset = 0
+    for offset, text_line in enumerate(chunk.split("\n", 64)):  # noqa: B007 - used after the loop
+        stripped = text_line.strip()
+        if stripped and not stripped.startswith(("#", "%")):
+            break
+    return Location(name, start_line + offset), None
+
+
+def _yaml_error(exc: yaml.YAMLError, name: str, start_line: int, rendered_from: str | None) -> InputError:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = start_line + mark.line if mark is not None else start_line
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+    if rendered_from:
+        message += f" in the document rendered from {rendered_from}"
+    return InputError(name, line, message)
+
+
+def _add_document(result: LoadResult, value: Any, location: Location) -> None:
+    result.documents += 1
+    if not isinstance(value, dict):
+        kind = "a list" if isinstance(value, list) else f"a {type(value).__name__}"
+        result.errors.append(
+            InputError(location.file, location.line, f"expected a Kubernetes object (a mapping), got {kind}")
+        )
+        return
+    items = value.get("items")
+    if str(value.get("kind", "")).endswith("List") and isinstance(items, list):
+        for index, item in enumerate(items):
+            if isinstance(item, dict):
+                _add_object(result, item, location, ("items", index))
+            else:
+                result.errors.append(
+                    InputError(location.file, location.line, f"items[{index}] is not a mapping")
+                )
+        return
+    _add_object(result, value, location, ())
+
+
+def _add_object(
+    result: LoadResult, raw: dict[str, Any], location: Location, prefix: tuple[str | int, ...]
+) -> None:
+    try:
+        result.objects.append(object_from_dict(raw, location))
+    except ObjectError as exc:
+        path = (*prefix, *exc.path)
+        where = f"{describe_path(path)}: " if exc.path else ""
+        result.errors.append(InputError(location.file, location.line, where + exc.message, path=path))
+
+
+def load_paths(paths: Iterable[str], stdin_text: str | None = None) -> LoadResult:
+    sources, errors = discover(paths)
+    result = LoadResult(errors=errors)
+    for source in sources:
+        result.extend(read_source(source, stdin_text))
+    return result
