@@ -36,8 +36,12 @@ class Capabilities:
     prometheus: bool = False
 
     def missing(self, spec: CheckSpec) -> list[Need]:
-        have = {Need.LIVE: self.live, Need.HISTORY: self.history, Need.PROMETHEUS: self.prometheus,
-                Need.MANIFESTS: not self.live}
+        have = {
+            Need.LIVE: self.live,
+            Need.HISTORY: self.history,
+            Need.PROMETHEUS: self.prometheus,
+            Need.MANIFESTS: not self.live,
+        }
         lacking = [need for need in sorted(spec.needs) if not have[need]]
         if spec.alternatives and len(lacking) < len(spec.needs):
             return []
@@ -69,7 +73,9 @@ def resolve_params(registry: Registry, config: Config) -> dict[str, BaseModel]:
         try:
             resolved[spec.id] = spec.params.model_validate(config.settings(spec.id).params)
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
+            )
             raise ConfigError(f"checks.{spec.id}.params: {problems}") from None
     return resolved
 
@@ -83,7 +89,9 @@ def select_checks(
     return [
         spec
         for spec in registry
-        if config.settings(spec.id).enabled and (not only or spec.id in only) and spec.id not in skip
+        if config.settings(spec.id).enabled
+        and (not only or spec.id in only)
+        and spec.id not in skip
     ]
 
 

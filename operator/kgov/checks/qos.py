@@ -20,12 +20,14 @@ from kgov.model.qos import EffectiveContainer, QoSClass, effective_containers, t
 from kgov.model.quantity import format_quantity
 
 
-def workload_qos(workload: Workload, context: CheckContext) -> tuple[QoSClass, str, list[EffectiveContainer]]:
+def workload_qos(
+    workload: Workload, context: CheckContext
+) -> tuple[QoSClass, str, list[EffectiveContainer]]:
     """The workload's QoS class, where it came from (`status` of live pods, else `spec`), and containers.
 
     Live pods carry the class the kubelet assigned, LimitRange defaults included, so they win.
     """
-    defaults = context.inventory.limit_defaults.get(workload.obj.namespace)
+    defaults = context.inventory.limit_defaults_for(workload.obj)
     containers = effective_containers(workload.template, defaults)
     live = {p.pod.status.qos_class for p in workload.pods if p.pod.status.qos_class}
     if len(live) == 1:
@@ -35,6 +37,11 @@ def workload_qos(workload: Workload, context: CheckContext) -> tuple[QoSClass, s
 
 def _names(containers: list[EffectiveContainer]) -> list[str]:
     return [c.name for c in containers]
+
+
+def containers_phrase(names: list[str]) -> str:
+    """`container app` or `containers app, sidecar`, for messages."""
+    return f"container{'s' if len(names) > 1 else ''} {', '.join(names)}"
 
 
 # ---- qos.best-effort --------------------------------------------------------------------------------
@@ -87,8 +94,8 @@ def memory_limit_missing(workload: Workload, context: CheckContext) -> Iterator[
     unbounded = [c.name for c in containers if c.request("memory") and not c.limit("memory")]
     if unbounded:
         yield Issue(
-            f"{workload.obj.display()}: {', '.join(unbounded)} request memory but set no memory "
-            "limit, so they can grow until the node runs out and the kernel picks a victim",
+            f"{workload.obj.display()}: {containers_phrase(unbounded)} request memory but set no "
+            "memory limit, so usage can grow until the node runs short and the kernel picks a victim",
             {"containers": unbounded},
         )
 
@@ -97,13 +104,15 @@ def memory_limit_missing(workload: Workload, context: CheckContext) -> Iterator[
 
 
 class OvercommitParams(Params):
-    ratio: Decimal = Field(Decimal("2.0"), gt=1, description="largest accepted memory limit / request")
+    ratio: Decimal = Field(
+        Decimal("2.0"), gt=1, description="largest accepted memory limit / request"
+    )
 
 
 def memory_overcommit(workload: Workload, context: CheckContext) -> Iterator[Issue]:
     params: OvercommitParams = context.params
     _, _, containers = workload_qos(workload, context)
-    over = []
+    over: list[dict[str, Any]] = []
     for c in containers:
         request, limit = c.request("memory"), c.limit("memory")
         if request and limit and limit / request > params.ratio:
@@ -134,13 +143,16 @@ class CriticalParams(Params):
         description="extra pod label sets (all labels must match) that mark a workload critical",
     )
     priority_class_prefixes: list[str] = Field(
-        default_factory=lambda: ["system-"], description="priorityClassName prefixes that mark a workload critical"
+        default_factory=lambda: ["system-"],
+        description="priorityClassName prefixes that mark a workload critical",
     )
 
 
 @cache
 def _critical_images() -> tuple[tuple[str, str], ...]:
-    text = resources.files("kgov.data").joinpath("critical-workloads.yaml").read_text(encoding="utf-8")
+    text = (
+        resources.files("kgov.data").joinpath("critical-workloads.yaml").read_text(encoding="utf-8")
+    )
     data: dict[str, Any] = yaml.safe_load(text)
     return tuple((entry["pattern"], entry["why"]) for entry in data["images"])
 
@@ -210,7 +222,9 @@ def oom_killed(workload: Workload, context: CheckContext) -> Iterator[Issue]:
                 at = _timestamp(term.finished_at)
                 if at is not None and at < since:
                     continue
-                entry = killed.setdefault(cs.name, {"container": cs.name, "pods": [], "restartCount": 0})
+                entry = killed.setdefault(
+                    cs.name, {"container": cs.name, "pods": [], "restartCount": 0}
+                )
                 entry["pods"].append(pod.obj.name)
                 entry["restartCount"] = max(entry["restartCount"], cs.restart_count)
                 entry["finishedAt"] = at.isoformat() if at else None
@@ -220,11 +234,14 @@ def oom_killed(workload: Workload, context: CheckContext) -> Iterator[Issue]:
     for name, entry in killed.items():
         limit = containers[name].limit("memory") if name in containers else None
         entry["memoryLimit"] = format_quantity(limit, "memory") if limit else None
-    names = ", ".join(killed)
     yield Issue(
-        f"{workload.obj.display()}: container {names} was OOM-killed in the last "
+        f"{workload.obj.display()}: {containers_phrase(list(killed))} OOM-killed in the last "
         f"{params.window_hours}h: it needs more memory than its limit allows",
-        {"containers": list(killed.values()), "windowHours": params.window_hours, "source": "status"},
+        {
+            "containers": list(killed.values()),
+            "windowHours": params.window_hours,
+            "source": "status",
+        },
     )
 
 
@@ -241,7 +258,9 @@ def _timestamp(value: str | datetime | None) -> datetime | None:
 
 
 class ThrottleParams(Params):
-    ratio: Decimal = Field(Decimal("0.25"), gt=0, le=1, description="throttled periods / all periods")
+    ratio: Decimal = Field(
+        Decimal("0.25"), gt=0, le=1, description="throttled periods / all periods"
+    )
     window_minutes: int = Field(15, gt=0, description="measurement window, in minutes")
 
 

@@ -26,7 +26,13 @@ class Severity(StrEnum):
         return self.rank >= other.rank
 
 
-_RANK = {Severity.INFO: 0, Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
+_RANK = {
+    Severity.INFO: 0,
+    Severity.LOW: 1,
+    Severity.MEDIUM: 2,
+    Severity.HIGH: 3,
+    Severity.CRITICAL: 4,
+}
 
 
 class Category(StrEnum):
@@ -63,7 +69,14 @@ _NAME_BUDGET = 253 - 1 - 8  # DNS-1123 subdomain, minus "-" and the hash
 def finding_name(target: ObjectRef, check: str, discriminator: str = "") -> str:
     """`<target-kind>-<target-name>-<check-short>-<hash>`: a DNS-1123 name, the same on every run."""
     identity = "\0".join(
-        (check, target.api_version.split("/")[0], target.kind, target.namespace or "", target.name, discriminator)
+        (
+            check,
+            target.api_version.split("/")[0],
+            target.kind,
+            target.namespace or "",
+            target.name,
+            discriminator,
+        )
     )
     digest = hashlib.sha256(identity.encode()).hexdigest()[:8]
     readable = f"{target.kind}-{target.name}-{check}".lower().replace(".", "-")

@@ -35,9 +35,17 @@ def project(model: type[M], data: Any, prefix: tuple[str | int, ...] = ()) -> M:
     try:
         return model.model_validate(data, by_alias=True)
     except ValidationError as exc:
-        problem = exc.errors()[0]
-        path = (*prefix, *problem["loc"])
-        raise ObjectError(_explain(problem), path) from None
+        raise ProjectionError(
+            [ObjectError(_explain(p), (*prefix, *p["loc"])) for p in exc.errors()]
+        ) from None
+
+
+class ProjectionError(ValueError):
+    """Every field of one object that has the wrong type."""
+
+    def __init__(self, problems: list[ObjectError]) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
 
 
 _EXPECTED = {
@@ -138,9 +146,11 @@ class Inventory:
             self.objects[obj.key].append(obj)
             self.by_kind[obj.kind].append(obj)
         self.namespaces_seen: set[str | None] = {key[1] for key in self.objects}
-        self.limit_defaults: dict[str | None, LimitDefaults] = self._index_limit_ranges()
+        self.limit_ranges = self._index_limit_ranges()
         self.hpas: list[HPAView] = self._project_all(HPA_KIND, lambda o: HPAView(o, self._hpa(o)))
-        self.vpas: list[VPAView] = self._project_all(VPA_KIND, lambda o: VPAView(o, project(VPA, o.raw)))
+        self.vpas: list[VPAView] = self._project_all(
+            VPA_KIND, lambda o: VPAView(o, project(VPA, o.raw))
+        )
         self.workloads: list[Workload] = self._index_workloads()
 
     # ---- lookups ------------------------------------------------------------------------------
@@ -168,8 +178,12 @@ class Inventory:
     def _error(self, obj: KubeObject, message: str, path: tuple[str | int, ...]) -> None:
         location = obj.location
         self.errors.append(
-            InputError(location.file if location else "cluster", location.line if location else None,
-                       message, path=path)
+            InputError(
+                location.file if location else "cluster",
+                location.line if location else None,
+                message,
+                path=path,
+            )
         )
 
     def _hpa(self, obj: KubeObject) -> HPA:
@@ -186,19 +200,38 @@ class Inventory:
     def _guarded(self, obj: KubeObject, build: Callable[[KubeObject], V]) -> V | None:
         try:
             return build(obj)
-        except ObjectError as exc:
-            self._error(obj, f"{obj.display()}: {describe_path(exc.path)}: {exc.message}", exc.path)
+        except ProjectionError as exc:
+            for problem in exc.problems:
+                where = describe_path(problem.path)
+                self._error(obj, f"{obj.display()}: {where}: {problem.message}", problem.path)
             return None
 
-    def _index_limit_ranges(self) -> dict[str | None, LimitDefaults]:
-        merged: dict[str | None, LimitDefaults] = {}
+    def _index_limit_ranges(self) -> dict[str | None, list[tuple[KubeObject, LimitDefaults]]]:
+        ranges: dict[str | None, list[tuple[KubeObject, LimitDefaults]]] = defaultdict(list)
         for obj in self.by_kind.get("LimitRange", ()):
             limit_range = self._guarded(obj, lambda o: project(LimitRange, o.raw))
-            if limit_range is None:
+            if limit_range is not None:
+                limits, requests = limit_range.container_defaults()
+                ranges[obj.namespace].append((obj, LimitDefaults(limits, requests)))
+        return ranges
+
+    def limit_defaults_for(self, obj: KubeObject) -> LimitDefaults | None:
+        """Container defaults the namespace's LimitRanges give `obj`'s pods at admission.
+
+        Manifests without a namespace go wherever they are applied, so a LimitRange without one
+        applies only to files in its own folder or below it.
+        """
+        merged: LimitDefaults | None = None
+        for holder, defaults in self.limit_ranges.get(obj.namespace, ()):
+            if obj.namespace is None and not _same_tree(holder, obj):
                 continue
-            limits, requests = limit_range.container_defaults()
-            current = merged.get(obj.namespace, LimitDefaults({}, {}))
-            merged[obj.namespace] = LimitDefaults(current.limits | limits, current.requests | requests)
+            merged = (
+                defaults
+                if merged is None
+                else LimitDefaults(
+                    merged.limits | defaults.limits, merged.requests | defaults.requests
+                )
+            )
         return merged
 
     def _index_workloads(self) -> list[Workload]:
@@ -240,17 +273,29 @@ class Inventory:
 
     def _workload(self, obj: KubeObject) -> Workload:
         raw_template, path = pod_template_of(obj)
-        template = project(PodTemplate, raw_template or {}, path)
-        if obj.kind == "Pod":
-            return Workload(obj, template, WorkloadSpec())
-        return Workload(obj, template, project(WorkloadSpec, obj.raw.get("spec") or {}, ("spec",)))
+        problems: list[ObjectError] = []
+        spec = WorkloadSpec()
+        if obj.kind != "Pod":
+            try:
+                spec = project(WorkloadSpec, obj.raw.get("spec") or {}, ("spec",))
+            except ProjectionError as exc:
+                problems += exc.problems
+        try:
+            template = project(PodTemplate, raw_template or {}, path)
+        except ProjectionError as exc:
+            problems += exc.problems
+        if problems:
+            raise ProjectionError(problems)
+        return Workload(obj, template, spec)
 
     def _top_owner(self, obj: KubeObject) -> KubeObject:
         """Follow controller ownerReferences as far as the set knows the owners (at most a few hops)."""
         current = obj
         for _ in range(8):
             owner = current.controller_owner()
-            found = self.get(owner.kind, current.namespace, owner.name, near=current) if owner else None
+            found = (
+                self.get(owner.kind, current.namespace, owner.name, near=current) if owner else None
+            )
             if found is None:
                 return current
             current = found
@@ -268,3 +313,11 @@ def _shared_prefix(a: KubeObject, b: KubeObject) -> int:
             break
         shared += 1
     return shared
+
+
+def _same_tree(holder: KubeObject, obj: KubeObject) -> bool:
+    """Whether `obj`'s file lies in `holder`'s folder or below it (live objects always do)."""
+    if holder.location is None or obj.location is None:
+        return True
+    folder = holder.location.file.rpartition("/")[0]
+    return obj.location.file.startswith(folder + "/") if folder else True

@@ -108,7 +108,12 @@ def _v1_metrics(spec: dict[str, Any]) -> list[dict[str, Any]]:
     if target is None:
         return []
     return [
-        {"type": "Resource", "resource": "cpu", "targetType": "Utilization", "averageUtilization": target}
+        {
+            "type": "Resource",
+            "resource": "cpu",
+            "targetType": "Utilization",
+            "averageUtilization": target,
+        }
     ]
 
 
@@ -127,7 +132,10 @@ def _metric(metric: Any, api_version: str) -> Any:
         result["container"] = source.get("container")
     if api_version.endswith("v2beta1"):
         if source.get("targetAverageUtilization") is not None:
-            result |= {"targetType": "Utilization", "averageUtilization": source["targetAverageUtilization"]}
+            result |= {
+                "targetType": "Utilization",
+                "averageUtilization": source["targetAverageUtilization"],
+            }
         elif source.get("targetAverageValue") is not None:
             result |= {"targetType": "AverageValue", "averageValue": source["targetAverageValue"]}
         return result

@@ -10,9 +10,42 @@ from kgov.model.errors import ObjectError
 
 # Kinds the checks roll pods up to, and the kinds that carry a pod template.
 WORKLOAD_KINDS = frozenset(
-    {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob"}
+    {
+        "Deployment",
+        "StatefulSet",
+        "DaemonSet",
+        "ReplicaSet",
+        "ReplicationController",
+        "Job",
+        "CronJob",
+    }
 )
 POD_BEARING_KINDS = WORKLOAD_KINDS | {"Pod"}
+# Kinds some check reads. A document of another kind is counted but needs nothing more than
+# apiVersion and kind: config files such as a Kustomization or an EnvoyGateway have no name.
+ANALYSED_KINDS = POD_BEARING_KINDS | {
+    "HorizontalPodAutoscaler",
+    "VerticalPodAutoscaler",
+    "LimitRange",
+    "Namespace",
+    "Service",
+    "ConfigMap",
+    "PodDisruptionBudget",
+    "Ingress",
+    "IngressClass",
+    "GatewayClass",
+    "Gateway",
+    "HTTPRoute",
+    "GRPCRoute",
+    "TLSRoute",
+    "TCPRoute",
+    "UDPRoute",
+    "ReferenceGrant",
+    "ListenerSet",
+    "BackendTLSPolicy",
+    "CustomResourceDefinition",
+    "ValidatingWebhookConfiguration",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,12 +153,16 @@ def _owners(value: Any) -> tuple[OwnerRef, ...]:
     return tuple(owners)
 
 
+class NotAnalysed(Exception):
+    """A well-formed document of a kind no check reads, lacking fields only analysed kinds need."""
+
+
 def object_from_dict(raw: Mapping[str, Any], location: Location | None = None) -> KubeObject:
     """Lift the metadata out of a decoded document, or raise `ObjectError` naming the bad field."""
     api_version = raw.get("apiVersion")
     kind = raw.get("kind")
     if not isinstance(kind, str) or not kind:
-        raise ObjectError("not a Kubernetes object: 'kind' is missing", ("kind",))
+        raise ObjectError("not a Kubernetes object: it has no 'kind'", ("kind",))
     if not isinstance(api_version, str) or not api_version:
         raise ObjectError(f"{kind} has no 'apiVersion'", ("apiVersion",))
     metadata = raw.get("metadata")
@@ -135,6 +172,8 @@ def object_from_dict(raw: Mapping[str, Any], location: Location | None = None) -
         raise ObjectError("expected 'metadata' to be a mapping", ("metadata",))
     name = metadata.get("name", metadata.get("generateName"))
     if not isinstance(name, str) or not name:
+        if kind not in ANALYSED_KINDS and name is None:
+            raise NotAnalysed(kind)
         raise ObjectError(f"{kind} has no metadata.name", ("metadata", "name"))
     namespace = metadata.get("namespace")
     if namespace is not None and not isinstance(namespace, str):

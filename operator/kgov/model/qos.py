@@ -52,10 +52,15 @@ def effective_containers(
     template: PodTemplate, defaults: LimitDefaults | None = None
 ) -> list[EffectiveContainer]:
     result = []
-    for role, containers in (("init", template.spec.init_containers), ("container", template.spec.containers)):
+    for role, containers in (
+        ("init", template.spec.init_containers),
+        ("container", template.spec.containers),
+    ):
         for container in containers:
             limits = dict(container.resources.limits)
-            requests = limits | dict(container.resources.requests)  # API defaulting: request ← limit
+            requests = limits | dict(
+                container.resources.requests
+            )  # API defaulting: request ← limit
             if defaults is not None:  # LimitRanger admission, after defaulting
                 limits = defaults.limits | limits
                 requests = defaults.requests | requests

@@ -18,7 +18,9 @@ SEVERITY_ORDER = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LO
 @dataclass(slots=True)
 class ScanReport:
     evaluation: Evaluation
-    checks: list[CheckSpec]  # the checks that were selected for this run (for SARIF rules, JUnit cases)
+    checks: list[
+        CheckSpec
+    ]  # the checks that were selected for this run (for SARIF rules, JUnit cases)
     documents: int = 0
     objects: int = 0
     version: str = __version__
@@ -29,12 +31,23 @@ class ScanReport:
     def findings(self) -> list[Finding]:
         return sorted(
             self.evaluation.findings,
-            key=lambda f: (-f.severity.rank, f.check, f.target.namespace or "", f.target.kind, f.target.name),
+            key=lambda f: (
+                -f.severity.rank,
+                f.check,
+                f.target.namespace or "",
+                f.target.kind,
+                f.target.name,
+            ),
         )
 
 
 def ref_dict(ref: ObjectRef) -> dict[str, Any]:
-    return {"apiVersion": ref.api_version, "kind": ref.kind, "namespace": ref.namespace, "name": ref.name}
+    return {
+        "apiVersion": ref.api_version,
+        "kind": ref.kind,
+        "namespace": ref.namespace,
+        "name": ref.name,
+    }
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
@@ -68,14 +81,21 @@ def report_dict(report: ScanReport) -> dict[str, Any]:
             "by_check": dict(sorted(Counter(f.check for f in findings).items())),
         },
         "skipped": [
-            {"check": s.check, "reason": s.reason} | ({"target": ref_dict(s.target)} if s.target else {})
+            {"check": s.check, "reason": s.reason}
+            | ({"target": ref_dict(s.target)} if s.target else {})
             for s in evaluation.skipped
         ],
         "errors": [
-            {"file": e.file, "line": e.line, "message": e.message, "kind": e.kind} for e in evaluation.errors
+            {"file": e.file, "line": e.line, "message": e.message, "kind": e.kind}
+            for e in evaluation.errors
         ],
         "expired_waivers": [
-            {"check": w.check, "target": w.target, "reason": w.reason, "expires": w.expires.isoformat()}
+            {
+                "check": w.check,
+                "target": w.target,
+                "reason": w.reason,
+                "expires": w.expires.isoformat(),
+            }
             for w in evaluation.expired_waivers
             if w.expires is not None
         ],

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from kgov.model.errors import InputError, ObjectError, describe_path
-from kgov.model.objects import KubeObject, Location, object_from_dict
+from kgov.model.objects import KubeObject, Location, NotAnalysed, object_from_dict
 
 try:
     LOADER: type[Any] = yaml.CSafeLoader
@@ -115,7 +115,7 @@ def load_text(text: str, name: str) -> LoadResult:
     for start_line, chunk in split_documents(text):
         location, rendered_from = _chunk_location(chunk, name, start_line)
         try:
-            value = yaml.load(chunk, Loader=LOADER)  # noqa: S506 - a safe loader class
+            value = yaml.load(chunk, Loader=LOADER)
         except yaml.YAMLError as exc:
             result.errors.append(_yaml_error(exc, name, start_line, rendered_from))
             empty = False
@@ -153,7 +153,9 @@ def _chunk_location(chunk: str, name: str, start_line: int) -> tuple[Location, s
     return Location(name, start_line + offset), None
 
 
-def _yaml_error(exc: yaml.YAMLError, name: str, start_line: int, rendered_from: str | None) -> InputError:
+def _yaml_error(
+    exc: yaml.YAMLError, name: str, start_line: int, rendered_from: str | None
+) -> InputError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = start_line + mark.line if mark is not None else start_line
     problem = getattr(exc, "problem", None) or str(exc)
@@ -169,7 +171,11 @@ def _add_document(result: LoadResult, value: Any, location: Location) -> None:
     if not isinstance(value, dict):
         kind = "a list" if isinstance(value, list) else f"a {type(value).__name__}"
         result.errors.append(
-            InputError(location.file, location.line, f"expected a Kubernetes object (a mapping), got {kind}")
+            InputError(
+                location.file,
+                location.line,
+                f"expected a Kubernetes object (a mapping), got {kind}",
+            )
         )
         return
     items = value.get("items")
@@ -190,10 +196,14 @@ def _add_object(
 ) -> None:
     try:
         result.objects.append(object_from_dict(raw, location))
+    except NotAnalysed:
+        pass
     except ObjectError as exc:
+        where = f"{describe_path(prefix)}: " if prefix else ""
         path = (*prefix, *exc.path)
-        where = f"{describe_path(path)}: " if exc.path else ""
-        result.errors.append(InputError(location.file, location.line, where + exc.message, path=path))
+        result.errors.append(
+            InputError(location.file, location.line, where + exc.message, path=path)
+        )
 
 
 def load_paths(paths: Iterable[str], stdin_text: str | None = None) -> LoadResult:

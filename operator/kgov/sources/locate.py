@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from kgov.model.errors import InputError
-from kgov.sources.files import STDIN, LOADER, split_documents
+from kgov.sources.files import LOADER, STDIN, split_documents
 
 
 def refine_lines(errors: list[InputError], texts: dict[str, str]) -> None:

@@ -1,0 +1,71 @@
+"""Run the real pipeline (loader → inventory → registry → evaluation) on YAML text or files."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kgov.analysis import Capabilities, Evaluation, evaluate, resolve_params, select_checks
+from kgov.checks.catalog import default_registry
+from kgov.config import Config
+from kgov.inventory import Inventory
+from kgov.sources.files import load_text
+
+_HEADER = re.compile(r"^# kgov-test:(.*)$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class FixtureHeader:
+    """Options on a fixture's first line: `# kgov-test: live now=2026-11-22T10:00:00Z`, or
+    `# kgov-test: skip-evaluation reason=...` for checks decided only from history or Prometheus."""
+
+    live: bool = False
+    now: datetime | None = None
+    skip_evaluation: bool = False
+
+
+def read_header(text: str) -> FixtureHeader:
+    match = _HEADER.search(text.split("\n", 1)[0])
+    if match is None:
+        return FixtureHeader()
+    words = match.group(1).split()
+    now = next((w.split("=", 1)[1] for w in words if w.startswith("now=")), None)
+    return FixtureHeader(
+        live="live" in words,
+        now=datetime.fromisoformat(now.replace("Z", "+00:00")) if now else None,
+        skip_evaluation="skip-evaluation" in words,
+    )
+
+
+def run_checks(
+    text: str,
+    checks: list[str] | None = None,
+    *,
+    live: bool = False,
+    config: Config | None = None,
+    now: datetime | None = None,
+    name: str = "test.yaml",
+) -> Evaluation:
+    loaded = load_text(text, name)
+    assert not loaded.errors, [str(e) for e in loaded.errors]
+    inventory = Inventory(loaded.objects, live=live)
+    assert not inventory.errors, [str(e) for e in inventory.errors]
+    registry = default_registry()
+    config = config or Config()
+    selected = select_checks(registry, config, checks or ())
+    return evaluate(
+        inventory,
+        selected,
+        config,
+        resolve_params(registry, config),
+        Capabilities(live=live),
+        now=now or datetime(2026, 11, 22, 10, 0, tzinfo=UTC),
+    )
+
+
+def run_fixture(path: Path, check: str) -> Evaluation:
+    text = path.read_text(encoding="utf-8")
+    header = read_header(text)
+    return run_checks(text, [check], live=header.live, now=header.now, name=str(path))

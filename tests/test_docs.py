@@ -1,0 +1,34 @@
+"""Generated docs stay in step with the registry, and the README's commands stay true."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from kgov.checks.catalog import default_registry
+from kgov.cli import main
+from kgov.report.catalog import render_markdown
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_check_reference_is_current() -> None:
+    generated = render_markdown(default_registry())
+    current = (ROOT / "docs" / "checks.md").read_text(encoding="utf-8")
+    assert current == generated, (
+        "docs/checks.md is stale: run `kgov checks -o markdown > docs/checks.md`"
+    )
+
+
+def test_every_check_has_a_docs_anchor() -> None:
+    text = (ROOT / "docs" / "checks.md").read_text(encoding="utf-8")
+    for spec in default_registry():
+        assert f'<a id="{spec.anchor}"></a>' in text
+
+
+def test_checks_command_lists_every_check() -> None:
+    result = CliRunner().invoke(main, ["checks", "-o", "json"])
+    assert result.exit_code == 0
+    for spec in default_registry():
+        assert f'"id": "{spec.id}"' in result.output
