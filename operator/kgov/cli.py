@@ -17,6 +17,7 @@ from kgov.findings.model import Severity
 from kgov.inventory import Inventory
 from kgov.report.formats import RENDERERS
 from kgov.report.model import ScanReport
+from kgov.report.table import render_table
 from kgov.sources.files import STDIN, LoadResult, discover, read_source
 from kgov.sources.locate import refine_lines
 

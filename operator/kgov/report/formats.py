@@ -7,7 +7,11 @@ from collections.abc import Callable
 
 import yaml
 
+from kgov.report.junit import render_junit
+from kgov.report.markdown import render_markdown
 from kgov.report.model import ScanReport, report_dict
+from kgov.report.sarif import render_sarif
+from kgov.report.table import render_table
 
 
 def render_json(report: ScanReport) -> str:
@@ -21,4 +25,7 @@ def render_yaml(report: ScanReport) -> str:
 RENDERERS: dict[str, Callable[[ScanReport], str]] = {
     "json": render_json,
     "yaml": render_yaml,
+    "sarif": render_sarif,
+    "junit": render_junit,
+    "markdown": render_markdown,
 }

@@ -48,6 +48,15 @@ SECURITY_SEVERITY: dict[Severity, str] = {
 _WORD = re.compile(r"[A-Za-z0-9]+")
 
 
+def location_text(location: Location | None) -> str | None:
+    """`file:line` for the text reports; `stdin:line` for stdin, nothing for a cluster object."""
+    if location is None or not location.file or location.file == "cluster":
+        return None
+    if location.file == "-":
+        return str(Location("stdin", location.line))
+    return str(location)
+
+
 def docs_url(spec: CheckSpec) -> str:
     """The absolute address of a check's entry in the check reference."""
     return DOCS_BASE + spec.docs

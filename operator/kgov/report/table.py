@@ -20,7 +20,7 @@ from kgov.analysis import Evaluation, Skipped
 from kgov.findings.model import Finding, Severity
 from kgov.model.objects import Location
 from kgov.report.model import SEVERITY_ORDER, ScanReport
-from kgov.report.sarif import NO_FILE
+from kgov.report.sarif import location_text
 
 DEFAULT_WIDTH = 120
 
@@ -38,9 +38,7 @@ def plural(count: int, word: str) -> str:
 
 
 def _location(location: Location | None) -> str:
-    if location is None or location.file in NO_FILE:
-        return ""
-    return str(location)
+    return location_text(location) or ""
 
 
 def _findings_table(findings: list[Finding]) -> Table:

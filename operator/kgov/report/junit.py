@@ -1,0 +1,139 @@
+"""JUnit XML for CI test tabs: one testsuite per check, one failing testcase per finding.
+
+A check that ran and found nothing gets one passing testcase ("no findings") so a green check shows
+up; a check that could not run, and each exempted or waived target, is a skipped testcase. Input and
+internal errors go to a separate `errors` testsuite. No timestamps or durations: the same report
+always renders to the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+
+from kgov.analysis import Skipped
+from kgov.findings.model import Finding
+from kgov.model.errors import InputError
+from kgov.model.objects import ObjectRef
+from kgov.report.model import ScanReport
+from kgov.report.sarif import location_text
+
+NO_FINDINGS = "no findings"
+NOT_RUN = "not run"
+ERRORS_SUITE = "errors"
+
+# Characters XML 1.0 cannot carry at all (a YAML error message can quote any byte of the input).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _clean(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def case_name(ref: ObjectRef, discriminator: str = "") -> str:
+    """`Deployment shop/web` (or `Namespace shop` for a cluster-scoped target)."""
+    name = ref.display()
+    return f"{name} [{discriminator}]" if discriminator else name
+
+
+def failure_text(finding: Finding) -> str:
+    lines = [finding.message]
+    where = location_text(finding.location)
+    if where is not None:
+        lines.append(f"Location: {where}")
+    lines.append(f"Remediation: {finding.remediation}")
+    return "\n".join(lines)
+
+
+@dataclass(slots=True)
+class _Suite:
+    findings: list[Finding] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, {k: _clean(v) for k, v in attrs.items()})
+    if text is not None:
+        element.text = _clean(text)
+    return element
+
+
+def _counts(element: ET.Element, tests: int, failures: int, errors: int, skipped: int) -> None:
+    element.set("tests", str(tests))
+    element.set("failures", str(failures))
+    element.set("errors", str(errors))
+    element.set("skipped", str(skipped))
+
+
+def _check_suite(root: ET.Element, check: str, suite: _Suite) -> tuple[int, int, int]:
+    element = _sub(root, "testsuite", name=check)
+    not_run = [s for s in suite.skipped if s.target is None]
+    exempted = [s for s in suite.skipped if s.target is not None]
+    for finding in suite.findings:
+        case = _sub(
+            element,
+            "testcase",
+            classname=check,
+            name=case_name(finding.target, finding.discriminator),
+        )
+        _sub(
+            case,
+            "failure",
+            failure_text(finding),
+            message=finding.message,
+            type=finding.severity.value,
+        )
+    for skip in not_run:
+        case = _sub(element, "testcase", classname=check, name=NOT_RUN)
+        _sub(case, "skipped", message=skip.reason)
+    for skip in exempted:
+        assert skip.target is not None
+        case = _sub(element, "testcase", classname=check, name=case_name(skip.target))
+        _sub(case, "skipped", message=skip.reason)
+    passed = 0
+    if not suite.findings and not not_run:
+        _sub(element, "testcase", classname=check, name=NO_FINDINGS)
+        passed = 1
+    tests = len(suite.findings) + len(suite.skipped) + passed
+    _counts(element, tests, len(suite.findings), 0, len(suite.skipped))
+    return tests, len(suite.findings), len(suite.skipped)
+
+
+def _error_suite(root: ET.Element, errors: list[InputError]) -> None:
+    element = _sub(root, "testsuite", name=ERRORS_SUITE)
+    for error in errors:
+        where = error.file if error.line is None else f"{error.file}:{error.line}"
+        case = _sub(element, "testcase", classname=f"kgov.{error.kind}", name=where)
+        _sub(case, "error", str(error), message=error.message, type=error.kind)
+    _counts(element, len(errors), 0, len(errors), 0)
+
+
+def junit_tree(report: ScanReport) -> ET.Element:
+    """The `<testsuites>` element (`render_junit` serialises it)."""
+    # One suite per selected check in the registry's order (then any other check that reported).
+    suites = {spec.id: _Suite() for spec in report.checks}
+    for finding in report.findings:
+        suites.setdefault(finding.check, _Suite()).findings.append(finding)
+    for skip in report.evaluation.skipped:
+        suites.setdefault(skip.check, _Suite()).skipped.append(skip)
+
+    root = ET.Element("testsuites", {"name": _clean(report.title)})
+    tests = failures = skipped = 0
+    for check, suite in suites.items():
+        t, f, s = _check_suite(root, check, suite)
+        tests, failures, skipped = tests + t, failures + f, skipped + s
+    errors = report.evaluation.errors
+    if errors:
+        _error_suite(root, errors)
+    _counts(root, tests + len(errors), failures, len(errors), skipped)
+    return root
+
+
+def render_junit(report: ScanReport) -> str:
+    tree = ET.ElementTree(junit_tree(report))
+    ET.indent(tree)
+    buffer = io.BytesIO()
+    tree.write(buffer, encoding="utf-8", xml_declaration=True)
+    return buffer.getvalue().decode("utf-8") + "\n"
