@@ -153,18 +153,12 @@ QUIET = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("file", "check", "kind", "name", "why"), EXPECTED, ids=[e[1] for e in EXPECTED]
-)
-def test_expected_finding(
-    corpus: Corpus, file: str, check: str, kind: str, name: str, why: str
-) -> None:
+@pytest.mark.parametrize(("file", "check", "kind", "name", "why"), EXPECTED, ids=[e[1] for e in EXPECTED])
+def test_expected_finding(corpus: Corpus, file: str, check: str, kind: str, name: str, why: str) -> None:
     assert corpus.findings_in(file)[(check, kind, name)] == 1, why
 
 
 @pytest.mark.parametrize(("file", "check", "why"), QUIET, ids=[q[0] for q in QUIET])
-def test_quiet_where_a_reviewer_expects_nothing(
-    corpus: Corpus, file: str, check: str, why: str
-) -> None:
+def test_quiet_where_a_reviewer_expects_nothing(corpus: Corpus, file: str, check: str, why: str) -> None:
     fired = [k for k in corpus.findings_in(file) if k[0].startswith(check)]
     assert not fired, why

@@ -73,9 +73,7 @@ def resolve_params(registry: Registry, config: Config) -> dict[str, BaseModel]:
         try:
             resolved[spec.id] = spec.params.model_validate(config.settings(spec.id).params)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
-            )
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             raise ConfigError(f"checks.{spec.id}.params: {problems}") from None
     return resolved
 
@@ -89,9 +87,7 @@ def select_checks(
     return [
         spec
         for spec in registry
-        if config.settings(spec.id).enabled
-        and (not only or spec.id in only)
-        and spec.id not in skip
+        if config.settings(spec.id).enabled and (not only or spec.id in only) and spec.id not in skip
     ]
 
 

@@ -44,17 +44,11 @@ def version() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1)
-@click.option(
-    "--cluster", is_flag=True, help="Read the current kube context (list only, never write)."
-)
+@click.option("--cluster", is_flag=True, help="Read the current kube context (list only, never write).")
 @click.option("--context", "kube_context", help="Kube context to use with --cluster.")
 @click.option("--namespace", "-n", help="With --cluster: read only this namespace.")
-@click.option(
-    "--config", "config_path", type=click.Path(dir_okay=False), help="Config file (YAML)."
-)
-@click.option(
-    "-o", "--output", "fmt", type=click.Choice(FORMATS), default="table", show_default=True
-)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file (YAML).")
+@click.option("-o", "--output", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--output-file", type=click.Path(dir_okay=False), help="Write the report here.")
 @click.option(
     "--fail-on",
@@ -99,9 +93,7 @@ def scan(
     sys.exit(_exit_code(report, Severity(fail_on), lenient))
 
 
-def _load(
-    paths: Sequence[str], cluster: bool, context: str | None, namespace: str | None
-) -> LoadResult:
+def _load(paths: Sequence[str], cluster: bool, context: str | None, namespace: str | None) -> LoadResult:
     result = LoadResult()
     if cluster:
         from kgov.sources.cluster import load_cluster
@@ -132,8 +124,6 @@ def _progress(total: int) -> Iterator[Callable[[], None]]:
 
 def _emit(report: ScanReport, fmt: str, output_file: str | None) -> None:
     if fmt == "table":
-        from kgov.report.table import render_table
-
         color = output_file is None and sys.stdout.isatty()
         text = render_table(report, color=color)
     else:
@@ -154,9 +144,7 @@ def _exit_code(report: ScanReport, fail_on: Severity, lenient: bool) -> int:
 
 
 @main.command("checks")
-@click.option(
-    "-o", "--output", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table"
-)
+@click.option("-o", "--output", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table")
 def list_checks(fmt: str) -> None:
     """List every registered check with its metadata."""
     from kgov.report.catalog import render_catalog

@@ -2,6 +2,757 @@
 
 from __future__ import annotations
 
-from kgov.checks.registry import CheckSpec
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, TypeVar
 
-CHECKS: list[CheckSpec] = []
+from pydantic import Field, ValidationError
+
+from kgov.checks import qos
+from kgov.checks.registry import CheckContext, CheckSpec, Issue, Need, Params, SubjectKind
+from kgov.findings.model import Category, Severity
+from kgov.inventory import HPAView, VPAView, Workload
+from kgov.model.autoscaling import VPA, MetricSpec
+from kgov.model.objects import KubeObject
+from kgov.model.pods import QOS_RESOURCES, PodTemplate
+from kgov.model.qos import EffectiveContainer, LimitDefaults, effective_containers
+from kgov.model.quantity import format_quantity
+
+RESOURCE_METRICS = ("Resource", "ContainerResource")
+
+# Scalable kinds the inventory always holds when they exist, with the API groups that serve them. An
+# HPA on any other kind (Argo Rollout, a CR with a scale subresource) cannot be called dangling.
+SCALABLE_KINDS = {
+    "Deployment": {"apps", "extensions"},
+    "StatefulSet": {"apps"},
+    "ReplicaSet": {"apps", "extensions"},
+    "ReplicationController": {""},
+}
+
+View = TypeVar("View", HPAView, VPAView)
+
+
+# ---- shared helpers ------------------------------------------------------------------------------
+
+
+def distinct(views: Sequence[View], workload: Workload, context: CheckContext) -> list[View]:
+    """One view per autoscaler: a repository holding one HPA per environment folder is not two HPAs.
+
+    Among copies of the same object, the one nearest to the workload's file is kept.
+    """
+    chosen: dict[tuple[str, str | None, str], View] = {}
+    for view in views:
+        key = view.obj.key
+        if key in chosen:
+            continue
+        copies = [v for v in views if v.obj.key == key]
+        nearest = context.inventory.get(*key, near=workload.obj)
+        chosen[key] = next((v for v in copies if v.obj is nearest), copies[0])
+    return list(chosen.values())
+
+
+def running_names(workload: Workload) -> list[str]:
+    """Containers the HPA measures and the VPA resizes: regular ones and sidecars."""
+    return [c.name for c in workload.template.running_containers()]
+
+
+def running(containers: list[EffectiveContainer]) -> list[EffectiveContainer]:
+    return [c for c in containers if c.role != "init"]
+
+
+def live_templates(workload: Workload) -> list[PodTemplate]:
+    """The specs of the workload's live pods (requests as admitted: LimitRange and VPA applied)."""
+    templates = []
+    for pod in workload.pods:
+        try:
+            templates.append(PodTemplate.model_validate({"spec": pod.obj.raw.get("spec")}, by_alias=True))
+        except (ValidationError, ValueError):
+            continue
+    return templates
+
+
+def in_folder_of(holder: KubeObject, obj: KubeObject) -> bool:
+    """Whether `obj`'s file lies in `holder`'s folder or below it (objects without a file always do)."""
+    if holder.location is None or obj.location is None:
+        return True
+    folder = holder.location.file.rpartition("/")[0]
+    return obj.location.file.startswith(folder + "/") if folder else True
+
+
+def defaults_of(workload: Workload, context: CheckContext) -> LimitDefaults | None:
+    return context.inventory.limit_defaults_for(workload.obj)
+
+
+def mode_label(vpa: VPA) -> str:
+    return vpa.update_mode if vpa.spec.update_policy.update_mode else "no updateMode, so Recreate"
+
+
+def dimension(metric: MetricSpec) -> str:
+    """`cpu utilization of container app (the default metric)` and the like, for messages."""
+    resource = metric.resource or "?"
+    if metric.target_type == "Utilization":
+        text = f"{resource} utilization"
+    elif metric.target_type == "AverageValue":
+        text = f"average {resource} usage"
+    else:
+        text = resource
+    if metric.container:
+        text += f" of container {metric.container}"
+    if metric.defaulted:
+        text += " (the default metric when none is set)"
+    return text
+
+
+def join(items: Sequence[str]) -> str:
+    items = list(dict.fromkeys(items))
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def quantity(value: Decimal | None, resource: str) -> str | None:
+    return None if value is None else format_quantity(value, resource)
+
+
+# ---- HPA/VPA overlap -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Overlap:
+    """An HPA resource metric whose resource the VPA also sets, and on which containers."""
+
+    metric: MetricSpec
+    containers: tuple[str, ...]
+
+
+def overlaps(hpa: HPAView, vpa: VPAView, containers: list[str]) -> list[Overlap]:
+    """HPA resource metrics on a resource the VPA controls (§4.4).
+
+    A `Resource` metric overlaps on every container that the VPA controls the resource of, a
+    `ContainerResource` metric only on the container it names.
+    """
+    found = []
+    for metric in hpa.hpa.metrics:
+        resource = metric.resource
+        if resource is None or metric.type not in RESOURCE_METRICS:
+            continue
+        if metric.type == "ContainerResource":
+            scope = [c for c in containers if c == metric.container]
+        else:
+            scope = containers
+        hit = tuple(c for c in scope if resource in vpa.vpa.controlled_resources(c))
+        if hit:
+            found.append(Overlap(metric, hit))
+    return found
+
+
+def pairs(workload: Workload, context: CheckContext) -> Iterator[tuple[HPAView, VPAView, list[Overlap]]]:
+    containers = running_names(workload)
+    for hpa in distinct(workload.hpas, workload, context):
+        for vpa in distinct(workload.vpas, workload, context):
+            yield hpa, vpa, overlaps(hpa, vpa, containers)
+
+
+def overlap_evidence(hpa: HPAView, vpa: VPAView, found: list[Overlap]) -> dict[str, Any]:
+    per_container: dict[str, list[str]] = {}
+    for overlap in found:
+        for container in overlap.containers:
+            resources = per_container.setdefault(container, [])
+            if overlap.metric.resource and overlap.metric.resource not in resources:
+                resources.append(overlap.metric.resource)
+    return {
+        "hpa": hpa.obj.name,
+        "vpa": vpa.obj.name,
+        "mode": vpa.vpa.update_mode,
+        "modeDefaulted": vpa.vpa.spec.update_policy.update_mode is None,
+        "overlappingResources": per_container,
+        "metrics": [o.metric.describe() for o in found],
+        "source": "spec",
+    }
+
+
+def hpa_vpa_overlap(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+    for hpa, vpa, found in pairs(workload, context):
+        if not found or not vpa.vpa.is_active:
+            continue
+        coupled = [o for o in found if o.metric.target_type == "Utilization"]
+        lead = (coupled or found)[0]
+        resources = join([o.metric.resource or "" for o in found])
+        if coupled:
+            why = (
+                "utilization is usage divided by the request the VPA keeps changing, so each "
+                "autoscaler moves the other's input"
+            )
+        else:
+            why = "the VPA resizes pods from the per-pod usage the HPA changes with every scale"
+        yield Issue(
+            f"{workload.obj.display()} is scaled by HPA {hpa.obj.name} on "
+            f"{dimension(lead.metric)} while VPA {vpa.obj.name} ({mode_label(vpa.vpa)}) also sets "
+            f"{resources} requests: {why}",
+            overlap_evidence(hpa, vpa, found),
+            severity=Severity.HIGH if coupled else Severity.MEDIUM,
+            related=(hpa.obj.ref, vpa.obj.ref),
+            discriminator=f"{hpa.obj.name}/{vpa.obj.name}",
+        )
+
+
+def hpa_vpa_initial_overlap(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+    for hpa, vpa, found in pairs(workload, context):
+        if not found or vpa.vpa.update_mode != "Initial":
+            continue
+        resources = join([o.metric.resource or "" for o in found])
+        yield Issue(
+            f"{workload.obj.display()} is scaled by HPA {hpa.obj.name} on "
+            f"{dimension(found[0].metric)} while VPA {vpa.obj.name} (Initial) sets {resources} "
+            "requests on every new pod, each one the HPA adds included: the HPA's per-pod "
+            "baseline drifts with every scale-out",
+            overlap_evidence(hpa, vpa, found),
+            related=(hpa.obj.ref, vpa.obj.ref),
+            discriminator=f"{hpa.obj.name}/{vpa.obj.name}",
+        )
+
+
+def hpa_vpa_coexist(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+    containers = running_names(workload)
+    for hpa, vpa, found in pairs(workload, context):
+        if found or not vpa.vpa.is_active:
+            continue
+        controlled = sorted({r for c in containers for r in vpa.vpa.controlled_resources(c)})
+        if not controlled:  # every container under `mode: Off`: the VPA acts on nothing
+            continue
+        metrics = [m.describe() for m in hpa.hpa.metrics]
+        yield Issue(
+            f"{workload.obj.display()} is scaled by HPA {hpa.obj.name} ({join(metrics)}) while "
+            f"VPA {vpa.obj.name} ({mode_label(vpa.vpa)}) sets {join(controlled)} requests, a "
+            "dimension the HPA does not scale on: allowed, but the stricter guidance keeps the "
+            "VPA in Off or Initial mode when both run",
+            {
+                **overlap_evidence(hpa, vpa, []),
+                "metrics": metrics,
+                "vpaControlledResources": controlled,
+            },
+            related=(hpa.obj.ref, vpa.obj.ref),
+            discriminator=f"{hpa.obj.name}/{vpa.obj.name}",
+        )
+
+
+# ---- several autoscalers on one target -----------------------------------------------------------
+
+
+def multiple_vpa(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+    vpas = [v for v in distinct(workload.vpas, workload, context) if not v.vpa.is_off]
+    if len(vpas) > 1:
+        names = [v.obj.name for v in vpas]
+        yield Issue(
+            f"{workload.obj.display()} is targeted by {len(vpas)} VPAs that are not Off "
+            f"({join(names)}): several VPAs matching one pod have undefined behaviour",
+            {"vpas": [{"name": v.obj.name, "mode": v.vpa.update_mode} for v in vpas]},
+            related=tuple(v.obj.ref for v in vpas),
+        )
+
+
+def multiple_hpa(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+    hpas = distinct(workload.hpas, workload, context)
+    if len(hpas) > 1:
+        names = [h.obj.name for h in hpas]
+        yield Issue(
+            f"{workload.obj.display()} is targeted by {len(hpas)} HPAs ({join(names)}): each "
+            f"overwrites the replica count the {'other' if len(hpas) == 2 else 'others'} set, so the "
+            "workload flaps between their decisions",
+            {"hpas": [{"name": h.obj.name, "metrics": [m.describe() for m in h.hpa.metrics]} for h in hpas]},
+            related=tuple(h.obj.ref for h in hpas),
+        )
+
+
+# ---- autoscaling.hpa-missing-requests ------------------------------------------------------------
+
+
+def pod_level_request(template: PodTemplate, resource: str) -> bool:
+    """Pod-level requests (or limits, which default them) satisfy a `Resource` metric (KEP-2837)."""
+    pod = template.spec.resources
+    return pod is not None and bool(pod.requests.get(resource) or pod.limits.get(resource))
+
+
+def unrequested(
+    templates: list[PodTemplate], defaults: LimitDefaults | None, metric: MetricSpec, resource: str
+) -> list[str]:
+    """Containers the HPA needs a request from that do not have one, in any of the pods."""
+    missing: list[str] = []
+    for template in templates:
+        if metric.type == "Resource" and pod_level_request(template, resource):
+            continue
+        for container in running(effective_containers(template, defaults)):
+            if metric.type == "ContainerResource" and container.name != metric.container:
+                continue
+            if container.request(resource) is None and container.name not in missing:
+                missing.append(container.name)
+    return missing
+
+
+def hpa_missing_requests(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+    pods = live_templates(workload)
+    # Live pods carry what the HPA really divides by (LimitRange and VPA admission applied).
+    templates, defaults, source = (
+        (pods, None, "pods") if pods else ([workload.template], defaults_of(workload, context), "spec")
+    )
+    for view in distinct(workload.hpas, workload, context):
+        for metric in view.hpa.metrics:
+            resource = metric.resource
+            if metric.target_type != "Utilization" or metric.type not in RESOURCE_METRICS or not resource:
+                continue
+            missing = unrequested(templates, defaults, metric, resource)
+            if not missing:
+                continue
+            evidence: dict[str, Any] = {
+                "hpa": view.obj.name,
+                "resource": resource,
+                "containers": missing,
+                "metric": metric.describe(),
+                "source": source,
+            }
+            inactive = [
+                {"reason": c.reason, "message": c.message}
+                for c in view.hpa.status.conditions
+                if c.type == "ScalingActive" and c.status == "False"
+            ]
+            if inactive:
+                evidence["scalingActive"] = inactive[0]
+            who = (
+                f"container {missing[0]} requests"
+                if len(missing) == 1
+                else f"containers {join(missing)} request"
+            )
+            yield Issue(
+                f"{workload.obj.display()} is scaled by HPA {view.obj.name} on "
+                f"{dimension(metric)} but {who} no {resource}: the utilization is undefined, so the "
+                "HPA takes no action on this metric",
+                evidence,
+                related=(view.obj.ref,),
+                discriminator=f"{view.obj.name}/{metric.type}/{resource}/{metric.container or ''}",
+            )
+
+
+# ---- HPA subjects --------------------------------------------------------------------------------
+
+
+def hpa_target_missing(view: HPAView, context: CheckContext) -> Iterator[Issue]:
+    inventory = context.inventory
+    ref = view.hpa.scale_target_ref
+    namespace = view.obj.namespace
+    groups = SCALABLE_KINDS.get(ref.kind)
+    group = (ref.api_version or "").rpartition("/")[0]
+    if groups is None or (ref.api_version and group not in groups):
+        return  # a kind the inventory does not hold: its absence proves nothing
+    if inventory.get(ref.kind, namespace, ref.name, near=view.obj) is not None:
+        return
+    if not inventory.live:
+        # On files the target may live in another chart or folder: the absence means something
+        # only where the set covers the HPA's namespace and folder, i.e. holds objects of the
+        # target's kind there.
+        if not inventory.has_namespace(namespace):
+            return
+        if not any(
+            o.namespace == namespace and in_folder_of(view.obj, o)
+            for o in inventory.by_kind.get(ref.kind, ())
+        ):
+            return
+    evidence: dict[str, Any] = {
+        "ref": {"apiVersion": ref.api_version, "kind": ref.kind, "name": ref.name},
+        "source": "cluster" if inventory.live else "files",
+    }
+    failed = [
+        {"reason": c.reason, "message": c.message}
+        for c in view.hpa.status.conditions
+        if c.type == "AbleToScale" and c.status == "False"
+    ]
+    if failed:
+        evidence["ableToScale"] = failed[0]
+    there = f" in namespace {namespace}" if namespace else ""
+    if inventory.live:
+        why = f"which does not exist{there}"
+    else:
+        why = f"which the scanned files do not define{there} although they define other {ref.kind}s"
+    yield Issue(
+        f"{view.obj.display()} targets {ref.kind} {ref.name}, {why}: the HPA scales nothing",
+        evidence,
+    )
+
+
+def hpa_fixed_replicas(view: HPAView, context: CheckContext) -> Iterator[Issue]:
+    hpa = view.hpa
+    if hpa.min_replicas == hpa.max_replicas:
+        target = hpa.scale_target_ref
+        replicas = f"{hpa.max_replicas} replica{'' if hpa.max_replicas == 1 else 's'}"
+        yield Issue(
+            f"{view.obj.display()} has minReplicas = maxReplicas = {hpa.max_replicas}: it pins "
+            f"{target.kind} {target.name} at {replicas} and never scales",
+            {"min": hpa.min_replicas, "max": hpa.max_replicas},
+        )
+
+
+# ---- autoscaling.hpa-replicas-in-template --------------------------------------------------------
+
+
+def hpa_replicas_in_template(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+    replicas = workload.spec.replicas
+    hpas = distinct(workload.hpas, workload, context)
+    if replicas is None or not hpas:
+        return
+    names = [h.obj.name for h in hpas]
+    yield Issue(
+        f"{workload.obj.display()} sets spec.replicas: {replicas} in its manifest while HPA "
+        f"{join(names)} manages its replica count: every apply resets the HPA's decision",
+        {"replicas": replicas, "hpa": names[0], "hpas": names, "path": "spec.replicas"},
+        related=tuple(h.obj.ref for h in hpas),
+    )
+
+
+# ---- autoscaling.hpa-on-starved-pods -------------------------------------------------------------
+
+
+def hpa_on_starved_pods(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+    hpas = distinct(workload.hpas, workload, context)
+    if not hpas:
+        return
+    params: qos.WindowParams = context.params
+    for starved in qos.oom_killed(workload, context):
+        names = [h.obj.name for h in hpas]
+        containers = [c["container"] for c in starved.evidence.get("containers", [])]
+        who = (
+            f"container {containers[0]} was"
+            if len(containers) == 1
+            else f"containers {join(containers)} were"
+        )
+        yield Issue(
+            f"{workload.obj.display()} is scaled out by HPA {join(names)} while its {who} "
+            f"OOM-killed in the last {params.window_hours}h: more replicas of a starved pod are "
+            "more starved pods",
+            {
+                "hpa": names[0],
+                "hpas": names,
+                "buildsOn": "qos.oom-killed",
+                "qosFinding": {"message": starved.message, "evidence": starved.evidence},
+                "source": "status",
+            },
+            related=tuple(h.obj.ref for h in hpas),
+        )
+
+
+# ---- autoscaling.scaling-oscillation -------------------------------------------------------------
+
+
+class OscillationParams(Params):
+    max_per_hour: int = Field(12, gt=0, description="largest accepted scale events or reversals per hour")
+    window_minutes: int = Field(60, gt=0, description="measurement window, in minutes")
+
+
+def _history_only(view: HPAView, context: CheckContext) -> Iterator[Issue]:
+    """Decided from the operator's watch history or Prometheus only; never guessed from the spec."""
+    return iter(())
+
+
+# ---- VPA recommendations -------------------------------------------------------------------------
+
+
+class GapParams(Params):
+    ratio: Decimal = Field(Decimal("0.5"), gt=0, description="largest accepted |target − request| / request")
+
+
+def current_requests(
+    workload: Workload, vpa: VPA, context: CheckContext
+) -> tuple[dict[str, list[Decimal]], str] | None:
+    """Each container's requests as the pods run them, and where that came from; None when unknown.
+
+    Live pods are the truth. Without them the template is only what runs when the VPA is Off: in
+    any other mode the VPA rewrites the requests of the pods it admits.
+    """
+    pods = live_templates(workload)
+    if pods:
+        templates, defaults, source = pods, None, "pods"
+    elif vpa.is_off:
+        templates, defaults, source = [workload.template], defaults_of(workload, context), "spec"
+    else:
+        return None
+    requests: dict[str, list[Decimal]] = {}
+    for template in templates:
+        for container in running(effective_containers(template, defaults)):
+            for resource in QOS_RESOURCES:
+                value = container.request(resource)
+                if value is not None:
+                    requests.setdefault(f"{container.name}/{resource}", []).append(value)
+    return requests, source
+
+
+def vpa_recommendation_gap(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+    params: GapParams = context.params
+    for view in distinct(workload.vpas, workload, context):
+        vpa = view.vpa
+        if not vpa.status.recommendation.container_recommendations:
+            continue
+        current = current_requests(workload, vpa, context)
+        if current is None:
+            continue
+        requests, source = current
+        gaps: list[dict[str, Any]] = []
+        for rec in vpa.status.recommendation.container_recommendations:
+            for resource in QOS_RESOURCES:
+                target = rec.target.get(resource)
+                values = requests.get(f"{rec.container_name}/{resource}")
+                if not target or not values:
+                    continue
+                # Several pods may disagree (a rollout): judge by the one nearest the target.
+                request = min(values, key=lambda v: abs(v - target))
+                gap = abs(target - request) / request
+                if gap > params.ratio:
+                    gaps.append(
+                        {
+                            "container": rec.container_name,
+                            "resource": resource,
+                            "request": format_quantity(request, resource),
+                            "target": format_quantity(target, resource),
+                            "lowerBound": quantity(rec.lower_bound.get(resource), resource),
+                            "upperBound": quantity(rec.upper_bound.get(resource), resource),
+                            "gap": float(round(gap, 2)),
+                            "direction": "above" if target > request else "below",
+                        }
+                    )
+        if not gaps:
+            continue
+        worst = max(gaps, key=lambda g: g["gap"])
+        yield Issue(
+            f"{workload.obj.display()}: VPA {view.obj.name} ({vpa.update_mode}) recommends "
+            f"{worst['target']} {worst['resource']} for container {worst['container']}, "
+            f"{round(worst['gap'] * 100)}% {worst['direction']} its request of "
+            f"{worst['request']}: the requests are sized far from observed usage",
+            {
+                "gaps": gaps,
+                "threshold": float(params.ratio),
+                "vpa": view.obj.name,
+                "source": source,
+            },
+            related=(view.obj.ref,),
+            discriminator=view.obj.name,
+        )
+
+
+def vpa_requests_only_limit(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+    containers = running(effective_containers(workload.template, defaults_of(workload, context)))
+    for view in distinct(workload.vpas, workload, context):
+        vpa = view.vpa
+        if vpa.is_off:  # recommendations only: nothing is applied under the limit
+            continue
+        over: list[dict[str, str]] = []
+        for container in containers:
+            rec = vpa.recommendation_for(container.name)
+            if rec is None or vpa.controlled_values(container.name) != "RequestsOnly":
+                continue
+            for resource in sorted(vpa.controlled_resources(container.name) & set(QOS_RESOURCES)):
+                target, limit = rec.target.get(resource), container.limit(resource)
+                if target and limit and target > limit:
+                    over.append(
+                        {
+                            "container": container.name,
+                            "resource": resource,
+                            "limit": format_quantity(limit, resource),
+                            "target": format_quantity(target, resource),
+                        }
+                    )
+        if not over:
+            continue
+        first = over[0]
+        risk = "OOM-killed" if first["resource"] == "memory" else "CPU-throttled"
+        yield Issue(
+            f"{workload.obj.display()}: VPA {view.obj.name} sets requests only (RequestsOnly) and "
+            f"recommends {first['target']} {first['resource']} for container "
+            f"{first['container']}, above its {first['limit']} limit: the request is capped at "
+            f"the limit and the container is {risk} below what it needs",
+            {"containers": over, "vpa": view.obj.name, "mode": vpa.update_mode, "source": "spec"},
+            related=(view.obj.ref,),
+            discriminator=view.obj.name,
+        )
+
+
+OVERLAP_FIX = (
+    'Give the dimensions to different autoscalers: VPA `controlledResources: ["memory"]` with '
+    "the HPA on cpu, or scale the HPA on Pods, Object or External metrics, or set the VPA's "
+    "updateMode to Off and apply its recommendations by hand."
+)
+
+CHECKS = [
+    CheckSpec(
+        id="autoscaling.hpa-vpa-overlap",
+        title="HPA and active VPA scale on the same resource",
+        category=Category.AUTOSCALING,
+        severity=Severity.HIGH,
+        subject=SubjectKind.WORKLOAD,
+        condition="An HPA and an active VPA (updateMode absent, Auto, Recreate, InPlaceOrRecreate "
+        "or InPlace) target the workload, and the VPA controls, on some container not under "
+        "`mode: Off`, a resource the HPA scales on (`Resource`, or `ContainerResource` for that "
+        "container; autoscaling/v1 and the default metric count as cpu utilization). High for "
+        "`Utilization` targets, medium for `AverageValue`.",
+        remediation=OVERLAP_FIX,
+        fn=hpa_vpa_overlap,
+    ),
+    CheckSpec(
+        id="autoscaling.hpa-vpa-initial-overlap",
+        title="HPA and Initial-mode VPA on the same resource",
+        category=Category.AUTOSCALING,
+        severity=Severity.LOW,
+        subject=SubjectKind.WORKLOAD,
+        condition="The same overlap as `autoscaling.hpa-vpa-overlap` with a VPA in `updateMode: "
+        "Initial`: requests change only on new pods, but every pod the HPA adds is a new pod.",
+        remediation=OVERLAP_FIX,
+        fn=hpa_vpa_initial_overlap,
+    ),
+    CheckSpec(
+        id="autoscaling.hpa-vpa-coexist",
+        title="HPA and active VPA on separate dimensions",
+        category=Category.AUTOSCALING,
+        severity=Severity.INFO,
+        subject=SubjectKind.WORKLOAD,
+        condition="An HPA and an active VPA target the workload on no shared dimension (for "
+        "example VPA on memory, HPA on cpu): allowed, though the stricter guidance runs the VPA "
+        "in Off or Initial mode when both act.",
+        remediation="Nothing is required; to follow the stricter guidance set the VPA's "
+        "updateMode to Initial or Off and keep its `controlledResources` apart from the HPA's "
+        "metrics.",
+        fn=hpa_vpa_coexist,
+    ),
+    CheckSpec(
+        id="autoscaling.multiple-vpa",
+        title="Several active VPAs on one workload",
+        category=Category.AUTOSCALING,
+        severity=Severity.HIGH,
+        subject=SubjectKind.WORKLOAD,
+        condition="More than one VPA whose updateMode is not Off targets the workload (undefined "
+        "behaviour upstream).",
+        remediation="Keep one VPA per workload; merge the container policies into it or set the "
+        "others' updateMode to Off.",
+        fn=multiple_vpa,
+    ),
+    CheckSpec(
+        id="autoscaling.multiple-hpa",
+        title="Several HPAs on one workload",
+        category=Category.AUTOSCALING,
+        severity=Severity.HIGH,
+        subject=SubjectKind.WORKLOAD,
+        condition="More than one HorizontalPodAutoscaler targets the workload.",
+        remediation="Keep one HPA per workload and list every metric in it; the HPA scales to the "
+        "largest replica count any metric asks for.",
+        fn=multiple_hpa,
+    ),
+    CheckSpec(
+        id="autoscaling.hpa-missing-requests",
+        title="HPA utilization target without requests",
+        category=Category.AUTOSCALING,
+        severity=Severity.HIGH,
+        subject=SubjectKind.WORKLOAD,
+        condition="An HPA has a `Utilization` target on a resource that some regular or sidecar "
+        "container does not request after defaulting from limits and LimitRanges (only the named "
+        "container for `ContainerResource`; pod-level requests satisfy a `Resource` metric), so "
+        "the HPA cannot compute it.",
+        remediation="Set a request for the resource on every regular and sidecar container of the "
+        "pod, or scale on `AverageValue` or on a `ContainerResource` metric of a container that "
+        "has one.",
+        fn=hpa_missing_requests,
+    ),
+    CheckSpec(
+        id="autoscaling.hpa-target-missing",
+        title="HPA target does not exist",
+        category=Category.AUTOSCALING,
+        severity=Severity.MEDIUM,
+        subject=SubjectKind.HPA,
+        condition="The HPA's `scaleTargetRef` names a Deployment, StatefulSet, ReplicaSet or "
+        "ReplicationController that does not exist (in a cluster; on files only when the set "
+        "holds objects of that kind in the HPA's namespace).",
+        remediation="Point `scaleTargetRef` at the workload's current kind and name, or delete the HPA.",
+        fn=hpa_target_missing,
+    ),
+    CheckSpec(
+        id="autoscaling.hpa-fixed-replicas",
+        title="HPA with minReplicas equal to maxReplicas",
+        category=Category.AUTOSCALING,
+        severity=Severity.LOW,
+        subject=SubjectKind.HPA,
+        condition="The HPA's `minReplicas` equals its `maxReplicas` (minReplicas defaults to 1), "
+        "so it never scales.",
+        remediation="Raise `maxReplicas` above `minReplicas`, or delete the HPA and set "
+        "`spec.replicas` on the workload.",
+        fn=hpa_fixed_replicas,
+    ),
+    CheckSpec(
+        id="autoscaling.hpa-replicas-in-template",
+        title="Workload manifest sets replicas under an HPA",
+        category=Category.AUTOSCALING,
+        severity=Severity.LOW,
+        subject=SubjectKind.WORKLOAD,
+        condition="The workload's manifest sets `spec.replicas` while an HPA manages it, so every "
+        "apply (GitOps sync, `kubectl apply`) resets the replica count the HPA chose. Files only.",
+        remediation="Remove `spec.replicas` from the manifest of HPA-managed workloads and let "
+        "the HPA's `minReplicas` set the floor.",
+        fn=hpa_replicas_in_template,
+        needs=frozenset({Need.MANIFESTS}),
+    ),
+    CheckSpec(
+        id="autoscaling.hpa-on-starved-pods",
+        title="HPA scales out starved pods",
+        category=Category.AUTOSCALING,
+        severity=Severity.MEDIUM,
+        subject=SubjectKind.WORKLOAD,
+        condition="An HPA scales the workload while its pods were OOM-killed within "
+        "`window_hours` (live status, as `qos.oom-killed`) or are CPU-throttled (Prometheus, "
+        "evaluated by the evidence layer).",
+        remediation="Size the pod first: raise the memory limit and request above the peak "
+        "working set (a VPA in Off mode gives the numbers), then let the HPA add replicas for "
+        "load.",
+        fn=hpa_on_starved_pods,
+        params=qos.WindowParams,
+        needs=frozenset({Need.LIVE, Need.PROMETHEUS}),
+        alternatives=True,
+    ),
+    CheckSpec(
+        id="autoscaling.scaling-oscillation",
+        title="HPA scaling oscillates",
+        category=Category.AUTOSCALING,
+        severity=Severity.MEDIUM,
+        subject=SubjectKind.HPA,
+        condition="Scale direction reversals or scale events per hour above `max_per_hour` in the "
+        "window, from the operator's watch history of the HPA status or from Prometheus "
+        "(`kube_horizontalpodautoscaler_status_desired_replicas`); never guessed from the spec.",
+        remediation="Lengthen `behavior.scaleDown.stabilizationWindowSeconds`, add scale-down "
+        "policies that limit the rate, or raise the metric target so normal load sits inside the "
+        "tolerance.",
+        fn=_history_only,
+        params=OscillationParams,
+        needs=frozenset({Need.HISTORY, Need.PROMETHEUS}),
+        alternatives=True,
+    ),
+    CheckSpec(
+        id="autoscaling.vpa-recommendation-gap",
+        title="VPA recommendation far from requests",
+        category=Category.AUTOSCALING,
+        severity=Severity.LOW,
+        subject=SubjectKind.WORKLOAD,
+        condition="A VPA (any mode) has a status recommendation whose target differs from the "
+        "container's current request by more than `ratio` of the request. Current requests come "
+        "from live pods, or from the template when the VPA is Off.",
+        remediation="Move the container's requests towards the VPA target (between its lower and "
+        "upper bounds), or let the VPA apply them.",
+        fn=vpa_recommendation_gap,
+        params=GapParams,
+    ),
+    CheckSpec(
+        id="autoscaling.vpa-requests-only-limit",
+        title="RequestsOnly VPA recommends above the limit",
+        category=Category.AUTOSCALING,
+        severity=Severity.MEDIUM,
+        subject=SubjectKind.WORKLOAD,
+        condition="A VPA that is not Off uses `controlledValues: RequestsOnly` and recommends a "
+        "target above the container's limit: the request is capped at the limit, so the container "
+        "runs short (OOM kills for memory, throttling for cpu).",
+        remediation="Raise the container's limit above the VPA's upper bound, or use "
+        "`controlledValues: RequestsAndLimits` so the VPA scales the limit with the request.",
+        fn=vpa_requests_only_limit,
+    ),
+]

@@ -20,9 +20,7 @@ from kgov.model.qos import EffectiveContainer, QoSClass, effective_containers, t
 from kgov.model.quantity import format_quantity
 
 
-def workload_qos(
-    workload: Workload, context: CheckContext
-) -> tuple[QoSClass, str, list[EffectiveContainer]]:
+def workload_qos(workload: Workload, context: CheckContext) -> tuple[QoSClass, str, list[EffectiveContainer]]:
     """The workload's QoS class, where it came from (`status` of live pods, else `spec`), and containers.
 
     Live pods carry the class the kubelet assigned, LimitRange defaults included, so they win.
@@ -104,9 +102,7 @@ def memory_limit_missing(workload: Workload, context: CheckContext) -> Iterator[
 
 
 class OvercommitParams(Params):
-    ratio: Decimal = Field(
-        Decimal("2.0"), gt=1, description="largest accepted memory limit / request"
-    )
+    ratio: Decimal = Field(Decimal("2.0"), gt=1, description="largest accepted memory limit / request")
 
 
 def memory_overcommit(workload: Workload, context: CheckContext) -> Iterator[Issue]:
@@ -150,9 +146,7 @@ class CriticalParams(Params):
 
 @cache
 def _critical_images() -> tuple[tuple[str, str], ...]:
-    text = (
-        resources.files("kgov.data").joinpath("critical-workloads.yaml").read_text(encoding="utf-8")
-    )
+    text = resources.files("kgov.data").joinpath("critical-workloads.yaml").read_text(encoding="utf-8")
     data: dict[str, Any] = yaml.safe_load(text)
     return tuple((entry["pattern"], entry["why"]) for entry in data["images"])
 
@@ -222,9 +216,7 @@ def oom_killed(workload: Workload, context: CheckContext) -> Iterator[Issue]:
                 at = _timestamp(term.finished_at)
                 if at is not None and at < since:
                     continue
-                entry = killed.setdefault(
-                    cs.name, {"container": cs.name, "pods": [], "restartCount": 0}
-                )
+                entry = killed.setdefault(cs.name, {"container": cs.name, "pods": [], "restartCount": 0})
                 entry["pods"].append(pod.obj.name)
                 entry["restartCount"] = max(entry["restartCount"], cs.restart_count)
                 entry["finishedAt"] = at.isoformat() if at else None
@@ -258,9 +250,7 @@ def _timestamp(value: str | datetime | None) -> datetime | None:
 
 
 class ThrottleParams(Params):
-    ratio: Decimal = Field(
-        Decimal("0.25"), gt=0, le=1, description="throttled periods / all periods"
-    )
+    ratio: Decimal = Field(Decimal("0.25"), gt=0, le=1, description="throttled periods / all periods")
     window_minutes: int = Field(15, gt=0, description="measurement window, in minutes")
 
 

@@ -62,6 +62,10 @@ _EXPECTED = {
 def _explain(problem: Any) -> str:
     got = problem.get("input")
     shown = type(got).__name__ if isinstance(got, dict | list) else repr(got)
+    if problem["type"] == "string_type" and isinstance(got, bool):
+        return (
+            f"expected a string, got {shown} (quote it: YAML reads unquoted On, Off, yes and no as booleans)"
+        )
     if problem["type"] in _EXPECTED:
         return f"expected {_EXPECTED[problem['type']]}, got {shown}"
     if problem["type"] == "missing":
@@ -148,9 +152,7 @@ class Inventory:
         self.namespaces_seen: set[str | None] = {key[1] for key in self.objects}
         self.limit_ranges = self._index_limit_ranges()
         self.hpas: list[HPAView] = self._project_all(HPA_KIND, lambda o: HPAView(o, self._hpa(o)))
-        self.vpas: list[VPAView] = self._project_all(
-            VPA_KIND, lambda o: VPAView(o, project(VPA, o.raw))
-        )
+        self.vpas: list[VPAView] = self._project_all(VPA_KIND, lambda o: VPAView(o, project(VPA, o.raw)))
         self.workloads: list[Workload] = self._index_workloads()
 
     # ---- lookups ------------------------------------------------------------------------------
@@ -228,9 +230,7 @@ class Inventory:
             merged = (
                 defaults
                 if merged is None
-                else LimitDefaults(
-                    merged.limits | defaults.limits, merged.requests | defaults.requests
-                )
+                else LimitDefaults(merged.limits | defaults.limits, merged.requests | defaults.requests)
             )
         return merged
 
@@ -293,9 +293,7 @@ class Inventory:
         current = obj
         for _ in range(8):
             owner = current.controller_owner()
-            found = (
-                self.get(owner.kind, current.namespace, owner.name, near=current) if owner else None
-            )
+            found = self.get(owner.kind, current.namespace, owner.name, near=current) if owner else None
             if found is None:
                 return current
             current = found

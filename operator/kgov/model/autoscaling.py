@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from kgov.model.base import NullableList, Projection, Quantity, ResourceList
+from kgov.model.quantity import format_quantity
 
 # HPA defaults from the API: no metrics means 80% average CPU utilization.
 DEFAULT_CPU_UTILIZATION = 80
@@ -37,7 +38,8 @@ class MetricSpec(Projection):
         if self.target_type == "Utilization":
             return f"{self.type} {self.resource}{where} at {self.average_utilization}% utilization"
         if self.target_type == "AverageValue":
-            return f"{self.type} {self.resource}{where} at average value {self.average_value}"
+            shown = format_quantity(self.average_value, self.resource or "") if self.average_value else "?"
+            return f"{self.type} {self.resource}{where} at average value {shown}"
         return f"{self.type} metric"
 
 

@@ -58,9 +58,7 @@ def effective_containers(
     ):
         for container in containers:
             limits = dict(container.resources.limits)
-            requests = limits | dict(
-                container.resources.requests
-            )  # API defaulting: request ← limit
+            requests = limits | dict(container.resources.requests)  # API defaulting: request ← limit
             if defaults is not None:  # LimitRanger admission, after defaulting
                 limits = defaults.limits | limits
                 requests = defaults.requests | requests

@@ -65,9 +65,7 @@ def render_catalog(registry: Registry, fmt: str) -> str:
         return render_markdown(registry)
     table = Table("id", "severity", "category", "needs", "title")
     for spec in registry:
-        table.add_row(
-            spec.id, spec.severity.value, spec.category.value, needs_doc(spec), spec.title
-        )
+        table.add_row(spec.id, spec.severity.value, spec.category.value, needs_doc(spec), spec.title)
     buffer = io.StringIO()
     Console(file=buffer, width=160, no_color=True).print(table)
     return buffer.getvalue()
@@ -95,8 +93,7 @@ def render_markdown(registry: Registry) -> str:
             "|---|---|---|---|",
         ]
         lines += [
-            f"| [`{s.id}`](#{s.anchor}) | {s.severity.value} | {needs_doc(s)} | {s.title} |"
-            for s in specs
+            f"| [`{s.id}`](#{s.anchor}) | {s.severity.value} | {needs_doc(s)} | {s.title} |" for s in specs
         ]
         lines.append("")
         for spec in specs:
@@ -117,9 +114,7 @@ def _check_section(spec: CheckSpec) -> list[str]:
     if params:
         lines.append(
             "- **Params:** "
-            + "; ".join(
-                f"`{p['name']}` (default `{p['default']}`): {p['description']}" for p in params
-            )
+            + "; ".join(f"`{p['name']}` (default `{p['default']}`): {p['description']}" for p in params)
         )
     lines.append("")
     return lines

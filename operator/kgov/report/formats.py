@@ -11,7 +11,6 @@ from kgov.report.junit import render_junit
 from kgov.report.markdown import render_markdown
 from kgov.report.model import ScanReport, report_dict
 from kgov.report.sarif import render_sarif
-from kgov.report.table import render_table
 
 
 def render_json(report: ScanReport) -> str:

@@ -18,9 +18,7 @@ SEVERITY_ORDER = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LO
 @dataclass(slots=True)
 class ScanReport:
     evaluation: Evaluation
-    checks: list[
-        CheckSpec
-    ]  # the checks that were selected for this run (for SARIF rules, JUnit cases)
+    checks: list[CheckSpec]  # the checks that were selected for this run (for SARIF rules, JUnit cases)
     documents: int = 0
     objects: int = 0
     version: str = __version__
@@ -81,13 +79,11 @@ def report_dict(report: ScanReport) -> dict[str, Any]:
             "by_check": dict(sorted(Counter(f.check for f in findings).items())),
         },
         "skipped": [
-            {"check": s.check, "reason": s.reason}
-            | ({"target": ref_dict(s.target)} if s.target else {})
+            {"check": s.check, "reason": s.reason} | ({"target": ref_dict(s.target)} if s.target else {})
             for s in evaluation.skipped
         ],
         "errors": [
-            {"file": e.file, "line": e.line, "message": e.message, "kind": e.kind}
-            for e in evaluation.errors
+            {"file": e.file, "line": e.line, "message": e.message, "kind": e.kind} for e in evaluation.errors
         ],
         "expired_waivers": [
             {

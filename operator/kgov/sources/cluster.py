@@ -68,9 +68,7 @@ def load_cluster(context: str | None = None, namespace: str | None = None) -> Lo
         except client.ApiException as exc:
             if exc.status in (403, 404):
                 continue  # API not served here, or not readable with these credentials
-            result.errors.append(
-                InputError(CLUSTER, None, f"listing {listed.plural}: {exc.reason}")
-            )
+            result.errors.append(InputError(CLUSTER, None, f"listing {listed.plural}: {exc.reason}"))
     return result
 
 

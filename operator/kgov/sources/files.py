@@ -153,9 +153,7 @@ def _chunk_location(chunk: str, name: str, start_line: int) -> tuple[Location, s
     return Location(name, start_line + offset), None
 
 
-def _yaml_error(
-    exc: yaml.YAMLError, name: str, start_line: int, rendered_from: str | None
-) -> InputError:
+def _yaml_error(exc: yaml.YAMLError, name: str, start_line: int, rendered_from: str | None) -> InputError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = start_line + mark.line if mark is not None else start_line
     problem = getattr(exc, "problem", None) or str(exc)
@@ -201,9 +199,7 @@ def _add_object(
     except ObjectError as exc:
         where = f"{describe_path(prefix)}: " if prefix else ""
         path = (*prefix, *exc.path)
-        result.errors.append(
-            InputError(location.file, location.line, where + exc.message, path=path)
-        )
+        result.errors.append(InputError(location.file, location.line, where + exc.message, path=path))
 
 
 def load_paths(paths: Iterable[str], stdin_text: str | None = None) -> LoadResult:
