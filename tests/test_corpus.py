@@ -100,12 +100,7 @@ def test_no_internal_errors(corpus: Corpus) -> None:
 
 def test_input_errors_only_on_invalid_documents(corpus: Corpus) -> None:
     errors = {corpus.relative(e.file) for e in [*corpus.loaded.errors, *corpus.inventory.errors]}
-    # The jwt README excerpt is helm output: its error names the chart path it was rendered from.
-    errors.discard("ingress-nginx/templates/controller-configmap.yaml")
-    expected = set(KNOWN_INVALID) - {
-        "manifests/ingress-nginx/md-extracted/docs/examples/customization/jwt/README.md.block01.yaml"
-    }
-    assert errors == expected
+    assert errors == set(KNOWN_INVALID)
 
 
 # (file under manifests/, check, kind, name, why a careful reviewer expects exactly this)

@@ -16,9 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_check_reference_is_current() -> None:
     generated = render_markdown(default_registry())
     current = (ROOT / "docs" / "checks.md").read_text(encoding="utf-8")
-    assert current == generated, (
-        "docs/checks.md is stale: run `kgov checks -o markdown > docs/checks.md`"
-    )
+    assert current == generated, "docs/checks.md is stale: run `kgov checks -o markdown > docs/checks.md`"
 
 
 def test_every_check_has_a_docs_anchor() -> None:

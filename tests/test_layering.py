@@ -48,9 +48,5 @@ def _imports(path: Path) -> set[str]:
 
 @pytest.mark.parametrize("path", _core_files(), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_core_module_imports_stay_inside_the_core(path: Path) -> None:
-    bad = {
-        name
-        for name in _imports(path)
-        if any(name == f or name.startswith(f + ".") for f in FORBIDDEN)
-    }
+    bad = {name for name in _imports(path) if any(name == f or name.startswith(f + ".") for f in FORBIDDEN)}
     assert not bad, f"{path.name} imports {sorted(bad)}"

@@ -117,7 +117,7 @@ def memory_overcommit(workload: Workload, context: CheckContext) -> Iterator[Iss
                     "container": c.name,
                     "request": format_quantity(request, "memory"),
                     "limit": format_quantity(limit, "memory"),
-                    "ratio": float(round(limit / request, 2)),
+                    "ratio": round(float(limit / request), 2),
                 }
             )
     if over:

@@ -179,12 +179,15 @@ class Inventory:
 
     def _error(self, obj: KubeObject, message: str, path: tuple[str | int, ...]) -> None:
         location = obj.location
+        origin = location.origin if location else None
+        if location is not None and location.rendered is not None:
+            message += f" (rendered from {location.file})"
         self.errors.append(
             InputError(
-                location.file if location else "cluster",
-                location.line if location else None,
+                origin.file if origin else "cluster",
+                origin.line if origin else None,
                 message,
-                path=path,
+                path=(*location.prefix, *path) if location else path,
             )
         )
 

@@ -6,10 +6,10 @@ strict (an integer field given `"three"` is an input error, as the API server wo
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_UP, Decimal, localcontext
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, model_validator
 from pydantic.alias_generators import to_camel
 
 from kgov.model.quantity import parse_quantity
@@ -42,7 +42,24 @@ def _none_to_empty_list(value: Any) -> Any:
 
 
 Quantity = Annotated[Decimal, BeforeValidator(parse_quantity)]
-ResourceList = Annotated[dict[str, Quantity], BeforeValidator(_none_to_empty_dict)]
+
+
+def _round_up_to_milli(values: dict[str, Decimal]) -> dict[str, Decimal]:
+    """SetDefaults_ResourceList: the API stores every resource value rounded up (away from 0) to 1m."""
+    rounded = {}
+    for key, value in values.items():
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -3:
+            with localcontext() as ctx:  # enough digits for any magnitude
+                ctx.prec = max(28, value.adjusted() + 5)
+                value = value.quantize(Decimal("0.001"), rounding=ROUND_UP)
+        rounded[key] = value
+    return rounded
+
+
+ResourceList = Annotated[
+    dict[str, Quantity], BeforeValidator(_none_to_empty_dict), AfterValidator(_round_up_to_milli)
+]
 StrMap = Annotated[dict[str, str], BeforeValidator(_none_to_empty_dict)]
 T = TypeVar("T")
 # A list where YAML `null` means empty, as the API server treats it.

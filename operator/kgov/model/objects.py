@@ -54,6 +54,14 @@ class Location:
 
     file: str
     line: int | None = None
+    # Field path of the object inside its document (`items[i]` of a kind: List), for locating errors.
+    prefix: tuple[str | int, ...] = field(default=(), compare=False)
+    # `helm template` output: where the document sits in the rendered file; errors are reported there.
+    rendered: Location | None = field(default=None, compare=False)
+
+    @property
+    def origin(self) -> Location:
+        return self.rendered or self
 
     def __str__(self) -> str:
         return self.file if self.line is None else f"{self.file}:{self.line}"

@@ -78,9 +78,7 @@ def pod_level_set(template: PodTemplate) -> bool:
 
 def template_qos(template: PodTemplate, defaults: LimitDefaults | None = None) -> QoSClass:
     if pod_level_set(template):
-        pod = template.spec.resources or Resources()
-        limits = dict(pod.limits)
-        return _requirements_qos(limits | dict(pod.requests), limits)
+        return _requirements_qos(*pod_level_resources(template))
     pod_class: QoSClass | None = None
     for container in effective_containers(template, defaults):
         container_class = _requirements_qos(container.requests, container.limits)
@@ -102,3 +100,42 @@ def _requirements_qos(requests: dict[str, Decimal], limits: dict[str, Decimal]) 
             return QoSClass.BURSTABLE
         shapes.add(QoSClass.BEST_EFFORT if request == 0 else QoSClass.GUARANTEED)
     return shapes.pop() if len(shapes) == 1 else QoSClass.BURSTABLE
+
+
+def pod_level_resources(template: PodTemplate) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+    """Pod-level (requests, limits) as SetDefaults_Pod leaves them (after the per-container
+    request ← limit defaulting): defaultPodRequests, then defaultPodLimits."""
+    pod = template.spec.resources or Resources()
+    requests, limits = dict(pod.requests), dict(pod.limits)
+    containers = effective_containers(template)
+    if limits:  # defaultPodRequests: aggregated container requests first, then the pod-level limit
+        aggregated = aggregate(containers, "requests")
+        for key in QOS_RESOURCES:
+            if key not in requests and key in aggregated:
+                requests[key] = aggregated[key]
+        requests = limits | requests
+    else:  # defaultPodLimits: no pod-level limit at all, and every container limits the resource
+        aggregated = aggregate(containers, "limits")
+        for key in QOS_RESOURCES:
+            if key in requests and key in aggregated and all(key in c.limits for c in containers):
+                limits[key] = aggregated[key]
+    return requests, limits
+
+
+def aggregate(containers: list[EffectiveContainer], which: str) -> dict[str, Decimal]:
+    """KEP-753 effective pod value: max(regular + sidecars, each init + the sidecars started before it)."""
+    running: dict[str, Decimal] = {}
+    sidecars: dict[str, Decimal] = {}
+    peak: dict[str, Decimal] = {}
+    for container in containers:
+        values: dict[str, Decimal] = getattr(container, which)
+        for key, value in values.items():
+            if container.role == "init":
+                peak[key] = max(peak.get(key, Decimal(0)), sidecars.get(key, Decimal(0)) + value)
+            elif container.role == "sidecar":
+                sidecars[key] = sidecars.get(key, Decimal(0)) + value
+            else:
+                running[key] = running.get(key, Decimal(0)) + value
+    keys = set(running) | set(sidecars) | set(peak)
+    zero = Decimal(0)
+    return {k: max(running.get(k, zero) + sidecars.get(k, zero), peak.get(k, zero)) for k in keys}

@@ -8,8 +8,9 @@ rounded on the way.
 
 from __future__ import annotations
 
+import math
 import re
-from decimal import Decimal, InvalidOperation, localcontext
+from decimal import MAX_EMAX, MIN_EMIN, Decimal, localcontext
 
 _BINARY = {"Ki": 1, "Mi": 2, "Gi": 3, "Ti": 4, "Pi": 5, "Ei": 6}
 _DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
@@ -17,7 +18,7 @@ _DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "
 _QUANTITY = re.compile(
     r"""^(?P<number>[+-]?(?:\d+\.?\d*|\.\d+))
         (?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$""",
-    re.VERBOSE,
+    re.VERBOSE | re.ASCII,  # \d is 0-9 only, as in apimachinery
 )
 
 
@@ -38,10 +39,12 @@ def parse_quantity(value: object) -> Decimal:
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
+        if not math.isfinite(value):  # YAML .inf / .nan
+            raise QuantityError(f"expected a quantity such as '500m' or '1Gi', got {value!r}")
         return Decimal(repr(value))
     if not isinstance(value, str):
         raise QuantityError(f"expected a quantity such as '500m' or '1Gi', got {value!r}")
-    match = _QUANTITY.match(value.strip())
+    match = _QUANTITY.fullmatch(value.strip())
     if match is None:
         raise QuantityError(f"expected a quantity such as '500m' or '1Gi', got {value!r}")
     number = Decimal(match["number"])
@@ -54,12 +57,19 @@ def parse_quantity(value: object) -> Decimal:
             if suffix in _DECIMAL:
                 return number.scaleb(_DECIMAL[suffix])
             return number.scaleb(int(suffix[1:]))
-        except InvalidOperation as exc:  # exponent far outside any real quantity
+        except ArithmeticError as exc:  # exponent far outside any real quantity (InvalidOperation, Overflow)
             raise QuantityError(f"quantity {value!r} is out of range") from exc
 
 
 def format_quantity(value: Decimal, resource: str) -> str:
     """A short human form: cores/millicores for cpu, binary bytes for memory-like resources."""
+    with localcontext() as ctx:  # exact for any magnitude: `%`, `/` and normalize() never round
+        ctx.prec = max(28, abs(value.adjusted()) + 30)
+        ctx.Emax, ctx.Emin = MAX_EMAX, MIN_EMIN
+        return _format(value, resource)
+
+
+def _format(value: Decimal, resource: str) -> str:
     if resource == "cpu":
         millis = value * 1000
         if millis == millis.to_integral_value() and millis % 1000 != 0:

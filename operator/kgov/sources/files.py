@@ -117,7 +117,7 @@ def load_text(text: str, name: str) -> LoadResult:
         try:
             value = yaml.load(chunk, Loader=LOADER)
         except yaml.YAMLError as exc:
-            result.errors.append(_yaml_error(exc, name, start_line, rendered_from))
+            result.errors.append(_yaml_error(exc, name, start_line, rendered_from, chunk))
             empty = False
             continue
         if value is None:
@@ -142,20 +142,24 @@ def split_documents(text: str) -> Iterator[tuple[int, str]]:
 
 def _chunk_location(chunk: str, name: str, start_line: int) -> tuple[Location, str | None]:
     """The object's location: the chart path for `helm template` output, else file and first key line."""
-    source = _HELM_SOURCE.search(chunk, 0, 4096)
-    if source is not None:
-        return Location(source.group(1), None), source.group(1)
     offset = 0
     for offset, text_line in enumerate(chunk.split("\n", 64)):  # noqa: B007 - used after the loop
         stripped = text_line.strip()
         if stripped and not stripped.startswith(("#", "%")):
             break
-    return Location(name, start_line + offset), None
+    where = Location(name, start_line + offset)
+    source = _HELM_SOURCE.search(chunk, 0, 4096)
+    if source is not None:
+        return Location(source.group(1), None, rendered=where), source.group(1)
+    return where, None
 
 
-def _yaml_error(exc: yaml.YAMLError, name: str, start_line: int, rendered_from: str | None) -> InputError:
+def _yaml_error(
+    exc: yaml.YAMLError, name: str, start_line: int, rendered_from: str | None, chunk: str
+) -> InputError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = start_line + mark.line if mark is not None else start_line
+    line = min(line, start_line + chunk.rstrip().count("\n"))  # an end-of-document error stays in it
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
@@ -183,7 +187,12 @@ def _add_document(result: LoadResult, value: Any, location: Location) -> None:
                 _add_object(result, item, location, ("items", index))
             else:
                 result.errors.append(
-                    InputError(location.file, location.line, f"items[{index}] is not a mapping")
+                    InputError(
+                        location.file,
+                        location.line,
+                        f"items[{index}] is not a mapping",
+                        path=("items", index),
+                    )
                 )
         return
     _add_object(result, value, location, ())
@@ -192,6 +201,8 @@ def _add_document(result: LoadResult, value: Any, location: Location) -> None:
 def _add_object(
     result: LoadResult, raw: dict[str, Any], location: Location, prefix: tuple[str | int, ...]
 ) -> None:
+    if prefix:
+        location = Location(location.file, location.line, prefix, location.rendered)
     try:
         result.objects.append(object_from_dict(raw, location))
     except NotAnalysed:
@@ -199,7 +210,9 @@ def _add_object(
     except ObjectError as exc:
         where = f"{describe_path(prefix)}: " if prefix else ""
         path = (*prefix, *exc.path)
-        result.errors.append(InputError(location.file, location.line, where + exc.message, path=path))
+        suffix = f" (rendered from {location.file})" if location.rendered else ""
+        origin = location.origin
+        result.errors.append(InputError(origin.file, origin.line, where + exc.message + suffix, path=path))
 
 
 def load_paths(paths: Iterable[str], stdin_text: str | None = None) -> LoadResult:
