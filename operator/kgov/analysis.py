@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -122,12 +122,30 @@ def evaluate(
     return result
 
 
-def subjects(inventory: Inventory, kind: SubjectKind) -> list[Any]:
-    if kind is SubjectKind.WORKLOAD:
-        return inventory.workloads
-    if kind is SubjectKind.HPA:
-        return inventory.hpas
-    raise AssertionError(f"no subjects of kind {kind}")
+_SUBJECTS: dict[SubjectKind, Callable[[Inventory], Sequence[Any]]] = {
+    SubjectKind.WORKLOAD: lambda inv: inv.workloads,
+    SubjectKind.HPA: lambda inv: inv.hpas,
+    SubjectKind.INGRESS: lambda inv: inv.network.ingresses,
+    SubjectKind.INGRESS_CLASS: lambda inv: inv.network.ingress_classes,
+    SubjectKind.INGRESS_SET: lambda inv: inv.network.ingress_sets(),
+    SubjectKind.CONTROLLER: lambda inv: inv.network.controllers(),
+    SubjectKind.CONTROLLER_WORKLOAD: lambda inv: inv.network.controller_workloads,
+    SubjectKind.WEBHOOK: lambda inv: inv.network.webhooks,
+    SubjectKind.GATEWAY_CLASS: lambda inv: inv.network.gateway_classes,
+    SubjectKind.GATEWAY: lambda inv: inv.network.gateways,
+    SubjectKind.ROUTE: lambda inv: inv.network.routes,
+    SubjectKind.REFERRER: lambda inv: [
+        *inv.network.routes,
+        *inv.network.gateways,
+        *inv.network.listener_sets,
+    ],
+    SubjectKind.ATTACHER: lambda inv: [*inv.network.routes, *inv.network.listener_sets],
+    SubjectKind.LISTENERS: lambda inv: [*inv.network.gateways, *inv.network.listener_sets],
+}
+
+
+def subjects(inventory: Inventory, kind: SubjectKind) -> Sequence[Any]:
+    return _SUBJECTS[kind](inventory)
 
 
 def _run(

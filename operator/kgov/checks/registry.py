@@ -20,6 +20,18 @@ class SubjectKind(StrEnum):
 
     WORKLOAD = "workload"  # a top-owner workload (or bare Pod) with its template, live pods and autoscalers
     HPA = "hpa"
+    INGRESS = "ingress"
+    INGRESS_CLASS = "ingress-class"
+    INGRESS_SET = "ingress-set"  # the Ingresses of one namespace, compared with each other
+    CONTROLLER = "controller"  # a catalogued controller with its workloads and what it serves
+    CONTROLLER_WORKLOAD = "controller-workload"
+    WEBHOOK = "webhook"  # a ValidatingWebhookConfiguration
+    GATEWAY_CLASS = "gateway-class"
+    GATEWAY = "gateway"
+    ROUTE = "route"  # HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute
+    REFERRER = "referrer"  # routes, Gateways, ListenerSets: what references other objects
+    ATTACHER = "attacher"  # routes and ListenerSets: what attaches to a Gateway
+    LISTENERS = "listeners"  # Gateways and ListenerSets: what declares listeners
 
 
 class Need(StrEnum):

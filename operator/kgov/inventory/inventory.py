@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from kgov.catalogue import load_catalogue
+from kgov.inventory.network import Network
 from kgov.model.autoscaling import HPA, VPA, normalize_hpa
 from kgov.model.errors import InputError, ObjectError, describe_path
 from kgov.model.limits import LimitRange
@@ -150,10 +152,15 @@ class Inventory:
             self.objects[obj.key].append(obj)
             self.by_kind[obj.kind].append(obj)
         self.namespaces_seen: set[str | None] = {key[1] for key in self.objects}
+        self.kinds_present: set[tuple[str, str | None]] = {(key[0], key[1]) for key in self.objects}
         self.limit_ranges = self._index_limit_ranges()
         self.hpas: list[HPAView] = self._project_all(HPA_KIND, lambda o: HPAView(o, self._hpa(o)))
         self.vpas: list[VPAView] = self._project_all(VPA_KIND, lambda o: VPAView(o, project(VPA, o.raw)))
         self.workloads: list[Workload] = self._index_workloads()
+        self._workloads_by_namespace: dict[str | None, list[Workload]] = defaultdict(list)
+        for workload in self.workloads:
+            self._workloads_by_namespace[workload.obj.namespace].append(workload)
+        self.network = Network(self, load_catalogue())
 
     # ---- lookups ------------------------------------------------------------------------------
 
@@ -170,6 +177,9 @@ class Inventory:
 
     def namespace(self, name: str | None, near: KubeObject | None = None) -> KubeObject | None:
         return None if name is None else self.get("Namespace", None, name, near)
+
+    def workloads_in(self, namespace: str | None) -> list[Workload]:
+        return self._workloads_by_namespace.get(namespace, [])
 
     def has_namespace(self, namespace: str | None) -> bool:
         """Whether the set holds objects of this namespace (so a missing object is really missing)."""

@@ -46,52 +46,101 @@ LISTED_KINDS = (
     ListedKind("policy/v1", "poddisruptionbudgets", "PodDisruptionBudget"),
     ListedKind("networking.k8s.io/v1", "ingresses", "Ingress"),
     ListedKind("networking.k8s.io/v1", "ingressclasses", "IngressClass", namespaced=False),
+    ListedKind(
+        "admissionregistration.k8s.io/v1",
+        "validatingwebhookconfigurations",
+        "ValidatingWebhookConfiguration",
+        namespaced=False,
+    ),
+    ListedKind("gateway.networking.k8s.io/v1", "gatewayclasses", "GatewayClass", namespaced=False),
+    ListedKind("gateway.networking.k8s.io/v1", "gateways", "Gateway"),
+    ListedKind("gateway.networking.k8s.io/v1", "httproutes", "HTTPRoute"),
+    ListedKind("gateway.networking.k8s.io/v1", "grpcroutes", "GRPCRoute"),
+    ListedKind("gateway.networking.k8s.io/v1", "listenersets", "ListenerSet"),
+    # Served in every release that has them; v1 only since Gateway API v1.5 / v1.6.
+    ListedKind("gateway.networking.k8s.io/v1beta1", "referencegrants", "ReferenceGrant"),
+    ListedKind("gateway.networking.k8s.io/v1alpha2", "tlsroutes", "TLSRoute"),
+    ListedKind("gateway.networking.k8s.io/v1alpha2", "tcproutes", "TCPRoute"),
+    ListedKind("gateway.networking.k8s.io/v1alpha2", "udproutes", "UDPRoute"),
 )
 
 
-def load_cluster(context: str | None = None, namespace: str | None = None) -> LoadResult:
-    """List every watched kind from the current (or named) kube context."""
-    from kubernetes import client, config
+class ClusterError(Exception):
+    """A list request failed with an HTTP status (other than the API not being served)."""
 
-    try:
-        config.load_kube_config(context=context)  # type: ignore[no-untyped-call]
-    except config.ConfigException:
-        config.load_incluster_config()  # type: ignore[no-untyped-call]
-    api = client.ApiClient()
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(f"{status} {reason}")
+        self.status = status
+        self.reason = reason
+
+
+def load_cluster(context: str | None = None, namespace: str | None = None) -> LoadResult:
+    """List every watched kind from the current (or named) kube context.
+
+    A cluster that cannot be reached or configured is an input error (the scan exits 2), never a
+    traceback; an API that is not served (no VPA or Gateway API CRDs) is skipped quietly.
+    """
+    from kubernetes import client, config
+    from urllib3.exceptions import HTTPError
+
     result = LoadResult()
+    try:
+        try:
+            config.load_kube_config(context=context)  # type: ignore[no-untyped-call]
+        except config.ConfigException:
+            if context is not None:
+                raise
+            config.load_incluster_config()  # type: ignore[no-untyped-call]
+    except config.ConfigException as exc:
+        result.errors.append(InputError(CLUSTER, None, f"no usable kube context: {exc}"))
+        return result
+    api = client.ApiClient()
     for listed in LISTED_KINDS:
         if namespace is not None and not listed.namespaced and listed.kind != "Namespace":
             continue
         try:
             for raw in _list(api, listed, namespace):
                 _add(result, raw, listed)
-        except client.ApiException as exc:
+        except ClusterError as exc:
+            if listed.kind == "Namespace" and namespace is not None and exc.status == 404:
+                result.errors.append(InputError(CLUSTER, None, f"namespace {namespace} does not exist"))
+                return result
             if exc.status in (403, 404):
                 continue  # API not served here, or not readable with these credentials
-            result.errors.append(InputError(CLUSTER, None, f"listing {listed.plural}: {exc.reason}"))
+            result.errors.append(InputError(CLUSTER, None, f"listing {listed.plural}: {exc}"))
+        except HTTPError as exc:
+            host = api.configuration.host
+            result.errors.append(InputError(CLUSTER, None, f"cannot reach the API server at {host}: {exc}"))
+            return result
     return result
 
 
-def _list(api: Any, listed: ListedKind, namespace: str | None) -> Iterator[dict[str, Any]]:
+def _path(listed: ListedKind, namespace: str | None) -> str:
     base = "/api/v1" if listed.group_version == "v1" else f"/apis/{listed.group_version}"
     if namespace is not None and listed.namespaced:
-        path = f"{base}/namespaces/{namespace}/{listed.plural}"
-    elif namespace is not None and listed.kind == "Namespace":
-        path = f"{base}/namespaces/{namespace}"
-    else:
-        path = f"{base}/{listed.plural}"
+        return f"{base}/namespaces/{namespace}/{listed.plural}"
+    if namespace is not None and listed.kind == "Namespace":
+        return f"{base}/namespaces/{namespace}"
+    return f"{base}/{listed.plural}"
+
+
+def _get(api: Any, path: str, query: list[tuple[str, Any]]) -> dict[str, Any]:
+    """One authenticated GET through the client's own connection settings, decoded as plain JSON."""
+    request = api.param_serialize("GET", path, query_params=query, auth_settings=["BearerToken"])
+    response = api.call_api(*request, _request_timeout=60)
+    response.read()
+    if response.status >= 400:
+        raise ClusterError(response.status, response.reason or "")
+    body: dict[str, Any] = json.loads(response.data)
+    return body
+
+
+def _list(api: Any, listed: ListedKind, namespace: str | None) -> Iterator[dict[str, Any]]:
+    path = _path(listed, namespace)
     token: str | None = None
     while True:
-        query = [("limit", PAGE_SIZE)] + ([("continue", token)] if token else [])
-        response = api.call_api(
-            path,
-            "GET",
-            query_params=query,
-            auth_settings=["BearerToken"],
-            _preload_content=False,
-            _return_http_data_only=True,
-        )
-        body = json.loads(response.data)
+        query: list[tuple[str, Any]] = [("limit", PAGE_SIZE)] + ([("continue", token)] if token else [])
+        body = _get(api, path, query)
         if body.get("kind") == "Namespace":  # a single namespace was asked for
             yield body
             return

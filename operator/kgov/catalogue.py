@@ -1,0 +1,218 @@
+"""The controller and annotation catalogues: data files under `kgov/data/`, validated when first loaded.
+
+`controllers.yaml` names every ingress or gateway controller kube-governor recognises (class controller
+strings, images, annotation prefixes, config model, Gateway API maturity, lifecycle) and is checked
+against `controllers.schema.json`. `annotations/<id>.yaml` lists one prefix's annotation keys.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+import yaml
+
+
+class CatalogueError(Exception):
+    """A catalogue file is malformed: a packaging bug, reported with the file and the problem."""
+
+
+@dataclass(frozen=True, slots=True)
+class Annotation:
+    key: str
+    category: str = "other"
+    group: str | None = None
+    risk: str | None = None
+    scope: str | None = None
+    reload: bool | None = None
+    gateway: str | None = None
+    channel: str | None = None
+    since: str | None = None
+    klass: str | None = None
+    notes: str | None = None
+    alias_of: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AnnotationCatalogue:
+    id: str
+    controller: str
+    prefix: str
+    complete: bool
+    annotations: dict[str, Annotation]
+
+    def lookup(self, key: str) -> Annotation | None:
+        """The entry for a key (without prefix), following an alias to its target; keys with a
+        user-chosen part are written with `*` (`headers.*`)."""
+        entry = self.annotations.get(key)
+        if entry is None:
+            entry = next((a for k, a in self.annotations.items() if "*" in k and fnmatchcase(key, k)), None)
+        if entry is not None and entry.alias_of:
+            return self.annotations.get(entry.alias_of, entry)
+        return entry
+
+
+@dataclass(frozen=True, slots=True)
+class Controller:
+    id: str
+    name: str
+    ingress_class_controllers: tuple[str, ...]
+    gateway_class_controllers: tuple[str, ...]
+    legacy_class_annotation_values: tuple[str, ...]
+    images: tuple[str, ...]
+    annotation_prefixes: tuple[str, ...]
+    annotation_catalogues: tuple[str, ...]
+    config_model: str
+    churn: dict[str, str]
+    gateway_support: str
+    gateway_version: str | None
+    lifecycle: str
+    lifecycle_since: str | None
+    lifecycle_notes: str | None
+    sources: tuple[str, ...]
+    raw: dict[str, Any] = field(compare=False, repr=False)
+
+    @property
+    def retired(self) -> bool:
+        return self.lifecycle == "retired"
+
+    def matches_image(self, image: str) -> bool:
+        name = image_name(image)
+        return any(fnmatchcase(name, pattern) for pattern in self.images)
+
+
+def image_name(image: str) -> str:
+    """`registry.k8s.io/ingress-nginx/controller:v1.2@sha256:…` → `registry.k8s.io/ingress-nginx/controller`."""
+    name = image.split("@", 1)[0]
+    head, _, last = name.rpartition("/")
+    if ":" in last:
+        last = last.rsplit(":", 1)[0]
+    return f"{head}/{last}" if head else last
+
+
+def image_tag(image: str) -> str | None:
+    name = image.split("@", 1)[0]
+    last = name.rpartition("/")[2]
+    return last.rsplit(":", 1)[1] if ":" in last else None
+
+
+class Catalogue:
+    """Every controller and annotation catalogue, with the lookups checks need."""
+
+    def __init__(self, controllers: list[Controller], annotations: dict[str, AnnotationCatalogue]) -> None:
+        self.controllers = controllers
+        self.annotations = annotations
+        self._ingress = {c: ctl for ctl in controllers for c in ctl.ingress_class_controllers}
+        self._gateway = {c: ctl for ctl in controllers for c in ctl.gateway_class_controllers}
+        self._by_id = {ctl.id: ctl for ctl in controllers}
+        self._owners: dict[str, set[str]] = {}
+        for ctl in controllers:
+            for prefix in ctl.annotation_prefixes:
+                self._owners.setdefault(prefix, set()).add(ctl.id)
+        for catalogue in annotations.values():
+            self._owners.setdefault(catalogue.prefix, set()).add(catalogue.controller)
+        self._prefixes = sorted(self._owners, key=len, reverse=True)
+
+    def get(self, controller_id: str) -> Controller | None:
+        return self._by_id.get(controller_id)
+
+    def for_ingress_class(self, controller: str | None) -> Controller | None:
+        return self._ingress.get(controller or "")
+
+    def for_gateway_class(self, controller_name: str | None) -> Controller | None:
+        return self._gateway.get(controller_name or "")
+
+    def for_legacy_class(self, value: str) -> Controller | None:
+        """The controller a `kubernetes.io/ingress.class` value conventionally means, if only one does."""
+        found = [c for c in self.controllers if value in c.legacy_class_annotation_values]
+        return found[0] if len(found) == 1 else None
+
+    def for_image(self, image: str) -> Controller | None:
+        return next((c for c in self.controllers if c.matches_image(image)), None)
+
+    def prefix_of(self, key: str, controller: Controller | None) -> tuple[str, set[str]] | None:
+        """The controller prefix a key carries and the controllers that own it. A prefix several
+        controllers share (`ingress.kubernetes.io/`) belongs to a key only when `controller`, the
+        controller serving the object, is one of them."""
+        for prefix in self._prefixes:
+            if key.startswith(prefix):
+                owners = self._owners[prefix]
+                if len(owners) == 1 or (controller is not None and controller.id in owners):
+                    return prefix, owners
+                return None
+        return None
+
+    def catalogue_for(self, prefix: str, controller: Controller | None) -> AnnotationCatalogue | None:
+        found = [a for a in self.annotations.values() if a.prefix == prefix]
+        if len(found) > 1 and controller is not None:
+            found = [a for a in found if a.controller == controller.id]
+        return found[0] if len(found) == 1 else None
+
+
+def _read(path: str) -> Any:
+    text = resources.files("kgov.data").joinpath(path).read_text(encoding="utf-8")
+    try:
+        return json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise CatalogueError(f"kgov/data/{path}: {exc}") from None
+
+
+def _controller(entry: dict[str, Any]) -> Controller:
+    gateway, lifecycle = entry["gateway_api"], entry["lifecycle"]
+    return Controller(
+        id=entry["id"],
+        name=entry["name"],
+        ingress_class_controllers=tuple(entry["ingress_class_controllers"]),
+        gateway_class_controllers=tuple(entry["gateway_class_controllers"]),
+        legacy_class_annotation_values=tuple(entry.get("legacy_class_annotation_values") or ()),
+        images=tuple(entry["images"]),
+        annotation_prefixes=tuple(entry["annotation_prefixes"]),
+        annotation_catalogues=tuple(entry.get("annotation_catalogues") or ()),
+        config_model=entry["config_model"],
+        churn=dict(entry["churn"]),
+        gateway_support=gateway["support"],
+        gateway_version=gateway.get("version"),
+        lifecycle=lifecycle["status"],
+        lifecycle_since=str(lifecycle["since"]) if lifecycle.get("since") else None,
+        lifecycle_notes=lifecycle.get("notes"),
+        sources=tuple(entry["sources"]),
+        raw=entry,
+    )
+
+
+def _validated(data: Any, schema_path: str, path: str) -> Any:
+    try:
+        jsonschema.validate(data, _read(schema_path))
+    except jsonschema.ValidationError as exc:
+        where = "/".join(map(str, exc.absolute_path))
+        raise CatalogueError(f"kgov/data/{path}: {where}: {exc.message}") from None
+    return data
+
+
+def _annotation_catalogue(catalogue_id: str) -> AnnotationCatalogue:
+    path = f"annotations/{catalogue_id}.yaml"
+    data = _validated(_read(path), "annotations.schema.json", path)
+    entries = {}
+    for item in data.get("annotations") or []:
+        fields = {("klass" if k == "class" else k): v for k, v in item.items() if k != "key"}
+        entries[item["key"]] = Annotation(key=item["key"], **fields)
+    return AnnotationCatalogue(
+        id=catalogue_id,
+        controller=data["controller"],
+        prefix=data["prefix"],
+        complete=bool(data.get("complete")),
+        annotations=entries,
+    )
+
+
+@cache
+def load_catalogue() -> Catalogue:
+    data = _validated(_read("controllers.yaml"), "controllers.schema.json", "controllers.yaml")
+    controllers = [_controller(entry) for entry in data["controllers"]]
+    ids = {cid for c in controllers for cid in c.annotation_catalogues}
+    return Catalogue(controllers, {cid: _annotation_catalogue(cid) for cid in sorted(ids)})

@@ -1,0 +1,621 @@
+"""Gateway API checks (`category: gateway`). Static rules run on files so CI fails before `kubectl
+apply`; live rules read the conditions controllers write. Facts: reference gateway-api-semantics.md."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from pydantic import Field
+
+from kgov.checks.gateway_attach import (
+    Attachment,
+    Outcome,
+    attachments,
+    listener_set_admission,
+    route_kind_problem,
+)
+from kgov.checks.gateway_rules import Conflict, listener_problems, merge_conflicts, route_problems
+from kgov.checks.registry import CheckContext, CheckSpec, Issue, Need, Params, SubjectKind
+from kgov.findings.model import Category, Severity
+from kgov.inventory.network import (
+    ControllerView,
+    GatewayClassView,
+    GatewayView,
+    ListenerSetView,
+    Network,
+    RouteView,
+)
+from kgov.model import gateway as gw
+
+
+def _parents(route: RouteView) -> list[gw.RouteParentStatus]:
+    return route.route.status.parents
+
+
+def _failing(route: RouteView, kind: str, status: str = "False") -> list[dict[str, Any]]:
+    found = []
+    for parent in _parents(route):
+        cond = gw.condition(parent.conditions, kind)
+        if cond is not None and cond.status == status:
+            found.append(
+                {
+                    "parentRef": parent.parent_ref.display(),
+                    "controller": parent.controller_name,
+                    "reason": cond.reason,
+                    "message": cond.message,
+                }
+            )
+    return found
+
+
+# ---- gateway.route-not-accepted (live) ---------------------------------------------------------
+
+
+class GraceParams(Params):
+    grace_minutes: int = Field(5, ge=0, description="how long a new route may have no status")
+
+
+def route_not_accepted(route: RouteView, context: CheckContext) -> Iterator[Issue]:
+    params: GraceParams = context.params
+    refused = _failing(route, "Accepted")
+    if refused:
+        first = refused[0]
+        yield Issue(
+            f"{route.obj.display()} is not accepted by {first['parentRef']} ({first['reason']}): "
+            "traffic for it is not routed there",
+            {"parents": refused, "source": "status"},
+        )
+        return
+    created = _created(route)
+    if not _parents(route) and created and context.now - created > timedelta(minutes=params.grace_minutes):
+        yield Issue(
+            f"{route.obj.display()} has no status from any controller after {params.grace_minutes} "
+            "minutes: it is attached to nothing (no controller serves its parents)",
+            {"parentRefs": [r.display() for r in route.route.spec.parent_refs], "source": "status"},
+        )
+
+
+def _created(route: RouteView) -> datetime | None:
+    metadata = route.obj.raw.get("metadata")
+    value = metadata.get("creationTimestamp") if isinstance(metadata, dict) else None
+    if isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
+    except ValueError:
+        return None
+
+
+# ---- gateway.unresolved-refs -------------------------------------------------------------------
+
+
+def unresolved_refs(
+    subject: RouteView | GatewayView | ListenerSetView, context: CheckContext
+) -> Iterator[Issue]:
+    if not isinstance(subject, RouteView):
+        yield from _invalid_route_kinds(subject, context)
+        return
+    network = context.inventory.network
+    missing = _missing_backends(subject, network)
+    unresolved = _failing(subject, "ResolvedRefs") if context.inventory.live else []
+    if not missing and not unresolved:
+        return
+    what = missing[0]["problem"] if missing else f"ResolvedRefs=False ({unresolved[0]['reason']})"
+    yield Issue(
+        f"{subject.obj.display()} has backend references that do not resolve ({what}): requests for "
+        "those backends get HTTP 500",
+        {"backends": missing, "parents": unresolved, "source": "status" if unresolved else "spec"},
+    )
+
+
+def _invalid_route_kinds(subject: GatewayView | ListenerSetView, context: CheckContext) -> Iterator[Issue]:
+    problems = [
+        {"listener": listener.name, "problem": problem}
+        for listener in subject.listeners
+        for kind in listener.allowed_routes.kinds
+        if (problem := route_kind_problem(listener, kind.group, kind.kind))
+    ]
+    status = subject.gateway.status if isinstance(subject, GatewayView) else subject.listener_set.status
+    if context.inventory.live:
+        for entry in status.listeners:
+            cond = gw.condition(entry.conditions, "ResolvedRefs")
+            if cond is not None and cond.status == "False":
+                problems.append({"listener": entry.name, "problem": f"ResolvedRefs=False ({cond.reason})"})
+    if problems:
+        first = problems[0]
+        yield Issue(
+            f"{subject.obj.display()}: listener {first['listener']} has references that do not resolve "
+            f"({first['problem']})",
+            {"listeners": problems, "source": "spec"},
+        )
+
+
+def _missing_backends(route: RouteView, network: Network) -> list[dict[str, Any]]:
+    problems: list[dict[str, Any]] = []
+    for ref in route.route.backend_refs():
+        namespace = ref.namespace or route.obj.namespace
+        if not ref.is_service or not network.knows("Service", namespace):
+            continue
+        service = network.service(namespace, ref.name, route.obj)
+        where = f"{namespace}/{ref.name}" if namespace else ref.name
+        if service is None:
+            problems.append({"backendRef": where, "problem": f"Service {where} does not exist"})
+        elif ref.port is not None and service.service.port(number=ref.port) is None:
+            ports = [p.port for p in service.service.spec.ports]
+            problems.append(
+                {"backendRef": where, "problem": f"Service {where} has no port {ref.port}", "ports": ports}
+            )
+    return problems
+
+
+# ---- gateway.partially-invalid (live) ----------------------------------------------------------
+
+
+def partially_invalid(route: RouteView, context: CheckContext) -> Iterator[Issue]:
+    found = _failing(route, "PartiallyInvalid", status="True")
+    if found:
+        yield Issue(
+            f"{route.obj.display()} is partially invalid on {found[0]['parentRef']}: the controller "
+            "dropped some of its rules",
+            {"parents": found, "source": "status"},
+        )
+
+
+# ---- gateway.parent-not-found, listener-not-allowed, hostname-mismatch (static) ----------------
+
+
+def _attachment_issue(
+    route: RouteView, network: Network, outcomes: set[Outcome], what: str
+) -> Iterator[Issue]:
+    failed: list[Attachment] = [a for a in attachments(route, network) if a.outcome in outcomes]
+    if failed:
+        yield Issue(
+            f"{route.obj.display()} {what} {failed[0].ref.display()}: {failed[0].detail}",
+            {"parents": [a.evidence() for a in failed], "source": "spec"},
+        )
+
+
+def parent_not_found(route: RouteView, context: CheckContext) -> Iterator[Issue]:
+    yield from _attachment_issue(
+        route,
+        context.inventory.network,
+        {Outcome.PARENT_NOT_FOUND, Outcome.NO_MATCHING_LISTENER},
+        "cannot attach to",
+    )
+
+
+def listener_not_allowed(subject: RouteView | ListenerSetView, context: CheckContext) -> Iterator[Issue]:
+    network = context.inventory.network
+    if isinstance(subject, RouteView):
+        yield from _attachment_issue(subject, network, {Outcome.NOT_ALLOWED}, "is refused by")
+    elif listener_set_admission(subject, network) is Outcome.NOT_ALLOWED:
+        parent = network.listener_set_parent(subject)
+        yield Issue(
+            f"{subject.obj.display()} is not admitted by {parent.obj.display() if parent else 'its parent'}: "
+            "its allowedListeners (default: none) do not include this namespace, so none of its "
+            "listeners is served",
+            {"parent": parent.obj.display() if parent else None, "source": "spec"},
+        )
+
+
+def hostname_mismatch(route: RouteView, context: CheckContext) -> Iterator[Issue]:
+    yield from _attachment_issue(
+        route, context.inventory.network, {Outcome.HOSTNAME_MISMATCH}, "matches no listener hostname of"
+    )
+
+
+# ---- gateway.missing-reference-grant -----------------------------------------------------------
+
+
+def missing_reference_grant(
+    subject: RouteView | GatewayView | ListenerSetView, context: CheckContext
+) -> Iterator[Issue]:
+    network = context.inventory.network
+    namespace = subject.obj.namespace
+    if namespace is None:
+        return  # the referrer's namespace is wherever it is applied: cross-namespace is unknowable
+    refs: list[tuple[gw.BackendRef | gw.SecretObjectReference, list[str]]]
+    if isinstance(subject, RouteView):
+        refs = [(ref, []) for ref in subject.route.backend_refs()]
+    else:
+        refs = [
+            (ref, [listener.name])
+            for listener in subject.listeners
+            if listener.tls
+            for ref in listener.tls.certificate_refs
+        ]
+        if isinstance(subject, GatewayView):
+            refs += _tls_refs_by_listener(subject)
+    ungranted = []
+    for ref, listeners in refs:
+        target = ref.namespace
+        if target is None or target == namespace:
+            continue
+        if not (context.inventory.live or context.inventory.has_namespace(target)):
+            continue
+        if not network.grant_allows(subject.obj.kind, namespace, target, ref):
+            ungranted.append(
+                {"ref": f"{ref.kind} {target}/{ref.name}", "namespace": target, "listeners": listeners}
+            )
+    if ungranted:
+        yield Issue(
+            f"{subject.obj.display()} references {ungranted[0]['ref']} in another namespace, and no "
+            f"ReferenceGrant in {ungranted[0]['namespace']} allows it: the reference is refused "
+            "(RefNotPermitted)",
+            {"refs": ungranted, "source": "spec"},
+        )
+
+
+def _tls_refs_by_listener(view: GatewayView) -> list[tuple[gw.SecretObjectReference, list[str]]]:
+    """`spec.tls` references with the listeners they serve: a perPort entry serves the listeners on
+    its port, the default the listeners on other ports, the backend client certificate none."""
+    by_port: dict[int | None, list[str]] = {}
+    for listener in view.listeners:
+        by_port.setdefault(listener.port, []).append(listener.name)
+    per_port = {port for _, port in view.gateway.spec.tls_refs() if port is not None}
+    found = []
+    for ref, port in view.gateway.spec.tls_refs():
+        if port == gw.DEFAULT_VALIDATION:
+            names = [n for p, names in by_port.items() if p not in per_port for n in names]
+        else:
+            names = by_port.get(port, []) if port is not None else []
+        found.append((ref, names))
+    return found
+
+
+# ---- gateway.listener-conflict -----------------------------------------------------------------
+
+
+def listener_conflict(subject: GatewayView | ListenerSetView, context: CheckContext) -> Iterator[Issue]:
+    if isinstance(subject, ListenerSetView):
+        problems = listener_problems(subject.listeners, pairwise=False)
+        problems += _conflicts_with_parent(subject, context.inventory.network)
+    else:
+        problems = listener_problems(subject.listeners)
+    status = subject.gateway.status if isinstance(subject, GatewayView) else subject.listener_set.status
+    conflicted = []
+    if context.inventory.live:
+        for entry in status.listeners:
+            cond = gw.condition(entry.conditions, "Conflicted")
+            if cond is not None and cond.status == "True":
+                conflicted.append({"listener": entry.name, "reason": cond.reason})
+    if problems or conflicted:
+        first = problems[0].message if problems else f"listener {conflicted[0]['listener']} is Conflicted"
+        out = {name for p in problems for name in p.listeners} | {c["listener"] for c in conflicted}
+        yield Issue(
+            f"{subject.obj.display()} has conflicting or invalid listeners ({first}): conflicted "
+            "listeners are not served",
+            {
+                "problems": [p.message for p in problems],
+                "conflictedListeners": sorted(out),
+                "conflicted": conflicted,
+                "source": "status" if conflicted else "spec",
+            },
+        )
+
+
+def _conflicts_with_parent(view: ListenerSetView, network: Network) -> list[Conflict]:
+    """A ListenerSet's listeners lose to the parent Gateway's and to ListenerSets that precede it."""
+    parent = network.listener_set_parent(view)
+    if parent is None:
+        return merge_conflicts(view.listeners, [])
+    taken = list(parent.listeners)
+    for sibling in network.listener_sets_before(view, parent):
+        merge_conflicts(sibling.listeners, taken)
+    return merge_conflicts(view.listeners, taken)
+
+
+# ---- gateway.invalid-route ---------------------------------------------------------------------
+
+
+def invalid_route(route: RouteView, context: CheckContext) -> Iterator[Issue]:
+    problems = route_problems(route.obj.kind, route.route)
+    if problems:
+        yield Issue(
+            f"{route.obj.display()} breaks the Gateway API's validation ({problems[0]}): the API server "
+            "rejects it",
+            {"problems": problems, "source": "spec"},
+        )
+
+
+# ---- gateway.unsupported-feature ---------------------------------------------------------------
+
+
+@cache
+def _feature_table() -> dict[str, list[dict[str, Any]]]:
+    text = resources.files("kgov.data").joinpath("gateway-features.yaml").read_text(encoding="utf-8")
+    table: dict[str, list[dict[str, Any]]] = yaml.safe_load(text)
+    return table
+
+
+def _uses(route: gw.Route, kind: str, entry: dict[str, Any]) -> bool:
+    if kind not in entry["kinds"]:
+        return False
+    when = entry["when"]
+    rules = route.spec.rules
+    if "route" in when:
+        return True
+    if "parentRef" in when:
+        return any(getattr(r, when["parentRef"]) is not None for r in route.spec.parent_refs)
+    if "rule" in when:
+        return any(
+            _rule_field(rule.model_dump(by_alias=True, exclude_none=True), when["rule"]) for rule in rules
+        )
+    if "match" in when:
+        return any(
+            _rule_field(m.model_dump(by_alias=True, exclude_none=True, exclude_defaults=True), when["match"])
+            for rule in rules
+            for m in rule.matches
+        )
+    filters = [
+        f for rule in rules for f in [*rule.filters, *(x for b in rule.backend_refs for x in b.filters)]
+    ]
+    return any(_filter_uses(f, when) for f in filters)
+
+
+def _rule_field(data: dict[str, Any], dotted: str) -> bool:
+    value: Any = data
+    for part in dotted.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return False
+        value = value[part]
+    return value not in (None, [], {})
+
+
+def _filter_uses(flt: gw.RouteFilter, when: dict[str, Any]) -> bool:
+    if flt.type != when["filter"]:
+        return False
+    if "field" not in when:
+        return True
+    settings: dict[str, Any] = flt.request_redirect or flt.url_rewrite or {}
+    if flt.request_mirror is not None:
+        settings = flt.request_mirror.model_dump(by_alias=True, exclude_none=True)
+    value = settings.get(when["field"])
+    return value is not None and ("value" not in when or value == when["value"])
+
+
+def unsupported_feature(route: RouteView, context: CheckContext) -> Iterator[Issue]:
+    network = context.inventory.network
+    table = _feature_table()
+    kind = route.obj.kind
+    used = {e["feature"] for e in table["features"] if _uses(route.route, kind, e)}
+    unsupported = []
+    for gclass in {id(c): c for c in network.route_classes(route)}.values():
+        supported = gclass.spec.status.feature_names()
+        if supported:
+            missing = sorted(used - supported)
+            if missing:
+                unsupported.append({"gatewayClass": gclass.obj.name, "features": missing})
+    experimental = [e["field"] for e in table["experimental"] if _uses(route.route, kind, e)]
+    version, channel = network.crd_channels.get(kind, (None, None))
+    if channel != "standard":
+        experimental = []
+    if unsupported or experimental:
+        what = (
+            f"GatewayClass {unsupported[0]['gatewayClass']} does not list {', '.join(unsupported[0]['features'])}"
+            if unsupported
+            else f"{', '.join(experimental)} exist only in the Experimental channel, and the {kind} CRD "
+            f"installed is Standard {version or ''}".rstrip()
+        )
+        yield Issue(
+            f"{route.obj.display()} uses features its target cannot serve: {what}",
+            {
+                "unsupported": unsupported,
+                "experimental": experimental,
+                "crdChannel": channel,
+                "source": "spec",
+            },
+        )
+
+
+# ---- gateway.controller-maturity ---------------------------------------------------------------
+
+
+def controller_maturity(view: GatewayClassView, context: CheckContext) -> Iterator[Issue]:
+    controller = view.controller
+    if controller is None or controller.gateway_support not in ("partial", "beta"):
+        return
+    yield Issue(
+        f"{view.obj.display()} is implemented by {controller.name}, whose Gateway API support is "
+        f"{controller.gateway_support}: features and conformance may lag the API",
+        {"controller": controller.id, "support": controller.gateway_support, "source": "catalogue"},
+    )
+
+
+# ---- gateway.route-count -----------------------------------------------------------------------
+
+
+class RouteCountParams(Params):
+    warn: int = Field(100, gt=0, description="routes served by one controller for low")
+    high: int = Field(500, gt=0, description="routes for medium")
+
+
+def route_count(view: ControllerView, context: CheckContext) -> Iterator[Issue]:
+    params: RouteCountParams = context.params
+    count = len(view.routes) + len(view.ingresses)
+    if count < params.warn:
+        return
+    network = context.inventory.network
+    fragile = [
+        w.obj.display()
+        for w in view.workloads
+        if w.container.readiness_probe is None or not network.pdbs_selecting(w.workload)
+    ]
+    severity = Severity.MEDIUM if count >= params.high else Severity.LOW
+    if fragile:
+        severity = Severity.HIGH if severity is Severity.MEDIUM else Severity.MEDIUM
+    yield Issue(
+        f"{view.controller.name} serves {count} route objects: a restart reconciles all of them before "
+        "traffic is right again" + (f", and {fragile[0]} has no readiness probe or PDB" if fragile else ""),
+        {
+            "controller": view.controller.id,
+            "routes": len(view.routes),
+            "ingresses": len(view.ingresses),
+            "threshold": params.warn,
+            "withoutProbeOrPDB": fragile,
+            "source": "spec",
+        },
+        severity=severity,
+    )
+
+
+CHECKS = [
+    CheckSpec(
+        id="gateway.route-not-accepted",
+        title="Route not accepted",
+        category=Category.GATEWAY,
+        severity=Severity.HIGH,
+        subject=SubjectKind.ROUTE,
+        condition="Live status: `Accepted=False` on some parent (the reason is in the evidence), or no "
+        "`status.parents` at all for a route older than `grace_minutes`.",
+        remediation="Read the condition's reason: fix the parentRef, the listener's allowedRoutes or the "
+        "hostnames, or install a controller for the GatewayClass.",
+        fn=route_not_accepted,
+        params=GraceParams,
+        needs=frozenset({Need.LIVE}),
+    ),
+    CheckSpec(
+        id="gateway.unresolved-refs",
+        title="Route backend references do not resolve",
+        category=Category.GATEWAY,
+        severity=Severity.HIGH,
+        subject=SubjectKind.REFERRER,
+        condition="Live `ResolvedRefs=False`, or statically a backendRef to a Service that does not "
+        "exist or lacks the port (decided only when that namespace's Services are in the set); on "
+        "Gateways and ListenerSets, a listener whose `allowedRoutes.kinds` names a kind that is no route "
+        "kind or that its protocol cannot serve (InvalidRouteKinds).",
+        remediation="Point the backendRef at an existing Service and one of its ports.",
+        fn=unresolved_refs,
+    ),
+    CheckSpec(
+        id="gateway.partially-invalid",
+        title="Route partially invalid",
+        category=Category.GATEWAY,
+        severity=Severity.MEDIUM,
+        subject=SubjectKind.ROUTE,
+        condition="Live status: a `PartiallyInvalid` condition on some parent (rules were dropped).",
+        remediation="Read the condition message for the dropped rules and fix or remove them.",
+        fn=partially_invalid,
+        needs=frozenset({Need.LIVE}),
+    ),
+    CheckSpec(
+        id="gateway.parent-not-found",
+        title="Route parent not found",
+        category=Category.GATEWAY,
+        severity=Severity.HIGH,
+        subject=SubjectKind.ROUTE,
+        condition="A parentRef names a Gateway or ListenerSet that does not exist (decided when that "
+        "namespace's Gateways are in the set), or a sectionName/port no listener has.",
+        remediation="Fix the parentRef's name, namespace, sectionName or port.",
+        fn=parent_not_found,
+    ),
+    CheckSpec(
+        id="gateway.missing-reference-grant",
+        title="Cross-namespace reference without a ReferenceGrant",
+        category=Category.GATEWAY,
+        severity=Severity.HIGH,
+        subject=SubjectKind.REFERRER,
+        condition="A route backendRef, a listener certificateRef (Gateway or ListenerSet), or a Gateway "
+        "`spec.tls` reference (client-certificate CA, backend client certificate) to another namespace, "
+        "and no ReferenceGrant (v1 or v1beta1) there allows it (decided when the target namespace is in "
+        "the set).",
+        remediation="Add a ReferenceGrant in the target namespace whose `from` names the referring kind "
+        "and namespace and whose `to` names the referenced kind (and name).",
+        fn=missing_reference_grant,
+    ),
+    CheckSpec(
+        id="gateway.listener-not-allowed",
+        title="No listener admits the route",
+        category=Category.GATEWAY,
+        severity=Severity.HIGH,
+        subject=SubjectKind.ATTACHER,
+        condition="No listener the parentRef selects admits the route's namespace (`allowedRoutes."
+        "namespaces`: Same, All, Selector over the Namespace's labels) together with its kind; or a "
+        "ListenerSet's parent Gateway does not admit it (`allowedListeners`, default none).",
+        remediation="Widen the listener's allowedRoutes (a namespace selector or `from: All`), label the "
+        "route's namespace, or attach to a listener meant for it.",
+        fn=listener_not_allowed,
+    ),
+    CheckSpec(
+        id="gateway.hostname-mismatch",
+        title="Route hostnames match no listener",
+        category=Category.GATEWAY,
+        severity=Severity.HIGH,
+        subject=SubjectKind.ROUTE,
+        condition="No route hostname intersects the hostname of any listener that admits the route "
+        "(a wildcard `*.example.com` covers names below it, never `example.com`).",
+        remediation="Add the listener's hostname (or a matching one) to the route's hostnames, or attach "
+        "the route to a listener for its hostnames.",
+        fn=hostname_mismatch,
+    ),
+    CheckSpec(
+        id="gateway.listener-conflict",
+        title="Conflicting Gateway listeners",
+        category=Category.GATEWAY,
+        severity=Severity.HIGH,
+        subject=SubjectKind.LISTENERS,
+        condition="Two listeners on one port that are not distinct (same hostname in the HTTP or "
+        "HTTPS/TLS family; TCP beside HTTP/HTTPS/TLS; HTTP beside HTTPS/TLS), a listener rule of the "
+        "API (unique names, tls only for HTTPS/TLS, TLS needs a mode, no hostname on TCP/UDP), or live "
+        "`Conflicted=True`.",
+        remediation="Give each listener on a port its own hostname, or move it to its own port.",
+        fn=listener_conflict,
+    ),
+    CheckSpec(
+        id="gateway.invalid-route",
+        title="Route breaks the API's validation",
+        category=Category.GATEWAY,
+        severity=Severity.HIGH,
+        subject=SubjectKind.ROUTE,
+        condition="A rule breaks a validation rule of the CRDs: a repeated filter, RequestRedirect with "
+        "backendRefs or with URLRewrite, ReplacePrefixMatch without exactly one PathPrefix match, a bad "
+        "path value, a Service backendRef without port, backendRequest timeout above the request "
+        "timeout, 128 or more matches, duplicate rule names or parentRefs.",
+        remediation="Fix the rule as the message says; `kubectl apply` would reject it.",
+        fn=invalid_route,
+    ),
+    CheckSpec(
+        id="gateway.unsupported-feature",
+        title="Route uses a feature its target lacks",
+        category=Category.GATEWAY,
+        severity=Severity.MEDIUM,
+        subject=SubjectKind.ROUTE,
+        condition="The route uses a field whose feature the parent's GatewayClass does not list in "
+        "`status.supportedFeatures`, or an Experimental-channel field (retry, sessionPersistence, "
+        "ExternalAuth) where the installed CRD is Standard (from its bundle annotations).",
+        remediation="Use only features the GatewayClass supports, or install the Experimental channel "
+        "where that is acceptable.",
+        fn=unsupported_feature,
+    ),
+    CheckSpec(
+        id="gateway.controller-maturity",
+        title="GatewayClass controller with partial support",
+        category=Category.GATEWAY,
+        severity=Severity.LOW,
+        subject=SubjectKind.GATEWAY_CLASS,
+        condition="The class's controller has Partial or Beta Gateway API support in the controller "
+        "catalogue.",
+        remediation="Check the implementation's conformance report for the features you need before "
+        "moving production traffic.",
+        fn=controller_maturity,
+    ),
+    CheckSpec(
+        id="gateway.route-count",
+        title="Many routes on one controller",
+        category=Category.GATEWAY,
+        severity=Severity.LOW,
+        subject=SubjectKind.CONTROLLER,
+        condition="Route objects (routes and Ingresses) served by one controller at or above `warn` "
+        "(low) or `high` (medium); one level higher when a controller workload lacks a readiness probe "
+        "or a PodDisruptionBudget.",
+        remediation="Run the controller with several replicas, a PDB and a readiness probe, or split "
+        "routes across controllers or Gateways.",
+        fn=route_count,
+        params=RouteCountParams,
+    ),
+]

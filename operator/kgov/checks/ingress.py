@@ -1,0 +1,699 @@
+"""Ingress checks (`category: ingress`). Facts: reference ingress-nginx-annotations.md; the controller and
+annotation catalogues under `kgov/data/`."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import Field
+
+from kgov.catalogue import Annotation, AnnotationCatalogue, image_tag
+from kgov.checks.registry import CheckContext, CheckSpec, Issue, Need, Params, SubjectKind
+from kgov.findings.model import Category, Severity
+from kgov.inventory.network import (
+    ControllerWorkload,
+    IngressClassView,
+    IngressSet,
+    IngressView,
+    Network,
+    WebhookView,
+)
+from kgov.model.objects import ObjectRef
+
+INGRESS_NGINX = "ingress-nginx"
+NGINX_PREFIX = "nginx.ingress.kubernetes.io/"
+
+
+class PrefixParams(Params):
+    annotation_prefix: str = Field(
+        NGINX_PREFIX,
+        pattern=r"^[a-z0-9.-]+/$",
+        description="ingress-nginx annotation prefix (the controller's `--annotations-prefix`)",
+    )
+
+
+def value_digest(value: str) -> dict[str, Any]:
+    """What a finding may say about an annotation value that could hold code or credentials."""
+    return {"length": len(value), "sha256": hashlib.sha256(value.encode()).hexdigest()[:16]}
+
+
+@dataclass(frozen=True, slots=True)
+class ControllerKey:
+    """One controller-specific annotation of an Ingress."""
+
+    key: str  # the full key as written
+    short: str  # without the prefix
+    catalogue: AnnotationCatalogue | None
+    entry: Annotation | None
+
+    @property
+    def category(self) -> str:
+        return self.entry.category if self.entry else "other"
+
+    @property
+    def is_ingress_nginx(self) -> bool:
+        return self.catalogue is not None and self.catalogue.controller == INGRESS_NGINX
+
+
+def controller_keys(view: IngressView, network: Network, prefix: str = NGINX_PREFIX) -> list[ControllerKey]:
+    """The Ingress's annotations under a known controller prefix, looked up in their catalogues.
+
+    `prefix` is the ingress-nginx prefix in use (the controller's `--annotations-prefix`): its keys are
+    read against the ingress-nginx catalogue whatever the prefix is.
+    """
+    catalogue = network.catalogue
+    keys = []
+    for key in view.obj.annotations:
+        if key.startswith(prefix):
+            nginx = catalogue.annotations.get(INGRESS_NGINX)
+            short = key[len(prefix) :]
+            keys.append(ControllerKey(key, short, nginx, nginx.lookup(short) if nginx else None))
+            continue
+        found = catalogue.prefix_of(key, view.controller)
+        if found is None or (found[0] == NGINX_PREFIX and prefix != NGINX_PREFIX):
+            continue
+        short = key[len(found[0]) :]
+        owner = catalogue.catalogue_for(found[0], view.controller)
+        keys.append(ControllerKey(key, short, owner, owner.lookup(short) if owner else None))
+    return keys
+
+
+# ---- ingress.annotation-sprawl ----------------------------------------------------------------------
+
+
+class SprawlParams(PrefixParams):
+    warn: int = Field(5, ge=0, description="more controller-specific annotations than this is sprawl")
+    high: int = Field(20, gt=0, description="this many or more is high severity")
+
+
+def annotation_sprawl(view: IngressView, context: CheckContext) -> Iterator[Issue]:
+    params: SprawlParams = context.params
+    keys = controller_keys(view, context.inventory.network, params.annotation_prefix)
+    if len(keys) <= params.warn:
+        return
+    by_category: dict[str, list[str]] = defaultdict(list)
+    for key in keys:
+        by_category[key.category].append(key.key)
+    biggest = max(by_category, key=lambda c: len(by_category[c]))
+    yield Issue(
+        f"{view.obj.display()} carries {len(keys)} controller-specific annotations (more than "
+        f"{params.warn}; most are {biggest}): behaviour lives in strings no schema checks, and each "
+        "one must be carried over by hand in a migration",
+        {
+            "count": len(keys),
+            "threshold": params.warn,
+            "high": params.high,
+            "byCategory": {c: sorted(k) for c, k in sorted(by_category.items())},
+            "source": "spec",
+        },
+        severity=Severity.HIGH if len(keys) >= params.high else Severity.LOW,
+    )
+
+
+# ---- ingress.snippet-annotation --------------------------------------------------------------------
+
+
+_VERSION = re.compile(r"^v?(\d+)\.(\d+)")
+
+
+@dataclass(frozen=True, slots=True)
+class SnippetPolicy:
+    """Whether the ingress-nginx controller serving an Ingress applies snippet annotations."""
+
+    state: str  # allowed | disabled | unknown
+    evidence: dict[str, Any]
+
+
+def _version(image: str | None) -> tuple[int, int] | None:
+    tag = image_tag(image) if image else None
+    match = _VERSION.match(tag or "")
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def _flag(args: list[str], name: str) -> str | None:
+    for i, arg in enumerate(args):
+        if arg.startswith(f"{name}="):
+            return arg.split("=", 1)[1]
+        if arg == name and i + 1 < len(args):
+            return args[i + 1]
+    return None
+
+
+def nginx_controller_for(view: IngressView, network: Network) -> ControllerWorkload | None:
+    """The ingress-nginx workload serving this Ingress: the one whose `--ingress-class` is the
+    Ingress's class, else the only ingress-nginx workload in the set."""
+    candidates = [w for w in network.controller_workloads if w.controller.id == INGRESS_NGINX]
+    for workload in candidates:
+        if view.class_name and _flag(workload.container.args, "--ingress-class") == view.class_name:
+            return workload
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def snippet_policy(view: IngressView, network: Network) -> SnippetPolicy:
+    """Read `allow-snippet-annotations` and `annotations-risk-level` from the controller's ConfigMap
+    (its `--configmap` argument, else the chart's default `ingress-nginx-controller`); keys the
+    ConfigMap leaves out take the default of the controller version when its image tag shows it."""
+    workload = nginx_controller_for(view, network)
+    evidence: dict[str, Any] = {}
+    version = _version(workload.container.image) if workload else None
+    config = None
+    if workload is not None:
+        evidence["controller"] = workload.obj.display()
+        ref = _flag(workload.container.args, "--configmap")
+        if ref:  # the chart passes $(POD_NAMESPACE), which the kubelet expands from the pod's env
+            ref = ref.replace("$(POD_NAMESPACE)", workload.obj.namespace or "")
+        if ref and "/" in ref:
+            namespace, _, name = ref.partition("/")
+            config = network.config_map(namespace, name, workload.obj)
+            evidence["configMap"] = ref
+    if config is None and "configMap" not in evidence:
+        found = [
+            o for o in network.inventory.by_kind.get("ConfigMap", ()) if o.name == "ingress-nginx-controller"
+        ]
+        if len(found) == 1:
+            config = network.config_map(found[0].namespace, found[0].name, found[0])
+            evidence["configMap"] = f"{found[0].namespace}/{found[0].name}"
+    if config is None:
+        return SnippetPolicy("unknown", evidence)
+    allow = config.data.get("allow-snippet-annotations")
+    risk = config.data.get("annotations-risk-level")
+    evidence |= {"allow-snippet-annotations": allow, "annotations-risk-level": risk}
+    if version is not None:
+        evidence["controllerVersion"] = "v{}.{}".format(*version)
+        allow = allow if allow is not None else ("true" if version < (1, 9) else "false")
+        risk = risk if risk is not None else ("High" if version >= (1, 12) else "Critical")
+    if allow is None:
+        return SnippetPolicy("unknown", evidence)
+    if allow.strip().lower() != "true":
+        return SnippetPolicy("disabled", evidence)
+    if risk is None:
+        return SnippetPolicy("unknown", evidence)
+    return SnippetPolicy("allowed" if risk.strip() == "Critical" else "disabled", evidence)
+
+
+_SNIPPET_SEVERITY = {"allowed": Severity.CRITICAL, "unknown": Severity.HIGH, "disabled": Severity.MEDIUM}
+_SNIPPET_WHY = {
+    "allowed": "the controller applies them: raw proxy configuration from anyone who can edit an "
+    "Ingress, able to read every Secret the controller can",
+    "unknown": "whether the controller applies them is not known (its ConfigMap is not in the set); "
+    "if it does, anyone who can edit an Ingress injects raw proxy configuration",
+    "disabled": "the controller has snippets disabled, so they are silently ignored: the Ingress "
+    "does not do what it says",
+}
+
+
+def snippet_annotation(view: IngressView, context: CheckContext) -> Iterator[Issue]:
+    params: PrefixParams = context.params
+    network = context.inventory.network
+    snippets = [
+        k
+        for k in controller_keys(view, network, params.annotation_prefix)
+        if k.category == "snippet" or (k.is_ingress_nginx and k.short.endswith("-snippet"))
+    ]
+    if not snippets:
+        return
+    nginx = [k for k in snippets if k.is_ingress_nginx]
+    policy = snippet_policy(view, network) if nginx else SnippetPolicy("unknown", {})
+    keys = [{"key": k.key, **value_digest(view.obj.annotations[k.key])} for k in snippets]
+    yield Issue(
+        f"{view.obj.display()} has snippet annotations ({', '.join(k.key for k in snippets)}); "
+        f"{_SNIPPET_WHY[policy.state]}",
+        {"keys": keys, "controllerConfig": policy.state, **policy.evidence, "source": "spec"},
+        severity=_SNIPPET_SEVERITY[policy.state],
+    )
+
+
+# ---- ingress.risky-annotation ----------------------------------------------------------------------
+
+
+def risky_annotation(view: IngressView, context: CheckContext) -> Iterator[Issue]:
+    params: PrefixParams = context.params
+    risky = [
+        k
+        for k in controller_keys(view, context.inventory.network, params.annotation_prefix)
+        if k.is_ingress_nginx and k.entry is not None and k.entry.risk == "High"
+    ]
+    if risky:
+        yield Issue(
+            f"{view.obj.display()} uses annotations ingress-nginx rates High risk "
+            f"({', '.join(k.key for k in risky)}): their values reach the generated configuration and "
+            "several were injection vectors (CVE-2025-1097, CVE-2025-1098, CVE-2025-24514)",
+            {"keys": [{"key": k.key, "risk": "High"} for k in risky], "source": "spec"},
+        )
+
+
+# ---- ingress.unknown-annotation --------------------------------------------------------------------
+
+
+def unknown_annotation(view: IngressView, context: CheckContext) -> Iterator[Issue]:
+    params: PrefixParams = context.params
+    unknown = []
+    for key in controller_keys(view, context.inventory.network, params.annotation_prefix):
+        if key.catalogue is None or not key.catalogue.complete or key.entry is not None:
+            continue
+        known = list(key.catalogue.annotations)
+        closest = difflib.get_close_matches(key.short, known, n=1, cutoff=0.6)
+        prefix = key.key[: len(key.key) - len(key.short)]
+        unknown.append({"key": key.key, "closest": prefix + closest[0] if closest else None})
+    if not unknown:
+        return
+    first = unknown[0]
+    hint = f" (did you mean {first['closest']}?)" if first["closest"] else ""
+    more = f" and {len(unknown) - 1} more" if len(unknown) > 1 else ""
+    yield Issue(
+        f"{view.obj.display()}: annotation {first['key']}{hint}{more} is not one the controller "
+        "defines, so it is silently ignored",
+        {"keys": unknown, "source": "spec"},
+    )
+
+
+# ---- ingress.annotation-drift ----------------------------------------------------------------------
+
+
+class DriftParams(PrefixParams):
+    min_keys: int = Field(3, ge=1, description="smallest annotation block compared")
+    copies: int = Field(5, ge=2, description="identical blocks on this many Ingresses are reported")
+
+
+def annotation_drift(group: IngressSet, context: CheckContext) -> Iterator[Issue]:
+    params: DriftParams = context.params
+    network = context.inventory.network
+    by_keys: dict[tuple[str | None, frozenset[str]], list[tuple[IngressView, dict[str, str]]]] = defaultdict(
+        list
+    )
+    for view in group.ingresses:
+        block = {
+            k.key: view.obj.annotations[k.key]
+            for k in controller_keys(view, network, params.annotation_prefix)
+        }
+        if len(block) >= params.min_keys:
+            by_keys[(view.class_name, frozenset(block))].append((view, block))
+    for (class_name, keys), members in by_keys.items():
+        if len(members) < 2:
+            continue
+        yield from _drifted(group, class_name, sorted(keys), members)
+        yield from _copied(group, class_name, members, params.copies)
+
+
+def _drifted(
+    group: IngressSet,
+    class_name: str | None,
+    keys: list[str],
+    members: list[tuple[IngressView, dict[str, str]]],
+) -> Iterator[Issue]:
+    differing = [k for k in keys if len({block[k] for _, block in members}) > 1]
+    if not differing or len(differing) * 2 >= len(keys):
+        return  # identical, or different blocks that merely share their keys
+    values = {
+        key: {view.obj.name: value_digest(block[key])["sha256"] for view, block in members}
+        for key in differing
+    }
+    names = [view.obj.name for view, _ in members]
+    yield Issue(
+        f"{len(members)} Ingresses of class {class_name or '(none)'} in {group.obj.display()} share an "
+        f"annotation block of {len(keys)} keys but disagree on {', '.join(differing)}: a copied "
+        "block that drifted",
+        {"ingresses": names, "class": class_name, "keys": keys, "differingKeys": values},
+        severity=Severity.LOW,
+        related=tuple(view.obj.ref for view, _ in members),
+        discriminator="drift-" + _digest(names),
+    )
+
+
+def _copied(
+    group: IngressSet, class_name: str | None, members: list[tuple[IngressView, dict[str, str]]], copies: int
+) -> Iterator[Issue]:
+    blocks: dict[tuple[tuple[str, str], ...], list[IngressView]] = defaultdict(list)
+    for view, block_of_view in members:
+        blocks[tuple(sorted(block_of_view.items()))].append(view)
+    for block, views in blocks.items():
+        if len(views) >= copies:
+            names = [v.obj.name for v in views]
+            yield Issue(
+                f"{len(views)} Ingresses of class {class_name or '(none)'} in {group.obj.display()} "
+                f"carry the same {len(block)}-key annotation block: a candidate for one shared "
+                "policy (or one Gateway-level setting after migration)",
+                {"ingresses": names, "class": class_name, "keys": [k for k, _ in block]},
+                severity=Severity.INFO,
+                related=tuple(v.obj.ref for v in views),
+                discriminator="copies-" + _digest(names),
+            )
+
+
+def _digest(names: list[str]) -> str:
+    return hashlib.sha256("\0".join(sorted(names)).encode()).hexdigest()[:8]
+
+
+# ---- ingress.eol-controller ------------------------------------------------------------------------
+
+
+class EolParams(Params):
+    compliance: bool = Field(False, description="raise to critical (for regulated environments)")
+
+
+def eol_controller(view: IngressClassView, context: CheckContext) -> Iterator[Issue]:
+    params: EolParams = context.params
+    controller = view.controller
+    if controller is None or not controller.retired:
+        return
+    network = context.inventory.network
+    served = [i.obj.ref for i in network.ingresses if i.ingress_class is view]
+    images = sorted(
+        {w.container.image or "" for w in network.controller_workloads if w.controller is controller}
+    )
+    yield Issue(
+        f"{view.obj.display()} is served by {controller.name}, retired since {controller.lifecycle_since}: "
+        f"no more releases or security fixes for the {len(served)} Ingresses it serves",
+        {
+            "controller": view.spec.spec.controller,
+            "retired": controller.lifecycle_since,
+            "images": images,
+            "ingresses": len(served),
+            "source": "spec",
+        },
+        severity=Severity.CRITICAL if params.compliance else Severity.HIGH,
+    )
+
+
+# ---- ingress.admission-webhook ---------------------------------------------------------------------
+
+_NGINX_WEBHOOK = "validate.nginx.ingress.kubernetes.io"
+
+
+def admission_webhook(view: WebhookView, context: CheckContext) -> Iterator[Issue]:
+    for hook in view.config.webhooks:
+        service = hook.client_config.service
+        service_name = service.name if service else None
+        by_service = bool(service_name and "ingress-nginx" in service_name and "admission" in service_name)
+        if hook.name == _NGINX_WEBHOOK or hook.name.endswith("." + _NGINX_WEBHOOK) or by_service:
+            yield Issue(
+                f"{view.obj.display()} registers the ingress-nginx admission webhook {hook.name}: the "
+                "endpoint behind CVE-2025-1974 (unauthenticated code execution from the pod network), "
+                "on a controller that gets no more fixes",
+                {
+                    "webhook": hook.name,
+                    "service": f"{service.namespace}/{service.name}" if service else None,
+                    "path": service.path if service else None,
+                    "source": "spec",
+                },
+                discriminator=hook.name,
+            )
+
+
+# ---- ingress.reload-churn, ingress.reload-failing: evidence from the watch stream or Prometheus -----
+
+
+class ChurnParams(Params):
+    warn: int = Field(50, gt=0, description="reload-triggering events per hour for medium")
+    high: int = Field(100, gt=0, description="events per hour for high")
+    window_minutes: int = Field(60, gt=0, description="sliding window, in minutes")
+
+
+def _evidence_only(subject: Any, context: CheckContext) -> Iterator[Issue]:
+    """Decided from the operator's watch history or Prometheus only; never guessed from the spec."""
+    return iter(())
+
+
+# ---- ingress.autoscaled-backend-on-reload-controller -----------------------------------------------
+
+
+def autoscaled_backend(view: IngressView, context: CheckContext) -> Iterator[Issue]:
+    controller = view.controller
+    if controller is None or controller.churn.get("endpoint_change") != "reload":
+        return
+    network = context.inventory.network
+    chains = []
+    related: list[ObjectRef] = []
+    seen: set[tuple[str, int]] = set()
+    for backend in view.ingress.backends():
+        if backend.service is None:
+            continue
+        service = network.service(view.obj.namespace, backend.service.name, view.obj)
+        if service is None:
+            continue
+        for workload in network.workloads_selected(view.obj.namespace, service.service.spec.selector):
+            for hpa in workload.hpas:
+                if (service.obj.name, id(hpa)) in seen:
+                    continue
+                seen.add((service.obj.name, id(hpa)))
+                chains.append(
+                    {"service": service.obj.name, "workload": workload.obj.display(), "hpa": hpa.obj.name}
+                )
+                related += [service.obj.ref, workload.obj.ref, hpa.obj.ref]
+    if chains:
+        yield Issue(
+            f"{view.obj.display()} routes to HPA-scaled workloads ({chains[0]['workload']}) through "
+            f"{controller.name}, which reloads its proxy when endpoints change: every scale event is "
+            "a reload that drops long-lived connections",
+            {"controller": controller.id, "chains": chains, "source": "spec"},
+            related=tuple(dict.fromkeys(related)),
+        )
+
+
+# ---- ingress.controller-hardening ------------------------------------------------------------------
+
+
+def controller_hardening(subject: ControllerWorkload, context: CheckContext) -> Iterator[Issue]:
+    network = context.inventory.network
+    workload, container = subject.workload, subject.container
+    failed: list[str] = []
+    if workload.obj.kind in ("Deployment", "StatefulSet"):
+        replicas = 1 if workload.spec.replicas is None else workload.spec.replicas
+        floor = max([replicas, *(h.hpa.min_replicas for h in workload.hpas)])
+        if floor < 2:
+            failed.append(f"runs {floor} replica; a restart or node drain takes ingress down")
+    elif workload.obj.kind == "Pod":
+        failed.append("runs as a bare Pod, with no controller to replace it")
+    if workload.obj.kind != "Pod" and not network.pdbs_selecting(workload):
+        failed.append("no PodDisruptionBudget selects its pods")
+    if container.readiness_probe is None:
+        failed.append(f"container {container.name} has no readiness probe")
+    elif container.readiness_probe == container.liveness_probe:
+        failed.append(f"container {container.name} uses the same probe for readiness and liveness")
+    missing = [r for r in ("cpu", "memory") if r not in container.resources.requests]
+    if missing:
+        failed.append(f"container {container.name} requests no {' or '.join(missing)}")
+    if failed:
+        yield Issue(
+            f"{workload.obj.display()} runs {subject.controller.name} and {'; '.join(failed)}",
+            {"controller": subject.controller.id, "failed": failed, "source": "spec"},
+            severity=Severity.HIGH if missing else Severity.MEDIUM,
+        )
+
+
+# ---- ingress.no-class, ingress.legacy-class-annotation ---------------------------------------------
+
+
+def no_class(view: IngressView, context: CheckContext) -> Iterator[Issue]:
+    network = context.inventory.network
+    if view.class_name is not None or view.ingress_class is not None:
+        return
+    if not network.knows("IngressClass", None):
+        return  # which class is the cluster default is unknown without the IngressClasses
+    yield Issue(
+        f"{view.obj.display()} names no IngressClass and no class is marked default, so no "
+        "controller is bound to serve it (or every controller in the cluster does)",
+        {"ingressClasses": sorted(v.obj.name for v in network.ingress_classes), "source": "spec"},
+    )
+
+
+def legacy_class_annotation(view: IngressView, context: CheckContext) -> Iterator[Issue]:
+    value = view.legacy_class
+    if value is None:
+        return
+    field = view.ingress.spec.ingress_class_name
+    also = f" (and spec.ingressClassName {field})" if field else ""
+    yield Issue(
+        f"{view.obj.display()} selects its class with the deprecated kubernetes.io/ingress.class "
+        f"annotation ({value}){also}; use spec.ingressClassName",
+        {"value": value, "ingressClassName": field, "source": "spec"},
+    )
+
+
+SNIPPET_CONDITION = (
+    "A `*-snippet` annotation (configuration, server, auth, modsecurity, stream) or another "
+    "controller's snippet key. Critical when the controller's ConfigMap allows snippets "
+    '(`allow-snippet-annotations: "true"` and `annotations-risk-level: Critical`), high when that '
+    "is unknown, medium when known to be disabled (the annotation is silently ignored). The value is "
+    "never copied: evidence holds its length and hash."
+)
+
+CHECKS = [
+    CheckSpec(
+        id="ingress.annotation-sprawl",
+        title="Too many controller-specific annotations",
+        category=Category.INGRESS,
+        severity=Severity.LOW,
+        subject=SubjectKind.INGRESS,
+        condition="More than `warn` annotations under known controller prefixes (low), `high` or "
+        "more (high); evidence groups the keys by category.",
+        remediation="Move repeated settings to the controller's ConfigMap or a shared policy, drop "
+        "keys that restate defaults, and plan their Gateway API equivalents before migrating.",
+        fn=annotation_sprawl,
+        params=SprawlParams,
+    ),
+    CheckSpec(
+        id="ingress.snippet-annotation",
+        title="Snippet annotation",
+        category=Category.INGRESS,
+        severity=Severity.HIGH,
+        subject=SubjectKind.INGRESS,
+        condition=SNIPPET_CONDITION,
+        remediation="Replace the snippet with first-class annotations or controller ConfigMap keys; "
+        "keep `allow-snippet-annotations` false. Gateway API has no equivalent: plan a filter or "
+        "policy of the target implementation.",
+        fn=snippet_annotation,
+        params=PrefixParams,
+    ),
+    CheckSpec(
+        id="ingress.risky-annotation",
+        title="High-risk ingress-nginx annotation",
+        category=Category.INGRESS,
+        severity=Severity.MEDIUM,
+        subject=SubjectKind.INGRESS,
+        condition="An annotation ingress-nginx rates High risk (auth-url, auth-signin, "
+        "auth-tls-match-cn, mirror-target, mirror-host, upstream-hash-by, …).",
+        remediation="Restrict who may edit Ingresses that use these keys, keep "
+        "`annotations-risk-level` at High or lower, and review each value.",
+        fn=risky_annotation,
+        params=PrefixParams,
+    ),
+    CheckSpec(
+        id="ingress.unknown-annotation",
+        title="Unknown controller annotation",
+        category=Category.INGRESS,
+        severity=Severity.MEDIUM,
+        subject=SubjectKind.INGRESS,
+        condition="A key under a controller prefix whose catalogue is complete, that the controller "
+        "does not define (a typo or a removed key); it is silently ignored. Evidence names the "
+        "closest known key.",
+        remediation="Fix the key's spelling, or remove it if the controller dropped it.",
+        fn=unknown_annotation,
+        params=PrefixParams,
+    ),
+    CheckSpec(
+        id="ingress.annotation-drift",
+        title="Copied annotation blocks that drifted",
+        category=Category.INGRESS,
+        severity=Severity.LOW,
+        subject=SubjectKind.INGRESS_SET,
+        condition="In one namespace, Ingresses of one class whose controller annotation blocks (at "
+        "least `min_keys` keys) have the same keys but disagree on fewer than half of the values "
+        "(low), or identical blocks on `copies` or more Ingresses (info).",
+        remediation="Decide which values are intended, then set them once: in the controller "
+        "ConfigMap, a shared policy, or a Gateway-level setting.",
+        fn=annotation_drift,
+        params=DriftParams,
+    ),
+    CheckSpec(
+        id="ingress.eol-controller",
+        title="Ingress class served by a retired controller",
+        category=Category.INGRESS,
+        severity=Severity.HIGH,
+        subject=SubjectKind.INGRESS_CLASS,
+        condition="The IngressClass's controller is retired in the catalogue: the community "
+        "ingress-nginx controller, retired in March 2026. Critical with `compliance: true`.",
+        remediation="Plan the move to Gateway API or a maintained controller: run `kgov gate "
+        "migration` on the Ingresses of this class.",
+        fn=eol_controller,
+        params=EolParams,
+    ),
+    CheckSpec(
+        id="ingress.admission-webhook",
+        title="ingress-nginx admission webhook registered",
+        category=Category.INGRESS,
+        severity=Severity.HIGH,
+        subject=SubjectKind.WEBHOOK,
+        condition="A ValidatingWebhookConfiguration registers the ingress-nginx admission webhook "
+        "(`validate.nginx.ingress.kubernetes.io`, or a service named like the chart's "
+        "`ingress-nginx-controller-admission`), the CVE-2025-1974 attack surface.",
+        remediation="Disable the webhook (`controller.admissionWebhooks.enabled=false`) or restrict "
+        "network access to it to the API server only, and migrate off the retired controller.",
+        fn=admission_webhook,
+    ),
+    CheckSpec(
+        id="ingress.reload-churn",
+        title="Ingress controller reload churn",
+        category=Category.INGRESS,
+        severity=Severity.MEDIUM,
+        subject=SubjectKind.INGRESS_CLASS,
+        condition="Reload-triggering events per hour for a reload-on-change controller at or above "
+        "`warn` (medium) or `high` (high), weighted by what the controller reloads on; counted from "
+        "the operator's watch stream or measured from Prometheus reload counters.",
+        remediation="Batch Ingress changes, move per-Ingress settings to the ConfigMap, avoid "
+        "annotations that force reloads on frequently changed objects, or move to a controller "
+        "that applies changes without reloading.",
+        fn=_evidence_only,
+        params=ChurnParams,
+        needs=frozenset({Need.HISTORY, Need.PROMETHEUS}),
+        alternatives=True,
+    ),
+    CheckSpec(
+        id="ingress.reload-failing",
+        title="Ingress controller reloads failing",
+        category=Category.INGRESS,
+        severity=Severity.HIGH,
+        subject=SubjectKind.CONTROLLER,
+        condition="`nginx_ingress_controller_config_last_reload_successful == 0` or the reload error "
+        "counter rising (Prometheus).",
+        remediation="Read the controller log for the failing configuration (often a snippet or an "
+        "invalid annotation value) and fix or remove the Ingress that introduced it.",
+        fn=_evidence_only,
+        needs=frozenset({Need.PROMETHEUS}),
+    ),
+    CheckSpec(
+        id="ingress.autoscaled-backend-on-reload-controller",
+        title="Autoscaled backend behind a reloading controller",
+        category=Category.INGRESS,
+        severity=Severity.LOW,
+        subject=SubjectKind.INGRESS,
+        condition="A backend Service selects an HPA-scaled workload and the Ingress's controller "
+        "reloads its proxy on endpoint changes (catalogue `churn.endpoint_change: reload`), so scale "
+        "events become reloads. ingress-nginx applies endpoint changes without a reload and is not "
+        "flagged.",
+        remediation="Use a controller that updates endpoints dynamically (NGINX Plus API, Envoy "
+        "xDS), or widen the HPA's stabilisation windows to reduce scale events.",
+        fn=autoscaled_backend,
+    ),
+    CheckSpec(
+        id="ingress.controller-hardening",
+        title="Ingress or gateway controller not hardened",
+        category=Category.INGRESS,
+        severity=Severity.MEDIUM,
+        subject=SubjectKind.CONTROLLER_WORKLOAD,
+        condition="A workload running a catalogued controller image has fewer than 2 replicas, no "
+        "PodDisruptionBudget, no readiness probe or one identical to liveness, or no cpu/memory "
+        "requests; one finding lists every failed item (high when requests are missing).",
+        remediation="Run at least 2 replicas with a PodDisruptionBudget, a readiness probe distinct "
+        "from liveness, and cpu and memory requests (memory limit = request).",
+        fn=controller_hardening,
+    ),
+    CheckSpec(
+        id="ingress.no-class",
+        title="Ingress without a class",
+        category=Category.INGRESS,
+        severity=Severity.MEDIUM,
+        subject=SubjectKind.INGRESS,
+        condition="No `spec.ingressClassName`, no legacy class annotation, and no default "
+        "IngressClass; decided on a cluster, or on files that hold the IngressClasses.",
+        remediation="Set `spec.ingressClassName`, or mark one IngressClass with "
+        '`ingressclass.kubernetes.io/is-default-class: "true"`.',
+        fn=no_class,
+    ),
+    CheckSpec(
+        id="ingress.legacy-class-annotation",
+        title="Legacy ingress class annotation",
+        category=Category.INGRESS,
+        severity=Severity.LOW,
+        subject=SubjectKind.INGRESS,
+        condition="The Ingress uses the deprecated `kubernetes.io/ingress.class` annotation.",
+        remediation="Replace the annotation with `spec.ingressClassName` naming an IngressClass.",
+        fn=legacy_class_annotation,
+    ),
+]

@@ -1,0 +1,383 @@
+"""Ingress and Gateway API indices: classes and their controllers, Ingresses by class, Services by name,
+routes by parent, ReferenceGrants by namespace, controller workloads found through the catalogue."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from kgov.catalogue import Catalogue, Controller
+from kgov.model import gateway as gw
+from kgov.model import networking as net
+from kgov.model.objects import KubeObject
+from kgov.model.pods import Container
+
+if TYPE_CHECKING:
+    from kgov.inventory.inventory import Inventory, Workload
+
+V = TypeVar("V")
+
+
+@dataclass(slots=True)
+class IngressClassView:
+    obj: KubeObject
+    spec: net.IngressClass
+    controller: Controller | None
+
+    @property
+    def is_default(self) -> bool:
+        return self.obj.annotations.get(net.DEFAULT_CLASS_ANNOTATION) == "true"
+
+
+@dataclass(slots=True)
+class IngressView:
+    obj: KubeObject
+    ingress: net.Ingress
+    class_name: str | None  # the class the Ingress asks for, by field or legacy annotation
+    ingress_class: IngressClassView | None  # the IngressClass serving it, when known
+    controller: Controller | None
+
+    @property
+    def legacy_class(self) -> str | None:
+        return self.obj.annotations.get(net.LEGACY_CLASS_ANNOTATION)
+
+
+@dataclass(slots=True)
+class ServiceView:
+    obj: KubeObject
+    service: net.Service
+
+
+@dataclass(slots=True)
+class ControllerWorkload:
+    """A workload running an ingress or gateway controller, recognised by its container image."""
+
+    workload: Workload
+    controller: Controller
+    container: Container
+
+    @property
+    def obj(self) -> KubeObject:
+        return self.workload.obj
+
+
+@dataclass(slots=True)
+class WebhookView:
+    obj: KubeObject
+    config: net.ValidatingWebhookConfiguration
+
+
+@dataclass(slots=True)
+class GatewayClassView:
+    obj: KubeObject
+    spec: gw.GatewayClass
+    controller: Controller | None
+
+
+@dataclass(slots=True)
+class GatewayView:
+    obj: KubeObject
+    gateway: gw.Gateway
+
+    @property
+    def listeners(self) -> list[gw.Listener]:
+        return self.gateway.spec.listeners
+
+
+@dataclass(slots=True)
+class ListenerSetView:
+    obj: KubeObject
+    listener_set: gw.ListenerSet
+
+    @property
+    def listeners(self) -> list[gw.Listener]:
+        return self.listener_set.spec.listeners
+
+
+@dataclass(slots=True)
+class RouteView:
+    obj: KubeObject
+    route: gw.Route
+
+
+@dataclass(slots=True)
+class IngressSet:
+    """The Ingresses of one namespace (`obj` is the Namespace, synthesised when not in the set)."""
+
+    obj: KubeObject
+    ingresses: list[IngressView] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ControllerView:
+    """One controller with everything it serves; `obj` is its first workload, else its first class."""
+
+    obj: KubeObject
+    controller: Controller
+    workloads: list[ControllerWorkload] = field(default_factory=list)
+    ingresses: list[IngressView] = field(default_factory=list)
+    routes: list[RouteView] = field(default_factory=list)
+
+
+class Network:
+    """Built once per inventory; projections with type errors become input errors of the inventory."""
+
+    def __init__(self, inventory: Inventory, catalogue: Catalogue) -> None:
+        self.inventory = inventory
+        self.catalogue = catalogue
+        self.ingress_classes = self._all("IngressClass", self._ingress_class)
+        self._class_views = {id(v.obj): v for v in self.ingress_classes}
+        defaults = [v for v in self.ingress_classes if v.is_default]
+        # Two default classes make the API server refuse class-less Ingresses: then there is none.
+        self._default_class = defaults[0] if len(defaults) == 1 else None
+        self.ingresses = self._all("Ingress", self._ingress)
+        self.services = {id(v.obj): v for v in self._all("Service", self._service)}
+        self.pdbs = self._all(
+            "PodDisruptionBudget", lambda o: (o, self._project(net.PodDisruptionBudget, o.raw))
+        )
+        self.webhooks = self._all(
+            "ValidatingWebhookConfiguration",
+            lambda o: WebhookView(o, self._project(net.ValidatingWebhookConfiguration, o.raw)),
+        )
+        self.controller_workloads = self._controller_workloads()
+        self.gateway_classes = self._all("GatewayClass", self._gateway_class)
+        self.gateways = self._all("Gateway", lambda o: GatewayView(o, self._project(gw.Gateway, o.raw)))
+        self.listener_sets = self._all(
+            "ListenerSet", lambda o: ListenerSetView(o, self._project(gw.ListenerSet, o.raw))
+        )
+        self.routes = [
+            view
+            for kind in gw.ROUTE_KINDS
+            for view in self._all(kind, lambda o: RouteView(o, self._project(gw.Route, o.raw)))
+        ]
+        self.grants: dict[str | None, list[gw.ReferenceGrant]] = defaultdict(list)
+        for obj, grant in self._all("ReferenceGrant", lambda o: (o, self._project(gw.ReferenceGrant, o.raw))):
+            self.grants[obj.namespace].append(grant)
+        self.crd_channels = self._crd_channels()
+        self._gateway_views = {id(v.obj): v for v in self.gateways}
+        self._listener_set_views = {id(v.obj): v for v in self.listener_sets}
+        self._gateway_class_views = {id(v.obj): v for v in self.gateway_classes}
+
+    # ---- building ---------------------------------------------------------------------------------
+
+    def _project(self, model: type[Any], raw: Any) -> Any:
+        from kgov.inventory.inventory import project
+
+        return project(model, raw)
+
+    def _all(self, kind: str, build: Callable[[KubeObject], V]) -> list[V]:
+        return self.inventory._project_all(kind, build)
+
+    def _ingress_class(self, obj: KubeObject) -> IngressClassView:
+        spec = self._project(net.IngressClass, obj.raw)
+        return IngressClassView(obj, spec, self.catalogue.for_ingress_class(spec.spec.controller))
+
+    def _ingress(self, obj: KubeObject) -> IngressView:
+        ingress = self._project(net.Ingress, net.normalize_ingress(obj.raw))
+        class_name = ingress.spec.ingress_class_name or obj.annotations.get(net.LEGACY_CLASS_ANNOTATION)
+        ingress_class = self.ingress_class(class_name, obj) if class_name else self.default_class(obj)
+        controller = ingress_class.controller if ingress_class else None
+        if controller is None and class_name and ingress_class is None:
+            controller = self.catalogue.for_legacy_class(class_name)
+        return IngressView(obj, ingress, class_name, ingress_class, controller)
+
+    def _service(self, obj: KubeObject) -> ServiceView:
+        return ServiceView(obj, self._project(net.Service, obj.raw))
+
+    def _gateway_class(self, obj: KubeObject) -> GatewayClassView:
+        spec = self._project(gw.GatewayClass, obj.raw)
+        return GatewayClassView(obj, spec, self.catalogue.for_gateway_class(spec.spec.controller_name))
+
+    def _controller_workloads(self) -> list[ControllerWorkload]:
+        found = []
+        for workload in self.inventory.workloads:
+            for container in workload.template.spec.containers:
+                controller = self.catalogue.for_image(container.image or "")
+                if controller is not None:
+                    found.append(ControllerWorkload(workload, controller, container))
+                    break
+        return found
+
+    def _crd_channels(self) -> dict[str, tuple[str | None, str | None]]:
+        """Gateway API kind → (bundle version, channel) of its installed CRD, when the set holds it."""
+        channels = {}
+        for obj in self.inventory.by_kind.get("CustomResourceDefinition", ()):
+            spec = obj.raw.get("spec")
+            if not isinstance(spec, dict) or spec.get("group") != gw.GROUP:
+                continue
+            names = spec.get("names")
+            kind = names.get("kind") if isinstance(names, dict) else None
+            if isinstance(kind, str):
+                channels[kind] = (
+                    obj.annotations.get(gw.BUNDLE_VERSION_ANNOTATION),
+                    obj.annotations.get(gw.CHANNEL_ANNOTATION),
+                )
+        return channels
+
+    # ---- grouped subjects ---------------------------------------------------------------------------
+
+    def ingress_sets(self) -> list[IngressSet]:
+        sets: dict[str | None, IngressSet] = {}
+        for view in self.ingresses:
+            namespace = view.obj.namespace
+            if namespace not in sets:
+                sets[namespace] = IngressSet(_namespace_object(self.inventory, namespace, view.obj))
+            sets[namespace].ingresses.append(view)
+        return list(sets.values())
+
+    def controllers(self) -> list[ControllerView]:
+        """Every catalogued controller the set shows a trace of: a workload, a class, or what it serves."""
+        views: dict[str, ControllerView] = {}
+
+        def view(controller: Controller, obj: KubeObject) -> ControllerView:
+            if controller.id not in views:
+                views[controller.id] = ControllerView(obj, controller)
+            return views[controller.id]
+
+        for workload in self.controller_workloads:
+            view(workload.controller, workload.obj).workloads.append(workload)
+        for ingress in self.ingresses:
+            if ingress.controller is not None:
+                holder = ingress.ingress_class.obj if ingress.ingress_class else ingress.obj
+                view(ingress.controller, holder).ingresses.append(ingress)
+        for route in self.routes:
+            for gclass in {id(c): c for c in self.route_classes(route)}.values():
+                if gclass.controller is not None:
+                    view(gclass.controller, gclass.obj).routes.append(route)
+        return list(views.values())
+
+    # ---- Gateway API resolution -------------------------------------------------------------------
+
+    def gateway(self, namespace: str | None, name: str, near: KubeObject) -> GatewayView | None:
+        obj = self.inventory.get("Gateway", namespace, name, near=near)
+        return self._gateway_views.get(id(obj)) if obj is not None else None
+
+    def listener_set(self, namespace: str | None, name: str, near: KubeObject) -> ListenerSetView | None:
+        obj = self.inventory.get("ListenerSet", namespace, name, near=near)
+        return self._listener_set_views.get(id(obj)) if obj is not None else None
+
+    def gateway_class(self, name: str, near: KubeObject) -> GatewayClassView | None:
+        obj = self.inventory.get("GatewayClass", None, name, near=near)
+        return self._gateway_class_views.get(id(obj)) if obj is not None else None
+
+    def listener_set_parent(self, view: ListenerSetView) -> GatewayView | None:
+        parent = view.listener_set.spec.parent_ref
+        if parent is None or parent.group != gw.GROUP or parent.kind != "Gateway":
+            return None
+        return self.gateway(parent.namespace or view.obj.namespace, parent.name, view.obj)
+
+    def listener_sets_before(self, view: ListenerSetView, parent: GatewayView) -> list[ListenerSetView]:
+        """The ListenerSets of the same parent that take precedence over `view`: older first, then by
+        namespace/name (files carry no creation time, so there the order is by name alone)."""
+        siblings = [v for v in self.listener_sets if self.listener_set_parent(v) is parent]
+        ordered = sorted(siblings, key=_precedence)
+        return ordered[: ordered.index(view)] if view in ordered else []
+
+    def class_of(self, gateway: GatewayView) -> GatewayClassView | None:
+        return self.gateway_class(gateway.gateway.spec.gateway_class_name, gateway.obj)
+
+    def parent_gateway(self, route: RouteView, ref: gw.ParentReference) -> GatewayView | None:
+        """The Gateway a parentRef leads to, directly or through a ListenerSet."""
+        namespace = ref.namespace or route.obj.namespace
+        if ref.group != gw.GROUP:
+            return None
+        if ref.kind == "Gateway":
+            return self.gateway(namespace, ref.name, route.obj)
+        if ref.kind == "ListenerSet":
+            lset = self.listener_set(namespace, ref.name, route.obj)
+            parent = lset.listener_set.spec.parent_ref if lset else None
+            if lset is not None and parent is not None and parent.kind == "Gateway":
+                return self.gateway(parent.namespace or lset.obj.namespace, parent.name, lset.obj)
+        return None
+
+    def route_classes(self, route: RouteView) -> list[GatewayClassView]:
+        found = []
+        for ref in route.route.spec.parent_refs:
+            gateway = self.parent_gateway(route, ref)
+            gclass = self.class_of(gateway) if gateway else None
+            if gclass is not None:
+                found.append(gclass)
+        return found
+
+    def grant_allows(
+        self,
+        from_kind: str,
+        from_namespace: str,
+        target_namespace: str,
+        to: gw.BackendRef | gw.SecretObjectReference,
+    ) -> bool:
+        return any(
+            grant.allows(gw.GROUP, from_kind, from_namespace, to)
+            for grant in self.grants.get(target_namespace, ())
+        )
+
+    # ---- lookups ----------------------------------------------------------------------------------
+
+    def ingress_class(self, name: str, near: KubeObject) -> IngressClassView | None:
+        obj = self.inventory.get("IngressClass", None, name, near=near)
+        return self._class_views.get(id(obj)) if obj is not None else None
+
+    def default_class(self, near: KubeObject) -> IngressClassView | None:
+        return self._default_class
+
+    def knows(self, kind: str, namespace: str | None) -> bool:
+        """Whether a missing object of this kind and namespace is really missing: always on a cluster;
+        on files only when the set holds some object of that kind in that namespace."""
+        return self.inventory.live or (kind, namespace) in self.inventory.kinds_present
+
+    def service(self, namespace: str | None, name: str, near: KubeObject) -> ServiceView | None:
+        obj = self.inventory.get("Service", namespace, name, near=near)
+        return self.services.get(id(obj)) if obj is not None else None
+
+    def config_map(self, namespace: str | None, name: str, near: KubeObject) -> net.ConfigMap | None:
+        from kgov.inventory.inventory import ProjectionError
+
+        obj = self.inventory.get("ConfigMap", namespace, name, near=near)
+        if obj is None:
+            return None
+        try:
+            result: net.ConfigMap = self._project(net.ConfigMap, obj.raw)
+        except ProjectionError:
+            return None
+        return result
+
+    def workloads_selected(self, namespace: str | None, selector: dict[str, str]) -> list[Workload]:
+        if not selector:
+            return []
+        return [
+            w
+            for w in self.inventory.workloads_in(namespace)
+            if all(w.template.metadata.labels.get(k) == v for k, v in selector.items())
+        ]
+
+    def pdbs_selecting(self, workload: Workload) -> list[KubeObject]:
+        return [obj for obj, pdb in self.pdbs if _selects(obj, pdb, workload)]
+
+
+def _selects(obj: KubeObject, pdb: net.PodDisruptionBudget, workload: Workload) -> bool:
+    """Same namespace and a matching selector; an empty selector selects every pod in policy/v1 and
+    none in policy/v1beta1; an absent one selects none."""
+    selector = pdb.spec.selector
+    if obj.namespace != workload.obj.namespace or selector is None:
+        return False
+    if not selector.match_labels and not selector.match_expressions:
+        return obj.api_version == "policy/v1"
+    return selector.matches(workload.template.metadata.labels)
+
+
+def _precedence(view: ListenerSetView) -> tuple[str, str, str]:
+    metadata = view.obj.raw.get("metadata")
+    created = metadata.get("creationTimestamp") if isinstance(metadata, dict) else None
+    return (str(created or ""), view.obj.namespace or "", view.obj.name)
+
+
+def _namespace_object(inventory: Inventory, namespace: str | None, near: KubeObject) -> KubeObject:
+    found = inventory.namespace(namespace, near=near)
+    if found is not None:
+        return found
+    return KubeObject("v1", "Namespace", namespace or UNSET_NAMESPACE, None, {}, location=near.location)
+
+
+UNSET_NAMESPACE = "(unset)"
