@@ -139,7 +139,7 @@ def _missing_backends(route: RouteView, network: Network) -> list[dict[str, Any]
     problems: list[dict[str, Any]] = []
     for ref in route.route.backend_refs():
         namespace = ref.namespace or route.obj.namespace
-        if not ref.is_service or not network.knows("Service", namespace):
+        if not ref.is_service or not network.knows("Service", namespace, route.obj):
             continue
         service = network.service(namespace, ref.name, route.obj)
         where = f"{namespace}/{ref.name}" if namespace else ref.name
@@ -236,7 +236,7 @@ def missing_reference_grant(
         target = ref.namespace
         if target is None or target == namespace:
             continue
-        if not (context.inventory.live or context.inventory.has_namespace(target)):
+        if not context.inventory.holds(None, target, subject.obj):
             continue
         if not network.grant_allows(subject.obj.kind, namespace, target, ref):
             ungranted.append(

@@ -80,7 +80,7 @@ def _attach(route: RouteView, ref: gw.ParentReference, network: Network) -> Atta
         else network.listener_set(namespace, ref.name, route.obj)
     )
     if parent is None:
-        if network.knows(ref.kind, namespace):
+        if network.knows(ref.kind, namespace, route.obj):
             return Attachment(ref, Outcome.PARENT_NOT_FOUND, detail=f"no {ref.kind} {ref.name} in the set")
         return Attachment(ref, Outcome.UNKNOWN)
     listeners = [
@@ -174,7 +174,11 @@ def listener_set_admission(view: ListenerSetView, network: Network) -> Outcome:
     if parent is None:
         ref = view.listener_set.spec.parent_ref
         namespace = (ref.namespace if ref else None) or view.obj.namespace
-        return Outcome.PARENT_NOT_FOUND if ref and network.knows("Gateway", namespace) else Outcome.UNKNOWN
+        return (
+            Outcome.PARENT_NOT_FOUND
+            if ref and network.knows("Gateway", namespace, view.obj)
+            else Outcome.UNKNOWN
+        )
     allowed = admits_namespace(
         parent.gateway.spec.allowed_listeners.namespaces, parent.obj, view.obj, network
     )

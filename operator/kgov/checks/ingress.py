@@ -494,7 +494,7 @@ def no_class(view: IngressView, context: CheckContext) -> Iterator[Issue]:
     network = context.inventory.network
     if view.class_name is not None or view.ingress_class is not None:
         return
-    if not network.knows("IngressClass", None):
+    if not network.knows("IngressClass", None, view.obj):
         return  # which class is the cluster default is unknown without the IngressClasses
     yield Issue(
         f"{view.obj.display()} names no IngressClass and no class is marked default, so no "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
+from fnmatch import fnmatchcase
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import yaml
 from pydantic import Field
 
+from kgov.catalogue import image_name, load_catalogue
 from kgov.checks.registry import CheckContext, CheckSpec, Issue, Need, Params, SubjectKind
 from kgov.findings.model import Category, Severity
 from kgov.inventory import Workload
@@ -145,30 +147,21 @@ class CriticalParams(Params):
 
 
 @cache
-def _critical_images() -> tuple[tuple[str, str], ...]:
+def _own_images() -> tuple[str, ...]:
     text = resources.files("kgov.data").joinpath("critical-workloads.yaml").read_text(encoding="utf-8")
     data: dict[str, Any] = yaml.safe_load(text)
-    return tuple((entry["pattern"], entry["why"]) for entry in data["images"])
-
-
-def image_repository(image: str) -> str:
-    """`registry.k8s.io/ingress-nginx/controller:v1.2@sha256:…` → `ingress-nginx/controller`."""
-    name = image.split("@", 1)[0]
-    last = name.rsplit("/", 1)
-    if ":" in last[-1]:
-        name = name.rsplit(":", 1)[0]
-    parts = name.split("/")
-    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
-        parts = parts[1:]
-    return "/".join(parts)
+    return tuple(data["images"])
 
 
 def why_critical(template: PodTemplate, params: CriticalParams) -> str | None:
+    catalogue = load_catalogue()
     for container in template.all_containers():
-        repository = image_repository(container.image or "")
-        for pattern, why in _critical_images():
-            if repository == pattern or repository.endswith("/" + pattern):
-                return f"{why} (image {container.image})"
+        image = container.image or ""
+        controller = catalogue.for_image(image)
+        if controller is not None:
+            return f"{controller.name} data plane (image {image})"
+        if any(fnmatchcase(image_name(image), pattern) for pattern in _own_images()):
+            return f"kube-governor itself (image {image})"
     priority = template.spec.priority_class_name or ""
     if any(priority.startswith(prefix) for prefix in params.priority_class_prefixes):
         return f"priorityClassName {priority}"
@@ -186,7 +179,7 @@ def critical_not_guaranteed(workload: Workload, context: CheckContext) -> Iterat
     qos, source, _ = workload_qos(workload, context)
     if qos is QoSClass.GUARANTEED:
         return
-    is_data_plane = "image" in why and "kube-governor" not in why
+    is_data_plane = "data plane" in why
     yield Issue(
         f"{workload.obj.display()} is critical ({why}) but its pods are {qos.value}, not Guaranteed: "
         "under node pressure they can be evicted or OOM-killed before the workloads they serve",

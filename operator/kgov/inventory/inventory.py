@@ -7,7 +7,7 @@ everything else is still analysed.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -143,16 +143,25 @@ class Inventory:
 
     def __init__(self, objects: Iterable[KubeObject], *, live: bool = False) -> None:
         self.live = live
+        objects_list = list(objects)
         self.errors: list[InputError] = []
         # A repository often holds the same object several times (one per environment folder), so a
         # key maps to every copy and references resolve to the copy nearest the referring file.
         self.objects: dict[Key, list[KubeObject]] = defaultdict(list)
         self.by_kind: dict[str, list[KubeObject]] = defaultdict(list)
-        for obj in objects:
+        for obj in objects_list:
             self.objects[obj.key].append(obj)
             self.by_kind[obj.kind].append(obj)
         self.namespaces_seen: set[str | None] = {key[1] for key in self.objects}
-        self.kinds_present: set[tuple[str, str | None]] = {(key[0], key[1]) for key in self.objects}
+        # (kind, namespace) and (None, namespace) → the folders holding such objects, with every
+        # ancestor folder of those marked too, so "is there one in this folder tree" is a set lookup.
+        self._folders: dict[tuple[str | None, str | None], tuple[set[str], set[str]]] = {}
+        for obj in objects_list:
+            folder = _folder(obj)
+            for key in ((obj.kind, obj.namespace), (None, obj.namespace)):
+                exact, covered = self._folders.setdefault(key, (set(), set()))
+                exact.add(folder)
+                covered.update(_ancestors(folder))
         self.limit_ranges = self._index_limit_ranges()
         self.hpas: list[HPAView] = self._project_all(HPA_KIND, lambda o: HPAView(o, self._hpa(o)))
         self.vpas: list[VPAView] = self._project_all(VPA_KIND, lambda o: VPAView(o, project(VPA, o.raw)))
@@ -180,6 +189,20 @@ class Inventory:
 
     def workloads_in(self, namespace: str | None) -> list[Workload]:
         return self._workloads_by_namespace.get(namespace, [])
+
+    def holds(self, kind: str | None, namespace: str | None, near: KubeObject) -> bool:
+        """Whether a missing object of this kind (any kind for None) and namespace is really missing
+        for `near`: always on a cluster; on files, when the set holds such objects in `near`'s folder,
+        a folder above it or a folder below it. Unrelated projects in one scan don't vouch for each
+        other."""
+        if self.live:
+            return True
+        found = self._folders.get((kind, namespace))
+        if found is None:
+            return False
+        exact, covered = found
+        folder = _folder(near)
+        return folder in covered or any(a in exact for a in _ancestors(folder))
 
     def has_namespace(self, namespace: str | None) -> bool:
         """Whether the set holds objects of this namespace (so a missing object is really missing)."""
@@ -324,6 +347,19 @@ def _shared_prefix(a: KubeObject, b: KubeObject) -> int:
             break
         shared += 1
     return shared
+
+
+def _folder(obj: KubeObject) -> str:
+    return obj.location.origin.file.rpartition("/")[0] if obj.location else ""
+
+
+def _ancestors(folder: str) -> Iterator[str]:
+    """The folder itself and every folder above it (`a/b/c`, `a/b`, `a`, ``)."""
+    while True:
+        yield folder
+        if not folder:
+            return
+        folder = folder.rpartition("/")[0]
 
 
 def _same_tree(holder: KubeObject, obj: KubeObject) -> bool:

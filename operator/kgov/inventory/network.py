@@ -322,10 +322,9 @@ class Network:
     def default_class(self, near: KubeObject) -> IngressClassView | None:
         return self._default_class
 
-    def knows(self, kind: str, namespace: str | None) -> bool:
-        """Whether a missing object of this kind and namespace is really missing: always on a cluster;
-        on files only when the set holds some object of that kind in that namespace."""
-        return self.inventory.live or (kind, namespace) in self.inventory.kinds_present
+    def knows(self, kind: str, namespace: str | None, near: KubeObject) -> bool:
+        """Whether a missing object of this kind and namespace is really missing (see `Inventory.holds`)."""
+        return self.inventory.holds(kind, namespace, near)
 
     def service(self, namespace: str | None, name: str, near: KubeObject) -> ServiceView | None:
         obj = self.inventory.get("Service", namespace, name, near=near)
