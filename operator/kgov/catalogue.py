@@ -186,11 +186,16 @@ def _controller(entry: dict[str, Any]) -> Controller:
 
 
 def _validated(data: Any, schema_path: str, path: str) -> Any:
-    try:
-        jsonschema.validate(data, _read(schema_path))
-    except jsonschema.ValidationError as exc:
-        where = "/".join(map(str, exc.absolute_path))
-        raise CatalogueError(f"kgov/data/{path}: {where}: {exc.message}") from None
+    schema = _read(schema_path)
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(data))
+    if errors:
+        # The deepest error names the offending field; conditional rules report on the whole entry.
+        error = max(errors, key=lambda e: len(e.absolute_path))
+        where = "/".join(map(str, error.absolute_path))
+        message = (
+            error.message if len(error.message) < 200 else f"breaks the schema's {error.validator!r} rule"
+        )
+        raise CatalogueError(f"kgov/data/{path}: {where}: {message}")
     return data
 
 
