@@ -10,7 +10,15 @@ from typing import Any, TypeVar
 from pydantic import Field, ValidationError
 
 from kgov.checks import qos
-from kgov.checks.registry import CheckContext, CheckSpec, Issue, Need, Params, SubjectKind
+from kgov.checks.registry import (
+    CheckContext,
+    CheckSpec,
+    Issue,
+    Need,
+    Params,
+    SubjectKind,
+    evidence_only,
+)
 from kgov.findings.model import Category, Severity
 from kgov.inventory import HPAView, VPAView, Workload
 from kgov.model.autoscaling import VPA, MetricSpec
@@ -447,11 +455,6 @@ class OscillationParams(Params):
     window_minutes: int = Field(60, gt=0, description="measurement window, in minutes")
 
 
-def _history_only(view: HPAView, context: CheckContext) -> Iterator[Issue]:
-    """Decided from the operator's watch history or Prometheus only; never guessed from the spec."""
-    return iter(())
-
-
 # ---- VPA recommendations -------------------------------------------------------------------------
 
 
@@ -723,7 +726,7 @@ CHECKS = [
         remediation="Lengthen `behavior.scaleDown.stabilizationWindowSeconds`, add scale-down "
         "policies that limit the rate, or raise the metric target so normal load sits inside the "
         "tolerance.",
-        fn=_history_only,
+        fn=evidence_only,
         params=OscillationParams,
         needs=frozenset({Need.HISTORY, Need.PROMETHEUS}),
         alternatives=True,

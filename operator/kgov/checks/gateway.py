@@ -4,7 +4,7 @@ apply`; live rules read the conditions controllers write. Facts: reference gatew
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -71,24 +71,13 @@ def route_not_accepted(route: RouteView, context: CheckContext) -> Iterator[Issu
             {"parents": refused, "source": "status"},
         )
         return
-    created = _created(route)
+    created = route.obj.created
     if not _parents(route) and created and context.now - created > timedelta(minutes=params.grace_minutes):
         yield Issue(
             f"{route.obj.display()} has no status from any controller after {params.grace_minutes} "
             "minutes: it is attached to nothing (no controller serves its parents)",
             {"parentRefs": [r.display() for r in route.route.spec.parent_refs], "source": "status"},
         )
-
-
-def _created(route: RouteView) -> datetime | None:
-    metadata = route.obj.raw.get("metadata")
-    value = metadata.get("creationTimestamp") if isinstance(metadata, dict) else None
-    if isinstance(value, datetime):
-        return value
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
-    except ValueError:
-        return None
 
 
 # ---- gateway.unresolved-refs -------------------------------------------------------------------
@@ -120,12 +109,11 @@ def _invalid_route_kinds(subject: GatewayView | ListenerSetView, context: CheckC
         for kind in listener.allowed_routes.kinds
         if (problem := route_kind_problem(listener, kind.group, kind.kind))
     ]
-    status = subject.gateway.status if isinstance(subject, GatewayView) else subject.listener_set.status
     if context.inventory.live:
-        for entry in status.listeners:
-            cond = gw.condition(entry.conditions, "ResolvedRefs")
-            if cond is not None and cond.status == "False":
-                problems.append({"listener": entry.name, "problem": f"ResolvedRefs=False ({cond.reason})"})
+        problems += [
+            {"listener": name, "problem": f"ResolvedRefs=False ({reason})"}
+            for name, reason in _listener_conditions(subject, "ResolvedRefs", "False")
+        ]
     if problems:
         first = problems[0]
         yield Issue(
@@ -139,7 +127,7 @@ def _missing_backends(route: RouteView, network: Network) -> list[dict[str, Any]
     problems: list[dict[str, Any]] = []
     for ref in route.route.backend_refs():
         namespace = ref.namespace or route.obj.namespace
-        if not ref.is_service or not network.knows("Service", namespace, route.obj):
+        if not ref.is_service or not network.inventory.holds("Service", namespace, route.obj):
             continue
         service = network.service(namespace, ref.name, route.obj)
         where = f"{namespace}/{ref.name}" if namespace else ref.name
@@ -151,6 +139,19 @@ def _missing_backends(route: RouteView, network: Network) -> list[dict[str, Any]
                 {"backendRef": where, "problem": f"Service {where} has no port {ref.port}", "ports": ports}
             )
     return problems
+
+
+def _listener_conditions(
+    subject: GatewayView | ListenerSetView, kind: str, status: str
+) -> list[tuple[str, str | None]]:
+    """(listener, reason) for each listener whose live condition `kind` has this status."""
+    holder = subject.gateway.status if isinstance(subject, GatewayView) else subject.listener_set.status
+    found = []
+    for entry in holder.listeners:
+        cond = gw.condition(entry.conditions, kind)
+        if cond is not None and cond.status == status:
+            found.append((entry.name, cond.reason))
+    return found
 
 
 # ---- gateway.partially-invalid (live) ----------------------------------------------------------
@@ -277,13 +278,12 @@ def listener_conflict(subject: GatewayView | ListenerSetView, context: CheckCont
         problems += _conflicts_with_parent(subject, context.inventory.network)
     else:
         problems = listener_problems(subject.listeners)
-    status = subject.gateway.status if isinstance(subject, GatewayView) else subject.listener_set.status
     conflicted = []
     if context.inventory.live:
-        for entry in status.listeners:
-            cond = gw.condition(entry.conditions, "Conflicted")
-            if cond is not None and cond.status == "True":
-                conflicted.append({"listener": entry.name, "reason": cond.reason})
+        conflicted = [
+            {"listener": name, "reason": reason}
+            for name, reason in _listener_conditions(subject, "Conflicted", "True")
+        ]
     if problems or conflicted:
         first = problems[0].message if problems else f"listener {conflicted[0]['listener']} is Conflicted"
         out = {name for p in problems for name in p.listeners} | {c["listener"] for c in conflicted}
@@ -333,29 +333,32 @@ def _feature_table() -> dict[str, list[dict[str, Any]]]:
     return table
 
 
-def _uses(route: gw.Route, kind: str, entry: dict[str, Any]) -> bool:
-    if kind not in entry["kinds"]:
+def _uses(view: RouteView, entry: dict[str, Any]) -> bool:
+    """Whether the route uses the field a feature-table entry names. Rule and match fields are read
+    from the manifest as written (the projection fills in defaults, which nobody asked for)."""
+    if view.obj.kind not in entry["kinds"]:
         return False
     when = entry["when"]
-    rules = route.spec.rules
+    route = view.route
     if "route" in when:
         return True
     if "parentRef" in when:
         return any(getattr(r, when["parentRef"]) is not None for r in route.spec.parent_refs)
+    rules = _dicts((view.obj.raw.get("spec") or {}).get("rules"))
     if "rule" in when:
-        return any(
-            _rule_field(rule.model_dump(by_alias=True, exclude_none=True), when["rule"]) for rule in rules
-        )
+        return any(_rule_field(rule, when["rule"]) for rule in rules)
     if "match" in when:
-        return any(
-            _rule_field(m.model_dump(by_alias=True, exclude_none=True, exclude_defaults=True), when["match"])
-            for rule in rules
-            for m in rule.matches
-        )
+        return any(_rule_field(m, when["match"]) for rule in rules for m in _dicts(rule.get("matches")))
     filters = [
-        f for rule in rules for f in [*rule.filters, *(x for b in rule.backend_refs for x in b.filters)]
+        f
+        for rule in route.spec.rules
+        for f in [*rule.filters, *(x for b in rule.backend_refs for x in b.filters)]
     ]
     return any(_filter_uses(f, when) for f in filters)
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
 def _rule_field(data: dict[str, Any], dotted: str) -> bool:
@@ -383,7 +386,7 @@ def unsupported_feature(route: RouteView, context: CheckContext) -> Iterator[Iss
     network = context.inventory.network
     table = _feature_table()
     kind = route.obj.kind
-    used = {e["feature"] for e in table["features"] if _uses(route.route, kind, e)}
+    used = {e["feature"] for e in table["features"] if _uses(route, e)}
     unsupported = []
     for gclass in {id(c): c for c in network.route_classes(route)}.values():
         supported = gclass.spec.status.feature_names()
@@ -391,7 +394,7 @@ def unsupported_feature(route: RouteView, context: CheckContext) -> Iterator[Iss
             missing = sorted(used - supported)
             if missing:
                 unsupported.append({"gatewayClass": gclass.obj.name, "features": missing})
-    experimental = [e["field"] for e in table["experimental"] if _uses(route.route, kind, e)]
+    experimental = [e["field"] for e in table["experimental"] if _uses(route, e)]
     version, channel = network.crd_channels.get(kind, (None, None))
     if channel != "standard":
         experimental = []

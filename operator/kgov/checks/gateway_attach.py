@@ -80,7 +80,7 @@ def _attach(route: RouteView, ref: gw.ParentReference, network: Network) -> Atta
         else network.listener_set(namespace, ref.name, route.obj)
     )
     if parent is None:
-        if network.knows(ref.kind, namespace, route.obj):
+        if network.inventory.holds(ref.kind, namespace, route.obj):
             return Attachment(ref, Outcome.PARENT_NOT_FOUND, detail=f"no {ref.kind} {ref.name} in the set")
         return Attachment(ref, Outcome.UNKNOWN)
     listeners = [
@@ -176,7 +176,7 @@ def listener_set_admission(view: ListenerSetView, network: Network) -> Outcome:
         namespace = (ref.namespace if ref else None) or view.obj.namespace
         return (
             Outcome.PARENT_NOT_FOUND
-            if ref and network.knows("Gateway", namespace, view.obj)
+            if ref and network.inventory.holds("Gateway", namespace, view.obj)
             else Outcome.UNKNOWN
         )
     allowed = admits_namespace(
@@ -191,21 +191,28 @@ def route_kind_problem(listener: gw.Listener, group: str, kind: str) -> str | No
     """Why a kind in `allowedRoutes.kinds` is invalid for the listener (InvalidRouteKinds), if it is."""
     if group != gw.GROUP or kind not in gw.ROUTE_KINDS:
         return f"{kind} is not a Gateway API route kind"
-    implied = _IMPLIED_KINDS.get(listener.protocol)
-    if implied is None:
+    implied = _implied_kinds(listener)
+    if implied is None or kind in implied:
         return None
-    if listener.protocol == "TLS" and listener.tls is not None and listener.tls.mode == "Terminate":
-        implied = implied | {"TCPRoute"}
-    return None if kind in implied else f"a {listener.protocol} listener cannot serve {kind}"
+    return f"a {listener.protocol} listener cannot serve {kind}"
 
 
 def _admits_kind(listener: gw.Listener, kind: str) -> bool | None:
     kinds = listener.allowed_routes.kinds
     if kinds:
         return any(k.group == gw.GROUP and k.kind == kind for k in kinds)
+    implied = _implied_kinds(listener)
+    return None if implied is None else kind in implied
+
+
+def _implied_kinds(listener: gw.Listener) -> set[str] | None:
+    """The route kinds a listener's protocol serves; None for an implementation-specific protocol."""
     implied = _IMPLIED_KINDS.get(listener.protocol)
-    if implied is None:
-        return None  # an implementation-specific protocol
-    if listener.protocol == "TLS" and listener.tls is not None and listener.tls.mode == "Terminate":
-        implied = implied | {"TCPRoute"}
-    return kind in implied
+    if (
+        implied is not None
+        and listener.protocol == "TLS"
+        and listener.tls
+        and listener.tls.mode == "Terminate"
+    ):
+        return implied | {"TCPRoute"}
+    return implied

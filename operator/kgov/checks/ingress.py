@@ -14,7 +14,15 @@ from typing import Any
 from pydantic import Field
 
 from kgov.catalogue import Annotation, AnnotationCatalogue, image_tag
-from kgov.checks.registry import CheckContext, CheckSpec, Issue, Need, Params, SubjectKind
+from kgov.checks.registry import (
+    CheckContext,
+    CheckSpec,
+    Issue,
+    Need,
+    Params,
+    SubjectKind,
+    evidence_only,
+)
 from kgov.findings.model import Category, Severity
 from kgov.inventory.network import (
     ControllerWorkload,
@@ -415,11 +423,6 @@ class ChurnParams(Params):
     window_minutes: int = Field(60, gt=0, description="sliding window, in minutes")
 
 
-def _evidence_only(subject: Any, context: CheckContext) -> Iterator[Issue]:
-    """Decided from the operator's watch history or Prometheus only; never guessed from the spec."""
-    return iter(())
-
-
 # ---- ingress.autoscaled-backend-on-reload-controller -----------------------------------------------
 
 
@@ -494,7 +497,7 @@ def no_class(view: IngressView, context: CheckContext) -> Iterator[Issue]:
     network = context.inventory.network
     if view.class_name is not None or view.ingress_class is not None:
         return
-    if not network.knows("IngressClass", None, view.obj):
+    if not network.inventory.holds("IngressClass", None, view.obj):
         return  # which class is the cluster default is unknown without the IngressClasses
     yield Issue(
         f"{view.obj.display()} names no IngressClass and no class is marked default, so no "
@@ -629,7 +632,7 @@ CHECKS = [
         remediation="Batch Ingress changes, move per-Ingress settings to the ConfigMap, avoid "
         "annotations that force reloads on frequently changed objects, or move to a controller "
         "that applies changes without reloading.",
-        fn=_evidence_only,
+        fn=evidence_only,
         params=ChurnParams,
         needs=frozenset({Need.HISTORY, Need.PROMETHEUS}),
         alternatives=True,
@@ -644,7 +647,7 @@ CHECKS = [
         "counter rising (Prometheus).",
         remediation="Read the controller log for the failing configuration (often a snippet or an "
         "invalid annotation value) and fix or remove the Ingress that introduced it.",
-        fn=_evidence_only,
+        fn=evidence_only,
         needs=frozenset({Need.PROMETHEUS}),
     ),
     CheckSpec(

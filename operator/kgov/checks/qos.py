@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from fnmatch import fnmatchcase
 from functools import cache
@@ -14,9 +14,18 @@ import yaml
 from pydantic import Field
 
 from kgov.catalogue import image_name, load_catalogue
-from kgov.checks.registry import CheckContext, CheckSpec, Issue, Need, Params, SubjectKind
+from kgov.checks.registry import (
+    CheckContext,
+    CheckSpec,
+    Issue,
+    Need,
+    Params,
+    SubjectKind,
+    evidence_only,
+)
 from kgov.findings.model import Category, Severity
 from kgov.inventory import Workload
+from kgov.model.objects import parse_time
 from kgov.model.pods import QOS_RESOURCES, PodTemplate
 from kgov.model.qos import EffectiveContainer, QoSClass, effective_containers, template_qos
 from kgov.model.quantity import format_quantity
@@ -148,7 +157,7 @@ class CriticalParams(Params):
 
 @cache
 def _own_images() -> tuple[str, ...]:
-    text = resources.files("kgov.data").joinpath("critical-workloads.yaml").read_text(encoding="utf-8")
+    text = resources.files("kgov.data").joinpath("self-images.yaml").read_text(encoding="utf-8")
     data: dict[str, Any] = yaml.safe_load(text)
     return tuple(data["images"])
 
@@ -206,7 +215,7 @@ def oom_killed(workload: Workload, context: CheckContext) -> Iterator[Issue]:
                 term = state.terminated
                 if term is None or term.reason != "OOMKilled":
                     continue
-                at = _timestamp(term.finished_at)
+                at = parse_time(term.finished_at)
                 if at is not None and at < since:
                     continue
                 entry = killed.setdefault(cs.name, {"container": cs.name, "pods": [], "restartCount": 0})
@@ -230,15 +239,6 @@ def oom_killed(workload: Workload, context: CheckContext) -> Iterator[Issue]:
     )
 
 
-def _timestamp(value: str | datetime | None) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 # ---- Prometheus-only checks: registered now, evaluated by the evidence layer -------------------------
 
 
@@ -250,11 +250,6 @@ class ThrottleParams(Params):
 class NearLimitParams(Params):
     ratio: Decimal = Field(Decimal("0.9"), gt=0, le=1, description="working set / memory limit")
     window_minutes: int = Field(15, gt=0, description="measurement window, in minutes")
-
-
-def _measured_only(workload: Workload, context: CheckContext) -> Iterator[Issue]:
-    """Decided from Prometheus series only; never guessed from the spec."""
-    return iter(())
 
 
 CHECKS = [
@@ -342,7 +337,7 @@ CHECKS = [
         condition="Measured throttled CFS periods / all periods above `ratio` over the window (Prometheus "
         "only; never guessed from the spec).",
         remediation="Raise or remove the cpu limit, keeping the cpu request sized from usage.",
-        fn=_measured_only,
+        fn=evidence_only,
         params=ThrottleParams,
         needs=frozenset({Need.PROMETHEUS}),
     ),
@@ -355,7 +350,7 @@ CHECKS = [
         condition="Measured working set at or above `ratio` of the memory limit over the window (Prometheus).",
         remediation="Raise the memory limit and request above the peak working set before the kernel "
         "OOM-kills the container.",
-        fn=_measured_only,
+        fn=evidence_only,
         params=NearLimitParams,
         needs=frozenset({Need.PROMETHEUS}),
     ),

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from kgov.catalogue import Catalogue, Controller
+from kgov.inventory.projection import ProjectionError, project
 from kgov.model import gateway as gw
 from kgov.model import networking as net
 from kgov.model.objects import KubeObject
@@ -134,60 +135,54 @@ class Network:
         self._default_class = defaults[0] if len(defaults) == 1 else None
         self.ingresses = self._all("Ingress", self._ingress)
         self.services = {id(v.obj): v for v in self._all("Service", self._service)}
-        self.pdbs = self._all(
-            "PodDisruptionBudget", lambda o: (o, self._project(net.PodDisruptionBudget, o.raw))
-        )
+        self.pdbs = self._all("PodDisruptionBudget", lambda o: (o, project(net.PodDisruptionBudget, o.raw)))
         self.webhooks = self._all(
             "ValidatingWebhookConfiguration",
-            lambda o: WebhookView(o, self._project(net.ValidatingWebhookConfiguration, o.raw)),
+            lambda o: WebhookView(o, project(net.ValidatingWebhookConfiguration, o.raw)),
         )
         self.controller_workloads = self._controller_workloads()
         self.gateway_classes = self._all("GatewayClass", self._gateway_class)
-        self.gateways = self._all("Gateway", lambda o: GatewayView(o, self._project(gw.Gateway, o.raw)))
+        self.gateways = self._all("Gateway", lambda o: GatewayView(o, project(gw.Gateway, o.raw)))
         self.listener_sets = self._all(
-            "ListenerSet", lambda o: ListenerSetView(o, self._project(gw.ListenerSet, o.raw))
+            "ListenerSet", lambda o: ListenerSetView(o, project(gw.ListenerSet, o.raw))
         )
         self.routes = [
             view
             for kind in gw.ROUTE_KINDS
-            for view in self._all(kind, lambda o: RouteView(o, self._project(gw.Route, o.raw)))
+            for view in self._all(kind, lambda o: RouteView(o, project(gw.Route, o.raw)))
         ]
         self.grants: dict[str | None, list[gw.ReferenceGrant]] = defaultdict(list)
-        for obj, grant in self._all("ReferenceGrant", lambda o: (o, self._project(gw.ReferenceGrant, o.raw))):
+        for obj, grant in self._all("ReferenceGrant", lambda o: (o, project(gw.ReferenceGrant, o.raw))):
             self.grants[obj.namespace].append(grant)
         self.crd_channels = self._crd_channels()
         self._gateway_views = {id(v.obj): v for v in self.gateways}
         self._listener_set_views = {id(v.obj): v for v in self.listener_sets}
         self._gateway_class_views = {id(v.obj): v for v in self.gateway_classes}
+        self._sets_by_parent: dict[int, list[ListenerSetView]] | None = None
 
     # ---- building ---------------------------------------------------------------------------------
-
-    def _project(self, model: type[Any], raw: Any) -> Any:
-        from kgov.inventory.inventory import project
-
-        return project(model, raw)
 
     def _all(self, kind: str, build: Callable[[KubeObject], V]) -> list[V]:
         return self.inventory._project_all(kind, build)
 
     def _ingress_class(self, obj: KubeObject) -> IngressClassView:
-        spec = self._project(net.IngressClass, obj.raw)
+        spec = project(net.IngressClass, obj.raw)
         return IngressClassView(obj, spec, self.catalogue.for_ingress_class(spec.spec.controller))
 
     def _ingress(self, obj: KubeObject) -> IngressView:
-        ingress = self._project(net.Ingress, net.normalize_ingress(obj.raw))
+        ingress = project(net.Ingress, net.normalize_ingress(obj.raw))
         class_name = ingress.spec.ingress_class_name or obj.annotations.get(net.LEGACY_CLASS_ANNOTATION)
-        ingress_class = self.ingress_class(class_name, obj) if class_name else self.default_class(obj)
+        ingress_class = self.ingress_class(class_name, obj) if class_name else self._default_class
         controller = ingress_class.controller if ingress_class else None
         if controller is None and class_name and ingress_class is None:
             controller = self.catalogue.for_legacy_class(class_name)
         return IngressView(obj, ingress, class_name, ingress_class, controller)
 
     def _service(self, obj: KubeObject) -> ServiceView:
-        return ServiceView(obj, self._project(net.Service, obj.raw))
+        return ServiceView(obj, project(net.Service, obj.raw))
 
     def _gateway_class(self, obj: KubeObject) -> GatewayClassView:
-        spec = self._project(gw.GatewayClass, obj.raw)
+        spec = project(gw.GatewayClass, obj.raw)
         return GatewayClassView(obj, spec, self.catalogue.for_gateway_class(spec.spec.controller_name))
 
     def _controller_workloads(self) -> list[ControllerWorkload]:
@@ -271,8 +266,13 @@ class Network:
     def listener_sets_before(self, view: ListenerSetView, parent: GatewayView) -> list[ListenerSetView]:
         """The ListenerSets of the same parent that take precedence over `view`: older first, then by
         namespace/name (files carry no creation time, so there the order is by name alone)."""
-        siblings = [v for v in self.listener_sets if self.listener_set_parent(v) is parent]
-        ordered = sorted(siblings, key=_precedence)
+        if self._sets_by_parent is None:
+            self._sets_by_parent = defaultdict(list)
+            for candidate in sorted(self.listener_sets, key=_precedence):
+                found = self.listener_set_parent(candidate)
+                if found is not None:
+                    self._sets_by_parent[id(found.obj)].append(candidate)
+        ordered = self._sets_by_parent.get(id(parent.obj), [])
         return ordered[: ordered.index(view)] if view in ordered else []
 
     def class_of(self, gateway: GatewayView) -> GatewayClassView | None:
@@ -319,28 +319,18 @@ class Network:
         obj = self.inventory.get("IngressClass", None, name, near=near)
         return self._class_views.get(id(obj)) if obj is not None else None
 
-    def default_class(self, near: KubeObject) -> IngressClassView | None:
-        return self._default_class
-
-    def knows(self, kind: str, namespace: str | None, near: KubeObject) -> bool:
-        """Whether a missing object of this kind and namespace is really missing (see `Inventory.holds`)."""
-        return self.inventory.holds(kind, namespace, near)
-
     def service(self, namespace: str | None, name: str, near: KubeObject) -> ServiceView | None:
         obj = self.inventory.get("Service", namespace, name, near=near)
         return self.services.get(id(obj)) if obj is not None else None
 
     def config_map(self, namespace: str | None, name: str, near: KubeObject) -> net.ConfigMap | None:
-        from kgov.inventory.inventory import ProjectionError
-
         obj = self.inventory.get("ConfigMap", namespace, name, near=near)
         if obj is None:
             return None
         try:
-            result: net.ConfigMap = self._project(net.ConfigMap, obj.raw)
+            return project(net.ConfigMap, obj.raw)
         except ProjectionError:
             return None
-        return result
 
     def workloads_selected(self, namespace: str | None, selector: dict[str, str]) -> list[Workload]:
         if not selector:

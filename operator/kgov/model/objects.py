@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from kgov.model.errors import ObjectError
@@ -121,6 +122,11 @@ class KubeObject:
     def api_group(self) -> str:
         return self.api_version.rpartition("/")[0] if "/" in self.api_version else ""
 
+    @property
+    def created(self) -> datetime | None:
+        metadata = self.raw.get("metadata")
+        return parse_time(metadata.get("creationTimestamp")) if isinstance(metadata, dict) else None
+
     def controller_owner(self) -> OwnerRef | None:
         for owner in self.owners:
             if owner.controller:
@@ -159,6 +165,17 @@ def _owners(value: Any) -> tuple[OwnerRef, ...]:
                 )
             )
     return tuple(owners)
+
+
+def parse_time(value: object) -> datetime | None:
+    """An RFC 3339 timestamp as the API writes it (`2026-11-22T10:00:00Z`), or None if absent or bad.
+    YAML may already have read it as a datetime."""
+    if value is None or isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 class NotAnalysed(Exception):
