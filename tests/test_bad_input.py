@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from kgov.cli import FORMATS, main
+from kgov.cli import main
+from kgov.commands.common import FORMATS
 
 BAD_INPUT = Path(__file__).parent / "bad_input"
 

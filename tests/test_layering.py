@@ -22,6 +22,7 @@ FORBIDDEN = {
     "prometheus_client",
     "kgov.operator",
     "kgov.cli",
+    "kgov.commands",
     "kgov.report",
     "kgov.evidence",
     "kgov.sources",

@@ -3,32 +3,18 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
 
 import click
 
 from kgov import __version__
 from kgov.analysis import Capabilities, evaluate, resolve_params, select_checks
 from kgov.checks.catalog import default_registry
+from kgov.commands.common import FORMATS, SEVERITIES, emit, exit_code, load_input, split_ids
 from kgov.config import ConfigError, load_config
 from kgov.findings.model import Severity
 from kgov.inventory import Inventory
-from kgov.report.formats import RENDERERS
 from kgov.report.model import ScanReport
-from kgov.report.table import render_table
-from kgov.sources.files import STDIN, LoadResult, discover, read_source
 from kgov.sources.locate import refine_lines
-
-EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
-FORMATS = ["table", *RENDERERS]
-SEVERITIES = [s.value for s in Severity]
-PROGRESS_THRESHOLD = 200  # files
-
-
-def _split_ids(values: Sequence[str]) -> list[str]:
-    return [item.strip() for value in values for item in value.split(",") if item.strip()]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -80,67 +66,17 @@ def scan(
     try:
         config = load_config(config_path)
         params = resolve_params(registry, config)
-        checks = select_checks(registry, config, _split_ids(only), _split_ids(skip))
+        checks = select_checks(registry, config, split_ids(only), split_ids(skip))
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
-    loaded = _load(paths, cluster, kube_context, namespace)
+    loaded = load_input(paths, cluster, kube_context, namespace)
     inventory = Inventory(loaded.objects, live=cluster)
     evaluation = evaluate(inventory, checks, config, params, Capabilities(live=cluster))
     evaluation.errors[:0] = [*loaded.errors, *inventory.errors]
     refine_lines(evaluation.errors, loaded.texts)
     report = ScanReport(evaluation, checks, documents=loaded.documents, objects=len(loaded.objects))
-    _emit(report, fmt, output_file)
-    sys.exit(_exit_code(report, Severity(fail_on), lenient))
-
-
-def _load(paths: Sequence[str], cluster: bool, context: str | None, namespace: str | None) -> LoadResult:
-    result = LoadResult()
-    if cluster:
-        from kgov.sources.cluster import load_cluster
-
-        result.extend(load_cluster(context, namespace))
-    sources, errors = discover(paths)
-    result.errors.extend(errors)
-    stdin_text = sys.stdin.read() if STDIN in sources else None
-    with _progress(len(sources)) as advance:
-        for source in sources:
-            result.extend(read_source(source, stdin_text))
-            advance()
-    return result
-
-
-@contextmanager
-def _progress(total: int) -> Iterator[Callable[[], None]]:
-    """A progress bar on a terminal for long scans; nothing at all when stderr is piped."""
-    if total < PROGRESS_THRESHOLD or not sys.stderr.isatty():
-        yield lambda: None
-        return
-    from rich.progress import Progress
-
-    with Progress(transient=True) as progress:
-        task = progress.add_task("scanning", total=total)
-        yield lambda: progress.advance(task)
-
-
-def _emit(report: ScanReport, fmt: str, output_file: str | None) -> None:
-    if fmt == "table":
-        color = output_file is None and sys.stdout.isatty()
-        text = render_table(report, color=color)
-    else:
-        text = RENDERERS[fmt](report)
-    if output_file:
-        Path(output_file).write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
-
-
-def _exit_code(report: ScanReport, fail_on: Severity, lenient: bool) -> int:
-    errors = report.evaluation.errors
-    if any(e.kind == "internal" for e in errors) or (errors and not lenient):
-        return EXIT_INPUT
-    if any(f.severity.at_least(fail_on) for f in report.evaluation.findings):
-        return EXIT_FINDINGS
-    return EXIT_OK
+    emit(report, fmt, output_file)
+    sys.exit(exit_code(report, Severity(fail_on), lenient))
 
 
 @main.command("checks")

@@ -1,0 +1,1 @@
+"""The `kgov` subcommands beyond `scan`, one module each, registered in `kgov.cli`."""

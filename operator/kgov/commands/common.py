@@ -1,0 +1,75 @@
+"""Plumbing shared by the `kgov` subcommands: reading input, progress, emitting reports, exit codes."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from kgov.findings.model import Severity
+from kgov.report.formats import RENDERERS
+from kgov.report.model import ScanReport
+from kgov.report.table import render_table
+from kgov.sources.files import STDIN, LoadResult, discover, read_source
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+FORMATS = ["table", *RENDERERS]
+SEVERITIES = [s.value for s in Severity]
+PROGRESS_THRESHOLD = 200  # files
+
+
+def split_ids(values: Sequence[str]) -> list[str]:
+    return [item.strip() for value in values for item in value.split(",") if item.strip()]
+
+
+def load_input(paths: Sequence[str], cluster: bool, context: str | None, namespace: str | None) -> LoadResult:
+    result = LoadResult()
+    if cluster:
+        from kgov.sources.cluster import load_cluster
+
+        result.extend(load_cluster(context, namespace))
+    sources, errors = discover(paths)
+    result.errors.extend(errors)
+    stdin_text = sys.stdin.read() if STDIN in sources else None
+    with progress(len(sources)) as advance:
+        for source in sources:
+            result.extend(read_source(source, stdin_text))
+            advance()
+    return result
+
+
+@contextmanager
+def progress(total: int) -> Iterator[Callable[[], None]]:
+    """A progress bar on a terminal for long scans; nothing at all when stderr is piped."""
+    if total < PROGRESS_THRESHOLD or not sys.stderr.isatty():
+        yield lambda: None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True) as progress:
+        task = progress.add_task("scanning", total=total)
+        yield lambda: progress.advance(task)
+
+
+def emit(report: ScanReport, fmt: str, output_file: str | None) -> None:
+    if fmt == "table":
+        color = output_file is None and sys.stdout.isatty()
+        text = render_table(report, color=color)
+    else:
+        text = RENDERERS[fmt](report)
+    if output_file:
+        Path(output_file).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+def exit_code(report: ScanReport, fail_on: Severity, lenient: bool) -> int:
+    errors = report.evaluation.errors
+    if any(e.kind == "internal" for e in errors) or (errors and not lenient):
+        return EXIT_INPUT
+    if any(f.severity.at_least(fail_on) for f in report.evaluation.findings):
+        return EXIT_FINDINGS
+    return EXIT_OK
