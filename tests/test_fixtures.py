@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import read_header, run_fixture
+from helpers import EVIDENCE_SUFFIX, read_header, run_fixture
 from kgov.checks.catalog import default_registry
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -15,7 +15,7 @@ CASES = sorted(
     for check_dir in FIXTURES.iterdir()
     if check_dir.is_dir()
     for path in check_dir.glob("*.yaml")
-    if path.name.startswith(("pass", "fail"))
+    if path.name.startswith(("pass", "fail")) and not path.name.endswith(EVIDENCE_SUFFIX)
 )
 
 

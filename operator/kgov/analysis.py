@@ -14,6 +14,7 @@ from kgov.config import Config, ConfigError, Waiver
 from kgov.findings.model import Finding
 from kgov.inventory import Inventory
 from kgov.model.errors import InputError
+from kgov.model.evidence import EvidenceUnavailable
 from kgov.model.objects import KubeObject, ObjectRef
 
 IGNORE_ANNOTATION = "kgov.io/ignore"
@@ -132,6 +133,7 @@ _SUBJECTS: dict[SubjectKind, Callable[[Inventory], Sequence[Any]]] = {
     SubjectKind.CONTROLLER_WORKLOAD: lambda inv: inv.network.controller_workloads,
     SubjectKind.WEBHOOK: lambda inv: inv.network.webhooks,
     SubjectKind.GATEWAY_CLASS: lambda inv: inv.network.gateway_classes,
+    SubjectKind.RELOAD_CLASS: lambda inv: [*inv.network.ingress_classes, *inv.network.gateway_classes],
     SubjectKind.GATEWAY: lambda inv: inv.network.gateways,
     SubjectKind.ROUTE: lambda inv: inv.network.routes,
     SubjectKind.REFERRER: lambda inv: [
@@ -169,6 +171,11 @@ def _run(
             )
             for issue in spec.fn(subject, context)
         ]
+    except EvidenceUnavailable as exc:  # configured but failing evidence: skipped with why, never a pass
+        target = None if exc.whole_check else obj.ref
+        if not any(s.check == spec.id and s.target is None for s in result.skipped):
+            result.skipped.append(Skipped(spec.id, exc.reason, target))
+        return []
     except Exception as exc:  # a bug in a check is reported, never taken as a pass
         location = obj.location
         result.errors.append(

@@ -10,6 +10,7 @@ from kgov import __version__
 from kgov.analysis import Capabilities, evaluate, resolve_params, select_checks
 from kgov.checks.catalog import default_registry
 from kgov.commands.common import FORMATS, SEVERITIES, emit, exit_code, load_input, split_ids
+from kgov.commands.evidence import measure, prometheus_settings
 from kgov.config import ConfigError, load_config
 from kgov.findings.model import Severity
 from kgov.inventory import Inventory
@@ -46,6 +47,12 @@ def version() -> None:
 @click.option("--checks", "only", multiple=True, help="Run only these check ids (comma-separated).")
 @click.option("--skip", multiple=True, help="Do not run these check ids (comma-separated).")
 @click.option("--lenient", is_flag=True, help="Input errors do not change the exit code.")
+@click.option(
+    "--prometheus",
+    "prometheus_url",
+    metavar="URL",
+    help="Prometheus to measure evidence from (overrides prometheus.url of the config).",
+)
 def scan(
     paths: tuple[str, ...],
     cluster: bool,
@@ -58,6 +65,7 @@ def scan(
     only: tuple[str, ...],
     skip: tuple[str, ...],
     lenient: bool,
+    prometheus_url: str | None,
 ) -> None:
     """Scan manifests (files, folders, or - for stdin) or a live cluster."""
     if not paths and not cluster:
@@ -67,11 +75,15 @@ def scan(
         config = load_config(config_path)
         params = resolve_params(registry, config)
         checks = select_checks(registry, config, split_ids(only), split_ids(skip))
+        prometheus = prometheus_settings(config, prometheus_url)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
     loaded = load_input(paths, cluster, kube_context, namespace)
     inventory = Inventory(loaded.objects, live=cluster)
-    evaluation = evaluate(inventory, checks, config, params, Capabilities(live=cluster))
+    if prometheus.configured:
+        inventory.evidence = measure(inventory, prometheus, [c.id for c in checks])
+    capabilities = Capabilities(live=cluster, prometheus=prometheus.configured)
+    evaluation = evaluate(inventory, checks, config, params, capabilities)
     evaluation.errors[:0] = [*loaded.errors, *inventory.errors]
     refine_lines(evaluation.errors, loaded.texts)
     report = ScanReport(evaluation, checks, documents=loaded.documents, objects=len(loaded.objects))

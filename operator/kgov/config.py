@@ -4,6 +4,7 @@ the Helm chart's `config:` values block has the same keys. It is passed explicit
 from __future__ import annotations
 
 import fnmatch
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -60,11 +61,81 @@ class Exemptions(_Strict):
     allow_annotations: bool = True
 
 
+_DURATION = re.compile(r"^(?:(\d+)(ms|s|m|h|d|w|y))+$")
+_DURATION_PART = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+
+
+def duration_seconds(text: str) -> float:
+    """Seconds in a Prometheus duration (`90s`, `1h30m`); ValueError for anything else."""
+    if not _DURATION.match(text):
+        raise ValueError(f"{text!r} is not a duration like 30s, 15m, 1h or 1h30m")
+    return sum(int(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION_PART.findall(text))
+
+
+class PrometheusLabels(_Strict):
+    """Extra label matchers added to every evidence query."""
+
+    # One job for every exporter, or a job per exporter: keys `cadvisor`, `kube_state_metrics`,
+    # `ingress_nginx` (unset exporters get no job matcher).
+    job: str | dict[str, str] | None = None
+    # The value of the cluster label, for a Prometheus (Thanos, Mimir) that holds several clusters.
+    cluster: str | None = None
+    cluster_label: str = Field(default="cluster", pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+
+    def job_for(self, exporter: str) -> str | None:
+        return self.job if isinstance(self.job, str) or self.job is None else self.job.get(exporter)
+
+
+class PrometheusSettings(_Strict):
+    """Where measured evidence comes from. Without `url` no query is made and evidence-backed checks
+    fall back to what the objects show (or are skipped with that reason)."""
+
+    url: str | None = Field(default=None, pattern=r"^https?://")
+    bearer_token_file: str | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    verify_tls: bool = True
+    ca_file: str | None = None
+    timeout_seconds: float = Field(default=10, gt=0, le=300)
+    window: str = "1h"
+    step: str = "1m"
+    min_samples: int = Field(default=10, ge=1)
+    labels: PrometheusLabels = Field(default_factory=PrometheusLabels)
+    metrics: dict[str, str] = Field(default_factory=dict)  # template metric key → metric name in use
+
+    @field_validator("window", "step")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        duration_seconds(value)
+        return value
+
+    @field_validator("metrics")
+    @classmethod
+    def _metric_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, name in value.items():
+            if not re.fullmatch(r"[a-zA-Z_:][a-zA-Z0-9_:]*", name):
+                raise ValueError(f"metrics.{key}: {name!r} is not a Prometheus metric name")
+        return value
+
+    @property
+    def configured(self) -> bool:
+        return self.url is not None
+
+    @property
+    def window_seconds(self) -> float:
+        return duration_seconds(self.window)
+
+    @property
+    def step_seconds(self) -> float:
+        return duration_seconds(self.step)
+
+
 class Config(_Strict):
     checks: dict[str, CheckSettings] = Field(default_factory=dict)
     namespaces: NamespaceFilter = Field(default_factory=NamespaceFilter)
     waivers: list[Waiver] = Field(default_factory=list)
     exemptions: Exemptions = Field(default_factory=Exemptions)
+    prometheus: PrometheusSettings = Field(default_factory=PrometheusSettings)
 
     @field_validator("checks", mode="before")
     @classmethod

@@ -10,18 +10,12 @@ from typing import Any, TypeVar
 from pydantic import Field, ValidationError
 
 from kgov.checks import qos
-from kgov.checks.registry import (
-    CheckContext,
-    CheckSpec,
-    Issue,
-    Need,
-    Params,
-    SubjectKind,
-    evidence_only,
-)
+from kgov.checks.measured import provenance, window_hours
+from kgov.checks.registry import CheckContext, CheckSpec, Issue, Need, Params, SubjectKind
 from kgov.findings.model import Category, Severity
 from kgov.inventory import HPAView, VPAView, Workload
 from kgov.model.autoscaling import VPA, MetricSpec
+from kgov.model.evidence import EvidenceUnavailable, Signal
 from kgov.model.objects import KubeObject
 from kgov.model.pods import QOS_RESOURCES, PodTemplate
 from kgov.model.qos import EffectiveContainer, LimitDefaults, effective_containers
@@ -419,40 +413,112 @@ def hpa_replicas_in_template(workload: Workload, context: CheckContext) -> Itera
 # ---- autoscaling.hpa-on-starved-pods -------------------------------------------------------------
 
 
+class StarvedParams(qos.WindowParams):
+    throttle_ratio: Decimal = Field(
+        Decimal("0.25"), gt=0, le=1, description="throttled CFS periods / all periods that count as starved"
+    )
+
+
 def hpa_on_starved_pods(workload: Workload, context: CheckContext) -> Iterator[Issue]:
     hpas = distinct(workload.hpas, workload, context)
     if not hpas:
         return
-    params: qos.WindowParams = context.params
-    for starved in qos.oom_killed(workload, context):
-        names = [h.obj.name for h in hpas]
-        containers = [c["container"] for c in starved.evidence.get("containers", [])]
-        who = (
-            f"container {containers[0]} was"
-            if len(containers) == 1
-            else f"containers {join(containers)} were"
-        )
-        yield Issue(
-            f"{workload.obj.display()} is scaled out by HPA {join(names)} while its {who} "
-            f"OOM-killed in the last {params.window_hours}h: more replicas of a starved pod are "
-            "more starved pods",
-            {
-                "hpa": names[0],
-                "hpas": names,
-                "buildsOn": "qos.oom-killed",
-                "qosFinding": {"message": starved.message, "evidence": starved.evidence},
-                "source": "status",
-            },
-            related=tuple(h.obj.ref for h in hpas),
-        )
+    params: StarvedParams = context.params
+    starved, unavailable = _starvation(workload, context, params)
+    if not starved:
+        if unavailable is not None:
+            raise unavailable
+        return
+    names = [h.obj.name for h in hpas]
+    check, issue = starved[0]
+    evidence: dict[str, Any] = {
+        "hpa": names[0],
+        "hpas": names,
+        "buildsOn": check,
+        "qosFinding": {"message": issue.message, "evidence": issue.evidence},
+        "source": issue.evidence.get("source", "status"),
+    }
+    if len(starved) > 1:
+        evidence["alsoBuildsOn"] = [c for c, _ in starved[1:]]
+    yield Issue(
+        f"{workload.obj.display()} is scaled out by HPA {join(names)} while its "
+        f"{_starved_phrase(check, issue, params)}: more replicas of a starved pod are more starved pods",
+        evidence,
+        related=tuple(h.obj.ref for h in hpas),
+    )
+
+
+def _starved_phrase(check: str, issue: Issue, params: StarvedParams) -> str:
+    evidence = issue.evidence
+    if check == "qos.cpu-throttled":
+        container = evidence["containers"][0]["container"]
+        return f"container {container} is CPU-throttled in {evidence['value']:.0%} of its CFS periods"
+    status = [c["container"] for c in evidence.get("containers", [])]
+    names = list(dict.fromkeys([*status, *(e["container"] for e in evidence.get("oomEvents", []))]))
+    who = f"container {names[0]} was" if len(names) == 1 else f"containers {join(names)} were"
+    when = f"{params.window_hours}h" if status else evidence.get("window")
+    return f"{who} OOM-killed in the last {when}"
+
+
+def _starvation(
+    workload: Workload, context: CheckContext, params: StarvedParams
+) -> tuple[list[tuple[str, Issue]], EvidenceUnavailable | None]:
+    """The qos findings that show the pods starved (OOM kills, CPU throttling), and what could not be
+    decided for want of evidence."""
+    found: list[tuple[str, Issue]] = []
+    unavailable = None
+    probes = [
+        ("qos.oom-killed", qos.oom_killed, qos.WindowParams(window_hours=params.window_hours)),
+        ("qos.cpu-throttled", qos.cpu_throttled, qos.ThrottleParams(ratio=params.throttle_ratio)),
+    ]
+    for check, fn, probe_params in probes:
+        try:
+            found += [
+                (check, i) for i in fn(workload, CheckContext(context.inventory, probe_params, context.now))
+            ]
+        except EvidenceUnavailable as exc:
+            unavailable = unavailable or exc
+    return found, unavailable
 
 
 # ---- autoscaling.scaling-oscillation -------------------------------------------------------------
 
 
 class OscillationParams(Params):
-    max_per_hour: int = Field(12, gt=0, description="largest accepted scale events or reversals per hour")
-    window_minutes: int = Field(60, gt=0, description="measurement window, in minutes")
+    max_per_hour: int = Field(12, gt=0, description="largest accepted scale events per hour")
+    window_minutes: int = Field(
+        60, gt=0, description="window of the operator's watch history (Prometheus uses `prometheus.window`)"
+    )
+
+
+def scaling_oscillation(view: HPAView, context: CheckContext) -> Iterator[Issue]:
+    params: OscillationParams = context.params
+    evidence = context.inventory.evidence
+    if evidence is None or view.obj.namespace is None:
+        return
+    signal = Signal.HPA_DESIRED_REPLICAS
+    series = evidence.matching(signal, namespace=view.obj.namespace, horizontalpodautoscaler=view.obj.name)
+    hours = window_hours(evidence, signal)
+    for s in series:
+        per_hour = s.value / hours
+        if per_hour <= params.max_per_hour:
+            continue
+        reversals = int(s.details.get("reversals", 0))
+        yield Issue(
+            f"{view.obj.display()} changed its desired replicas {int(s.value)} times in "
+            f"{evidence.result(signal).window} ({per_hour:.0f}/h, {reversals} direction reversals), above "
+            f"{params.max_per_hour}/h: the workload is scaled up and down faster than it can settle",
+            {
+                "value": round(per_hour, 2),
+                "threshold": params.max_per_hour,
+                "changes": int(s.value),
+                "reversals": reversals,
+                "samples": s.samples,
+                "timeline": s.details.get("timeline", []),
+                "resolution": s.details.get("resolution"),
+                **provenance(evidence, signal),
+            },
+        )
 
 
 # ---- VPA recommendations -------------------------------------------------------------------------
@@ -703,14 +769,14 @@ CHECKS = [
         category=Category.AUTOSCALING,
         severity=Severity.MEDIUM,
         subject=SubjectKind.WORKLOAD,
-        condition="An HPA scales the workload while its pods were OOM-killed within "
-        "`window_hours` (live status, as `qos.oom-killed`) or are CPU-throttled (Prometheus, "
-        "evaluated by the evidence layer).",
+        condition="An HPA scales the workload while its pods were OOM-killed (live status within "
+        "`window_hours`, or OOM events in Prometheus, as `qos.oom-killed`) or are CPU-throttled above "
+        "`throttle_ratio` (Prometheus, as `qos.cpu-throttled`).",
         remediation="Size the pod first: raise the memory limit and request above the peak "
         "working set (a VPA in Off mode gives the numbers), then let the HPA add replicas for "
         "load.",
         fn=hpa_on_starved_pods,
-        params=qos.WindowParams,
+        params=StarvedParams,
         needs=frozenset({Need.LIVE, Need.PROMETHEUS}),
         alternatives=True,
     ),
@@ -720,13 +786,13 @@ CHECKS = [
         category=Category.AUTOSCALING,
         severity=Severity.MEDIUM,
         subject=SubjectKind.HPA,
-        condition="Scale direction reversals or scale events per hour above `max_per_hour` in the "
-        "window, from the operator's watch history of the HPA status or from Prometheus "
-        "(`kube_horizontalpodautoscaler_status_desired_replicas`); never guessed from the spec.",
+        condition="Changes of the HPA's desired replicas per hour above `max_per_hour` over "
+        "`prometheus.window`, measured from `kube_horizontalpodautoscaler_status_desired_replicas` "
+        "(direction reversals and a timeline in the evidence); never guessed from the spec.",
         remediation="Lengthen `behavior.scaleDown.stabilizationWindowSeconds`, add scale-down "
         "policies that limit the rate, or raise the metric target so normal load sits inside the "
         "tolerance.",
-        fn=evidence_only,
+        fn=scaling_oscillation,
         params=OscillationParams,
         needs=frozenset({Need.HISTORY, Need.PROMETHEUS}),
         alternatives=True,

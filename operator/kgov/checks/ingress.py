@@ -9,29 +9,26 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import Field
 
 from kgov.catalogue import Annotation, AnnotationCatalogue, image_tag
-from kgov.checks.registry import (
-    CheckContext,
-    CheckSpec,
-    Issue,
-    Need,
-    Params,
-    SubjectKind,
-    evidence_only,
-)
+from kgov.checks.measured import provenance, window_hours
+from kgov.checks.registry import CheckContext, CheckSpec, Issue, Need, Params, SubjectKind
 from kgov.findings.model import Category, Severity
 from kgov.inventory.network import (
+    ControllerView,
     ControllerWorkload,
+    GatewayClassView,
     IngressClassView,
     IngressSet,
     IngressView,
     Network,
     WebhookView,
 )
+from kgov.model.evidence import ChurnEstimate, EvidenceUnavailable, Series, Signal
 from kgov.model.objects import ObjectRef
 
 INGRESS_NGINX = "ingress-nginx"
@@ -420,7 +417,144 @@ def admission_webhook(view: WebhookView, context: CheckContext) -> Iterator[Issu
 class ChurnParams(Params):
     warn: int = Field(50, gt=0, description="reload-triggering events per hour for medium")
     high: int = Field(100, gt=0, description="events per hour for high")
-    window_minutes: int = Field(60, gt=0, description="sliding window, in minutes")
+    window_minutes: int = Field(
+        60, gt=0, description="sliding window of the watch count (Prometheus uses `prometheus.window`)"
+    )
+
+
+def reload_churn(view: IngressClassView | GatewayClassView, context: CheckContext) -> Iterator[Issue]:
+    """Measured reloads (Prometheus reload counters) win; the watch-based estimate is used otherwise."""
+    params: ChurnParams = context.params
+    controller = view.controller
+    if controller is None or controller.config_model != "reload-on-change":
+        return
+    measured, unavailable = _measured_reloads(view, context)
+    estimate = context.inventory.churn.get((view.obj.kind, view.obj.name))
+    if measured:
+        rate, evidence = _measured_churn(measured, context)
+    elif estimate is not None:
+        rate, evidence = estimate.weighted_per_hour, _estimated_churn(estimate)
+        if unavailable is not None:
+            evidence["prometheus"] = unavailable.reason
+    elif unavailable is not None:
+        raise unavailable
+    else:
+        return
+    if rate < params.warn:
+        return
+    evidence |= {"value": round(rate, 1), "threshold": params.warn, "high": params.high}
+    how = "measured" if measured else "estimated from watched changes"
+    yield Issue(
+        f"{view.obj.display()} ({controller.name}) reloads about {rate:.0f} times per hour ({how}), at or "
+        f"above {params.warn}/h: every reload replaces NGINX workers and cuts long-lived connections",
+        evidence,
+        severity=Severity.HIGH if rate >= params.high else Severity.MEDIUM,
+    )
+
+
+def _measured_reloads(
+    view: IngressClassView | GatewayClassView, context: CheckContext
+) -> tuple[list[Series], EvidenceUnavailable | None]:
+    """ingress-nginx's reload counters for the controller pods serving this IngressClass."""
+    evidence = context.inventory.evidence
+    if evidence is None or not isinstance(view, IngressClassView) or view.controller is None:
+        return [], None
+    if view.controller.id != INGRESS_NGINX:
+        return [], None
+    names = {view.spec.spec.controller, view.obj.name} - {None, ""}
+    try:
+        return evidence.matching(Signal.RELOADS, controller_class=names), None  # type: ignore[arg-type]
+    except EvidenceUnavailable as exc:
+        return [], exc
+
+
+def _measured_churn(measured: list[Series], context: CheckContext) -> tuple[float, dict[str, Any]]:
+    evidence = context.inventory.evidence
+    assert evidence is not None
+    hours = window_hours(evidence, Signal.RELOADS)
+    pods: list[dict[str, Any]] = sorted(
+        (
+            {
+                "pod": f"{s.labels.get('controller_namespace')}/{s.labels.get('controller_pod')}",
+                "class": s.labels.get("controller_class"),
+                "reloadsPerHour": round(s.value / hours, 1),
+                "samples": s.samples,
+            }
+            for s in measured
+        ),
+        key=lambda p: -p["reloadsPerHour"],
+    )
+    # Every replica reloads for the same changes, so the class rate is the busiest pod's, not the sum.
+    rate: float = pods[0]["reloadsPerHour"]
+    return rate, {
+        "pods": pods,
+        "estimated": False,
+        **provenance(evidence, Signal.RELOADS),
+    }
+
+
+def _estimated_churn(estimate: ChurnEstimate) -> dict[str, Any]:
+    return {
+        "eventsByType": dict(estimate.events_by_type),
+        "topContributors": [{"object": name, "events": count} for name, count in estimate.top_contributors],
+        "window": f"{estimate.window_seconds / 60:g}m",
+        "estimated": True,
+        "source": "watch",
+    }
+
+
+def reload_failing(view: ControllerView, context: CheckContext) -> Iterator[Issue]:
+    evidence = context.inventory.evidence
+    if evidence is None or view.controller.id != INGRESS_NGINX:
+        return
+    series = evidence.matching(Signal.RELOAD_FAILURES)
+    serial = _serial_reloads(view, context)
+    failing = [s for s in series if s.value == 0 or (s.details.get("errors", 0) > 0 and not serial)]
+    if not failing:
+        return
+    pods = [
+        {
+            "pod": f"{s.labels.get('controller_namespace')}/{s.labels.get('controller_pod')}",
+            "class": s.labels.get("controller_class"),
+            "lastReloadSuccessful": int(s.value),
+            "reloadErrors": round(float(s.details.get("errors", 0)), 1),
+            "lastSuccessTime": _time(s.details.get("last_success_time")),
+        }
+        for s in failing
+    ]
+    first = pods[0]
+    state = "its last reload failed" if first["lastReloadSuccessful"] == 0 else "reloads failed"
+    yield Issue(
+        f"ingress-nginx pod {first['pod']}: {state} ({first['reloadErrors']:g} reload errors in "
+        f"{evidence.result(Signal.RELOAD_FAILURES).window}): it keeps serving an older configuration and "
+        "ignores every Ingress change since",
+        {
+            "pods": pods,
+            "value": first["lastReloadSuccessful"],
+            "threshold": 1,
+            "serialReloads": serial,
+            **provenance(evidence, Signal.RELOAD_FAILURES),
+        },
+    )
+
+
+def _serial_reloads(view: ControllerView, context: CheckContext) -> bool:
+    """Whether `enable-serial-reloads` is on: then a reload refused while workers are still reloading
+    counts as an error although the configuration is fine, so errors alone prove nothing."""
+    network = context.inventory.network
+    for workload in view.workloads:
+        ref = _flag(workload.container.args, "--configmap") or ""
+        namespace, _, name = ref.replace("$(POD_NAMESPACE)", workload.obj.namespace or "").partition("/")
+        config = network.config_map(namespace, name, workload.obj) if name else None
+        if config is not None and config.data.get("enable-serial-reloads", "").strip().lower() == "true":
+            return True
+    return False
+
+
+def _time(value: Any) -> str | None:
+    if not isinstance(value, int | float) or value <= 0:
+        return None
+    return datetime.fromtimestamp(value, UTC).isoformat()
 
 
 # ---- ingress.autoscaled-backend-on-reload-controller -----------------------------------------------
@@ -625,14 +759,16 @@ CHECKS = [
         title="Ingress controller reload churn",
         category=Category.INGRESS,
         severity=Severity.MEDIUM,
-        subject=SubjectKind.INGRESS_CLASS,
-        condition="Reload-triggering events per hour for a reload-on-change controller at or above "
-        "`warn` (medium) or `high` (high), weighted by what the controller reloads on; counted from "
-        "the operator's watch stream or measured from Prometheus reload counters.",
+        subject=SubjectKind.RELOAD_CLASS,
+        condition="Reloads per hour of a reload-on-change controller serving the IngressClass or "
+        "GatewayClass at or above `warn` (medium) or `high` (high). Measured from ingress-nginx's "
+        "`nginx_ingress_controller_success` counter over `prometheus.window` (the busiest controller pod; "
+        "measured rates win), otherwise the operator's watch estimate weighted by what the controller "
+        "reloads on (the finding then says `estimated: true`).",
         remediation="Batch Ingress changes, move per-Ingress settings to the ConfigMap, avoid "
         "annotations that force reloads on frequently changed objects, or move to a controller "
         "that applies changes without reloading.",
-        fn=evidence_only,
+        fn=reload_churn,
         params=ChurnParams,
         needs=frozenset({Need.HISTORY, Need.PROMETHEUS}),
         alternatives=True,
@@ -643,11 +779,13 @@ CHECKS = [
         category=Category.INGRESS,
         severity=Severity.HIGH,
         subject=SubjectKind.CONTROLLER,
-        condition="`nginx_ingress_controller_config_last_reload_successful == 0` or the reload error "
-        "counter rising (Prometheus).",
+        condition="An ingress-nginx controller pod's `nginx_ingress_controller_config_last_reload_successful` "
+        "is 0 at the end of `prometheus.window`, or its reload error counter rose in the window (not "
+        "counted alone when the controller's ConfigMap sets `enable-serial-reloads`, whose refused "
+        "reloads count as errors).",
         remediation="Read the controller log for the failing configuration (often a snippet or an "
         "invalid annotation value) and fix or remove the Ingress that introduced it.",
-        fn=evidence_only,
+        fn=reload_failing,
         needs=frozenset({Need.PROMETHEUS}),
     ),
     CheckSpec(

@@ -14,17 +14,11 @@ import yaml
 from pydantic import Field
 
 from kgov.catalogue import image_name, load_catalogue
-from kgov.checks.registry import (
-    CheckContext,
-    CheckSpec,
-    Issue,
-    Need,
-    Params,
-    SubjectKind,
-    evidence_only,
-)
+from kgov.checks.measured import pod_series, provenance, worst_per_container
+from kgov.checks.registry import CheckContext, CheckSpec, Issue, Need, Params, SubjectKind
 from kgov.findings.model import Category, Severity
 from kgov.inventory import Workload
+from kgov.model.evidence import Evidence, EvidenceUnavailable, Series, Signal
 from kgov.model.objects import parse_time
 from kgov.model.pods import QOS_RESOURCES, PodTemplate
 from kgov.model.qos import EffectiveContainer, QoSClass, effective_containers, template_qos
@@ -206,7 +200,56 @@ class WindowParams(Params):
 
 def oom_killed(workload: Workload, context: CheckContext) -> Iterator[Issue]:
     params: WindowParams = context.params
-    since = context.now - timedelta(hours=params.window_hours)
+    killed = _status_kills(workload, context.now - timedelta(hours=params.window_hours))
+    measured, unavailable = _measured_kills(workload, context)
+    if not killed and not measured:
+        if unavailable is not None:
+            raise unavailable
+        return
+    limits = {c.name: c.limit("memory") for c in effective_containers(workload.template)}
+    for name, entry in killed.items():
+        entry["memoryLimit"] = _memory(limits.get(name))
+    evidence: dict[str, Any] = {"containers": list(killed.values()), "windowHours": params.window_hours}
+    when = f"{params.window_hours}h"
+    if measured and context.inventory.evidence is not None:
+        evidence |= _oom_event_evidence(measured, limits, context.inventory.evidence)
+        when = f"{evidence['window']} (OOM events)" if not killed else f"{when} (status and OOM events)"
+    if unavailable is not None:
+        evidence["prometheus"] = unavailable.reason
+    evidence["source"] = "+".join(["status"] * bool(killed) + ["prometheus"] * bool(measured))
+    names = list(dict.fromkeys([*killed, *(s.labels.get("container", "") for s in measured)]))
+    yield Issue(
+        f"{workload.obj.display()}: {containers_phrase(names)} OOM-killed in the last {when}: it needs "
+        "more memory than its limit allows",
+        evidence,
+    )
+
+
+def _memory(value: Decimal | None) -> str | None:
+    return format_quantity(value, "memory") if value else None
+
+
+def _oom_event_evidence(
+    measured: list[Series], limits: dict[str, Decimal | None], evidence: Evidence
+) -> dict[str, Any]:
+    events = [
+        {
+            "container": s.labels.get("container"),
+            "pod": s.labels.get("pod"),
+            "events": round(s.value, 2),
+            "memoryLimit": _memory(limits.get(s.labels.get("container", ""))),
+        }
+        for s in measured
+    ]
+    return {
+        "oomEvents": events,
+        "value": round(sum(s.value for s in measured), 2),
+        "threshold": 0,
+        **provenance(evidence, Signal.OOM_EVENTS),
+    }
+
+
+def _status_kills(workload: Workload, since: Any) -> dict[str, dict[str, Any]]:
     killed: dict[str, dict[str, Any]] = {}
     for pod in workload.pods:
         status = pod.pod.status
@@ -222,34 +265,115 @@ def oom_killed(workload: Workload, context: CheckContext) -> Iterator[Issue]:
                 entry["pods"].append(pod.obj.name)
                 entry["restartCount"] = max(entry["restartCount"], cs.restart_count)
                 entry["finishedAt"] = at.isoformat() if at else None
-    if not killed:
-        return
-    containers = {c.name: c for c in effective_containers(workload.template)}
-    for name, entry in killed.items():
-        limit = containers[name].limit("memory") if name in containers else None
-        entry["memoryLimit"] = format_quantity(limit, "memory") if limit else None
-    yield Issue(
-        f"{workload.obj.display()}: {containers_phrase(list(killed))} OOM-killed in the last "
-        f"{params.window_hours}h: it needs more memory than its limit allows",
-        {
-            "containers": list(killed.values()),
-            "windowHours": params.window_hours,
-            "source": "status",
-        },
-    )
+    return killed
 
 
-# ---- Prometheus-only checks: registered now, evaluated by the evidence layer -------------------------
+def _measured_kills(
+    workload: Workload, context: CheckContext
+) -> tuple[list[Series], EvidenceUnavailable | None]:
+    """Containers whose OOM event counter rose in the window (kernel OOM kills, PID 1 or not)."""
+    evidence = context.inventory.evidence
+    if evidence is None:
+        return [], None
+    try:
+        return [s for s in pod_series(evidence, Signal.OOM_EVENTS, workload) if s.value > 0], None
+    except EvidenceUnavailable as exc:
+        return [], exc
+
+
+# ---- qos.cpu-throttled --------------------------------------------------------------------------------
+
+
+def _cpu(value: Decimal | None) -> str | None:
+    return format_quantity(value, "cpu") if value else None
 
 
 class ThrottleParams(Params):
     ratio: Decimal = Field(Decimal("0.25"), gt=0, le=1, description="throttled periods / all periods")
-    window_minutes: int = Field(15, gt=0, description="measurement window, in minutes")
+
+
+def cpu_throttled(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+    params: ThrottleParams = context.params
+    evidence = context.inventory.evidence
+    if evidence is None:
+        return
+    threshold = float(params.ratio)
+    worst = worst_per_container(pod_series(evidence, Signal.CPU_THROTTLING, workload), lambda s: s.value)
+    over = {name: found for name, found in worst.items() if found[1] > threshold}
+    if not over:
+        return
+    limits = {c.name: c.limit("cpu") for c in effective_containers(workload.template)}
+    containers: list[dict[str, Any]] = [
+        {
+            "container": name,
+            "pod": s.labels.get("pod"),
+            "ratio": round(ratio, 3),
+            "samples": s.samples,
+            "cpuLimit": _cpu(limits.get(name)),
+        }
+        for name, (s, ratio) in sorted(over.items())
+    ]
+    top = max(containers, key=lambda c: c["ratio"])
+    window = evidence.result(Signal.CPU_THROTTLING).window
+    yield Issue(
+        f"{workload.obj.display()}: container {top['container']} was CPU-throttled in "
+        f"{top['ratio']:.0%} of its CFS periods over {window} (threshold {threshold:.0%}): its cpu limit "
+        "slows it down while it has work to do",
+        {
+            "containers": containers,
+            "value": top["ratio"],
+            "threshold": threshold,
+            **provenance(evidence, Signal.CPU_THROTTLING),
+        },
+    )
+
+
+# ---- qos.memory-near-limit ----------------------------------------------------------------------------
 
 
 class NearLimitParams(Params):
     ratio: Decimal = Field(Decimal("0.9"), gt=0, le=1, description="working set / memory limit")
-    window_minutes: int = Field(15, gt=0, description="measurement window, in minutes")
+
+
+def _limit_ratio(series: Series) -> float | None:
+    limit = series.details.get("limit_bytes")
+    return series.value / limit if isinstance(limit, int | float) and limit > 0 else None
+
+
+def memory_near_limit(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+    params: NearLimitParams = context.params
+    evidence = context.inventory.evidence
+    if evidence is None:
+        return
+    threshold = float(params.ratio)
+    worst = worst_per_container(pod_series(evidence, Signal.MEMORY_WORKING_SET, workload), _limit_ratio)
+    near = {name: found for name, found in worst.items() if found[1] >= threshold}
+    if not near:
+        return
+    containers: list[dict[str, Any]] = [
+        {
+            "container": name,
+            "pod": s.labels.get("pod"),
+            "workingSet": format_quantity(Decimal(int(s.value)), "memory"),
+            "limit": format_quantity(Decimal(int(s.details["limit_bytes"])), "memory"),
+            "ratio": round(ratio, 3),
+            "samples": s.samples,
+        }
+        for name, (s, ratio) in sorted(near.items())
+    ]
+    top = max(containers, key=lambda c: c["ratio"])
+    window = evidence.result(Signal.MEMORY_WORKING_SET).window
+    yield Issue(
+        f"{workload.obj.display()}: container {top['container']} peaked at {top['workingSet']} working set, "
+        f"{top['ratio']:.0%} of its {top['limit']} memory limit over {window} (threshold "
+        f"{threshold:.0%}): the next peak can be an OOM kill",
+        {
+            "containers": containers,
+            "value": top["ratio"],
+            "threshold": threshold,
+            **provenance(evidence, Signal.MEMORY_WORKING_SET),
+        },
+    )
 
 
 CHECKS = [
@@ -320,7 +444,8 @@ CHECKS = [
         severity=Severity.HIGH,
         subject=SubjectKind.WORKLOAD,
         condition="A container's current or last termination reason is `OOMKilled` within `window_hours` "
-        "(live status), or its OOM event counter rose (Prometheus).",
+        "(live status), or its `container_oom_events_total` counter rose over `prometheus.window` "
+        "(Prometheus; counts kernel OOM kills of any process in the container).",
         remediation="Raise the container's memory limit (and request) above its peak working set, or find "
         "the leak; check the limit against the working set before the kill.",
         fn=oom_killed,
@@ -334,10 +459,11 @@ CHECKS = [
         category=Category.RESOURCES,
         severity=Severity.MEDIUM,
         subject=SubjectKind.WORKLOAD,
-        condition="Measured throttled CFS periods / all periods above `ratio` over the window (Prometheus "
-        "only; never guessed from the spec).",
+        condition="Measured throttled CFS periods / all periods of a container above `ratio` over "
+        "`prometheus.window` (Prometheus only; never guessed from the spec; containers without a cpu limit "
+        "are never throttled and have no such series).",
         remediation="Raise or remove the cpu limit, keeping the cpu request sized from usage.",
-        fn=evidence_only,
+        fn=cpu_throttled,
         params=ThrottleParams,
         needs=frozenset({Need.PROMETHEUS}),
     ),
@@ -347,10 +473,11 @@ CHECKS = [
         category=Category.RESOURCES,
         severity=Severity.MEDIUM,
         subject=SubjectKind.WORKLOAD,
-        condition="Measured working set at or above `ratio` of the memory limit over the window (Prometheus).",
+        condition="A container's peak working set over `prometheus.window` at or above `ratio` of its "
+        "memory limit (Prometheus; containers without a memory limit are not measured against one).",
         remediation="Raise the memory limit and request above the peak working set before the kernel "
         "OOM-kills the container.",
-        fn=evidence_only,
+        fn=memory_near_limit,
         params=NearLimitParams,
         needs=frozenset({Need.PROMETHEUS}),
     ),

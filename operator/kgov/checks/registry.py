@@ -27,6 +27,7 @@ class SubjectKind(StrEnum):
     CONTROLLER_WORKLOAD = "controller-workload"
     WEBHOOK = "webhook"  # a ValidatingWebhookConfiguration
     GATEWAY_CLASS = "gateway-class"
+    RELOAD_CLASS = "reload-class"  # IngressClasses and GatewayClasses: what a controller reloads for
     GATEWAY = "gateway"
     ROUTE = "route"  # HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute
     REFERRER = "referrer"  # routes, Gateways, ListenerSets: what references other objects

@@ -16,6 +16,7 @@ from kgov.inventory.network import Network
 from kgov.inventory.projection import ProjectionError, project
 from kgov.model.autoscaling import HPA, VPA, normalize_hpa
 from kgov.model.errors import InputError, ObjectError, describe_path
+from kgov.model.evidence import ChurnEstimate, Evidence
 from kgov.model.limits import LimitRange
 from kgov.model.objects import POD_BEARING_KINDS, KubeObject, ObjectRef
 from kgov.model.pods import LivePod, PodTemplate, WorkloadSpec
@@ -95,6 +96,11 @@ class Inventory:
 
     def __init__(self, objects: Iterable[KubeObject], *, live: bool = False) -> None:
         self.live = live
+        # Measured facts, attached after the snapshot is built: watch-based churn estimates keyed by
+        # (class kind, class name), set by the operator's engine; Prometheus evidence, set by the
+        # evidence layer (None when Prometheus is not configured).
+        self.churn: dict[tuple[str, str], ChurnEstimate] = {}
+        self.evidence: Evidence | None = None
         objects_list = list(objects)
         self.errors: list[InputError] = []
         # A repository often holds the same object several times (one per environment folder), so a

@@ -1,0 +1,39 @@
+"""Helpers for checks decided from measured evidence (`inventory.evidence`, filled from Prometheus)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kgov.config import duration_seconds
+from kgov.inventory import Workload
+from kgov.model.evidence import Evidence, Series, Signal
+
+
+def pod_series(evidence: Evidence, signal: Signal, workload: Workload) -> list[Series]:
+    """The signal's series for the workload's live pods (enough samples only; see `Evidence.matching`)."""
+    pods = {p.obj.name for p in workload.pods}
+    if not pods:
+        evidence.result(signal)  # still say so when the signal itself is unavailable
+        return []
+    return evidence.matching(signal, namespace=workload.obj.namespace or "", pod=pods)
+
+
+def window_hours(evidence: Evidence, signal: Signal) -> float:
+    return duration_seconds(evidence.result(signal).window) / 3600
+
+
+def provenance(evidence: Evidence, signal: Signal) -> dict[str, Any]:
+    """The part of every measured finding's evidence that says where the number came from."""
+    result = evidence.result(signal)
+    return {"query": result.query, "window": result.window, "source": evidence.source}
+
+
+def worst_per_container(series: list[Series], value: Any) -> dict[str, tuple[Series, float]]:
+    """The series with the highest `value(series)` per container name, with that value."""
+    worst: dict[str, tuple[Series, float]] = {}
+    for s in series:
+        v = value(s)
+        name = s.labels.get("container", "")
+        if v is not None and (name not in worst or v > worst[name][1]):
+            worst[name] = (s, v)
+    return worst
