@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from prometheus_api_client.exceptions import PrometheusApiClientException
 from prometheus_api_client.prometheus_connect import PrometheusConnect
+from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from kgov.config import PrometheusSettings
@@ -53,6 +56,7 @@ class Prometheus:
             timeout=settings.timeout_seconds,  # type: ignore[arg-type]  # requests takes float seconds
         )
         self._server_timeout = f"{settings.timeout_seconds:g}s"
+        self._where = urlsplit(settings.url).netloc
 
     def close(self) -> None:
         self._connection.close()
@@ -81,7 +85,10 @@ class Prometheus:
         except requests.exceptions.SSLError as exc:
             raise SourceDown(f"TLS error: {_first_line(exc)}") from None
         except requests.exceptions.ConnectionError as exc:
-            raise SourceDown(f"cannot connect: {_first_line(exc)}") from None
+            reason = getattr(exc.args[0] if exc.args else None, "reason", None)
+            if isinstance(reason, ReadTimeoutError):
+                raise SourceDown(f"no answer within {self._server_timeout}") from None
+            raise SourceDown(f"cannot connect to {self._where}: {_os_error(exc)}") from None
         except PrometheusApiClientException as exc:
             raise QueryFailed(_first_line(exc)) from None
         except (requests.exceptions.RequestException, ValueError, KeyError) as exc:
@@ -89,6 +96,12 @@ class Prometheus:
         if not isinstance(result, list):
             raise QueryFailed("the answer holds no result list")
         return result
+
+
+def _os_error(exc: BaseException) -> str:
+    """`Connection refused` rather than the whole retry chain with the query in it."""
+    match = re.search(r"\[Errno -?\d+\] ([^'\")]+)", str(exc))
+    return match.group(1).strip() if match else _first_line(exc)
 
 
 def _first_line(exc: BaseException) -> str:
