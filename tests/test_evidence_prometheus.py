@@ -9,6 +9,7 @@ time, so every run sees the same numbers; one CLI test evaluates at "now" instea
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import socket
@@ -310,6 +311,49 @@ def test_slow_server_times_out(silent_server: str) -> None:
     assert [s.reason for s in evaluation.skipped] == [
         "evidence unavailable: Prometheus unreachable (no answer within 1s)"
     ]
+
+
+def test_refused_queries_fail_their_signals_only(server: Server) -> None:
+    # A path prefix Prometheus does not serve: the server answers every query with 404.
+    inv = inventory()
+    evidence = collect_evidence(inv, settings(f"{server.url}/no-such-prefix"), {Signal.RELOADS}, server.end)
+    assert evidence.health.reachable
+    assert set(evidence.health.failures) == {"reloads"}
+    assert "HTTP Status Code 404" in (evidence.health.last_error or "")
+    evaluation = run(evidence, inv, ["ingress.reload-churn"])
+    (skipped,) = evaluation.skipped
+    assert skipped.reason.startswith("evidence unavailable: reloads query failed (HTTP Status Code 404")
+
+
+def test_unreadable_token_file_is_reported_not_raised(server: Server, tmp_path: Path) -> None:
+    inv = inventory()
+    missing = tmp_path / "token"
+    evidence = collect_evidence(
+        inv, settings(server.url, bearer_token_file=str(missing)), {Signal.RELOADS}, server.end
+    )
+    assert not evidence.health.reachable
+    assert evidence.health.last_error == f"cannot read bearer_token_file {missing}: No such file or directory"
+    missing.write_text("s3cret\n")
+    evidence = collect_evidence(
+        inv,
+        settings(server.url, bearer_token_file=str(missing), headers={"X-Scope-OrgID": "t1"}),
+        {Signal.RELOADS},
+        server.end,
+    )
+    assert evidence.health.reachable and evidence.result(Signal.RELOADS).series
+
+
+def test_collection_runs_off_the_event_loop(server: Server) -> None:
+    inv = inventory()
+
+    async def collect() -> Evidence:
+        return await asyncio.to_thread(
+            collect_evidence, inv, settings(server.url), {Signal.HPA_DESIRED_REPLICAS}, server.end
+        )
+
+    evidence = asyncio.run(collect())
+    flappy = evidence.matching(Signal.HPA_DESIRED_REPLICAS, horizontalpodautoscaler="flappy")
+    assert [s.value for s in flappy] == [30]
 
 
 # ---- the command line --------------------------------------------------------------------------------
