@@ -198,16 +198,16 @@ def test_measured_values_and_provenance(server: Server) -> None:
     assert throttled["source"] == "prometheus"
     assert 'cluster="incident"' in str(throttled["query"]) and "[1h]" in str(throttled["query"])
     (near,) = findings(evaluation, "qos.memory-near-limit")
-    assert near["containers"] == [  # type: ignore[comparison-overlap]
-        {
-            "container": "cache",
-            "pod": es.pod_name("cache"),
-            "workingSet": "490Mi",
-            "limit": "512Mi",
-            "ratio": 0.957,
-            "samples": 241,
-        }
-    ]
+    (cache,) = near["containers"]  # type: ignore[misc]
+    # 240 or 241 samples: whether a range's left edge is included changed across Prometheus versions
+    assert cache.pop("samples") in (240, 241)
+    assert cache == {
+        "container": "cache",
+        "pod": es.pod_name("cache"),
+        "workingSet": "490Mi",
+        "limit": "512Mi",
+        "ratio": 0.957,
+    }
     (oom,) = findings(evaluation, "qos.oom-killed")
     assert oom["source"] == "prometheus" and oom["value"] == pytest.approx(2, abs=0.2)
     (flapping,) = findings(evaluation, "autoscaling.scaling-oscillation")
