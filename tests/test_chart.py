@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import filecmp
 import json
+import re
+import shlex
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -551,3 +553,33 @@ def test_manifests_are_the_rendered_chart(helm: Path, tmp_path: Path) -> None:
     assert docs[0]["kind"] == "Namespace" and docs[0]["metadata"]["name"] == "kube-governor"
     assert docs[1:] == documents(render(helm, "--include-crds"))
     assert find(docs, "CustomResourceDefinition") == [load_yaml(p) for p in _crd_files()]
+
+
+# --- image and pre-commit hooks -------------------------------------------------------------------------
+
+
+def test_image_runs_kgov_as_the_charts_non_root_user() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r'^ENTRYPOINT \["kgov"\]$', dockerfile, re.MULTILINE)
+    user = re.search(r"^USER (\d+):(\d+)$", dockerfile, re.MULTILINE)
+    assert user, "the image must name its user numerically, so runAsNonRoot can verify it"
+    pod = load_yaml(CHART / "values.yaml")["podSecurityContext"]
+    assert (int(user[1]), int(user[2])) == (pod["runAsUser"], pod["runAsGroup"])
+    assert int(user[1]) != 0
+
+
+def test_pre_commit_hooks_run_kgov() -> None:
+    hooks = {hook["id"]: hook for hook in load_yaml(ROOT / ".pre-commit-hooks.yaml")}
+    assert set(hooks) == {
+        "kgov-scan",
+        "kgov-gate-migration",
+        "kgov-gate-migration-helm",
+        "kgov-gate-migration-kustomize",
+    }
+    assert "kgov gate migration -" in hooks["kgov-gate-migration-helm"]["entry"]
+    assert "pipefail" in hooks["kgov-gate-migration-kustomize"]["entry"]
+    program, *args = shlex.split(hooks["kgov-scan"]["entry"])
+    assert program == "kgov"
+    examples = ROOT / "examples"
+    assert CliRunner().invoke(main, [*args, str(examples / "clean")]).exit_code == 0
+    assert CliRunner().invoke(main, [*args, str(examples)]).exit_code == 1
