@@ -374,7 +374,7 @@ def _alerts(docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def test_alerts_on_critical_findings_and_reload_churn(full_docs: list[dict[str, Any]]) -> None:
     alerts = _alerts(full_docs)
     critical = alerts["KubeGovernorCriticalFindings"]
-    assert critical["expr"] == 'sum by (namespace, check) (kgov_findings{severity="critical"}) > 0'
+    assert critical["expr"] == 'max by (namespace, check) (kgov_findings{severity="critical"}) > 0'
     assert critical["labels"] == {"severity": "critical"}
     churn = alerts["KubeGovernorReloadChurn"]
     assert churn["expr"] == "max by (class_kind, class_name, source) (kgov_reload_churn_per_hour) > 60"
@@ -385,7 +385,7 @@ def test_alerts_on_critical_findings_and_reload_churn(full_docs: list[dict[str, 
 def test_alerts_follow_the_scraped_namespace_label(helm: Path) -> None:
     docs = documents(render(helm, "--values", str(ALL_FEATURES), "--set", "serviceMonitor.honorLabels=false"))
     critical = _alerts(docs)["KubeGovernorCriticalFindings"]
-    assert critical["expr"].startswith("sum by (exported_namespace, check)")
+    assert critical["expr"].startswith("max by (exported_namespace, check)")
     assert "$labels.exported_namespace" in critical["annotations"]["description"]
 
 
