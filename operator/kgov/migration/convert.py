@@ -7,6 +7,7 @@ Everything not carried over exactly is a `Note` on the Ingress it comes from (se
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -38,6 +39,7 @@ from kgov.migration.convert_routes import (
 from kgov.model import networking as net
 
 DEFAULT_CLASS = "nginx"
+HOSTNAME = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 PathKey = tuple[str | None, str | None, str, str]  # namespace, host, path, pathType
 
 
@@ -63,12 +65,12 @@ class Source:
         return [
             path
             for rule in self.view.ingress.spec.rules
-            if rule.host == host and rule.http is not None
+            if (rule.host or None) == host and rule.http is not None
             for path in rule.http.paths
         ]
 
     def hosts(self) -> list[str | None]:
-        hosts = list(dict.fromkeys(rule.host for rule in self.view.ingress.spec.rules))
+        hosts = list(dict.fromkeys(rule.host or None for rule in self.view.ingress.spec.rules))
         if self.view.ingress.spec.default_backend is not None and None not in hosts:
             hosts.append(None)
         return hosts
@@ -257,6 +259,15 @@ class Converter:
     def _host(self, source: Source, host: str | None, taken: Taken) -> None:
         intent, plan = source.intent, source.gateway
         self.canary_keys = []
+        bad = [h for h in (host, *intent.aliases) if h is not None and not HOSTNAME.match(h)]
+        if bad:
+            self._note(
+                source,
+                f"host {bad[0]}",
+                "blocker",
+                "not a valid Gateway API hostname; nothing is written for it",
+            )
+            return
         plan.attach(source.key, source.namespace)
         if intent.passthrough:
             self._passthrough(source, host)

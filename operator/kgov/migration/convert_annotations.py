@@ -21,6 +21,7 @@ _ORIGIN = re.compile(
     r"(^\*$)|(^(http(s)?)://(((\*\.)?([a-zA-Z0-9\-]+\.)*[a-zA-Z0-9-]+|\*)(:([0-9]{1,5}))?)$)"
 )
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$")
+_SECONDS = re.compile(r"^(\d{1,9})s?$")
 _CAPTURE = re.compile(r"\$(\d|\{)")
 REDIRECT_CODES = {301, 302, 303, 307, 308}
 SSL_REDIRECT_CODE = 308  # ingress-nginx `http-redirect-code` default
@@ -334,7 +335,7 @@ class IntentReader:
         self.intent.cors = cors
 
     def _timeouts(self) -> None:
-        seconds = [self.integer(k, 0) for k in TIMEOUT_KEYS if k in self.values]
+        seconds = [self._seconds(k) for k in TIMEOUT_KEYS if k in self.values]
         if not seconds or max(seconds) == 0:
             return
         longest = min(max(seconds), 99999)
@@ -346,6 +347,14 @@ class IntentReader:
             f"NGINX times each connect/read/send separately; written as one whole-request timeout of "
             f"{longest}s (the longest of {', '.join(used)})",
         )
+
+    def _seconds(self, key: str) -> int:
+        value = self.get(key) or ""
+        found = _SECONDS.match(value)
+        if found is None:
+            self.note(key, "blocker", f"{value!r} is not a number of seconds")
+            return 0
+        return int(found.group(1))
 
     def _protocol(self) -> None:
         self.intent.passthrough = self.flag("ssl-passthrough")
