@@ -230,13 +230,27 @@ def test_per_namespace_gateways() -> None:
     assert sorted(g["metadata"]["namespace"] for g in objects(conversion, "Gateway")) == ["a", "b"]
 
 
-def test_default_backend_gives_catch_all_and_root_fallback() -> None:
+def test_default_backend_serves_unmatched_paths_of_the_hosts() -> None:
     conversion = run(ingress(paths=[("/api", "Prefix", "api", 80)], default_backend=("fallback", 8080)))
     host_route = route(conversion, "web-shop-example-com")
     assert rule_for(host_route, "/")["backendRefs"] == [{"name": "fallback", "port": 8080}]
-    catch_all = route(conversion, "web")
+    assert len(objects(conversion, "HTTPRoute")) == 1  # unmatched hosts: only Ingresses without rules
+
+
+def test_default_backend_alone_is_a_catch_all_and_only_one_counts() -> None:
+    first = ingress("first", paths=[], default_backend=("fallback", 8080))
+    second = ingress("second", paths=[], default_backend=("other", 80))
+    conversion = run(first, second)
+    catch_all = route(conversion, "first")
     assert "hostnames" not in catch_all["spec"]
     assert catch_all["spec"]["parentRefs"] == [{"name": "nginx", "sectionName": "http"}]
+    assert catch_all["spec"]["rules"] == [
+        {
+            "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+            "backendRefs": [{"name": "fallback", "port": 8080}],
+        }
+    ]
+    assert "already serves unmatched hosts" in notes(conversion, "blocker")["spec.defaultBackend"]
 
 
 def test_named_port_resolved_through_the_service() -> None:
@@ -264,10 +278,35 @@ def test_many_paths_stay_within_route_limits() -> None:
     assert served == {f"/p{i}" for i in range(40)}
 
 
-def test_implementation_specific_path_is_a_recorded_gap() -> None:
-    conversion = run(ingress(paths=[("/app", "ImplementationSpecific", "web", 80)]))
-    assert rule_for(route(conversion, "web-shop-example-com"), "/app")
-    assert "ImplementationSpecific" in notes(conversion, "gap")["host shop.example.com path /app"]
+def test_implementation_specific_path_keeps_nginx_prefix_semantics() -> None:
+    conversion = run(
+        ingress(
+            paths=[("/app", "ImplementationSpecific", "web", 80), ("/", "ImplementationSpecific", "web", 80)]
+        )
+    )
+    (rule,) = route(conversion, "web-shop-example-com")["spec"]["rules"]
+    assert rule["matches"] == [
+        {"path": {"type": "RegularExpression", "value": "/app.*"}},
+        {"path": {"type": "PathPrefix", "value": "/"}},
+    ]
+    assert "NGINX prefix" in notes(conversion, "gap")["host shop.example.com path /app"]
+
+
+def test_trailing_slash_prefix_redirects_the_bare_path() -> None:
+    conversion = run(ingress(paths=[("/docs/", "Prefix", "docs", 80)]))
+    redirect = rule_for(route(conversion, "web-shop-example-com"), "/docs")
+    assert redirect["matches"] == [{"path": {"type": "Exact", "value": "/docs"}}]
+    assert redirect["filters"][0]["requestRedirect"] == {
+        "path": {"type": "ReplaceFullPath", "replaceFullPath": "/docs/"},
+        "statusCode": 301,
+    }
+
+
+def test_prefixes_differing_by_a_trailing_slash_are_a_blocker() -> None:
+    conversion = run(ingress(paths=[("/a", "Prefix", "one", 80), ("/a/", "Prefix", "two", 80)]))
+    assert "as one match" in notes(conversion, "blocker")["host shop.example.com path /a/"]
+    (rule,) = route(conversion, "web-shop-example-com")["spec"]["rules"]
+    assert rule["backendRefs"] == [{"name": "one", "port": 80}]
 
 
 def test_invalid_hosts_and_paths_are_blockers() -> None:
@@ -330,7 +369,7 @@ def test_tls_without_secret_is_a_blocker() -> None:
 def test_ssl_passthrough_gives_tls_route() -> None:
     conversion = run(ingress(annotations={"ssl-passthrough": "true"}, paths=[("/", "Prefix", "web", 443)]))
     listeners = objects(conversion, "Gateway")[0]["spec"]["listeners"]
-    assert listeners == [
+    assert [lst for lst in listeners if lst["protocol"] == "TLS"] == [
         {
             "name": "shop-example-com-tls",
             "hostname": "shop.example.com",
@@ -341,7 +380,8 @@ def test_ssl_passthrough_gives_tls_route() -> None:
     ]
     tls_route = route(conversion, "web-shop-example-com", "TLSRoute")
     assert tls_route["spec"]["rules"] == [{"backendRefs": [{"name": "web", "port": 443}]}]
-    assert not objects(conversion, "HTTPRoute")
+    plain = route(conversion, "web-shop-example-com-http")  # ingress-nginx still proxies plain HTTP
+    assert plain["spec"]["parentRefs"] == [{"name": "nginx", "sectionName": "shop-example-com-http"}]
 
 
 # ---- canary ---------------------------------------------------------------------------------------
@@ -632,6 +672,29 @@ def test_grpc_gives_grpc_route() -> None:
     assert {"matches": [method], "backendRefs": [{"name": "hello", "port": 50051}]} in rules
     assert not objects(conversion, "HTTPRoute")
     assert not objects(conversion, "BackendTLSPolicy")
+
+
+def test_grpc_with_tls_redirects_plain_http() -> None:
+    paths = [("/helloworld.Greeter", "Prefix", "hello", 50051)]
+    conversion = run(ingress(paths=paths, tls=TLS, annotations={"backend-protocol": "GRPC"}))
+    redirect = route(conversion, "web-shop-example-com-ssl-redirect")
+    assert redirect["spec"]["rules"][0]["matches"] == [
+        {"path": {"type": "PathPrefix", "value": "/helloworld.Greeter"}}
+    ]
+
+
+def test_grpc_and_http_on_one_host_is_a_blocker() -> None:
+    conversion = run(
+        ingress("a", annotations={"backend-protocol": "GRPC"}),
+        ingress("b", paths=[("/b", "Prefix", "b", 80)]),
+    )
+    assert {n.ingress for n in conversion.notes if n.level == "blocker"} == {"a", "b"}
+
+
+def test_tls_host_without_rule_still_gets_https_listener() -> None:
+    tls = [{"hosts": ["shop.example.com", "extra.example.com"], "secretName": "shop-tls"}]
+    listeners = objects(run(ingress(tls=tls)), "Gateway")[0]["spec"]["listeners"]
+    assert any(lst["name"] == "extra-example-com-https" for lst in listeners)
 
 
 def test_grpcs_and_https_get_backend_tls_policies() -> None:

@@ -23,6 +23,7 @@ from kgov.migration.convert_annotations import (
     Canary,
     Intent,
     read_intent,
+    valid_path,
 )
 from kgov.migration.convert_gateway import Certificate, GatewayPlan, dns_name, slug
 from kgov.migration.convert_model import GATEWAY_API, Conversion, ConvertOptions, Generated, Level, Note
@@ -71,8 +72,8 @@ class Source:
 
     def hosts(self) -> list[str | None]:
         hosts = list(dict.fromkeys(rule.host or None for rule in self.view.ingress.spec.rules))
-        if self.view.ingress.spec.default_backend is not None and None not in hosts:
-            hosts.append(None)
+        if self.view.ingress.spec.default_backend is not None and not hosts:
+            hosts.append(None)  # ingress-nginx uses it for unmatched hosts only when the Ingress has no rules
         return hosts
 
 
@@ -91,7 +92,11 @@ class Converter:
     names: set[tuple[str, str | None, str]] = field(default_factory=set)
     routes: list[Generated] = field(default_factory=list)
     policies: dict[tuple[str | None, str], Generated] = field(default_factory=dict)
-    canary_keys: list[str] = field(default_factory=list)  # canary Ingresses behind the host being written
+    canary_keys: list[str] = field(default_factory=list)
+    catch_all: dict[tuple[str | None, str], str] = field(default_factory=dict)  # gateway → Ingress
+    mixed_hosts: set[tuple[str | None, str, str | None]] = field(
+        default_factory=set
+    )  # canary Ingresses behind the host being written
 
     def run(self) -> Conversion:
         sources = [self._source(view) for view in self.network.ingresses]
@@ -105,9 +110,11 @@ class Converter:
             self.rule_hosts.update(source.hosts())
             self.regex_hosts.update(source.hosts() if source.intent.regex else ())
         taken = self._canary_paths(primaries, canaries)
+        self._find_mixed_hosts(primaries)
         for source in primaries:
             for host in source.hosts():
                 self._host(source, host, taken)
+            self._tls_only_hosts(source)
         objects = [g for plan in self.gateways.values() for g in plan.build()]
         gateways = [g for g in objects if g.kind == "Gateway"]
         grants = [g for g in objects if g.kind == "ReferenceGrant"]
@@ -117,6 +124,25 @@ class Converter:
         return self.result
 
     # ---- per Ingress ------------------------------------------------------------------------------
+
+    def _find_mixed_hosts(self, primaries: list[Source]) -> None:
+        kinds: dict[tuple[str | None, str, str | None], set[bool]] = {}
+        for source in primaries:
+            if not source.intent.passthrough:
+                for host in source.hosts():
+                    key = (source.gateway.namespace, source.gateway.name, host)
+                    kinds.setdefault(key, set()).add(source.intent.protocol in ("GRPC", "GRPCS"))
+        self.mixed_hosts = {key for key, found in kinds.items() if len(found) > 1}
+
+    def _tls_only_hosts(self, source: Source) -> None:
+        """ingress-nginx terminates TLS for every TLS host, with or without a rule for it."""
+        if source.intent.passthrough:
+            return
+        for tls in source.view.ingress.spec.tls:
+            for host in tls.hosts:
+                cert = self._certificate(source.gateway, host)
+                if cert is not None and HOSTNAME.match(host):
+                    source.gateway.https(host, cert)
 
     def _source(self, view: IngressView) -> Source:
         obj = view.obj
@@ -269,6 +295,23 @@ class Converter:
             )
             return
         plan.attach(source.key, source.namespace)
+        if host is None and not source.view.ingress.spec.rules:
+            first = self.catch_all.setdefault((plan.namespace, plan.name), source.key)
+            if first != source.key:
+                self._note(
+                    source,
+                    "spec.defaultBackend",
+                    "blocker",
+                    f"Ingress {first} already serves unmatched hosts; ingress-nginx uses one",
+                )
+                return
+        if (plan.namespace, plan.name, host) in self.mixed_hosts:
+            self._note(
+                source,
+                f"host {host or '*'}",
+                "blocker",
+                "gRPC and HTTP Ingresses share the host: ingress-nginx proxies every request on a gRPC path to the gRPC backend, Gateway API splits GRPCRoute and HTTPRoute by request",
+            )
         if intent.passthrough:
             self._passthrough(source, host)
             return
@@ -302,21 +345,10 @@ class Converter:
         base = dns_name(source.name, slug(host) if host else "")
         self._routes(kind, source, base, hosts, main, entries)
         if redirect and plain:
-            if grpc:
-                self._note(
-                    source,
-                    "nginx.ingress.kubernetes.io/ssl-redirect",
-                    "info",
-                    "gRPC clients do not follow redirects; the HTTP listener serves nothing for this host",
-                    "N",
-                )
-            else:
-                matches = list(
-                    {json.dumps(e.match.get("path")): {"path": e.match["path"]} for e in entries}.values()
-                )
-                to_https = {"scheme": "https", "statusCode": SSL_REDIRECT_CODE}
-                redirects = [Entry(m, [], redirect_filter(to_https)) for m in matches]
-                self._routes("HTTPRoute", source, f"{base}-ssl-redirect", hosts, plain, redirects)
+            matches = list({json.dumps(m): m for m in (_as_http_match(e.match) for e in entries)}.values())
+            to_https = {"scheme": "https", "statusCode": SSL_REDIRECT_CODE}
+            redirects = [Entry(m, [], redirect_filter(to_https)) for m in matches]
+            self._routes("HTTPRoute", source, f"{base}-ssl-redirect", hosts, plain, redirects)
         if intent.www_redirect and host is not None and not host.startswith("*."):
             self._www(source, host)
         if intent.backend_tls is not None:
@@ -335,25 +367,12 @@ class Converter:
             }
             entries.append(Entry({"path": {"type": "Exact", "value": "/"}}, [], redirect_filter(to_root)))
         paths = source.paths(host)
+        prefixes: dict[str, str] = {}
         for path in paths:
             where = f"host {host or '*'} path {path.path or '/'}"
-            match = http_path_match(path.path, path.path_type, regex)
+            match = self._path_match(source, where, path, regex, prefixes)
             if match is None:
-                self._note(
-                    source,
-                    where,
-                    "blocker",
-                    "not a valid Gateway API Exact/PathPrefix value (use-regex is off)",
-                )
                 continue
-            if path.path_type in (None, "ImplementationSpecific") and not regex:
-                self._note(
-                    source,
-                    where,
-                    "gap",
-                    "ImplementationSpecific is an NGINX prefix (/a also matches /ab); written as PathPrefix, which matches whole path elements",
-                    "spec",
-                )
             if intent.redirect is not None:
                 entries.append(Entry({"path": match}, [], redirect_filter(intent.redirect)))
                 continue
@@ -362,8 +381,37 @@ class Converter:
                 continue
             pair = self._canary(taken, source, host, path)
             entries.extend(with_canary({"path": match}, primary, pair, filters, timeouts))
+        entries.extend(_trailing_slash_redirects(paths, regex))
         self._default_backend(source, host, entries, paths, regex, filters, timeouts)
         return entries
+
+    def _path_match(
+        self, source: Source, where: str, path: net.IngressPath, regex: bool, prefixes: dict[str, str]
+    ) -> dict[str, Any] | None:
+        value = path.path or "/"
+        match = http_path_match(value, path.path_type, regex)
+        if match is None:
+            self._note(
+                source, where, "blocker", "not a valid Gateway API Exact/PathPrefix value (use-regex is off)"
+            )
+            return None
+        if match["type"] == "PathPrefix":
+            # Gateway API ignores a trailing slash on a prefix: /a and /a/ are one match.
+            same = prefixes.setdefault(value.rstrip("/") or "/", value)
+            if same != value:
+                self._note(
+                    source, where, "blocker", f"Gateway API treats prefixes {same} and {value} as one match"
+                )
+                return None
+        if path.path_type in (None, "ImplementationSpecific") and not regex and value != "/":
+            self._note(
+                source,
+                where,
+                "gap",
+                "ImplementationSpecific is an NGINX prefix (/a also matches /ab): written as a RegularExpression "
+                "match, whose support is implementation-specific",
+            )
+        return match
 
     def _default_backend(
         self,
@@ -489,6 +537,19 @@ class Converter:
         }
         name = self._unique("TLSRoute", source.namespace, dns_name(source.name, slug(host)))
         self.routes.append(Generated(_object("TLSRoute", name, source.namespace, spec), [source.key]))
+        # ingress-nginx still proxies plain HTTP for the host to the Ingress's paths.
+        entries = []
+        for path in paths:
+            where = f"host {host} path {path.path or '/'}"
+            match = self._path_match(source, where, path, host in self.regex_hosts, {})
+            target = self._backend(source, path.backend, where) if match else None
+            if match is not None and target is not None:
+                entries.append(Entry({"path": match}, [target], []))
+        if entries:
+            http = [source.gateway.parent_ref(source.gateway.http(host), source.namespace)]
+            self._routes(
+                "HTTPRoute", source, dns_name(source.name, slug(host), "http"), [host], http, entries
+            )
 
     def _www(self, source: Source, host: str) -> None:
         other = host[4:] if host.startswith("www.") else f"www.{host}"
@@ -531,6 +592,34 @@ class Converter:
             self.policies[key] = Generated(
                 _object("BackendTLSPolicy", name, source.namespace, spec), [source.key]
             )
+
+
+def _as_http_match(match: dict[str, Any]) -> dict[str, Any]:
+    """The path part of a route match; gRPC methods become the HTTP/2 paths they are sent on."""
+    if "path" in match:
+        return {"path": match["path"]}
+    method = match.get("method")
+    if not method:
+        return {"path": {"type": "PathPrefix", "value": "/"}}
+    if "method" in method:
+        return {"path": {"type": "Exact", "value": f"/{method['service']}/{method['method']}"}}
+    return {"path": {"type": "PathPrefix", "value": f"/{method['service']}"}}
+
+
+def _trailing_slash_redirects(paths: list[net.IngressPath], regex: bool) -> list[Entry]:
+    """NGINX answers `/a` with a 301 to `/a/` when only the prefix `/a/` is defined."""
+    if regex:
+        return []
+    defined = {p.path or "/" for p in paths}
+    entries = []
+    for path in paths:
+        value = path.path or "/"
+        bare = value.rstrip("/")
+        if path.path_type == "Exact" or value == bare or not bare or bare in defined or not valid_path(bare):
+            continue
+        to_slash = {"path": {"type": "ReplaceFullPath", "replaceFullPath": value}, "statusCode": 301}
+        entries.append(Entry({"path": {"type": "Exact", "value": bare}}, [], redirect_filter(to_slash)))
+    return entries
 
 
 def _object(kind: str, name: str, namespace: str | None, spec: dict[str, Any]) -> dict[str, Any]:

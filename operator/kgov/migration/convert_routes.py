@@ -36,6 +36,8 @@ def http_path_match(path: str | None, path_type: str | None, regex: bool) -> dic
     if regex:
         pattern = value if value.endswith("$") else f"{value}.*"
         return {"type": "RegularExpression", "value": f"(?i){pattern}"}
+    if path_type in (None, "ImplementationSpecific") and value != "/":
+        return {"type": "RegularExpression", "value": f"{re.escape(value)}.*"}
     return {"type": "PathPrefix", "value": value} if valid_path(value) else None
 
 
