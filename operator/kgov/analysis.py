@@ -24,6 +24,7 @@ _NEED_REASONS = {
     Need.HISTORY: "needs the operator's watch history",
     Need.PROMETHEUS: "needs Prometheus evidence, which is not configured",
     Need.MANIFESTS: "only meaningful on manifests (a live object always has this field set)",
+    Need.BASE: "needs a baseline: run `kgov gate migration --base GIT_REF|FOLDER`",
 }
 
 
@@ -34,6 +35,7 @@ class Capabilities:
     live: bool = False
     history: bool = False
     prometheus: bool = False
+    base: bool = False  # a baseline (git ref or folder) to compare with
 
     def missing(self, spec: CheckSpec) -> list[Need]:
         have = {
@@ -41,6 +43,7 @@ class Capabilities:
             Need.HISTORY: self.history,
             Need.PROMETHEUS: self.prometheus,
             Need.MANIFESTS: not self.live,
+            Need.BASE: self.base,
         }
         lacking = [need for need in sorted(spec.needs) if not have[need]]
         if spec.alternatives and len(lacking) < len(spec.needs):

@@ -11,6 +11,7 @@ from kgov.analysis import Capabilities, evaluate, resolve_params, select_checks
 from kgov.checks.catalog import default_registry
 from kgov.commands.common import FORMATS, SEVERITIES, emit, exit_code, load_input, split_ids
 from kgov.commands.convert import convert_command
+from kgov.commands.gate import gate
 from kgov.config import ConfigError, load_config
 from kgov.findings.model import Severity
 from kgov.inventory import Inventory
@@ -90,3 +91,4 @@ def list_checks(fmt: str) -> None:
 
 
 main.add_command(convert_command)
+main.add_command(gate)

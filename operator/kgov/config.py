@@ -60,11 +60,17 @@ class Exemptions(_Strict):
     allow_annotations: bool = True
 
 
+class MigrationSettings(_Strict):
+    # With `kgov gate migration --base`, an Ingress that is not in the base is a finding.
+    forbid_new_ingress: bool = False
+
+
 class Config(_Strict):
     checks: dict[str, CheckSettings] = Field(default_factory=dict)
     namespaces: NamespaceFilter = Field(default_factory=NamespaceFilter)
     waivers: list[Waiver] = Field(default_factory=list)
     exemptions: Exemptions = Field(default_factory=Exemptions)
+    migration: MigrationSettings = Field(default_factory=MigrationSettings)
 
     @field_validator("checks", mode="before")
     @classmethod
