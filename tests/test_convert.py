@@ -361,9 +361,12 @@ def test_wildcard_certificate_covers_host() -> None:
     assert any(lst.get("tls", {}).get("certificateRefs", [{}])[0].get("name") == "wild" for lst in listeners)
 
 
-def test_tls_without_secret_is_a_blocker() -> None:
-    conversion = run(ingress(tls=[{"hosts": ["shop.example.com"]}]))
+def test_tls_without_secret_is_a_blocker_for_every_ingress_of_the_host() -> None:
+    conversion = run(
+        ingress(tls=[{"hosts": ["shop.example.com"]}]), ingress("other", paths=[("/o", "Prefix", "o", 80)])
+    )
     assert "default certificate" in notes(conversion, "blocker")["spec.tls[0]"]
+    assert {n.ingress for n in conversion.notes if n.key == "host shop.example.com"} == {"web", "other"}
 
 
 def test_ssl_passthrough_gives_tls_route() -> None:
@@ -678,9 +681,12 @@ def test_grpc_with_tls_redirects_plain_http() -> None:
     paths = [("/helloworld.Greeter", "Prefix", "hello", 50051)]
     conversion = run(ingress(paths=paths, tls=TLS, annotations={"backend-protocol": "GRPC"}))
     redirect = route(conversion, "web-shop-example-com-ssl-redirect")
-    assert redirect["spec"]["rules"][0]["matches"] == [
-        {"path": {"type": "PathPrefix", "value": "/helloworld.Greeter"}}
-    ]
+    # no Ingress serves `/` on the host: its default location redirects every path
+    assert redirect["spec"]["rules"][0]["matches"] == [{"path": {"type": "PathPrefix", "value": "/"}}]
+    paths = [("/", "Prefix", "grpc", 50051), ("/helloworld.Greeter/SayHello", "Exact", "hello", 50051)]
+    served = run(ingress(paths=paths, tls=TLS, annotations={"backend-protocol": "GRPC"}))
+    matches = route(served, "web-shop-example-com-ssl-redirect")["spec"]["rules"][0]["matches"]
+    assert {"path": {"type": "Exact", "value": "/helloworld.Greeter/SayHello"}} in matches
 
 
 def test_grpc_and_http_on_one_host_is_a_blocker() -> None:

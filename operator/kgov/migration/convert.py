@@ -41,6 +41,7 @@ from kgov.model import networking as net
 
 DEFAULT_CLASS = "nginx"
 HOSTNAME = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+HostKey = tuple[str | None, str, str | None]
 PathKey = tuple[str | None, str | None, str, str]  # namespace, host, path, pathType
 
 
@@ -94,6 +95,9 @@ class Converter:
     policies: dict[tuple[str | None, str], Generated] = field(default_factory=dict)
     canary_keys: list[str] = field(default_factory=list)
     catch_all: dict[tuple[str | None, str], str] = field(default_factory=dict)  # gateway → Ingress
+    # (gateway namespace, gateway name, host) keyed sets
+    root_hosts: set[HostKey] = field(default_factory=set)  # some Ingress serves its `/` prefix
+    unwritten_tls: dict[HostKey, str] = field(default_factory=dict)  # TLS not written → the Ingress
     mixed_hosts: set[tuple[str | None, str, str | None]] = field(
         default_factory=set
     )  # canary Ingresses behind the host being written
@@ -111,6 +115,13 @@ class Converter:
             self.regex_hosts.update(source.hosts() if source.intent.regex else ())
         taken = self._canary_paths(primaries, canaries)
         self._find_mixed_hosts(primaries)
+        for source in primaries:
+            plan = source.gateway
+            for host in source.hosts():
+                if host in self.regex_hosts or any(
+                    (p.path or "/") == "/" and p.path_type != "Exact" for p in source.paths(host)
+                ):
+                    self.root_hosts.add((plan.namespace, plan.name, host))
         for source in primaries:
             for host in source.hosts():
                 self._host(source, host, taken)
@@ -171,6 +182,10 @@ class Converter:
         known = self.certificates.setdefault((plan.namespace, plan.name), {})
         for index, tls in enumerate(source.view.ingress.spec.tls):
             where = f"spec.tls[{index}]"
+            if not tls.secret_name or not tls.hosts:
+                tls_hosts: list[str | None] = [*tls.hosts] or [None]
+                for host in tls_hosts:
+                    self.unwritten_tls.setdefault((plan.namespace, plan.name, host), source.key)
             if not tls.secret_name:
                 self._note(
                     source,
@@ -330,6 +345,14 @@ class Converter:
                 continue
             main.append(plan.parent_ref(plan.https(name, cert), source.namespace))
             plain.append(plan.parent_ref(http, source.namespace))
+        unwritten = self.unwritten_tls.get((plan.namespace, plan.name, host))
+        if cert is None and unwritten is not None:
+            self._note(
+                source,
+                f"host {host or '*'}",
+                "blocker",
+                f"the host's TLS (from Ingress {unwritten}) is not written, so neither is HTTPS nor its ssl-redirect",
+            )
         redirect = cert is not None and (intent.ssl_redirect or intent.force_ssl_redirect)
         if cert is None and intent.force_ssl_redirect:
             self._note(
@@ -346,6 +369,9 @@ class Converter:
         self._routes(kind, source, base, hosts, main, entries)
         if redirect and plain:
             matches = list({json.dumps(m): m for m in (_as_http_match(e.match) for e in entries)}.values())
+            if (plan.namespace, plan.name, host) not in self.root_hosts:
+                # the host's default `/` location redirects too
+                matches = [{"path": {"type": "PathPrefix", "value": "/"}}]
             to_https = {"scheme": "https", "statusCode": SSL_REDIRECT_CODE}
             redirects = [Entry(m, [], redirect_filter(to_https)) for m in matches]
             self._routes("HTTPRoute", source, f"{base}-ssl-redirect", hosts, plain, redirects)
