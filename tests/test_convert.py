@@ -225,6 +225,23 @@ def test_shared_listeners() -> None:
     assert [r["name"] for r in listeners["https"]["tls"]["certificateRefs"]] == ["a-tls", "b-tls"]
 
 
+def test_cert_manager_annotations_move_to_the_gateway() -> None:
+    doc = ingress(tls=TLS)
+    doc["metadata"]["annotations"]["cert-manager.io/cluster-issuer"] = "letsencrypt"
+    conversion = run(doc)
+    gateway = objects(conversion, "Gateway")[0]
+    assert gateway["metadata"]["annotations"] == {"cert-manager.io/cluster-issuer": "letsencrypt"}
+    assert not conversion.notes
+
+
+def test_tls_host_without_paths_still_redirects_to_https() -> None:
+    doc = ingress(paths=[], tls=TLS)
+    doc["spec"]["rules"] = [{"host": "shop.example.com"}]
+    conversion = run(doc)
+    redirect = route(conversion, "web-shop-example-com-ssl-redirect")
+    assert redirect["spec"]["rules"][0]["matches"] == [{"path": {"type": "PathPrefix", "value": "/"}}]
+
+
 def test_per_namespace_gateways() -> None:
     conversion = run(ingress(namespace="a"), ingress(namespace="b"))
     assert sorted(g["metadata"]["namespace"] for g in objects(conversion, "Gateway")) == ["a", "b"]

@@ -40,6 +40,7 @@ from kgov.migration.convert_routes import (
 from kgov.model import networking as net
 
 DEFAULT_CLASS = "nginx"
+CERT_MANAGER_PREFIX = "cert-manager.io/"
 HOSTNAME = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 HostKey = tuple[str | None, str, str | None]
 PathKey = tuple[str | None, str | None, str, str]  # namespace, host, path, pathType
@@ -172,7 +173,15 @@ class Converter:
         if key not in self.gateways:
             gateway_class = self.options.gateway_class or class_name or DEFAULT_CLASS
             self.gateways[key] = GatewayPlan(namespace, name, gateway_class, self.options.listeners)
-        return Source(view, intent, self.gateways[key])
+        plan = self.gateways[key]
+        source = Source(view, intent, plan)
+        # cert-manager's gateway-shim reads the same annotations on a Gateway.
+        for name, value in sorted(obj.annotations.items()):
+            kept = plan.annotations.setdefault(name, value) if name.startswith(CERT_MANAGER_PREFIX) else value
+            if kept != value:
+                message = f"Gateway {plan.name} already has {name}: {kept}"
+                intent.notes.append(Note(obj.namespace, obj.name, name, "spec", "gap", message))
+        return source
 
     def _note(self, source: Source, key: str, level: Level, reason: str, klass: str = "spec") -> None:
         self.result.notes.append(Note(source.namespace, source.name, key, klass, level, reason))
@@ -332,7 +341,7 @@ class Converter:
             return
         grpc = intent.protocol in ("GRPC", "GRPCS")
         entries = self._grpc_entries(source, host, taken) if grpc else self._http_entries(source, host, taken)
-        if not entries:
+        if not entries and self._certificate(plan, host) is None:
             return
         hosts: list[str | None] = [host, *intent.aliases] if host is not None else [None]
         cert = self._certificate(plan, host)

@@ -38,6 +38,7 @@ class GatewayPlan:
     listeners: dict[str, dict[str, Any]] = field(default_factory=dict)
     route_namespaces: set[str | None] = field(default_factory=set)
     sources: list[str] = field(default_factory=list)
+    annotations: dict[str, str] = field(default_factory=dict)
 
     def parent_ref(self, section: str, route_namespace: str | None) -> dict[str, Any]:
         ref: dict[str, Any] = {"name": self.name}
@@ -115,6 +116,8 @@ class GatewayPlan:
         metadata: dict[str, Any] = {"name": self.name}
         if self.namespace is not None:
             metadata["namespace"] = self.namespace
+        if self.annotations:
+            metadata["annotations"] = dict(self.annotations)
         gateway = {
             "apiVersion": GATEWAY_API,
             "kind": "Gateway",
