@@ -228,7 +228,9 @@ def _paths_of(view: IngressView, host: str, server: Server | None) -> list[str]:
             sample = example(path)
             if sample and sample.startswith("/"):
                 paths += path_variants(sample)
-    return list(dict.fromkeys(paths or path_variants("/")))
+    if not paths or view.ingress.spec.default_backend is not None:
+        paths += path_variants("/")  # what the default backend answers
+    return list(dict.fromkeys(paths))
 
 
 def _canary_headers(view: IngressView, model: NginxModel, server: Server | None) -> list[tuple[str, str]]:
@@ -241,7 +243,7 @@ def _canary_headers(view: IngressView, model: NginxModel, server: Server | None)
             name = canary.header.lower()
             values = [canary.header_value] if canary.header_value else ["always", "never"]
             if canary.header_pattern:
-                values = [literal_prefix(canary.header_pattern.lstrip("^")) or "always"]
+                values = [example(canary.header_pattern) or "always"]
             headers += [(name, v) for v in values if v]
         if canary.cookie:
             headers += [("cookie", f"{canary.cookie}={v}") for v in ("always", "never")]

@@ -37,6 +37,8 @@ def _item(op: Any, arg: Any) -> str:
         return chr(arg)
     if name == "ANY":
         return "a"
+    if name == "NOT_LITERAL":
+        return "b" if chr(arg) == "a" else "a"
     if name == "IN":
         return _member(arg)
     if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
