@@ -4,6 +4,9 @@ checks of `kgov scan`, and bad input."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -15,6 +18,7 @@ import yaml
 from click.testing import CliRunner
 
 from conftest import require_shared
+from kube_emulator import running_emulator
 from kgov.analysis import Capabilities, evaluate, resolve_params, select_checks
 from kgov.checks.catalog import default_registry
 from kgov.cli import main
@@ -916,3 +920,41 @@ def test_cli_no_ingress(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["convert", str(path)])
     assert result.exit_code == 0
     assert "no Ingress in the input" in result.stderr
+
+
+def test_default_ingress_class_names_the_gateway() -> None:
+    default_class = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": {
+            "name": "public",
+            "annotations": {"ingressclass.kubernetes.io/is-default-class": "true"},
+        },
+        "spec": {"controller": "k8s.io/ingress-nginx"},
+    }
+    doc = ingress()
+    del doc["spec"]["ingressClassName"]
+    (gateway,) = objects(run(doc, default_class), "Gateway")
+    assert gateway["metadata"]["name"] == "public"
+    assert gateway["spec"]["gatewayClassName"] == "public"
+
+
+def test_cli_reads_the_cluster(tmp_path: Path) -> None:
+    """`kgov convert --cluster` over real HTTP against the Kubernetes API emulator, read only."""
+    env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
+    with running_emulator() as cluster:
+        cluster.put("networking.k8s.io/v1/ingresses", ingress(tls=TLS))
+        kubeconfig = cluster.write_kubeconfig(tmp_path / "kubeconfig")
+        env.update(KUBECONFIG=str(kubeconfig), NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
+        proc = subprocess.run(
+            [sys.executable, "-m", "kgov", "convert", "--cluster"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+        assert {request.method for request in cluster.requests()} == {"GET"}
+    assert proc.returncode == 0, proc.stderr
+    kinds = [doc["kind"] for doc in yaml.safe_load_all(proc.stdout)]
+    assert kinds == ["Gateway", "HTTPRoute", "HTTPRoute"]
