@@ -18,7 +18,6 @@ import yaml
 from click.testing import CliRunner
 
 from conftest import require_shared
-from kube_emulator import running_emulator
 from kgov.analysis import Capabilities, evaluate, resolve_params, select_checks
 from kgov.checks.catalog import default_registry
 from kgov.cli import main
@@ -29,6 +28,7 @@ from kgov.migration.convert import convert
 from kgov.migration.convert_model import Conversion, ConvertOptions
 from kgov.model.objects import object_from_dict
 from kgov.sources.files import read_source
+from kube_emulator import running_emulator
 
 P = "nginx.ingress.kubernetes.io/"
 
