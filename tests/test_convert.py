@@ -958,3 +958,23 @@ def test_cli_reads_the_cluster(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     kinds = [doc["kind"] for doc in yaml.safe_load_all(proc.stdout)]
     assert kinds == ["Gateway", "HTTPRoute", "HTTPRoute"]
+
+
+def test_odd_values_are_reported_not_written() -> None:
+    conversion = run(
+        ingress(
+            annotations={
+                "proxy-ssl-secret": "/",
+                "backend-protocol": "https",
+                "cors-max-age": "-1",
+                "enable-cors": "true",
+                "cors-allow-origin": "ftp://x",
+                "permanent-redirect": "mailto:x@example.com",
+            },
+            paths=[("/p", "Exact", "s", 443)],
+        )
+    )
+    blockers = notes(conversion, "blocker")
+    assert {"proxy-ssl-secret", "cors-max-age", "cors-allow-origin", "permanent-redirect"} <= set(blockers)
+    (policy,) = objects(conversion, "BackendTLSPolicy")
+    assert policy["spec"]["validation"]["wellKnownCACertificates"] == "System"

@@ -42,7 +42,7 @@ from kgov.model import networking as net
 DEFAULT_CLASS = "nginx"
 CERT_MANAGER_PREFIX = "cert-manager.io/"
 HOSTNAME = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-HostKey = tuple[str | None, str, str | None]
+HostKey = tuple[str | None, str, str | None]  # gateway namespace, gateway name, host
 PathKey = tuple[str | None, str | None, str, str]  # namespace, host, path, pathType
 
 
@@ -94,14 +94,11 @@ class Converter:
     names: set[tuple[str, str | None, str]] = field(default_factory=set)
     routes: list[Generated] = field(default_factory=list)
     policies: dict[tuple[str | None, str], Generated] = field(default_factory=dict)
-    canary_keys: list[str] = field(default_factory=list)
-    catch_all: dict[tuple[str | None, str], str] = field(default_factory=dict)  # gateway → Ingress
-    # (gateway namespace, gateway name, host) keyed sets
-    root_hosts: set[HostKey] = field(default_factory=set)  # some Ingress serves its `/` prefix
-    unwritten_tls: dict[HostKey, str] = field(default_factory=dict)  # TLS not written → the Ingress
-    mixed_hosts: set[tuple[str | None, str, str | None]] = field(
-        default_factory=set
-    )  # canary Ingresses behind the host being written
+    canary_keys: list[str] = field(default_factory=list)  # canary Ingresses behind the host being written
+    catch_all: dict[tuple[str | None, str], str] = field(default_factory=dict)  # gateway → its Ingress
+    root_hosts: set[HostKey] = field(default_factory=set)  # some Ingress serves the host's `/` prefix
+    unwritten_tls: dict[HostKey, str] = field(default_factory=dict)  # TLS not written → its Ingress
+    mixed_hosts: set[HostKey] = field(default_factory=set)  # gRPC and HTTP Ingresses share the host
 
     def run(self) -> Conversion:
         sources = [self._source(view) for view in self.network.ingresses]
@@ -138,7 +135,7 @@ class Converter:
     # ---- per Ingress ------------------------------------------------------------------------------
 
     def _find_mixed_hosts(self, primaries: list[Source]) -> None:
-        kinds: dict[tuple[str | None, str, str | None], set[bool]] = {}
+        kinds: dict[HostKey, set[bool]] = {}
         for source in primaries:
             if not source.intent.passthrough:
                 for host in source.hosts():
@@ -284,7 +281,12 @@ class Converter:
     def _backend(self, source: Source, backend: net.IngressBackend, where: str) -> dict[str, Any] | None:
         service = backend.service
         if service is None:
-            self._note(source, where, "blocker", "resource backends have no Gateway API equivalent")
+            self._note(
+                source,
+                where,
+                "blocker",
+                "not a Service backend (resource backends have no Gateway API equivalent)",
+            )
             return None
         port = service.port.number
         if port is None and service.port.name:

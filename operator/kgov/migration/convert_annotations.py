@@ -378,7 +378,9 @@ class IntentReader:
         secret = self.get("proxy-ssl-secret")
         if secret:
             namespace, _, name = secret.rpartition("/")
-            if namespace and namespace != (self.namespace or namespace):
+            if not name:
+                self.note("proxy-ssl-secret", "blocker", "names no Secret")
+            elif namespace and namespace != (self.namespace or namespace):
                 self.note(
                     "proxy-ssl-secret",
                     "blocker",
