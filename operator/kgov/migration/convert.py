@@ -7,10 +7,8 @@ Everything not carried over exactly is a `Note` on the Ingress it comes from (se
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from typing import Any
 
 import yaml
@@ -21,62 +19,27 @@ from kgov.migration.convert_annotations import (
     SSL_REDIRECT_CODE,
     WWW_REDIRECT_CODE,
     Canary,
-    Intent,
     read_intent,
-    valid_path,
 )
-from kgov.migration.convert_gateway import Certificate, GatewayPlan, dns_name, slug
+from kgov.migration.convert_gateway import GatewayPlan, dns_name, slug
 from kgov.migration.convert_model import GATEWAY_API, Conversion, ConvertOptions, Generated, Level, Note
 from kgov.migration.convert_routes import (
     Entry,
+    as_http_match,
     group_rules,
     grpc_filters,
     grpc_method_match,
     http_filters,
     http_path_match,
     redirect_filter,
+    trailing_slash_redirects,
     with_canary,
 )
+from kgov.migration.convert_source import HOSTNAME, HostFacts, PathKey, Source
 from kgov.model import networking as net
 
 DEFAULT_CLASS = "nginx"
 CERT_MANAGER_PREFIX = "cert-manager.io/"
-HOSTNAME = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-HostKey = tuple[str | None, str, str | None]  # gateway namespace, gateway name, host
-PathKey = tuple[str | None, str | None, str, str]  # namespace, host, path, pathType
-
-
-@dataclass(slots=True)
-class Source:
-    view: IngressView
-    intent: Intent
-    gateway: GatewayPlan
-
-    @property
-    def namespace(self) -> str | None:
-        return self.view.obj.namespace
-
-    @property
-    def name(self) -> str:
-        return self.view.obj.name
-
-    @property
-    def key(self) -> str:
-        return f"{self.namespace}/{self.name}" if self.namespace else self.name
-
-    def paths(self, host: str | None) -> list[net.IngressPath]:
-        return [
-            path
-            for rule in self.view.ingress.spec.rules
-            if (rule.host or None) == host and rule.http is not None
-            for path in rule.http.paths
-        ]
-
-    def hosts(self) -> list[str | None]:
-        hosts = list(dict.fromkeys(rule.host or None for rule in self.view.ingress.spec.rules))
-        if self.view.ingress.spec.default_backend is not None and not hosts:
-            hosts.append(None)  # ingress-nginx uses it for unmatched hosts only when the Ingress has no rules
-        return hosts
 
 
 Taken = dict[PathKey, tuple[dict[str, Any], Source]]
@@ -88,17 +51,12 @@ class Converter:
     options: ConvertOptions
     result: Conversion = field(default_factory=Conversion)
     gateways: dict[tuple[str | None, str], GatewayPlan] = field(default_factory=dict)
-    certificates: dict[tuple[str | None, str], dict[str, Certificate]] = field(default_factory=dict)
-    regex_hosts: set[str | None] = field(default_factory=set)
-    rule_hosts: set[str | None] = field(default_factory=set)
+    facts: HostFacts = field(default_factory=HostFacts)
     names: set[tuple[str, str | None, str]] = field(default_factory=set)
     routes: list[Generated] = field(default_factory=list)
     policies: dict[tuple[str | None, str], Generated] = field(default_factory=dict)
     canary_keys: list[str] = field(default_factory=list)  # canary Ingresses behind the host being written
     catch_all: dict[tuple[str | None, str], str] = field(default_factory=dict)  # gateway → its Ingress
-    root_hosts: set[HostKey] = field(default_factory=set)  # some Ingress serves the host's `/` prefix
-    unwritten_tls: dict[HostKey, str] = field(default_factory=dict)  # TLS not written → its Ingress
-    mixed_hosts: set[HostKey] = field(default_factory=set)  # gRPC and HTTP Ingresses share the host
 
     def run(self) -> Conversion:
         sources = [self._source(view) for view in self.network.ingresses]
@@ -107,19 +65,8 @@ class Converter:
         canaries = [s for s in sources if s.intent.canary is not None]
         for source in sources:
             self.result.notes.extend(source.intent.notes)
-        for source in primaries:
-            self._certificates(source)
-            self.rule_hosts.update(source.hosts())
-            self.regex_hosts.update(source.hosts() if source.intent.regex else ())
+        self.facts.collect(primaries, self._note)
         taken = self._canary_paths(primaries, canaries)
-        self._find_mixed_hosts(primaries)
-        for source in primaries:
-            plan = source.gateway
-            for host in source.hosts():
-                if host in self.regex_hosts or any(
-                    (p.path or "/") == "/" and p.path_type != "Exact" for p in source.paths(host)
-                ):
-                    self.root_hosts.add((plan.namespace, plan.name, host))
         for source in primaries:
             for host in source.hosts():
                 self._host(source, host, taken)
@@ -134,22 +81,13 @@ class Converter:
 
     # ---- per Ingress ------------------------------------------------------------------------------
 
-    def _find_mixed_hosts(self, primaries: list[Source]) -> None:
-        kinds: dict[HostKey, set[bool]] = {}
-        for source in primaries:
-            if not source.intent.passthrough:
-                for host in source.hosts():
-                    key = (source.gateway.namespace, source.gateway.name, host)
-                    kinds.setdefault(key, set()).add(source.intent.protocol in ("GRPC", "GRPCS"))
-        self.mixed_hosts = {key for key, found in kinds.items() if len(found) > 1}
-
     def _tls_only_hosts(self, source: Source) -> None:
         """ingress-nginx terminates TLS for every TLS host, with or without a rule for it."""
         if source.intent.passthrough:
             return
         for tls in source.view.ingress.spec.tls:
             for host in tls.hosts:
-                cert = self._certificate(source.gateway, host)
+                cert = self.facts.certificate(source.gateway, host)
                 if cert is not None and HOSTNAME.match(host):
                     source.gateway.https(host, cert)
 
@@ -182,52 +120,6 @@ class Converter:
 
     def _note(self, source: Source, key: str, level: Level, reason: str, klass: str = "spec") -> None:
         self.result.notes.append(Note(source.namespace, source.name, key, klass, level, reason))
-
-    def _certificates(self, source: Source) -> None:
-        plan = source.gateway
-        known = self.certificates.setdefault((plan.namespace, plan.name), {})
-        for index, tls in enumerate(source.view.ingress.spec.tls):
-            where = f"spec.tls[{index}]"
-            if not tls.secret_name or not tls.hosts:
-                tls_hosts: list[str | None] = [*tls.hosts] or [None]
-                for host in tls_hosts:
-                    self.unwritten_tls.setdefault((plan.namespace, plan.name, host), source.key)
-            if not tls.secret_name:
-                self._note(
-                    source,
-                    where,
-                    "blocker",
-                    "no secretName: the controller's default certificate has no Gateway API equivalent",
-                )
-                continue
-            if not tls.hosts:
-                self._note(source, where, "blocker", "no hosts: the certificate cannot be tied to a listener")
-                continue
-            for host in tls.hosts:
-                if host in known and known[host].secret != tls.secret_name:
-                    self._note(
-                        source,
-                        where,
-                        "gap",
-                        f"{host} already has Secret {known[host].secret}; that one is used",
-                    )
-                    continue
-                known.setdefault(host, Certificate(source.namespace, tls.secret_name, source.key))
-
-    def _certificate(self, plan: GatewayPlan, host: str | None) -> Certificate | None:
-        if host is None:
-            return None
-        known = self.certificates.get((plan.namespace, plan.name), {})
-        if host in known:
-            return known[host]
-        return next(
-            (
-                c
-                for h, c in known.items()
-                if h.startswith("*.") and fnmatchcase(host, h) and host.count(".") == h.count(".")
-            ),
-            None,
-        )
 
     def _canary_paths(
         self, primaries: list[Source], canaries: list[Source]
@@ -331,7 +223,7 @@ class Converter:
                     f"Ingress {first} already serves unmatched hosts; ingress-nginx uses one",
                 )
                 return
-        if (plan.namespace, plan.name, host) in self.mixed_hosts:
+        if (plan.namespace, plan.name, host) in self.facts.mixed_hosts:
             self._note(
                 source,
                 f"host {host or '*'}",
@@ -343,10 +235,10 @@ class Converter:
             return
         grpc = intent.protocol in ("GRPC", "GRPCS")
         entries = self._grpc_entries(source, host, taken) if grpc else self._http_entries(source, host, taken)
-        if not entries and self._certificate(plan, host) is None:
+        if not entries and self.facts.certificate(plan, host) is None:
             return
         hosts: list[str | None] = [host, *intent.aliases] if host is not None else [None]
-        cert = self._certificate(plan, host)
+        cert = self.facts.certificate(plan, host)
         main: list[dict[str, Any]] = []
         plain: list[dict[str, Any]] = []
         for name in hosts:
@@ -356,7 +248,7 @@ class Converter:
                 continue
             main.append(plan.parent_ref(plan.https(name, cert), source.namespace))
             plain.append(plan.parent_ref(http, source.namespace))
-        unwritten = self.unwritten_tls.get((plan.namespace, plan.name, host))
+        unwritten = self.facts.unwritten_tls.get((plan.namespace, plan.name, host))
         if cert is None and unwritten is not None:
             self._note(
                 source,
@@ -379,8 +271,8 @@ class Converter:
         base = dns_name(source.name, slug(host) if host else "")
         self._routes(kind, source, base, hosts, main, entries)
         if redirect and plain:
-            matches = list({json.dumps(m): m for m in (_as_http_match(e.match) for e in entries)}.values())
-            if (plan.namespace, plan.name, host) not in self.root_hosts:
+            matches = list({json.dumps(m): m for m in (as_http_match(e.match) for e in entries)}.values())
+            if (plan.namespace, plan.name, host) not in self.facts.root_hosts:
                 # the host's default `/` location redirects too
                 matches = [{"path": {"type": "PathPrefix", "value": "/"}}]
             to_https = {"scheme": "https", "statusCode": SSL_REDIRECT_CODE}
@@ -393,7 +285,7 @@ class Converter:
 
     def _http_entries(self, source: Source, host: str | None, taken: Taken) -> list[Entry]:
         intent = source.intent
-        regex = host in self.regex_hosts
+        regex = host in self.facts.regex_hosts
         filters = http_filters(intent)
         timeouts = {"request": intent.timeout} if intent.timeout else None
         entries: list[Entry] = []
@@ -418,7 +310,7 @@ class Converter:
                 continue
             pair = self._canary(taken, source, host, path)
             entries.extend(with_canary({"path": match}, primary, pair, filters, timeouts))
-        entries.extend(_trailing_slash_redirects(paths, regex))
+        entries.extend(trailing_slash_redirects(paths, regex))
         self._default_backend(source, host, entries, paths, regex, filters, timeouts)
         return entries
 
@@ -578,7 +470,7 @@ class Converter:
         entries = []
         for path in paths:
             where = f"host {host} path {path.path or '/'}"
-            match = self._path_match(source, where, path, host in self.regex_hosts, {})
+            match = self._path_match(source, where, path, host in self.facts.regex_hosts, {})
             target = self._backend(source, path.backend, where) if match else None
             if match is not None and target is not None:
                 entries.append(Entry({"path": match}, [target], []))
@@ -590,11 +482,11 @@ class Converter:
 
     def _www(self, source: Source, host: str) -> None:
         other = host[4:] if host.startswith("www.") else f"www.{host}"
-        if other in self.rule_hosts:
+        if other in self.facts.rule_hosts:
             return  # ingress-nginx skips the redirect when the other name is served itself
         plan = source.gateway
         parents = [plan.parent_ref(plan.http(other), source.namespace)]
-        cert = self._certificate(plan, other)
+        cert = self.facts.certificate(plan, other)
         if cert is not None:
             parents.append(plan.parent_ref(plan.https(other, cert), source.namespace))
         to_host = {"hostname": host, "statusCode": WWW_REDIRECT_CODE}
@@ -629,34 +521,6 @@ class Converter:
             self.policies[key] = Generated(
                 _object("BackendTLSPolicy", name, source.namespace, spec), [source.key]
             )
-
-
-def _as_http_match(match: dict[str, Any]) -> dict[str, Any]:
-    """The path part of a route match; gRPC methods become the HTTP/2 paths they are sent on."""
-    if "path" in match:
-        return {"path": match["path"]}
-    method = match.get("method")
-    if not method:
-        return {"path": {"type": "PathPrefix", "value": "/"}}
-    if "method" in method:
-        return {"path": {"type": "Exact", "value": f"/{method['service']}/{method['method']}"}}
-    return {"path": {"type": "PathPrefix", "value": f"/{method['service']}"}}
-
-
-def _trailing_slash_redirects(paths: list[net.IngressPath], regex: bool) -> list[Entry]:
-    """NGINX answers `/a` with a 301 to `/a/` when only the prefix `/a/` is defined."""
-    if regex:
-        return []
-    defined = {p.path or "/" for p in paths}
-    entries = []
-    for path in paths:
-        value = path.path or "/"
-        bare = value.rstrip("/")
-        if path.path_type == "Exact" or value == bare or not bare or bare in defined or not valid_path(bare):
-            continue
-        to_slash = {"path": {"type": "ReplaceFullPath", "replaceFullPath": value}, "statusCode": 301}
-        entries.append(Entry({"path": {"type": "Exact", "value": bare}}, [], redirect_filter(to_slash)))
-    return entries
 
 
 def _object(kind: str, name: str, namespace: str | None, spec: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kgov.migration.convert_annotations import Canary, Intent, valid_path
+from kgov.model import networking as net
 
 MAX_RULES, MAX_MATCHES_PER_RULE, MAX_MATCHES_PER_ROUTE = 16, 64, 127
 _GRPC_SERVICE = re.compile(r"^\.?[a-zA-Z_][a-zA-Z_0-9]*(\.[a-zA-Z_][a-zA-Z_0-9]*)*$")
@@ -180,3 +181,31 @@ def _rule(entry: Entry, matches: list[dict[str, Any]]) -> dict[str, Any]:
     if entry.timeouts:
         rule["timeouts"] = entry.timeouts
     return rule
+
+
+def as_http_match(match: dict[str, Any]) -> dict[str, Any]:
+    """The path part of a route match; gRPC methods become the HTTP/2 paths they are sent on."""
+    if "path" in match:
+        return {"path": match["path"]}
+    method = match.get("method")
+    if not method:
+        return {"path": {"type": "PathPrefix", "value": "/"}}
+    if "method" in method:
+        return {"path": {"type": "Exact", "value": f"/{method['service']}/{method['method']}"}}
+    return {"path": {"type": "PathPrefix", "value": f"/{method['service']}"}}
+
+
+def trailing_slash_redirects(paths: list[net.IngressPath], regex: bool) -> list[Entry]:
+    """NGINX answers `/a` with a 301 to `/a/` when only the prefix `/a/` is defined."""
+    if regex:
+        return []
+    defined = {p.path or "/" for p in paths}
+    entries = []
+    for path in paths:
+        value = path.path or "/"
+        bare = value.rstrip("/")
+        if path.path_type == "Exact" or value == bare or not bare or bare in defined or not valid_path(bare):
+            continue
+        to_slash = {"path": {"type": "ReplaceFullPath", "replaceFullPath": value}, "statusCode": 301}
+        entries.append(Entry({"path": {"type": "Exact", "value": bare}}, [], redirect_filter(to_slash)))
+    return entries
