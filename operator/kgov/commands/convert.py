@@ -80,7 +80,7 @@ def convert_command(
 def _report_notes(conversion: Conversion) -> None:
     if conversion.ingresses == 0:
         click.echo("no Ingress in the input", err=True)
-    for note in conversion.notes:
+    for note in sorted(conversion.notes, key=lambda n: (n.namespace or "", n.ingress)):
         click.echo(
             f"{note.level}: Ingress {note.source()}: {note.key} [{note.klass}]: {note.reason}", err=True
         )

@@ -40,6 +40,7 @@ from kgov.model import networking as net
 
 DEFAULT_CLASS = "nginx"
 CERT_MANAGER_PREFIX = "cert-manager.io/"
+NGINX_CONTROLLER = "ingress-nginx"  # the controller id in the catalogue
 
 
 Taken = dict[PathKey, tuple[dict[str, Any], Source]]
@@ -110,6 +111,14 @@ class Converter:
             self.gateways[key] = GatewayPlan(namespace, name, gateway_class, self.options.listeners)
         plan = self.gateways[key]
         source = Source(view, intent, plan)
+        if view.controller is not None and view.controller.id != NGINX_CONTROLLER:
+            message = (
+                f"served by {view.controller.name}: converted with ingress-nginx's path and HTTPS-redirect "
+                "semantics, which that controller may not share"
+            )
+            intent.notes.append(
+                Note(obj.namespace, obj.name, "spec.ingressClassName", "spec", "gap", message)
+            )
         # cert-manager's gateway-shim reads the same annotations on a Gateway.
         for name, value in sorted(obj.annotations.items()):
             kept = plan.annotations.setdefault(name, value) if name.startswith(CERT_MANAGER_PREFIX) else value
