@@ -105,7 +105,7 @@ def _mismatch_issue(view: IngressView, parity: Parity, found: list[Mismatch], wh
             "gateways": parity.planes,
             "source": "spec",
         },
-        related=tuple(route.obj.ref for route in parity.routes),
+        related=tuple(route.obj.ref for route in parity.routes[:MAX_LISTED]),
     )
 
 
@@ -124,11 +124,10 @@ def tls_parity(view: IngressView, context: CheckContext) -> Iterator[Issue]:
 
 
 def dual_served_host(view: IngressView, context: CheckContext) -> Iterator[Issue]:
-    routes = context.inventory.network.routes
+    params: PrefixParams = context.params
+    by_hostname = migration_index(context.inventory, params.annotation_prefix).gateways.by_hostname
     for host in ingress_hosts(view):
-        if not host:
-            continue
-        serving = [r for r in routes if host in {h.lower() for h in r.route.spec.hostnames}]
+        serving = by_hostname.get(host, []) if host else []
         if serving:
             names = ", ".join(r.obj.display() for r in serving)
             yield Issue(
@@ -269,6 +268,7 @@ CHECKS = [
         remediation="Finish the cut-over: move DNS to the Gateway, then delete the Ingress; until then "
         "keep both configurations in step.",
         fn=dual_served_host,
+        params=PrefixParams,
     ),
     CheckSpec(
         id="migration.new-ingress",

@@ -44,11 +44,12 @@ from kgov.migration.outcome import (
 from kgov.model import gateway as gw
 from kgov.model.objects import KubeObject
 
+ANY = "*"
 STANDARD_PORTS = {"http": 80, "https": 443}
 _PROTOCOLS = {"http": ("HTTP",), "https": ("HTTPS", "TLS")}
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class PlaneListener:
     owner: KubeObject | None  # the Gateway or ListenerSet declaring it; None for the assumed one
     listener: gw.Listener
@@ -65,7 +66,7 @@ class PlaneListener:
         return self.listener.tls.certificate_refs if self.listener.tls else []
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Plane:
     """One data plane: a Gateway with its ListenerSets, or the assumed Gateway of unresolved parents."""
 
@@ -117,6 +118,13 @@ class GatewayModel:
                 self._attach(route, by_owner)
         if any(pl.routes for pl in self.assumed.listeners):
             self.planes.append(self.assumed)
+        self._buckets: dict[str, list[tuple[Plane, PlaneListener, RouteView]]] | None = None
+        self._serving: dict[str, list[tuple[Plane, RouteView]]] = {}
+        self.by_hostname: dict[str, list[RouteView]] = {}
+        for route in network.routes:
+            if route.obj.kind in ("HTTPRoute", "GRPCRoute", "TLSRoute"):
+                for name in dict.fromkeys(h.lower() for h in route.route.spec.hostnames):
+                    self.by_hostname.setdefault(name, []).append(route)
 
     def _attach(self, route: RouteView, by_owner: dict[int, Plane]) -> None:
         for attachment in attachments(route, self.network):
@@ -141,19 +149,38 @@ class GatewayModel:
             else:
                 continue
             for pl in targets:
-                if route not in pl.routes and _kind_fits(pl, route.obj.kind):
+                if all(r is not route for r in pl.routes) and _kind_fits(pl, route.obj.kind):
                     pl.routes.append(route)
+
+    def _index(self) -> dict[str, list[tuple[Plane, PlaneListener, RouteView]]]:
+        """Attached routes bucketed by the domain their hostnames end in (`ANY` for no hostname and
+        short wildcards), so finding the routes of a host does not scan every route."""
+        buckets: dict[str, list[tuple[Plane, PlaneListener, RouteView]]] = {}
+        for plane in self.planes:
+            for pl in plane.listeners:
+                for route in pl.routes:
+                    names = route.route.spec.hostnames or (
+                        [pl.listener.hostname] if pl.listener.hostname else []
+                    )
+                    for key in dict.fromkeys(_bucket(name) for name in names) if names else [ANY]:
+                        buckets.setdefault(key, []).append((plane, pl, route))
+        return buckets
 
     def serving(self, host: str | None) -> list[tuple[Plane, RouteView]]:
         """The routes (with their plane) whose hostnames on some listener cover the host; `None` or
         "" stands for any host (an Ingress rule without a host)."""
-        found = []
-        for plane in self.planes:
-            for pl in plane.listeners:
-                for route in pl.routes:
-                    if _serves(pl.listener.hostname, route.route.spec.hostnames, host or None):
-                        found.append((plane, route))
-        return found
+        if self._buckets is None:
+            self._buckets = self._index()
+        cached = self._serving.get(host or "")
+        if cached is not None:
+            return cached
+        found: dict[tuple[int, int], tuple[Plane, RouteView]] = {}
+        for key in _buckets_for(host, self._buckets):
+            for plane, pl, route in self._buckets.get(key, ()):
+                if _serves(pl.listener.hostname, route.route.spec.hostnames, host or None):
+                    found.setdefault((id(plane), id(route)), (plane, route))
+        self._serving[host or ""] = list(found.values())
+        return self._serving[host or ""]
 
     # ---- routing -------------------------------------------------------------------------------
 
@@ -178,6 +205,24 @@ class GatewayModel:
         if best is None:
             return Outcome(NO_ROUTE, detail=f"no rule matches on {plane.display()}")
         return _apply(best, probe, listener)
+
+
+def _bucket(name: str) -> str:
+    """The last two labels of a name; wildcards that short could cover names of any bucket."""
+    labels = name.lower().split(".")
+    if labels[0] == "*" and len(labels) <= 3:
+        return ANY
+    return ".".join(labels[-2:])
+
+
+def _buckets_for(host: str | None, buckets: dict[str, Any]) -> list[str]:
+    if not host:
+        return [ANY]
+    labels = host.lower().split(".")
+    rest = labels[1:] if labels[0] == "*" else labels
+    if len(rest) < 2:
+        return list(buckets)  # `*.com` or a single label: any bucket may hold a match
+    return list(dict.fromkeys([".".join(rest[-2:]), ANY]))
 
 
 def _kind_fits(pl: PlaneListener, kind: str) -> bool:

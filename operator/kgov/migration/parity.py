@@ -85,13 +85,8 @@ class MigrationIndex:
         serving = [pair for host in hosts for pair in self.gateways.serving(host or None)]
         if not serving:
             return Parity(NOT_CHECKED)
-        planes: list[Plane] = []
-        routes: list[RouteView] = []
-        for plane, route in serving:
-            if plane not in planes:
-                planes.append(plane)
-            if route not in routes:
-                routes.append(route)
+        planes = list({id(plane): plane for plane, _ in serving}.values())
+        routes = list({id(route): route for _, route in serving}.values())
         model = self.model_for(view)
         probes = probes_for(view, model)
         mismatches = [m for probe in probes if (m := self._compare(model, planes, probe)) is not None]
