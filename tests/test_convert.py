@@ -978,3 +978,12 @@ def test_odd_values_are_reported_not_written() -> None:
     assert {"proxy-ssl-secret", "cors-max-age", "cors-allow-origin", "permanent-redirect"} <= set(blockers)
     (policy,) = objects(conversion, "BackendTLSPolicy")
     assert policy["spec"]["validation"]["wellKnownCACertificates"] == "System"
+
+
+def test_shared_listeners_with_passthrough_and_tls() -> None:
+    passthrough = ingress("pt", "pt.example.com", annotations={"ssl-passthrough": "true"})
+    conversion = run(passthrough, ingress(tls=TLS), listeners="shared")
+    listeners = {
+        lst["name"]: lst["protocol"] for lst in objects(conversion, "Gateway")[0]["spec"]["listeners"]
+    }
+    assert listeners == {"http": "HTTP", "https": "HTTPS", "pt-example-com-tls": "TLS"}
