@@ -415,6 +415,8 @@ class IntentReader:
                 self.note(key, "blocker", "not an ingress-nginx annotation this converter knows")
                 continue
             detail = entry.notes or f"Gateway API: {entry.gateway or 'none'}"
+            if entry.key != key:
+                detail = f"read as {entry.key}; {detail}"
             reason = {
                 "I": "needs an implementation-specific policy",
                 "X": "needs the Experimental channel",
