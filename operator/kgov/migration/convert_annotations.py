@@ -416,7 +416,7 @@ class IntentReader:
                 continue
             detail = entry.notes or f"Gateway API: {entry.gateway or 'none'}"
             if entry.key != key:
-                detail = f"read as {entry.key}; {detail}"
+                detail = f"alias of {entry.key}; Gateway API: {entry.gateway or 'none'}"
             reason = {
                 "I": "needs an implementation-specific policy",
                 "X": "needs the Experimental channel",
