@@ -987,3 +987,14 @@ def test_shared_listeners_with_passthrough_and_tls() -> None:
         lst["name"]: lst["protocol"] for lst in objects(conversion, "Gateway")[0]["spec"]["listeners"]
     }
     assert listeners == {"http": "HTTP", "https": "HTTPS", "pt-example-com-tls": "TLS"}
+
+
+def test_allowlist_and_its_alias_are_both_recognised() -> None:
+    """The peer converter knows only the alias (its defect B2)."""
+    conversion = run(
+        ingress(annotations={"allowlist-source-range": "10.0.0.0/8"}),
+        ingress("b", "b.example.com", annotations={"whitelist-source-range": "10.0.0.0/8"}),
+    )
+    classes = {n.key.removeprefix(P): (n.klass, n.level) for n in conversion.notes}
+    assert classes == {"allowlist-source-range": ("I", "blocker"), "whitelist-source-range": ("I", "blocker")}
+    assert "alias of allowlist-source-range" in notes(conversion)["whitelist-source-range"]
