@@ -4,8 +4,10 @@ against a folder or a git ref."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ import yaml
 from click.testing import CliRunner, Result
 
 from kgov.cli import main
+from kube_emulator import BUILTIN, Served, running_emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 BLOCKED = ROOT / "examples" / "migration" / "blocked.yaml"
@@ -199,3 +202,30 @@ def test_new_ingress_against_a_git_ref(tmp_path: Path, forbid: Path, monkeypatch
     )
     assert new_ingress_findings(report) == ["blog"]
     assert gate("deploy", "--config", str(forbid), "--base", "no-such-ref").exit_code == 2
+
+
+def test_cluster_read_only(tmp_path: Path) -> None:
+    """`kgov gate migration --cluster` over real HTTP against the Kubernetes API emulator."""
+    plurals = {"Ingress": "networking.k8s.io/v1/ingresses"}
+    for kind in ("Gateway", "HTTPRoute"):
+        plurals[kind] = f"gateway.networking.k8s.io/v1/{kind.lower()}s"
+    served = {**BUILTIN, **{plurals[k]: Served(k) for k in ("Gateway", "HTTPRoute")}}
+    env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
+    with running_emulator(served) as cluster:
+        for doc in yaml.safe_load_all(READY.read_text(encoding="utf-8")):
+            cluster.put(plurals[doc["kind"]], doc)
+        kubeconfig = cluster.write_kubeconfig(tmp_path / "kubeconfig")
+        env.update(KUBECONFIG=str(kubeconfig), NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
+        proc = subprocess.run(
+            [sys.executable, "-m", "kgov", "gate", "migration", "--cluster", "-o", "json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+        assert {request.method for request in cluster.requests()} == {"GET"}
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert verdicts(report) == {"store": "ready", "store-canary": "ready"}
+    assert {i["parity"] for i in report["migration"]["ingresses"]} == {"full"}
