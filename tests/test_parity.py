@@ -540,3 +540,21 @@ def test_tls_host_needs_a_listener_with_a_certificate() -> None:
     found = parity(shop, gateway(*bare), upgrade, route(rule(), section="https"))
     assert_mismatch(found, f"TLS {HOST}")
     assert_full(parity(shop, gateway(), upgrade, route(rule(), section="https")))
+
+
+def test_the_gateway_of_the_ingress_class_answers() -> None:
+    internal = ingress([("/", "Prefix", "admin", 80)], name="internal")
+    internal["spec"]["ingressClassName"] = "internal"
+    own = gateway()
+    other = {**gateway(), "metadata": {"name": "internal", "namespace": "shop"}}
+    other["spec"] = {**other["spec"], "gatewayClassName": "internal"}
+    own["metadata"]["name"] = "nginx"
+    mine = route(rule(), name="shop")
+    mine["spec"]["parentRefs"] = [{"name": "nginx"}]
+    theirs = route(rule(backends=[("admin", 80, 1)]), name="internal")
+    theirs["spec"]["parentRefs"] = [{"name": "internal"}]
+    assert_full(parity(ingress(), internal, own, other, mine, theirs))
+    assert_full(parity(ingress(), internal, own, other, mine, theirs, of="internal"))
+    wrong = route(rule(backends=[("admin", 80, 1)]), name="shop")
+    wrong["spec"]["parentRefs"] = [{"name": "nginx"}]
+    assert_mismatch(parity(ingress(), internal, own, other, wrong, theirs), f"http://{HOST}/")

@@ -85,7 +85,7 @@ class MigrationIndex:
         serving = [pair for host in hosts for pair in self.gateways.serving(host or None)]
         if not serving:
             return Parity(NOT_CHECKED)
-        planes = list({id(plane): plane for plane, _ in serving}.values())
+        planes = _for_class(list({id(plane): plane for plane, _ in serving}.values()), class_key(view))
         routes = list({id(route): route for _, route in serving}.values())
         model = self.model_for(view)
         probes = probes_for(view, model)
@@ -135,6 +135,18 @@ def migration_index(inventory: Inventory, prefix: str = NGINX_PREFIX) -> Migrati
     if prefix not in by_prefix:
         by_prefix[prefix] = MigrationIndex(inventory, prefix)
     return by_prefix[prefix]
+
+
+def _for_class(planes: list[Plane], klass: str) -> list[Plane]:
+    """Gateways named after the Ingress's class, or of a GatewayClass of that name, are the data plane
+    that replaces it; when none serves the host, every Gateway that does is compared."""
+    mine = [
+        plane
+        for plane in planes
+        if plane.gateway is not None
+        and klass in (plane.gateway.obj.name, plane.gateway.gateway.spec.gateway_class_name)
+    ]
+    return mine or planes
 
 
 def class_key(view: IngressView) -> str:
