@@ -998,3 +998,17 @@ def test_allowlist_and_its_alias_are_both_recognised() -> None:
     classes = {n.key.removeprefix(P): (n.klass, n.level) for n in conversion.notes}
     assert classes == {"allowlist-source-range": ("I", "blocker"), "whitelist-source-range": ("I", "blocker")}
     assert "alias of allowlist-source-range" in notes(conversion)["whitelist-source-range"]
+
+
+def test_hosts_with_the_same_slug_get_distinct_listeners() -> None:
+    conversion = run(ingress("a", "a-b.example.com"), ingress("b", "a.b.example.com"))
+    listeners = objects(conversion, "Gateway")[0]["spec"]["listeners"]
+    assert [(lst["name"], lst["hostname"]) for lst in listeners] == [
+        ("a-b-example-com-http", "a-b.example.com"),
+        ("a-b-example-com-http-2", "a.b.example.com"),
+    ]
+    sections = [
+        route(conversion, n)["spec"]["parentRefs"][0]["sectionName"]
+        for n in ("a-a-b-example-com", "b-a-b-example-com")
+    ]
+    assert sections == ["a-b-example-com-http", "a-b-example-com-http-2"]

@@ -39,6 +39,7 @@ class GatewayPlan:
     route_namespaces: set[str | None] = field(default_factory=set)
     sources: list[str] = field(default_factory=list)
     annotations: dict[str, str] = field(default_factory=dict)
+    listener_names: dict[tuple[str, str | None], str] = field(default_factory=dict)
 
     def parent_ref(self, section: str, route_namespace: str | None) -> dict[str, Any]:
         ref: dict[str, Any] = {"name": self.name}
@@ -53,33 +54,40 @@ class GatewayPlan:
         self.route_namespaces.add(route_namespace)
 
     def http(self, host: str | None) -> str:
-        name = "http" if self.layout == "shared" or host is None else f"{slug(host)}-http"
-        self._listener(name, host, 80, "HTTP")
-        return name
+        base = "http" if self.layout == "shared" or host is None else f"{slug(host)}-http"
+        return str(self._listener(base, host, 80, "HTTP")["name"])
 
     def https(self, host: str | None, cert: Certificate) -> str:
-        name = "https" if self.layout == "shared" or host is None else f"{slug(host)}-https"
-        listener = self._listener(name, host, 443, "HTTPS")
+        base = "https" if self.layout == "shared" or host is None else f"{slug(host)}-https"
+        listener = self._listener(base, host, 443, "HTTPS")
         refs = listener.setdefault("tls", {"mode": "Terminate", "certificateRefs": []})["certificateRefs"]
         ref: dict[str, Any] = {"group": "", "kind": "Secret", "name": cert.secret}
         if cert.namespace != self.namespace and cert.namespace is not None:
             ref["namespace"] = cert.namespace
         if ref not in refs and len(refs) < 64:
             refs.append(ref)
-        return name
+        return str(listener["name"])
 
     def passthrough(self, host: str) -> str:
-        name = f"{slug(host)}-tls"
-        self._listener(name, host, 443, "TLS", per_host=True)["tls"] = {"mode": "Passthrough"}
-        return name
+        listener = self._listener(f"{slug(host)}-tls", host, 443, "TLS", per_host=True)
+        listener["tls"] = {"mode": "Passthrough"}
+        return str(listener["name"])
 
     def _listener(
-        self, name: str, host: str | None, port: int, protocol: str, per_host: bool = False
+        self, base: str, host: str | None, port: int, protocol: str, per_host: bool = False
     ) -> dict[str, Any]:
-        if name not in self.listeners:
+        """The listener for (protocol, hostname); names that collide (`a-b.com`, `a.b-com`) get a suffix."""
+        hostname = host if host is not None and (self.layout == "per-host" or per_host) else None
+        name = self.listener_names.get((protocol, hostname))
+        if name is None:
+            name, counter = base, 1
+            while name in self.listeners:
+                counter += 1
+                name = f"{base}-{counter}"
+            self.listener_names[(protocol, hostname)] = name
             listener: dict[str, Any] = {"name": name}
-            if host is not None and (self.layout == "per-host" or per_host):
-                listener["hostname"] = host
+            if hostname is not None:
+                listener["hostname"] = hostname
             listener.update(port=port, protocol=protocol)
             self.listeners[name] = listener
         return self.listeners[name]
