@@ -22,17 +22,8 @@ from kgov.sources.files import read_source
 pytestmark = pytest.mark.corpus
 
 # (file under corpus/manifests, "namespace/name") → why parity is not full although nothing was reported.
-LIMITATIONS = {
-    (
-        "kyverno-policies/other/restrict-ingress-classes/.chainsaw-test/ingress-bad.yaml",
-        "badingress02",
-    ): "Ingresses of different classes share the host: each class becomes its own Gateway (separate data "
-    "planes), while the parity check evaluates the host's probes across every Gateway in the input",
-    (
-        "kyverno-policies/other/restrict-ingress-classes/.chainsaw-test/ingress-good.yaml",
-        "goodingress02",
-    ): "Ingresses of different classes share the host (see above)",
-}
+# Empty: every exception found so far was a bug, and was fixed.
+LIMITATIONS: dict[tuple[str, str], str] = {}
 
 
 def key(namespace: str | None, name: str) -> str:
@@ -70,10 +61,10 @@ def test_round_trip_holds_on_the_corpus(tmp_path: Path) -> None:
             name = key(entry["namespace"], entry["name"])
             if name in blocked:
                 continue
-            reason = LIMITATIONS.get((relative, name))
-            if reason is not None:
+            if (relative, name) in LIMITATIONS:
                 seen.add((relative, name))
-                continue  # a limitation of the check, not of the conversion: either verdict is accepted
+                assert entry["parity"] != "full", f"{relative} {name}: the limitation no longer applies"
+                continue
             if entry["parity"] == "not-checked" and name not in written_for(conversion):
                 continue  # the Ingress routes nothing (no rule with paths), so nothing was written for it
             checked += 1
