@@ -558,3 +558,41 @@ def test_the_gateway_of_the_ingress_class_answers() -> None:
     wrong = route(rule(backends=[("admin", 80, 1)]), name="shop")
     wrong["spec"]["parentRefs"] = [{"name": "nginx"}]
     assert_mismatch(parity(ingress(), internal, own, other, wrong, theirs), f"http://{HOST}/")
+
+
+def test_canary_by_cookie() -> None:
+    notes = {"canary-by-cookie": "beta"}
+    cookie = rule(
+        backends=[("next", 80, 1)],
+        headers=[{"name": "Cookie", "type": "RegularExpression", "value": ".*beta=always.*"}],
+    )
+    assert_full(parity(ingress(), canary(**notes), gateway(), route(cookie, rule())))
+    assert_mismatch(
+        parity(ingress(), canary(**notes), gateway(), route(rule())), f"http://{HOST}/ [cookie: beta=always]"
+    )
+
+
+def test_rewrite_target_equal_to_the_path_changes_nothing() -> None:
+    shop = ingress([("/app", "Prefix", "app", 80)], annotations={"rewrite-target": "/app"})
+    assert_full(parity(shop, gateway(), route(rule("/app", backends=[("app", 80, 1)]))))
+    regex = rule("(?i)/app.*", "RegularExpression", [("app", 80, 1)])
+    assert_mismatch(parity(shop, gateway(), route(regex)), f"http://{HOST}/APP")
+
+
+def test_x_forwarded_prefix_goes_with_a_rewrite() -> None:
+    notes = {"rewrite-target": "/", "x-forwarded-prefix": "/app"}
+    shop = ingress([("/app", "Prefix", "app", 80)], annotations=notes)
+    full_path = {
+        "type": "URLRewrite",
+        "urlRewrite": {"path": {"type": "ReplaceFullPath", "replaceFullPath": "/"}},
+    }
+    prefix = {
+        "type": "RequestHeaderModifier",
+        "requestHeaderModifier": {"set": [{"name": "X-Forwarded-Prefix", "value": "/app"}]},
+    }
+    keep = rule("(?i)/app.*", "RegularExpression", [("app", 80, 1)], filters=[full_path, prefix])
+    assert_full(parity(shop, gateway(), route(keep)))
+    lost = rule("(?i)/app.*", "RegularExpression", [("app", 80, 1)], filters=[full_path])
+    assert_mismatch(parity(shop, gateway(), route(lost)), f"http://{HOST}/app")
+    plain = ingress([("/app", "Prefix", "app", 80)], annotations={"x-forwarded-prefix": "/app"})
+    assert_full(parity(plain, gateway(), route(rule("/app", backends=[("app", 80, 1)]))))

@@ -184,9 +184,9 @@ class NginxModel:
                 server.default = (view, default)
             if host in secure:
                 server.tls = True
-            if notes.flag("use-regex") or notes.get("rewrite-target"):
-                server.regex = True
             paths = rule.http.paths if rule.http else []
+            if notes.flag("use-regex") or any(rewrites(notes, p.path or "/") for p in paths):
+                server.regex = True
             if notes.flag("ssl-passthrough") and server.passthrough is None and paths:
                 root = next((p for p in paths if (p.path or "/") == "/"), paths[0])
                 server.passthrough = (view, service_backend(view, root.backend, self.network))
@@ -322,42 +322,41 @@ class NginxModel:
         detail = f"{location.ingress.obj.display()} path {location.path} ({location.path_type})"
         if backend is None:
             return Outcome(NO_ROUTE, detail=f"{detail}: backend is not a Service")
-        weighted, serving = backend
-        notes = self.annotations(serving)
-        path = _rewrite(location.path, notes.get("rewrite-target"), probe.path)
-        return backends_outcome(weighted, path=path, headers=_upstream_headers(notes), detail=detail)
+        # A canary changes the upstream only: rewrites and headers are the main Ingress's.
+        weighted = backend
+        target = rewrites(notes, location.path)
+        path = _rewrite(location.path, target, probe.path) if target else None
+        headers = _upstream_headers(notes, rewriting=path is not None)
+        return backends_outcome(weighted, path=path, headers=headers, detail=detail)
 
 
-def _pick(location: Location, probe: Probe) -> tuple[list[tuple[Backend, int]], IngressView] | None:
-    """The weighted backends of a location for this request, after the canary rules."""
+def _pick(location: Location, probe: Probe) -> list[tuple[Backend, int]] | None:
+    """The weighted backends of a location for this request, after the canary rules: header, then
+    cookie, then weight."""
     main, canary = location.backend, location.canary
+    only_main = [(main, 1)] if main is not None else None
     if canary is None or canary.backend is None:
-        return ([(main, 1)], location.ingress) if main is not None else None
-    if canary.header:
-        value = probe.header(canary.header)
-        if value is not None:
-            if canary.header_value:
-                if value == canary.header_value:
-                    return [(canary.backend, 1)], canary.ingress
-            elif canary.header_pattern:
-                compiled = _compile(canary.header_pattern, ignore_case=False)
-                if compiled is not None and compiled.search(value):
-                    return [(canary.backend, 1)], canary.ingress
-            elif value == "always":
-                return [(canary.backend, 1)], canary.ingress
-            elif value == "never":
-                return ([(main, 1)], location.ingress) if main is not None else None
-    if canary.cookie:
-        cookie = _cookie(probe.header("cookie"), canary.cookie)
-        if cookie == "always":
-            return [(canary.backend, 1)], canary.ingress
-        if cookie == "never":
-            return ([(main, 1)], location.ingress) if main is not None else None
+        return only_main
+    to_canary = [(canary.backend, 1)]
+    value = probe.header(canary.header) if canary.header else None
+    if value is not None:
+        if canary.header_value:
+            if value == canary.header_value:
+                return to_canary
+        elif canary.header_pattern:
+            compiled = _compile(canary.header_pattern, ignore_case=False)
+            if compiled is not None and compiled.search(value):
+                return to_canary
+        elif value in ("always", "never"):
+            return to_canary if value == "always" else only_main
+    cookie = _cookie(probe.header("cookie"), canary.cookie) if canary.cookie else None
+    if cookie in ("always", "never"):
+        return to_canary if cookie == "always" else only_main
     weight = min(canary.weight, canary.total)
     weighted = [(canary.backend, weight)]
     if main is not None:
         weighted.append((main, canary.total - weight))
-    return weighted, location.ingress
+    return weighted
 
 
 def _cookie(header: str | None, name: str) -> str | None:
@@ -368,10 +367,15 @@ def _cookie(header: str | None, name: str) -> str | None:
     return None
 
 
-def _rewrite(location_path: str, target: str | None, request_path: str) -> str | None:
+def rewrites(notes: Annotations, location_path: str) -> str | None:
+    """The rewrite target of a location: `rewrite-target` unless it equals the path (then the
+    controller proxies unchanged and does not switch the host to regex matching)."""
+    target = notes.get("rewrite-target")
+    return target if target and target != location_path else None
+
+
+def _rewrite(location_path: str, target: str, request_path: str) -> str | None:
     """`rewrite "(?i)<path>" <target> break;`: the whole URI becomes the target, with `$n` captures."""
-    if not target:
-        return None
     compiled = _compile(f"(?i){location_path}")
     match = compiled.search(request_path) if compiled else None
     if match is None:
@@ -385,7 +389,8 @@ def _rewrite(location_path: str, target: str | None, request_path: str) -> str |
     return _CAPTURE.sub(group, target)
 
 
-def _upstream_headers(notes: Annotations) -> dict[str, str]:
+def _upstream_headers(notes: Annotations, rewriting: bool) -> dict[str, str]:
+    """Request headers the location sets; `x-forwarded-prefix` only goes with a rewrite."""
     headers = {}
     for key, header in (
         ("upstream-vhost", "host"),
@@ -393,7 +398,7 @@ def _upstream_headers(notes: Annotations) -> dict[str, str]:
         ("connection-proxy-header", "connection"),
     ):
         value = notes.get(key)
-        if value:
+        if value and (rewriting or key != "x-forwarded-prefix"):
             headers[header] = value
     return headers
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from kgov.checks.ingress import INGRESS_NGINX, controller_keys
 from kgov.inventory.network import IngressView, Network
-from kgov.migration.nginx import CATCH_ALL, NginxModel
+from kgov.migration.nginx import CATCH_ALL, NginxModel, rewrites
 
 UNKNOWN_CLASS = "?"
 
@@ -66,7 +66,11 @@ def semantic_gaps(view: IngressView, surface: list[Mapped], model: NginxModel) -
     if view.controller is not None and view.controller.id != INGRESS_NGINX:
         return gaps  # the path behaviours below are ingress-nginx's
     notes = model.annotations(view)
-    own_regex = notes.flag("use-regex") or bool(notes.get("rewrite-target"))
+    own_regex = notes.flag("use-regex") or any(
+        rewrites(notes, entry.path or "/")
+        for rule in view.ingress.spec.rules
+        for entry in (rule.http.paths if rule.http else [])
+    )
     for rule in view.ingress.spec.rules:
         host = (rule.host or CATCH_ALL).lower()
         server = model.servers.get(host)
