@@ -439,6 +439,11 @@ def test_app_root() -> None:
     assert_full(parity(shop, gateway(), route(keep, rule())))
     moved = rule("/", "Exact", [], filters=[redirect(path=to_app, statusCode=301)])
     assert_mismatch(parity(shop, gateway(), route(moved, rule())), f"http://{HOST}/")
+    # Written at server level: an older Ingress of the host without it does not hide it.
+    older = ingress([("/api", "Prefix", "api", 80)], name="api")
+    older["metadata"]["creationTimestamp"] = "2020-01-01T00:00:00Z"
+    api = rule("/api", backends=[("api", 80, 1)])
+    assert_full(parity(older, shop, gateway(), route(keep, api, rule())))
 
 
 # ---- Gateway API matching --------------------------------------------------------------------------

@@ -19,7 +19,8 @@ per path. What this model reproduces (facts: reference ingress-nginx-annotations
   `canary-weight` out of `canary-weight-total`) join the location with the same host and path;
 - `ssl-redirect` (on by default for TLS hosts) and `force-ssl-redirect` answer plain HTTP with 308;
   `permanent-redirect`/`temporal-redirect` (with their codes) answer with the literal URL; `app-root`
-  answers `/` with 302; `ssl-passthrough` hands HTTPS for the host to the backend at layer 4.
+  (server level, before any location) answers `/` with 302; `ssl-passthrough` hands HTTPS for the
+  host to the backend at layer 4.
 """
 
 from __future__ import annotations
@@ -246,9 +247,8 @@ class NginxModel:
             if backend is None:
                 return Outcome(NO_ROUTE, detail="passthrough without a Service backend")
             return backends_outcome([(backend, 1)], kind=PASSTHROUGH)
-        first = server.first
-        app_root = self.annotations(first).get("app-root") if first else None
-        if app_root and probe.path == "/":
+        app_root = self._app_root(server) if probe.path == "/" else None
+        if app_root:
             return Outcome(REDIRECT, code=302, location=f"{probe.scheme}://{probe.host}{app_root}")
         if not server.regex:
             slash = self._slash_redirect(server, probe)
@@ -259,11 +259,17 @@ class NginxModel:
             return self._default(server, probe)
         return self._serve(server, location, probe)
 
+    def _app_root(self, server: Server) -> str | None:
+        """`app-root` is written at server level, before every location, once per location that has
+        it (locations longest first, the root location last): the first one answers `/`."""
+        owners = [loc.ingress for loc in _ordered(server.locations)]
+        if server.first is not None:
+            owners.append(server.first)
+        return next((root for view in owners if (root := self.annotations(view).get("app-root"))), None)
+
     def _location(self, server: Server, path: str) -> Location | None:
         if server.regex:
-            ordered = sorted(server.locations, key=lambda loc: loc.path, reverse=True)
-            ordered.sort(key=lambda loc: len(loc.path), reverse=True)
-            return next((loc for loc in ordered if loc.matches(path, True)), None)
+            return next((loc for loc in _ordered(server.locations) if loc.matches(path, True)), None)
         exact = next((loc for loc in server.locations if loc.path_type == "Exact" and loc.path == path), None)
         if exact is not None:
             return exact
@@ -328,6 +334,13 @@ class NginxModel:
         path = _rewrite(location.path, target, probe.path) if target else None
         headers = _upstream_headers(notes, rewriting=path is not None)
         return backends_outcome(weighted, path=path, headers=headers, detail=detail)
+
+
+def _ordered(locations: list[Location]) -> list[Location]:
+    """The controller's location order: longest path first, equal lengths in reverse lexical order."""
+    ordered = sorted(locations, key=lambda loc: loc.path, reverse=True)
+    ordered.sort(key=lambda loc: len(loc.path), reverse=True)
+    return ordered
 
 
 def _pick(location: Location, probe: Probe) -> list[tuple[Backend, int]] | None:
