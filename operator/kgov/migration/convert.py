@@ -21,7 +21,7 @@ from kgov.migration.convert_annotations import (
     Canary,
     read_intent,
 )
-from kgov.migration.convert_gateway import GatewayPlan, dns_name, slug
+from kgov.migration.convert_gateway import Certificate, GatewayPlan, dns_name, slug
 from kgov.migration.convert_model import GATEWAY_API, Conversion, ConvertOptions, Generated, Level, Note
 from kgov.migration.convert_routes import (
     Entry,
@@ -237,7 +237,8 @@ class Converter:
                 source,
                 f"host {host or '*'}",
                 "blocker",
-                "gRPC and HTTP Ingresses share the host: ingress-nginx proxies every request on a gRPC path to the gRPC backend, Gateway API splits GRPCRoute and HTTPRoute by request",
+                "gRPC and HTTP Ingresses share the host: ingress-nginx proxies every request on a gRPC path "
+                "to the gRPC backend, Gateway API splits GRPCRoute and HTTPRoute by request",
             )
         if intent.passthrough:
             self._passthrough(source, host)
@@ -248,49 +249,62 @@ class Converter:
             return
         hosts: list[str | None] = [host, *intent.aliases] if host is not None else [None]
         cert = self.facts.certificate(plan, host)
-        main: list[dict[str, Any]] = []
-        plain: list[dict[str, Any]] = []
-        for name in hosts:
-            http = plan.http(name)
-            if cert is None:
-                main.append(plan.parent_ref(http, source.namespace))
-                continue
-            main.append(plan.parent_ref(plan.https(name, cert), source.namespace))
-            plain.append(plan.parent_ref(http, source.namespace))
-        unwritten = self.facts.unwritten_tls.get((plan.namespace, plan.name, host))
-        if cert is None and unwritten is not None:
-            self._note(
-                source,
-                f"host {host or '*'}",
-                "blocker",
-                f"the host's TLS (from Ingress {unwritten}) is not written, so neither is HTTPS nor its ssl-redirect",
-            )
+        self._check_tls(source, host, cert)
+        secure, plain = self._parents(source, hosts, cert)
         redirect = cert is not None and (intent.ssl_redirect or intent.force_ssl_redirect)
-        if cert is None and intent.force_ssl_redirect:
-            self._note(
-                source,
-                "nginx.ingress.kubernetes.io/force-ssl-redirect",
-                "blocker",
-                "the host has no TLS on the Gateway: TLS offloaded in front of it cannot be told apart from plain HTTP",
-                "N",
-            )
-        if not redirect:
-            main.extend(r for r in plain if r not in main)
-        kind = "GRPCRoute" if grpc else "HTTPRoute"
         base = dns_name(source.name, slug(host) if host else "")
-        self._routes(kind, source, base, hosts, main, entries)
-        if redirect and plain:
-            matches = list({json.dumps(m): m for m in (as_http_match(e.match) for e in entries)}.values())
-            if (plan.namespace, plan.name, host) not in self.facts.root_hosts:
-                # the host's default `/` location redirects too
-                matches = [{"path": {"type": "PathPrefix", "value": "/"}}]
-            to_https = {"scheme": "https", "statusCode": SSL_REDIRECT_CODE}
-            redirects = [Entry(m, [], redirect_filter(to_https)) for m in matches]
-            self._routes("HTTPRoute", source, f"{base}-ssl-redirect", hosts, plain, redirects)
+        parents = secure if redirect else [*secure, *plain]
+        self._routes("GRPCRoute" if grpc else "HTTPRoute", source, base, hosts, parents, entries)
+        if redirect:
+            self._ssl_redirect(source, host, hosts, plain, entries, base)
         if intent.www_redirect and host is not None and not host.startswith("*."):
             self._www(source, host)
         if intent.backend_tls is not None:
             self._backend_tls(source, entries)
+
+    def _parents(
+        self, source: Source, hosts: list[str | None], cert: Certificate | None
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """parentRefs of the listeners serving the hosts: (HTTPS or, without TLS, HTTP; plain HTTP with TLS)."""
+        plan, main, plain = source.gateway, [], []
+        for name in hosts:
+            http = plan.parent_ref(plan.http(name), source.namespace)
+            if cert is None:
+                main.append(http)
+            else:
+                main.append(plan.parent_ref(plan.https(name, cert), source.namespace))
+                plain.append(http)
+        return main, plain
+
+    def _check_tls(self, source: Source, host: str | None, cert: Certificate | None) -> None:
+        plan = source.gateway
+        unwritten = self.facts.unwritten_tls.get((plan.namespace, plan.name, host))
+        if cert is None and unwritten is not None:
+            reason = f"the host's TLS (from Ingress {unwritten}) is not written, so neither is HTTPS nor its ssl-redirect"
+            self._note(source, f"host {host or '*'}", "blocker", reason)
+        if cert is None and source.intent.force_ssl_redirect:
+            reason = "the host has no TLS on the Gateway: TLS offloaded in front of it cannot be told apart from plain HTTP"
+            self._note(source, "nginx.ingress.kubernetes.io/force-ssl-redirect", "blocker", reason, "N")
+
+    def _ssl_redirect(
+        self,
+        source: Source,
+        host: str | None,
+        hosts: list[str | None],
+        plain: list[dict[str, Any]],
+        entries: list[Entry],
+        base: str,
+    ) -> None:
+        """The HTTP listener redirects the Ingress's paths to HTTPS (status 308, ingress-nginx's default)."""
+        plan = source.gateway
+        matches = list({json.dumps(m): m for m in (as_http_match(e.match) for e in entries)}.values())
+        if (plan.namespace, plan.name, host) not in self.facts.root_hosts:
+            matches = [
+                {"path": {"type": "PathPrefix", "value": "/"}}
+            ]  # the host's default location redirects too
+        to_https = {"scheme": "https", "statusCode": SSL_REDIRECT_CODE}
+        redirects = [Entry(m, [], redirect_filter(to_https)) for m in matches]
+        self._routes("HTTPRoute", source, f"{base}-ssl-redirect", hosts, plain, redirects)
 
     def _http_entries(self, source: Source, host: str | None, taken: Taken) -> list[Entry]:
         intent = source.intent
