@@ -421,6 +421,18 @@ def test_permanent_redirect() -> None:
     )
 
 
+def test_permanent_redirect_comes_before_the_https_redirect() -> None:
+    shop = ingress(tls=True, annotations={"permanent-redirect": "https://new.example.com/"})
+    full = {"type": "ReplaceFullPath", "replaceFullPath": "/"}
+    moved = redirect(scheme="https", hostname="new.example.com", path=full, statusCode=301)
+    assert_full(parity(shop, gateway(), route(rule(backends=[], filters=[moved]))))
+    upgrade = route(
+        rule(None, backends=[], filters=[redirect(scheme="https", statusCode=308)]), name="up", section="http"
+    )
+    https_only = route(rule(backends=[], filters=[moved]), section="https")
+    assert_mismatch(parity(shop, gateway(), upgrade, https_only), f"http://{HOST}/")
+
+
 def test_temporal_redirect_code() -> None:
     shop = ingress(
         annotations={"temporal-redirect": "https://new.example.com/", "temporal-redirect-code": "307"}

@@ -316,14 +316,15 @@ class NginxModel:
 
     def _serve(self, server: Server, location: Location, probe: Probe) -> Outcome:
         notes = self.annotations(location.ingress)
-        redirect = self._ssl_redirect(server, location.ingress, probe)
-        if redirect is not None:
-            return redirect
+        # `return` runs in NGINX's rewrite phase, before the Lua handler of the HTTPS redirect.
         temporal, permanent = notes.get("temporal-redirect"), notes.get("permanent-redirect")
         if temporal:
             return Outcome(REDIRECT, code=notes.number("temporal-redirect-code", 302), location=temporal)
         if permanent:
             return Outcome(REDIRECT, code=notes.number("permanent-redirect-code", 301), location=permanent)
+        redirect = self._ssl_redirect(server, location.ingress, probe)
+        if redirect is not None:
+            return redirect
         backend = _pick(location, probe)
         detail = f"{location.ingress.obj.display()} path {location.path} ({location.path_type})"
         if backend is None:
