@@ -613,3 +613,20 @@ def test_x_forwarded_prefix_goes_with_a_rewrite() -> None:
     assert_mismatch(parity(shop, gateway(), route(lost)), f"http://{HOST}/app")
     plain = ingress([("/app", "Prefix", "app", 80)], annotations={"x-forwarded-prefix": "/app"})
     assert_full(parity(plain, gateway(), route(rule("/app", backends=[("app", 80, 1)]))))
+
+
+def test_https_redirect_drops_a_trailing_slash_which_parity_accepts() -> None:
+    from kgov.migration.outcome import Probe
+
+    def answer(notes: dict[str, str]) -> str | None:
+        loaded = load_text(yaml.safe_dump(ingress(tls=True, annotations=notes)), "test.yaml")
+        inventory = Inventory(loaded.objects)
+        view = inventory.network.ingresses[0]
+        return migration_index(inventory).model_for(view).route(Probe("http", HOST, "/docs/")).location
+
+    assert answer({}) == f"https://{HOST}/docs"
+    assert answer({"preserve-trailing-slash": "true"}) == f"https://{HOST}/docs/"
+    upgrade = route(
+        rule(None, backends=[], filters=[redirect(scheme="https", statusCode=308)]), name="up", section="http"
+    )
+    assert_full(parity(ingress(tls=True), gateway(), upgrade, route(rule(), section="https")))

@@ -309,9 +309,12 @@ class NginxModel:
         notes = self.annotations(owner)
         forced = notes.flag("force-ssl-redirect")
         if forced or (server.tls and notes.flag("ssl-redirect", True)):
-            location = f"https://{probe.host}{probe.path}"
+            path = probe.path
+            if not notes.flag("preserve-trailing-slash") and path.endswith("/"):
+                path = path[:-1]  # the controller's Lua redirect drops one trailing slash
+            location = f"https://{probe.host}{path}"
             why = "force-ssl-redirect" if forced else "ssl-redirect"
-            return Outcome(REDIRECT, code=SSL_REDIRECT_CODE, location=location, detail=why)
+            return Outcome(REDIRECT, code=SSL_REDIRECT_CODE, location=location, detail=why, loose_slash=True)
         return None
 
     def _serve(self, server: Server, location: Location, probe: Probe) -> Outcome:

@@ -64,6 +64,8 @@ class Outcome:
     code: int | None = None  # redirect status
     location: str | None = None  # redirect target
     detail: str = field(default="", compare=False)  # why, for messages (which rule or location)
+    # The target's trailing slash is not compared (ingress-nginx drops it when redirecting to HTTPS).
+    loose_slash: bool = field(default=False, compare=False)
 
     def display(self) -> str:
         if self.kind == NO_ROUTE:
@@ -109,6 +111,8 @@ def same_outcome(ingress: Outcome, routes: Outcome, request_path: str) -> bool:
     if ingress.kind != routes.kind:
         return False
     if ingress.kind == REDIRECT:
+        if ingress.loose_slash and ingress.location and routes.location:
+            return ingress.code == routes.code and ingress.location.rstrip("/") == routes.location.rstrip("/")
         return ingress.code == routes.code and ingress.location == routes.location
     if ingress.kind not in (BACKENDS, PASSTHROUGH):
         return True

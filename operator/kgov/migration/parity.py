@@ -116,8 +116,10 @@ class MigrationIndex:
 
 def _about_tls(probe: Probe, ingress: Outcome, routes: Outcome) -> bool:
     """A difference in the HTTP→HTTPS redirect, in TLS passthrough, or an HTTPS request no listener takes."""
-    upgrade = f"https://{probe.host}{probe.path}"
-    redirects = any(o.kind == REDIRECT and o.location == upgrade for o in (ingress, routes))
+    upgrade = f"https://{probe.host}{probe.path}".rstrip("/")
+    redirects = any(
+        o.kind == REDIRECT and (o.location or "").rstrip("/") == upgrade for o in (ingress, routes)
+    )
     passthrough = PASSTHROUGH in (ingress.kind, routes.kind)
     return (
         redirects
