@@ -1012,3 +1012,13 @@ def test_hosts_with_the_same_slug_get_distinct_listeners() -> None:
         for n in ("a-a-b-example-com", "b-a-b-example-com")
     ]
     assert sections == ["a-b-example-com-http", "a-b-example-com-http-2"]
+
+
+def test_rewrite_target_equal_to_the_path_is_no_rewrite() -> None:
+    paths = [("/app", "Prefix", "app", 80), ("/other", "Prefix", "other", 80)]
+    conversion = run(ingress(paths=paths, annotations={"rewrite-target": "/app"}))
+    http_route = route(conversion, "web-shop-example-com")
+    assert "filters" not in rule_for(http_route, "(?i)/app.*")
+    assert (
+        rule_for(http_route, "(?i)/other.*")["filters"][0]["urlRewrite"]["path"]["replaceFullPath"] == "/app"
+    )

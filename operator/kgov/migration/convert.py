@@ -332,7 +332,8 @@ class Converter:
             if primary is None:
                 continue
             pair = self._canary(taken, source, host, path)
-            entries.extend(with_canary({"path": match}, primary, pair, filters, timeouts))
+            own = http_filters(intent, path.path or "/")
+            entries.extend(with_canary({"path": match}, primary, pair, own, timeouts))
         entries.extend(trailing_slash_redirects(paths, regex))
         self._default_backend(source, host, entries, paths, regex, filters, timeouts)
         return entries

@@ -57,7 +57,8 @@ def grpc_method_match(path: str | None) -> dict[str, Any] | None:
     return {"method": method}
 
 
-def http_filters(intent: Intent) -> list[dict[str, Any]]:
+def http_filters(intent: Intent, path: str | None = None) -> list[dict[str, Any]]:
+    """The filters of one path's rule; ingress-nginx skips a rewrite-target equal to the path."""
     filters: list[dict[str, Any]] = []
     if intent.request_headers:
         filters.append(
@@ -70,7 +71,7 @@ def http_filters(intent: Intent) -> list[dict[str, Any]]:
     rewrite: dict[str, Any] = {}
     if intent.rewrite_host:
         rewrite["hostname"] = intent.rewrite_host
-    if intent.rewrite_path:
+    if intent.rewrite_path and intent.rewrite_path != path:
         rewrite["path"] = {"type": "ReplaceFullPath", "replaceFullPath": intent.rewrite_path}
     if rewrite:
         filters.append({"type": "URLRewrite", "urlRewrite": rewrite})
