@@ -209,7 +209,8 @@ def probes_for(view: IngressView, model: NginxModel) -> list[Probe]:
     for host in ingress_hosts(view):
         server = model.servers.get(host)
         paths = _paths_of(view, host, server)
-        schemes = ["http", "https"] if host in secure or _passthrough(server) else ["http"]
+        # Plain HTTP to a passthrough host reaches a TLS backend port: nothing worth preserving.
+        schemes = ["https"] if _passthrough(server) else ["http", "https"] if host in secure else ["http"]
         target = probe_host(host)
         headers = _canary_headers(view, model, server)
         grpc = _grpc(view, model)
@@ -276,8 +277,10 @@ def tls_mismatches(view: IngressView, model: NginxModel, planes: list[Plane]) ->
     if not known:
         return []  # the parent Gateways are not in the input: listeners cannot be compared
     found = []
+    served = [h for h in ingress_hosts(view) if h]
     for entry in view.ingress.spec.tls:
-        hosts = [h.lower() for h in entry.hosts] or [h for h in ingress_hosts(view) if h]
+        # A TLS host no rule serves gets no server of its own: nothing to carry over.
+        hosts = [h.lower() for h in entry.hosts if h.lower() in served] if entry.hosts else served
         for host in hosts:
             server = model.servers.get(host)
             passthrough = _passthrough(server)
