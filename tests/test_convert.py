@@ -1022,3 +1022,14 @@ def test_rewrite_target_equal_to_the_path_is_no_rewrite() -> None:
     assert (
         rule_for(http_route, "(?i)/other.*")["filters"][0]["urlRewrite"]["path"]["replaceFullPath"] == "/app"
     )
+
+
+def test_redirect_annotations_answer_plain_http_before_the_https_redirect() -> None:
+    redirecting = run(ingress(tls=TLS, annotations={"permanent-redirect": "https://new.example.com"}))
+    sections = [p["sectionName"] for p in route(redirecting, "web-shop-example-com")["spec"]["parentRefs"]]
+    assert sections == ["shop-example-com-https", "shop-example-com-http"]
+    app_root = run(ingress(tls=TLS, annotations={"app-root": "/app"}))
+    rules = route(app_root, "web-shop-example-com-ssl-redirect")["spec"]["rules"]
+    root = rule_for({"spec": {"rules": rules}}, "/")
+    assert root["matches"] == [{"path": {"type": "Exact", "value": "/"}}]
+    assert root["filters"][0]["requestRedirect"]["path"]["replaceFullPath"] == "/app"

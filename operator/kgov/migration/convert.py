@@ -251,7 +251,10 @@ class Converter:
         cert = self.facts.certificate(plan, host)
         self._check_tls(source, host, cert)
         secure, plain = self._parents(source, hosts, cert)
-        redirect = cert is not None and (intent.ssl_redirect or intent.force_ssl_redirect)
+        # A redirect annotation is a `return`, which NGINX answers before the HTTPS redirect.
+        redirect = (
+            cert is not None and (intent.ssl_redirect or intent.force_ssl_redirect) and not intent.redirect
+        )
         base = dns_name(source.name, slug(host) if host else "")
         parents = secure if redirect else [*secure, *plain]
         self._routes("GRPCRoute" if grpc else "HTTPRoute", source, base, hosts, parents, entries)
@@ -304,6 +307,10 @@ class Converter:
             ]  # the host's default location redirects too
         to_https = {"scheme": "https", "statusCode": SSL_REDIRECT_CODE}
         redirects = [Entry(m, [], redirect_filter(to_https)) for m in matches]
+        if source.intent.app_root:  # app-root is a server-level `return`, answered before the HTTPS redirect
+            root = {"path": {"type": "Exact", "value": "/"}}
+            app_root = [e for e in entries if e.match == root and not e.backends]
+            redirects = app_root + [r for r in redirects if r.match != root]
         self._routes("HTTPRoute", source, f"{base}-ssl-redirect", hosts, plain, redirects)
 
     def _http_entries(self, source: Source, host: str | None, taken: Taken) -> list[Entry]:
