@@ -8,6 +8,7 @@ catalogue of that controller has no mapping).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,7 @@ class Mapped:
 
 @dataclass(frozen=True, slots=True)
 class Gap:
-    kind: str  # annotation | regex-host | implementation-specific-path | trailing-slash | redirect-query
+    kind: str  # annotation | regex-host | implementation-specific-path | trailing-slash | rewrite-captures | redirect-query
     subject: str  # the annotation key or the path
     detail: str
 
@@ -104,6 +105,16 @@ def semantic_gaps(view: IngressView, surface: list[Mapped], model: NginxModel) -
                         "routes it to the backend instead",
                     )
                 )
+    target = notes.get("rewrite-target") or ""
+    if re.search(r"\$\d", target):
+        gaps.append(
+            Gap(
+                "rewrite-captures",
+                model.prefix + "rewrite-target",
+                f"the target {target!r} uses capture groups of the path's regular expression; URLRewrite "
+                "has no captures (an implementation filter is needed)",
+            )
+        )
     for key in ("permanent-redirect", "temporal-redirect"):
         if notes.get(key):
             gaps.append(
