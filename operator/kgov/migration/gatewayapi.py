@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from kgov.checks.gateway_attach import Outcome as Attach
 from kgov.checks.gateway_attach import attachments, hostnames_intersect
@@ -44,9 +44,39 @@ from kgov.migration.outcome import (
 from kgov.model import gateway as gw
 from kgov.model.objects import KubeObject
 
-ANY = "*"
+T = TypeVar("T")
 STANDARD_PORTS = {"http": 80, "https": 443}
 _PROTOCOLS = {"http": ("HTTP",), "https": ("HTTPS", "TLS")}
+
+
+class HostIndex(Generic[T]):
+    """Items by the hostnames they list: a host finds the items of its exact name, of wildcards that
+    cover it and of no hostname, without a scan of every item."""
+
+    def __init__(self) -> None:
+        self.exact: dict[str, list[T]] = {}
+        self.wildcard: dict[str, list[T]] = {}
+        self.any: list[T] = []
+
+    def add(self, names: list[str], item: T) -> None:
+        if not names:
+            self.any.append(item)
+        for name in dict.fromkeys(n.lower() for n in names):
+            (self.wildcard if name.startswith("*.") else self.exact).setdefault(name, []).append(item)
+
+    def candidates(self, host: str | None) -> list[T]:
+        """A superset of the items whose hostnames intersect `host` (None: only those without one)."""
+        if host is None:
+            return list(self.any)
+        host = host.lower()
+        found = list(self.exact.get(host, ()))
+        if host.startswith("*."):
+            found += [item for name, items in self.exact.items() if name.endswith(host[1:]) for item in items]
+        for pattern, items in self.wildcard.items():
+            if hostnames_intersect(pattern, host):
+                found += items
+        unique = {id(item): item for item in [*found, *self.any]}
+        return list(unique.values())
 
 
 @dataclass(slots=True, eq=False)
@@ -54,6 +84,15 @@ class PlaneListener:
     owner: KubeObject | None  # the Gateway or ListenerSet declaring it; None for the assumed one
     listener: gw.Listener
     routes: list[RouteView] = field(default_factory=list)
+    _index: HostIndex[RouteView] | None = None
+
+    def index(self) -> HostIndex[RouteView]:
+        """The attached routes by hostname (built on first use, after every route attached)."""
+        if self._index is None:
+            self._index = HostIndex()
+            for route in self.routes:
+                self._index.add(route.route.spec.hostnames, route)
+        return self._index
 
     @property
     def passthrough(self) -> bool:
@@ -118,7 +157,7 @@ class GatewayModel:
                 self._attach(route, by_owner)
         if any(pl.routes for pl in self.assumed.listeners):
             self.planes.append(self.assumed)
-        self._buckets: dict[str, list[tuple[Plane, PlaneListener, RouteView]]] | None = None
+        self._index: HostIndex[tuple[Plane, PlaneListener, RouteView]] | None = None
         self._serving: dict[str, list[tuple[Plane, RouteView]]] = {}
         self.by_hostname: dict[str, list[RouteView]] = {}
         for route in network.routes:
@@ -152,35 +191,25 @@ class GatewayModel:
                 if all(r is not route for r in pl.routes) and _kind_fits(pl, route.obj.kind):
                     pl.routes.append(route)
 
-    def _index(self) -> dict[str, list[tuple[Plane, PlaneListener, RouteView]]]:
-        """Attached routes bucketed by the domain their hostnames end in (`ANY` for no hostname and
-        short wildcards), so finding the routes of a host does not scan every route."""
-        buckets: dict[str, list[tuple[Plane, PlaneListener, RouteView]]] = {}
-        for plane in self.planes:
-            for pl in plane.listeners:
-                for route in pl.routes:
-                    names = route.route.spec.hostnames or (
-                        [pl.listener.hostname] if pl.listener.hostname else []
-                    )
-                    for key in dict.fromkeys(_bucket(name) for name in names) if names else [ANY]:
-                        buckets.setdefault(key, []).append((plane, pl, route))
-        return buckets
-
     def serving(self, host: str | None) -> list[tuple[Plane, RouteView]]:
         """The routes (with their plane) whose hostnames on some listener cover the host; `None` or
         "" stands for any host (an Ingress rule without a host)."""
-        if self._buckets is None:
-            self._buckets = self._index()
+        if self._index is None:
+            self._index = HostIndex()
+            for plane in self.planes:
+                for pl in plane.listeners:
+                    for route in pl.routes:
+                        names = route.route.spec.hostnames
+                        listener = [pl.listener.hostname] if pl.listener.hostname else []
+                        self._index.add(names or listener, (plane, pl, route))
         cached = self._serving.get(host or "")
-        if cached is not None:
-            return cached
-        found: dict[tuple[int, int], tuple[Plane, RouteView]] = {}
-        for key in _buckets_for(host, self._buckets):
-            for plane, pl, route in self._buckets.get(key, ()):
+        if cached is None:
+            found: dict[tuple[int, int], tuple[Plane, RouteView]] = {}
+            for plane, pl, route in self._index.candidates(host or None):
                 if _serves(pl.listener.hostname, route.route.spec.hostnames, host or None):
                     found.setdefault((id(plane), id(route)), (plane, route))
-        self._serving[host or ""] = list(found.values())
-        return self._serving[host or ""]
+            cached = self._serving[host or ""] = list(found.values())
+        return cached
 
     # ---- routing -------------------------------------------------------------------------------
 
@@ -193,7 +222,7 @@ class GatewayModel:
         if listener.passthrough:
             return _passthrough(listener, probe)
         best: Candidate | None = None
-        for route in listener.routes:
+        for route in listener.index().candidates(probe.host):
             if route.obj.kind == "TLSRoute" or (route.obj.kind == "GRPCRoute" and not probe.grpc):
                 continue
             score = _host_score(listener.listener.hostname, route.route.spec.hostnames, probe.host)
@@ -205,24 +234,6 @@ class GatewayModel:
         if best is None:
             return Outcome(NO_ROUTE, detail=f"no rule matches on {plane.display()}")
         return _apply(best, probe, listener)
-
-
-def _bucket(name: str) -> str:
-    """The last two labels of a name; wildcards that short could cover names of any bucket."""
-    labels = name.lower().split(".")
-    if labels[0] == "*" and len(labels) <= 3:
-        return ANY
-    return ".".join(labels[-2:])
-
-
-def _buckets_for(host: str | None, buckets: dict[str, Any]) -> list[str]:
-    if not host:
-        return [ANY]
-    labels = host.lower().split(".")
-    rest = labels[1:] if labels[0] == "*" else labels
-    if len(rest) < 2:
-        return list(buckets)  # `*.com` or a single label: any bucket may hold a match
-    return list(dict.fromkeys([".".join(rest[-2:]), ANY]))
 
 
 def _kind_fits(pl: PlaneListener, kind: str) -> bool:
