@@ -23,7 +23,7 @@ from kgov.commands.common import EXIT_FINDINGS, EXIT_OK, FORMATS, SEVERITIES, ex
 from kgov.config import ConfigError, load_config
 from kgov.findings.model import Category, Severity
 from kgov.inventory import Inventory
-from kgov.migration.readiness import BLOCKED, NEEDS_REVIEW, READY, Readiness, readiness
+from kgov.migration.readiness import BLOCKED, NEEDS_REVIEW, READY, IngressReadiness, Readiness, readiness
 from kgov.report.formats import RENDERERS
 from kgov.report.markdown import MARKER, code, escape
 from kgov.report.markdown import render_markdown as render_findings_markdown
@@ -34,6 +34,7 @@ from kgov.sources.locate import refine_lines
 
 NEW_INGRESS = "migration.new-ingress"
 VERDICT_ICONS = {READY: "✅", NEEDS_REVIEW: "🟠", BLOCKED: "⛔"}
+MAX_MISMATCH_ROWS = 50  # per Ingress in the Markdown comment
 VERDICT_STYLES = {READY: "green", NEEDS_REVIEW: "yellow", BLOCKED: "bold red"}
 
 
@@ -184,11 +185,16 @@ def _summary(result: Readiness) -> str:
     return f"{result.verdict} — {_ingresses(len(result.ingresses))}" + (f": {parts}" if parts else "")
 
 
-def _annotation_counts(result_annotations: list[dict[str, str]]) -> str:
+def _annotation_counts(item: IngressReadiness) -> str:
     counts: dict[str, int] = {}
-    for entry in result_annotations:
-        counts[entry["class"]] = counts.get(entry["class"], 0) + 1
+    for mapped in item.annotations:
+        counts[mapped.klass] = counts.get(mapped.klass, 0) + 1
     return " ".join(f"{k}×{n}" for k, n in sorted(counts.items())) or "none"
+
+
+def _parity(item: IngressReadiness) -> str:
+    found = len(item.parity.mismatches)
+    return item.parity.status + (f" ({found})" if found else "")
 
 
 def _render_table(result: Readiness, color: bool) -> str:
@@ -196,14 +202,11 @@ def _render_table(result: Readiness, color: bool) -> str:
     for column in ("Verdict", "Ingress", "Annotations", "Parity", "Findings"):
         table.add_column(column, overflow="fold")
     for item in result.ingresses:
-        data = item.as_dict()
         table.add_row(
             Text(item.verdict, style=VERDICT_STYLES[item.verdict]),
             Text(item.view.obj.display()),
-            Text(_annotation_counts(data["annotations"])),
-            Text(
-                item.parity.status + (f" ({len(item.parity.mismatches)})" if item.parity.mismatches else "")
-            ),
+            Text(_annotation_counts(item)),
+            Text(_parity(item)),
             Text(", ".join(sorted({f.check.split(".", 1)[1] for f in item.findings})) or "—"),
         )
     buffer = io.StringIO()
@@ -225,46 +228,40 @@ def render_markdown(report: ScanReport, result: Readiness) -> str:
     if result.ingresses:
         lines += ["", "| Verdict | Ingress | Annotations | Parity | Findings |", "|---|---|---|---|---|"]
         for item in result.ingresses:
-            data = item.as_dict()
             checks = ", ".join(code(c, cell=True) for c in sorted({f.check for f in item.findings})) or "—"
-            parity = item.parity.status + (
-                f" ({len(item.parity.mismatches)})" if item.parity.mismatches else ""
-            )
             cells = [
                 f"{VERDICT_ICONS[item.verdict]} {item.verdict}",
                 code(item.view.obj.display(), cell=True),
-                escape(_annotation_counts(data["annotations"])),
-                parity,
+                escape(_annotation_counts(item)),
+                _parity(item),
                 checks,
             ]
             lines.append("| " + " | ".join(cells) + " |")
     for item in result.ingresses:
-        lines += _details(item.as_dict(), item.view.obj.display())
+        lines += _details(item)
     findings = render_findings_markdown(report).split("\n", 2)[2]
     lines += ["", "#### Findings", findings.rstrip("\n")]
     return "\n".join(lines) + "\n"
 
 
-def _details(data: dict[str, object], title: str) -> list[str]:
-    annotations = data["annotations"]
-    mismatches = data["mismatches"]
-    assert isinstance(annotations, list) and isinstance(mismatches, list)
-    if not annotations and not mismatches:
+def _details(item: IngressReadiness) -> list[str]:
+    mismatches = item.parity.mismatches
+    if not item.annotations and not mismatches:
         return []
     body = []
-    if annotations:
+    if item.annotations:
         body += ["| Annotation | Class | Gateway API | Note |", "|---|---|---|---|"]
         body += [
-            f"| {code(a['key'], cell=True)} | {escape(a['class'])} | {escape(a['equivalent']) or '—'} | {escape(a['note'])} |"
-            for a in annotations
+            f"| {code(a.key, cell=True)} | {escape(a.klass)} | {escape(a.equivalent) or '—'} | {escape(a.note)} |"
+            for a in item.annotations
         ]
     if mismatches:
         body += ["", "| Probe | Ingress | Routes |", "|---|---|---|"]
         body += [
-            f"| {code(m['probe'], cell=True)} | {escape(m['ingress'])} | {escape(m['routes'])} |"
-            for m in mismatches[:50]
+            f"| {code(m.probe, cell=True)} | {escape(m.ingress)} | {escape(m.routes)} |"
+            for m in mismatches[:MAX_MISMATCH_ROWS]
         ]
-        if len(mismatches) > 50:
-            body.append(f"\n…and {len(mismatches) - 50} more (see `-o json`).")
-    summary = f"{escape(title)}: {data['verdict']}, parity {data['parity']}"
+        if len(mismatches) > MAX_MISMATCH_ROWS:
+            body.append(f"\n…and {len(mismatches) - MAX_MISMATCH_ROWS} more (see `-o json`).")
+    summary = f"{escape(item.view.obj.display())}: {item.verdict}, parity {item.parity.status}"
     return ["", "<details>", f"<summary>{summary}</summary>", "", *body, "", "</details>"]
