@@ -630,3 +630,33 @@ def test_https_redirect_drops_a_trailing_slash_which_parity_accepts() -> None:
         rule(None, backends=[], filters=[redirect(scheme="https", statusCode=308)]), name="up", section="http"
     )
     assert_full(parity(ingress(tls=True), gateway(), upgrade, route(rule(), section="https")))
+
+
+def test_listener_set_listeners_belong_to_their_gateway() -> None:
+    parent = gateway({"name": "http", "port": 80, "protocol": "HTTP"})
+    parent["spec"]["allowedListeners"] = {"namespaces": {"from": "Same"}}
+    listeners = {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "ListenerSet",
+        "metadata": {"name": "shop", "namespace": "shop"},
+        "spec": {
+            "parentRef": {"name": "public"},
+            "listeners": [
+                {
+                    "name": "https",
+                    "port": 443,
+                    "protocol": "HTTPS",
+                    "hostname": HOST,
+                    "tls": {"certificateRefs": [{"name": "shop-tls"}]},
+                }
+            ],
+        },
+    }
+    upgrade = route(
+        rule(None, backends=[], filters=[redirect(scheme="https", statusCode=308)]), name="up", section="http"
+    )
+    secure = route(rule(), name="secure")
+    secure["spec"]["parentRefs"] = [{"kind": "ListenerSet", "name": "shop"}]
+    assert_full(parity(ingress(tls=True), parent, listeners, upgrade, secure))
+    listeners["spec"]["listeners"][0]["tls"] = {"certificateRefs": []}
+    assert_mismatch(parity(ingress(tls=True), parent, listeners, upgrade, secure), f"TLS {HOST}")
