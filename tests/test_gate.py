@@ -233,3 +233,19 @@ def test_cluster_read_only(tmp_path: Path) -> None:
     report = json.loads(proc.stdout)
     assert verdicts(report) == {"store": "ready", "store-canary": "ready"}
     assert {i["parity"] for i in report["migration"]["ingresses"]} == {"full"}
+
+
+def test_verdicts_follow_severity_overrides_and_waivers(tmp_path: Path) -> None:
+    config = tmp_path / "accept.yaml"
+    config.write_text(
+        "checks:\n"
+        "  migration.untranslatable-annotation: {severity: medium}\n"
+        "  migration.route-parity: {severity: low}\n"
+        "waivers:\n"
+        "  - {check: migration.tls-parity, target: orders/Ingress/orders, reason: HTTP stays open until DNS moves}\n",
+        encoding="utf-8",
+    )
+    code, report = gate_json(str(BLOCKED), "--config", str(config))
+    assert code == 0
+    assert verdicts(report) == {"orders": "needs-review"}
+    assert "migration.tls-parity" not in report["summary"]["by_check"]
