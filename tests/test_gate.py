@@ -249,3 +249,15 @@ def test_verdicts_follow_severity_overrides_and_waivers(tmp_path: Path) -> None:
     assert code == 0
     assert verdicts(report) == {"orders": "needs-review"}
     assert "migration.tls-parity" not in report["summary"]["by_check"]
+
+
+def test_scan_reports_readiness_too_but_not_new_ingresses() -> None:
+    result = CliRunner().invoke(main, ["scan", str(BLOCKED), "-o", "json"])
+    report = json.loads(result.output)
+    fired = set(report["summary"]["by_check"])
+    assert {"migration.untranslatable-annotation", "migration.route-parity", "migration.tls-parity"} <= fired
+    assert "migration" not in report  # verdicts are the gate's
+    assert {
+        "check": "migration.new-ingress",
+        "reason": "needs a baseline: run `kgov gate migration --base GIT_REF|FOLDER`",
+    } in report["skipped"]
