@@ -128,15 +128,29 @@ def _about_tls(probe: Probe, ingress: Outcome, routes: Outcome) -> bool:
     )
 
 
-_INDICES: weakref.WeakKeyDictionary[Inventory, dict[str, MigrationIndex]] = weakref.WeakKeyDictionary()
+Fingerprint = tuple[int, ...]
+_INDICES: weakref.WeakKeyDictionary[Inventory, dict[str, tuple[Fingerprint, MigrationIndex]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def migration_index(inventory: Inventory, prefix: str = NGINX_PREFIX) -> MigrationIndex:
-    """The index of an inventory (inventories are immutable snapshots, so it never goes stale)."""
+    """The index of an inventory, built once for all its Ingresses' checks; rebuilt when the
+    inventory's network view or its counts of routing objects change under it."""
+    network = inventory.network
+    fingerprint = (
+        id(network),
+        *(
+            len(found)
+            for found in (network.ingresses, network.routes, network.gateways, network.listener_sets)
+        ),
+        len(network.services),
+    )
     by_prefix = _INDICES.setdefault(inventory, {})
-    if prefix not in by_prefix:
-        by_prefix[prefix] = MigrationIndex(inventory, prefix)
-    return by_prefix[prefix]
+    cached = by_prefix.get(prefix)
+    if cached is None or cached[0] != fingerprint:
+        cached = by_prefix[prefix] = (fingerprint, MigrationIndex(inventory, prefix))
+    return cached[1]
 
 
 def _for_class(planes: list[Plane], klass: str) -> list[Plane]:
