@@ -87,7 +87,8 @@ def semantic_gaps(view: IngressView, surface: list[Mapped], model: NginxModel) -
         for entry in rule.http.paths if rule.http else []:
             path = entry.path or "/"
             regex = server is not None and server.regex
-            if entry.path_type == "ImplementationSpecific" and not regex:
+            # A string prefix ending in `/` (or `/` itself) stops at an element boundary anyway.
+            if entry.path_type == "ImplementationSpecific" and not regex and not path.endswith("/"):
                 gaps.append(
                     Gap(
                         "implementation-specific-path",
