@@ -10,16 +10,17 @@ per path. What this model reproduces (facts: reference ingress-nginx-annotations
   `/foobar`); `ImplementationSpecific` is a plain NGINX string prefix (`/foo` covers `/foobar`); the
   longest prefix wins; a prefix location ending in `/` answers the same path without the slash with a
   301 to the slashed path (NGINX's implicit redirect);
-- `use-regex` or `rewrite-target` on any Ingress of a host turns every path of that host, of every
+- `use-regex` or a `rewrite-target` (other than the path itself) on any Ingress of a host turns every path of that host, of every
   Ingress and every path type, into a case-insensitive regular expression anchored at the start only
   (a prefix match), tried longest path first; `rewrite-target` replaces the whole upstream path;
 - the host's root location serves the `defaultBackend` of the oldest Ingress of the host, else the
   controller's default backend (404); an Ingress with a default backend and no rules is the catch-all;
 - canaries (`canary-by-header` with `always`/`never` or `-value` or `-pattern`, `canary-by-cookie`,
   `canary-weight` out of `canary-weight-total`) join the location with the same host and path;
-- `ssl-redirect` (on by default for TLS hosts) and `force-ssl-redirect` answer plain HTTP with 308;
-  `permanent-redirect`/`temporal-redirect` (with their codes) answer with the literal URL; `app-root`
-  (server level, before any location) answers `/` with 302; `ssl-passthrough` hands HTTPS for the
+- `app-root` (server level, before any location) answers `/` with 302;
+  `permanent-redirect`/`temporal-redirect` (with their codes) answer with the literal URL; then
+  `ssl-redirect` (on by default for TLS hosts) and `force-ssl-redirect` answer plain HTTP with 308,
+  dropping one trailing slash unless `preserve-trailing-slash`; `ssl-passthrough` hands HTTPS for the
   host to the backend at layer 4.
 """
 
