@@ -242,7 +242,9 @@ def test_verdicts_follow_severity_overrides_and_waivers(tmp_path: Path) -> None:
         "  migration.untranslatable-annotation: {severity: medium}\n"
         "  migration.route-parity: {severity: low}\n"
         "waivers:\n"
-        "  - {check: migration.tls-parity, target: orders/Ingress/orders, reason: HTTP stays open until DNS moves}\n",
+        "  - check: migration.tls-parity\n"
+        "    target: orders/Ingress/orders\n"
+        "    reason: HTTP stays open until DNS moves\n",
         encoding="utf-8",
     )
     code, report = gate_json(str(BLOCKED), "--config", str(config))

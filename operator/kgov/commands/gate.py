@@ -251,10 +251,9 @@ def _details(item: IngressReadiness) -> list[str]:
     body = []
     if item.annotations:
         body += ["| Annotation | Class | Gateway API | Note |", "|---|---|---|---|"]
-        body += [
-            f"| {code(a.key, cell=True)} | {escape(a.klass)} | {escape(a.equivalent) or '—'} | {escape(a.note)} |"
-            for a in item.annotations
-        ]
+        for a in item.annotations:
+            cells = [code(a.key, cell=True), escape(a.klass), escape(a.equivalent) or "—", escape(a.note)]
+            body.append("| " + " | ".join(cells) + " |")
     if mismatches:
         body += ["", "| Probe | Ingress | Routes |", "|---|---|---|"]
         body += [

@@ -10,9 +10,10 @@ per path. What this model reproduces (facts: reference ingress-nginx-annotations
   `/foobar`); `ImplementationSpecific` is a plain NGINX string prefix (`/foo` covers `/foobar`); the
   longest prefix wins; a prefix location ending in `/` answers the same path without the slash with a
   301 to the slashed path (NGINX's implicit redirect);
-- `use-regex` or a `rewrite-target` (other than the path itself) on any Ingress of a host turns every path of that host, of every
-  Ingress and every path type, into a case-insensitive regular expression anchored at the start only
-  (a prefix match), tried longest path first; `rewrite-target` replaces the whole upstream path;
+- `use-regex` or a `rewrite-target` (other than the path itself) on any Ingress of a host turns
+  every path of that host, of every Ingress and every path type, into a case-insensitive regular
+  expression anchored at the start only (a prefix match), tried longest path first;
+  `rewrite-target` replaces the whole upstream path;
 - the host's root location serves the `defaultBackend` of the oldest Ingress of the host, else the
   controller's default backend (404); an Ingress with a default backend and no rules is the catch-all;
 - canaries (`canary-by-header` with `always`/`never` or `-value` or `-pattern`, `canary-by-cookie`,

@@ -115,7 +115,7 @@ class MigrationIndex:
 
 
 def _about_tls(probe: Probe, ingress: Outcome, routes: Outcome) -> bool:
-    """A difference in the HTTP→HTTPS redirect, in TLS passthrough, or an HTTPS request no listener takes."""
+    """A difference in the HTTP→HTTPS redirect or in TLS passthrough, or HTTPS no listener takes."""
     upgrade = f"https://{probe.host}{probe.path}".rstrip("/")
     redirects = any(
         o.kind == REDIRECT and (o.location or "").rstrip("/") == upgrade for o in (ingress, routes)

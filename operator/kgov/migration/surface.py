@@ -32,7 +32,9 @@ class Mapped:
 
 @dataclass(frozen=True, slots=True)
 class Gap:
-    kind: str  # annotation | regex-host | implementation-specific-path | trailing-slash | rewrite-captures | redirect-query
+    # annotation | regex-host | implementation-specific-path | trailing-slash | rewrite-captures |
+    # redirect-query
+    kind: str
     subject: str  # the annotation key or the path
     detail: str
 
