@@ -233,6 +233,11 @@ def test_trailing_slash_redirect() -> None:
     assert_full(parity(shop, gateway(), route(slash, rule("/docs/", backends=[("docs", 80, 1)]))))
     found = parity(shop, gateway(), route(rule("/docs/", backends=[("docs", 80, 1)])))
     assert_mismatch(found, f"http://{HOST}/docs")
+    # A location for /docs itself takes the request: no redirect.
+    both = ingress([("/docs/", "ImplementationSpecific", "docs", 80), ("/docs", "Exact", "index", 80)])
+    index = rule("/docs", "Exact", [("index", 80, 1)])
+    docs = rule("/docs/.*", "RegularExpression", [("docs", 80, 1)])
+    assert_full(parity(both, gateway(), route(index, docs)))
 
 
 def test_named_port_resolved_through_the_service() -> None:

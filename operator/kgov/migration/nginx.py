@@ -279,18 +279,14 @@ class NginxModel:
         return max(prefixes, key=lambda loc: len(loc.path.rstrip("/") or "/"), default=None)
 
     def _slash_redirect(self, server: Server, probe: Probe) -> Outcome | None:
-        """NGINX answers `/foo` with 301 to `/foo/` when a prefix location is `/foo/` and no exact or
-        longer location takes `/foo`."""
+        """NGINX answers `/foo` with 301 to `/foo/` when a prefix location is `/foo/` and no location
+        is `/foo` itself (an Exact one, or a Prefix one, which the controller splits into `= /foo`
+        and `/foo/`, or a plain string prefix)."""
         path = probe.path
-        if any(loc.path_type == "Exact" and loc.path == path for loc in server.locations):
+        if path == "/" or any(loc.path == path for loc in server.locations):
             return None
-        for loc in server.locations:
-            if loc.path_type != "Exact" and loc.path != "/" and loc.path == path + "/":
-                if loc.path_type == "Prefix" and any(
-                    other.path == path and other.path_type != "Exact" for other in server.locations
-                ):
-                    return None
-                return Outcome(REDIRECT, code=301, location=f"{probe.scheme}://{probe.host}{path}/")
+        if any(loc.path_type != "Exact" and loc.path == path + "/" for loc in server.locations):
+            return Outcome(REDIRECT, code=301, location=f"{probe.scheme}://{probe.host}{path}/")
         return None
 
     def _default(self, server: Server, probe: Probe) -> Outcome:
