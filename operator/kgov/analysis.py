@@ -25,6 +25,7 @@ _NEED_REASONS = {
     Need.HISTORY: "needs the operator's watch history",
     Need.PROMETHEUS: "needs Prometheus evidence, which is not configured",
     Need.MANIFESTS: "only meaningful on manifests (a live object always has this field set)",
+    Need.BASE: "needs a baseline: run `kgov gate migration --base GIT_REF|FOLDER`",
 }
 
 
@@ -35,6 +36,7 @@ class Capabilities:
     live: bool = False
     history: bool = False
     prometheus: bool = False
+    base: bool = False  # a baseline (git ref or folder) to compare with
 
     def missing(self, spec: CheckSpec) -> list[Need]:
         have = {
@@ -42,6 +44,7 @@ class Capabilities:
             Need.HISTORY: self.history,
             Need.PROMETHEUS: self.prometheus,
             Need.MANIFESTS: not self.live,
+            Need.BASE: self.base,
         }
         lacking = [need for need in sorted(spec.needs) if not have[need]]
         if spec.alternatives and len(lacking) < len(spec.needs):

@@ -10,7 +10,9 @@ from kgov import __version__
 from kgov.analysis import Capabilities, evaluate, resolve_params, select_checks
 from kgov.checks.catalog import default_registry
 from kgov.commands.common import FORMATS, SEVERITIES, emit, exit_code, load_input, split_ids
+from kgov.commands.convert import convert_command
 from kgov.commands.evidence import measure, prometheus_settings
+from kgov.commands.gate import gate
 from kgov.config import ConfigError, load_config
 from kgov.findings.model import Severity
 from kgov.inventory import Inventory
@@ -98,3 +100,7 @@ def list_checks(fmt: str) -> None:
     from kgov.report.catalog import render_catalog
 
     click.echo(render_catalog(default_registry(), fmt), nl=False)
+
+
+main.add_command(convert_command)
+main.add_command(gate)

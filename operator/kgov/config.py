@@ -130,12 +130,18 @@ class PrometheusSettings(_Strict):
         return duration_seconds(self.step)
 
 
+class MigrationSettings(_Strict):
+    # With `kgov gate migration --base`, an Ingress that is not in the base is a finding.
+    forbid_new_ingress: bool = False
+
+
 class Config(_Strict):
     checks: dict[str, CheckSettings] = Field(default_factory=dict)
     namespaces: NamespaceFilter = Field(default_factory=NamespaceFilter)
     waivers: list[Waiver] = Field(default_factory=list)
     exemptions: Exemptions = Field(default_factory=Exemptions)
     prometheus: PrometheusSettings = Field(default_factory=PrometheusSettings)
+    migration: MigrationSettings = Field(default_factory=MigrationSettings)
 
     @field_validator("checks", mode="before")
     @classmethod

@@ -42,6 +42,7 @@ class Need(StrEnum):
     HISTORY = "history"  # events over time, as the operator sees them from its watch stream
     PROMETHEUS = "prometheus"  # measured series
     MANIFESTS = "manifests"  # only meaningful on files (live objects have the field defaulted)
+    BASE = "base"  # a baseline to compare with (`kgov gate migration --base`)
 
 
 class NoParams(BaseModel):

@@ -18,6 +18,7 @@ _NEEDS = {
     Need.HISTORY: "watch history (the operator)",
     Need.PROMETHEUS: "Prometheus",
     Need.MANIFESTS: "manifests only",
+    Need.BASE: "a baseline (`gate migration --base`)",
 }
 
 

@@ -1,0 +1,103 @@
+"""`kgov convert`: Ingress → Gateway API YAML on stdout (or a file), what was not carried over on stderr."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from kgov.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, load_input
+from kgov.inventory import Inventory
+from kgov.migration.convert import convert, render_yaml
+from kgov.migration.convert_model import Conversion, ConvertOptions
+from kgov.sources.locate import refine_lines
+
+
+@click.command("convert")
+@click.argument("paths", nargs=-1)
+@click.option("--cluster", is_flag=True, help="Read Ingresses from the current kube context (read only).")
+@click.option("--context", "kube_context", help="Kube context to use with --cluster.")
+@click.option("--namespace", "-n", help="With --cluster: read only this namespace.")
+@click.option("--gateway", help="Gateway name (default: the ingress class name).")
+@click.option(
+    "--gateway-namespace", help="Put one shared Gateway in this namespace (default: each Ingress's own)."
+)
+@click.option("--gateway-class", help="gatewayClassName of the Gateways (default: the ingress class name).")
+@click.option(
+    "--listeners",
+    type=click.Choice(["per-host", "shared"]),
+    default="per-host",
+    show_default=True,
+    help="One HTTP/HTTPS listener pair per hostname, or one of each shared by all hostnames.",
+)
+@click.option("--output-file", type=click.Path(dir_okay=False), help="Write the YAML here instead of stdout.")
+@click.option(
+    "--report", "report_file", type=click.Path(dir_okay=False), help="Also write the notes as JSON."
+)
+def convert_command(
+    paths: tuple[str, ...],
+    cluster: bool,
+    kube_context: str | None,
+    namespace: str | None,
+    gateway: str | None,
+    gateway_namespace: str | None,
+    gateway_class: str | None,
+    listeners: str,
+    output_file: str | None,
+    report_file: str | None,
+) -> None:
+    """Convert Ingresses (files, folders, - for stdin, or --cluster) to Gateway API objects.
+
+    Exit 0 when everything was carried over, 1 when something was not (see stderr), 2 on input errors.
+    """
+    if not paths and not cluster:
+        raise click.UsageError("give PATH ... (or - for stdin), or --cluster")
+    loaded = load_input(paths, cluster, kube_context, namespace)
+    inventory = Inventory(loaded.objects, live=cluster)
+    errors = [*loaded.errors, *inventory.errors]
+    refine_lines(errors, loaded.texts)
+    options = ConvertOptions(
+        gateway, gateway_namespace, gateway_class, "shared" if listeners == "shared" else "per-host"
+    )
+    conversion = convert(inventory, options)
+    text = render_yaml(conversion)
+    if output_file:
+        Path(output_file).write_text(text, encoding="utf-8")
+    elif text:
+        click.echo(text, nl=False)
+    for error in errors:
+        click.echo(f"error: {error}", err=True)
+    _report_notes(conversion)
+    if report_file:
+        Path(report_file).write_text(_report_json(conversion), encoding="utf-8")
+    if errors:
+        sys.exit(EXIT_INPUT)
+    sys.exit(EXIT_FINDINGS if conversion.blocked else EXIT_OK)
+
+
+def _report_notes(conversion: Conversion) -> None:
+    if conversion.ingresses == 0:
+        click.echo("no Ingress in the input", err=True)
+    for note in sorted(conversion.notes, key=lambda n: (n.namespace or "", n.ingress)):
+        click.echo(
+            f"{note.level}: Ingress {note.source()}: {note.key} [{note.klass}]: {note.reason}", err=True
+        )
+    blocked = len(conversion.blocked_ingresses())
+    if conversion.ingresses:
+        click.echo(
+            f"{conversion.ingresses} Ingress(es) converted to {len(conversion.objects)} object(s); "
+            f"{blocked} with something not carried over",
+            err=True,
+        )
+
+
+def _report_json(conversion: Conversion) -> str:
+    data = {
+        "ingresses": conversion.ingresses,
+        "objects": [{"kind": g.kind, "name": g.name, "sources": g.sources} for g in conversion.objects],
+        "blocked": conversion.blocked,
+        "notes": [n.as_dict() for n in conversion.notes],
+    }
+    return json.dumps(data, indent=2) + "\n"

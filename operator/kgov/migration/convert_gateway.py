@@ -1,0 +1,171 @@
+"""Gateways, listeners and the ReferenceGrants their certificate references need, collected while routes
+are written, then emitted once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kgov.migration.convert_model import GATEWAY_API, Generated, ListenerLayout
+
+NAMESPACE_LABEL = "kubernetes.io/metadata.name"
+
+
+def slug(host: str | None) -> str:
+    if host is None:
+        return "default"
+    return host.lower().replace("*", "wildcard").replace(".", "-").strip("-")[:200]
+
+
+def dns_name(*parts: str) -> str:
+    name = "-".join(p for p in parts if p).lower()
+    return name[:253].rstrip("-.") or "route"
+
+
+@dataclass(slots=True)
+class Certificate:
+    namespace: str | None
+    secret: str
+    source: str
+
+
+@dataclass(slots=True)
+class GatewayPlan:
+    namespace: str | None
+    name: str
+    class_name: str
+    layout: ListenerLayout
+    listeners: dict[str, dict[str, Any]] = field(default_factory=dict)
+    route_namespaces: set[str | None] = field(default_factory=set)
+    sources: list[str] = field(default_factory=list)
+    annotations: dict[str, str] = field(default_factory=dict)
+    listener_names: dict[tuple[str, str | None], str] = field(default_factory=dict)
+
+    def parent_ref(self, section: str, route_namespace: str | None) -> dict[str, Any]:
+        ref: dict[str, Any] = {"name": self.name}
+        if self.namespace != route_namespace and self.namespace is not None:
+            ref["namespace"] = self.namespace
+        ref["sectionName"] = section
+        return ref
+
+    def attach(self, source: str, route_namespace: str | None) -> None:
+        if source not in self.sources:
+            self.sources.append(source)
+        self.route_namespaces.add(route_namespace)
+
+    def http(self, host: str | None) -> str:
+        base = "http" if self.layout == "shared" or host is None else f"{slug(host)}-http"
+        return str(self._listener(base, host, 80, "HTTP")["name"])
+
+    def https(self, host: str | None, cert: Certificate) -> str:
+        base = "https" if self.layout == "shared" or host is None else f"{slug(host)}-https"
+        listener = self._listener(base, host, 443, "HTTPS")
+        refs = listener.setdefault("tls", {"mode": "Terminate", "certificateRefs": []})["certificateRefs"]
+        ref: dict[str, Any] = {"group": "", "kind": "Secret", "name": cert.secret}
+        if cert.namespace != self.namespace and cert.namespace is not None:
+            ref["namespace"] = cert.namespace
+        if ref not in refs and len(refs) < 64:
+            refs.append(ref)
+        return str(listener["name"])
+
+    def passthrough(self, host: str) -> str:
+        listener = self._listener(f"{slug(host)}-tls", host, 443, "TLS", per_host=True)
+        listener["tls"] = {"mode": "Passthrough"}
+        return str(listener["name"])
+
+    def _listener(
+        self, base: str, host: str | None, port: int, protocol: str, per_host: bool = False
+    ) -> dict[str, Any]:
+        """The listener for (protocol, hostname); names that collide (`a-b.com`, `a.b-com`) get a suffix."""
+        hostname = host if host is not None and (self.layout == "per-host" or per_host) else None
+        name = self.listener_names.get((protocol, hostname))
+        if name is None:
+            name, counter = base, 1
+            while name in self.listeners:
+                counter += 1
+                name = f"{base}-{counter}"
+            self.listener_names[(protocol, hostname)] = name
+            listener: dict[str, Any] = {"name": name}
+            if hostname is not None:
+                listener["hostname"] = hostname
+            listener.update(port=port, protocol=protocol)
+            self.listeners[name] = listener
+        return self.listeners[name]
+
+    def certificate_refs(self) -> list[dict[str, Any]]:
+        return [
+            ref
+            for listener in self.listeners.values()
+            for ref in listener.get("tls", {}).get("certificateRefs", [])
+            if "namespace" in ref
+        ]
+
+    def build(self) -> list[Generated]:
+        if not self.listeners:
+            return []
+        listeners = list(self.listeners.values())
+        foreign = sorted(n for n in self.route_namespaces if n is not None and n != self.namespace)
+        if foreign:
+            allowed = {
+                "namespaces": {
+                    "from": "Selector",
+                    "selector": {
+                        "matchExpressions": [
+                            {
+                                "key": NAMESPACE_LABEL,
+                                "operator": "In",
+                                "values": sorted({*foreign, *([self.namespace] if self.namespace else [])}),
+                            }
+                        ]
+                    },
+                }
+            }
+            listeners = [{**listener, "allowedRoutes": allowed} for listener in listeners]
+        metadata: dict[str, Any] = {"name": self.name}
+        if self.namespace is not None:
+            metadata["namespace"] = self.namespace
+        if self.annotations:
+            metadata["annotations"] = dict(self.annotations)
+        gateway = {
+            "apiVersion": GATEWAY_API,
+            "kind": "Gateway",
+            "metadata": metadata,
+            "spec": {"gatewayClassName": self.class_name, "listeners": listeners},
+        }
+        return [Generated(gateway, list(self.sources)), *self._grants()]
+
+    def _grants(self) -> list[Generated]:
+        by_namespace: dict[str, list[str]] = {}
+        for ref in self.certificate_refs():
+            names = by_namespace.setdefault(ref["namespace"], [])
+            if ref["name"] not in names:
+                names.append(ref["name"])
+        grants = []
+        for namespace, names in sorted(by_namespace.items()):
+            for start in range(0, len(names), 16):
+                chunk = names[start : start + 16]
+                suffix = f"-{start // 16 + 1}" if len(names) > 16 else ""
+                grants.append(
+                    Generated(
+                        {
+                            "apiVersion": GATEWAY_API,
+                            "kind": "ReferenceGrant",
+                            "metadata": {
+                                "name": dns_name(f"{self.namespace}-{self.name}-certificates{suffix}"),
+                                "namespace": namespace,
+                            },
+                            "spec": {
+                                "from": [
+                                    {
+                                        "group": "gateway.networking.k8s.io",
+                                        "kind": "Gateway",
+                                        "namespace": self.namespace,
+                                    }
+                                ],
+                                "to": [{"group": "", "kind": "Secret", "name": n} for n in chunk],
+                            },
+                        },
+                        list(self.sources),
+                    )
+                )
+        return grants

@@ -1,0 +1,325 @@
+"""Route and TLS parity between an Ingress and the Gateway API objects serving its hosts.
+
+Parity is decided on probe requests generated from each rule of the Ingress (the path itself, the
+path with and without a trailing slash, a sub-path, the element boundary `/foo` → `/foox`, an
+upper-case variant, canary headers and cookies, plain HTTP and, for TLS hosts, HTTPS) and from its
+neighbourhood (a sibling host, the apex and a deeper name under a wildcard). Each probe is answered by
+the ingress-nginx model of the Ingress's class and by the Gateway API model; a difference is a
+mismatch naming the probe and both answers. The structural part compares TLS hosts with HTTPS
+listeners that carry a certificateRef (or TLS passthrough listeners for `ssl-passthrough`).
+
+Parity is `not-checked` when no route of the input serves any host of the Ingress.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from dataclasses import dataclass, field
+
+from kgov.inventory import Inventory
+from kgov.inventory.network import IngressView, RouteView
+from kgov.migration.gatewayapi import GatewayModel, Plane, PlaneListener
+from kgov.migration.nginx import CATCH_ALL, NGINX_PREFIX, NginxModel, Server, tls_hosts
+from kgov.migration.outcome import NO_ROUTE, PASSTHROUGH, REDIRECT, Outcome, Probe, same_outcome
+from kgov.migration.sample import example
+
+FULL, MISMATCH, NOT_CHECKED = "full", "mismatch", "not-checked"
+PROBE_HOST = "kgov-probe.invalid"  # a host no rule names: what the catch-all server answers
+SUB_PATH = "kgov-probe"
+_REGEX_META = re.compile(r"[.^$*+?()\[\]{}|\\]")
+
+
+@dataclass(frozen=True, slots=True)
+class Mismatch:
+    probe: str
+    ingress: str
+    routes: str
+    tls: bool = False  # about TLS or the HTTP→HTTPS redirect
+
+    def as_dict(self) -> dict[str, str]:
+        return {"probe": self.probe, "ingress": self.ingress, "routes": self.routes}
+
+
+@dataclass(slots=True)
+class Parity:
+    status: str
+    mismatches: list[Mismatch] = field(default_factory=list)
+    probes: int = 0
+    planes: list[str] = field(default_factory=list)
+    routes: list[RouteView] = field(default_factory=list)
+
+    @property
+    def route_mismatches(self) -> list[Mismatch]:
+        return [m for m in self.mismatches if not m.tls]
+
+    @property
+    def tls_mismatches(self) -> list[Mismatch]:
+        return [m for m in self.mismatches if m.tls]
+
+
+class MigrationIndex:
+    """The routing models of one inventory, built once and shared by every Ingress's checks."""
+
+    def __init__(self, inventory: Inventory, prefix: str = NGINX_PREFIX) -> None:
+        network = inventory.network
+        self.prefix = prefix
+        self.gateways = GatewayModel(network)
+        groups: dict[str, list[IngressView]] = {}
+        for view in network.ingresses:
+            groups.setdefault(class_key(view), []).append(view)
+        self.nginx = {key: NginxModel(views, network, prefix) for key, views in groups.items()}
+        self._parity: dict[int, Parity] = {}
+
+    def model_for(self, view: IngressView) -> NginxModel:
+        return self.nginx[class_key(view)]
+
+    def parity(self, view: IngressView) -> Parity:
+        found = self._parity.get(id(view))
+        if found is None:
+            found = self._parity[id(view)] = self._compute(view)
+        return found
+
+    def _compute(self, view: IngressView) -> Parity:
+        hosts = ingress_hosts(view)
+        serving = [pair for host in hosts for pair in self.gateways.serving(host or None)]
+        if not serving:
+            return Parity(NOT_CHECKED)
+        planes = _for_class(list({id(plane): plane for plane, _ in serving}.values()), class_key(view))
+        routes = list({id(route): route for _, route in serving}.values())
+        model = self.model_for(view)
+        probes = probes_for(view, model)
+        mismatches = [m for probe in probes if (m := self._compare(model, planes, probe)) is not None]
+        mismatches += tls_mismatches(view, model, planes)
+        status = MISMATCH if mismatches else FULL
+        return Parity(status, mismatches, len(probes), [p.display() for p in planes], routes)
+
+    def _compare(self, model: NginxModel, planes: list[Plane], probe: Probe) -> Mismatch | None:
+        ingress = model.route(probe)
+        routes = self.route(planes, probe)
+        if same_outcome(ingress, routes, probe.path):
+            return None
+        return Mismatch(
+            probe.display(), ingress.display(), routes.display(), _about_tls(probe, ingress, routes)
+        )
+
+    def route(self, planes: list[Plane], probe: Probe) -> Outcome:
+        """The first data plane that routes the probe decides (planes in namespace/name order)."""
+        first: Outcome | None = None
+        for plane in planes:
+            outcome = self.gateways.route(plane, probe)
+            if outcome.kind != NO_ROUTE:
+                return outcome
+            first = first or outcome
+        return first or Outcome(NO_ROUTE)
+
+
+def _about_tls(probe: Probe, ingress: Outcome, routes: Outcome) -> bool:
+    """A difference in the HTTP→HTTPS redirect or in TLS passthrough, or HTTPS no listener takes."""
+    upgrade = f"https://{probe.host}{probe.path}".rstrip("/")
+    redirects = any(
+        o.kind == REDIRECT and (o.location or "").rstrip("/") == upgrade for o in (ingress, routes)
+    )
+    passthrough = PASSTHROUGH in (ingress.kind, routes.kind)
+    return (
+        redirects
+        or passthrough
+        or (probe.scheme == "https" and routes.detail.startswith("no HTTPS listener"))
+    )
+
+
+Fingerprint = tuple[int, ...]
+_INDICES: weakref.WeakKeyDictionary[Inventory, dict[str, tuple[Fingerprint, MigrationIndex]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def migration_index(inventory: Inventory, prefix: str = NGINX_PREFIX) -> MigrationIndex:
+    """The index of an inventory, built once for all its Ingresses' checks; rebuilt when the
+    inventory's network view or its counts of routing objects change under it."""
+    network = inventory.network
+    fingerprint = (
+        id(network),
+        *(
+            len(found)
+            for found in (network.ingresses, network.routes, network.gateways, network.listener_sets)
+        ),
+        len(network.services),
+    )
+    by_prefix = _INDICES.setdefault(inventory, {})
+    cached = by_prefix.get(prefix)
+    if cached is None or cached[0] != fingerprint:
+        cached = by_prefix[prefix] = (fingerprint, MigrationIndex(inventory, prefix))
+    return cached[1]
+
+
+def _for_class(planes: list[Plane], klass: str) -> list[Plane]:
+    """Gateways named after the Ingress's class, or of a GatewayClass of that name, are the data plane
+    that replaces it; when none serves the host, every Gateway that does is compared."""
+    mine = [
+        plane
+        for plane in planes
+        if plane.gateway is not None
+        and klass in (plane.gateway.obj.name, plane.gateway.gateway.spec.gateway_class_name)
+    ]
+    return mine or planes
+
+
+def class_key(view: IngressView) -> str:
+    if view.ingress_class is not None:
+        return view.ingress_class.obj.name
+    return view.class_name or ""
+
+
+def ingress_hosts(view: IngressView) -> list[str]:
+    """The hosts an Ingress serves, lower-case; "" for rules without a host or a catch-all backend."""
+    hosts = [(rule.host or CATCH_ALL).lower() for rule in view.ingress.spec.rules]
+    if not view.ingress.spec.rules and view.ingress.spec.default_backend is not None:
+        hosts.append(CATCH_ALL)
+    return list(dict.fromkeys(hosts))
+
+
+# ---- probes --------------------------------------------------------------------------------------
+
+
+def probe_host(host: str) -> str:
+    if host == CATCH_ALL:
+        return PROBE_HOST
+    return f"{SUB_PATH}.{host[2:]}" if host.startswith("*.") else host
+
+
+def neighbour_hosts(host: str) -> list[str]:
+    """Names next to a host that it does not cover (and, for a wildcard, one it covers deeper)."""
+    if host == CATCH_ALL:
+        return []
+    if host.startswith("*."):
+        return [host[2:], f"a.{SUB_PATH}.{host[2:]}"]
+    parent = host.split(".", 1)[1] if "." in host else host
+    return [f"{SUB_PATH}-other.{parent}"]
+
+
+def literal_prefix(path: str) -> str:
+    """The plain text a regular-expression path starts with (`/foo(/|$)(.*)` → `/foo`)."""
+    found = _REGEX_META.search(path)
+    return path[: found.start()] if found else path
+
+
+def path_variants(path: str) -> list[str]:
+    base = path.rstrip("/")
+    variants = [path or "/"]
+    if base:
+        variants += [base, base + "/", f"{base}/{SUB_PATH}", base + "x"]
+        upper = path.upper()
+        if upper != path:
+            variants.append(upper)
+    else:
+        variants += [f"/{SUB_PATH}", f"/{SUB_PATH.upper()}"]
+    return list(dict.fromkeys(v if v.startswith("/") else "/" + v for v in variants))
+
+
+def probes_for(view: IngressView, model: NginxModel) -> list[Probe]:
+    probes: list[Probe] = []
+    secure = tls_hosts(view)
+    for host in ingress_hosts(view):
+        server = model.servers.get(host)
+        paths = _paths_of(view, host, server)
+        # Plain HTTP to a passthrough host reaches a TLS backend port: nothing worth preserving.
+        schemes = ["https"] if _passthrough(server) else ["http", "https"] if host in secure else ["http"]
+        target = probe_host(host)
+        headers = _canary_headers(view, model, server)
+        grpc = _grpc(view, model)
+        for scheme in schemes:
+            for path in paths:
+                probes.append(Probe(scheme, target, path, grpc=grpc))
+                probes += [Probe(scheme, target, path, (h,), grpc=grpc) for h in headers]
+            for other in neighbour_hosts(host):
+                probes.append(Probe(scheme, other, paths[0] if paths else "/", grpc=grpc))
+    return list(dict.fromkeys(probes))
+
+
+def _paths_of(view: IngressView, host: str, server: Server | None) -> list[str]:
+    regex = server is not None and server.regex
+    paths: list[str] = []
+    for rule in view.ingress.spec.rules:
+        if (rule.host or CATCH_ALL).lower() != host:
+            continue
+        for entry in rule.http.paths if rule.http else []:
+            path = entry.path or "/"
+            if not regex:
+                paths += path_variants(path)
+                continue
+            paths += path_variants(literal_prefix(path))
+            sample = example(path)
+            if sample and sample.startswith("/"):
+                paths += path_variants(sample)
+    if not paths or view.ingress.spec.default_backend is not None:
+        paths += path_variants("/")  # what the default backend answers
+    return list(dict.fromkeys(paths))
+
+
+def _canary_headers(view: IngressView, model: NginxModel, server: Server | None) -> list[tuple[str, str]]:
+    headers: list[tuple[str, str]] = []
+    for location in server.locations if server else []:
+        canary = location.canary
+        if canary is None or view not in (location.ingress, canary.ingress):
+            continue
+        if canary.header:
+            name = canary.header.lower()
+            values = [canary.header_value] if canary.header_value else ["always", "never"]
+            if canary.header_pattern:
+                values = [example(canary.header_pattern) or "always"]
+            headers += [(name, v) for v in values if v]
+        if canary.cookie:
+            headers += [("cookie", f"{canary.cookie}={v}") for v in ("always", "never")]
+    return list(dict.fromkeys(headers))
+
+
+def _grpc(view: IngressView, model: NginxModel) -> bool:
+    protocol = model.annotations(view).get("backend-protocol") or ""
+    return protocol.upper() in ("GRPC", "GRPCS")
+
+
+def _passthrough(server: Server | None) -> bool:
+    return server is not None and server.passthrough is not None
+
+
+# ---- TLS structure -------------------------------------------------------------------------------
+
+
+def tls_mismatches(view: IngressView, model: NginxModel, planes: list[Plane]) -> list[Mismatch]:
+    known = [plane for plane in planes if plane.gateway is not None]
+    if not known:
+        return []  # the parent Gateways are not in the input: listeners cannot be compared
+    found = []
+    served = [h for h in ingress_hosts(view) if h]
+    for entry in view.ingress.spec.tls:
+        # A TLS host no rule serves gets no server of its own: nothing to carry over.
+        hosts = [h.lower() for h in entry.hosts if h.lower() in served] if entry.hosts else served
+        for host in hosts:
+            server = model.servers.get(host)
+            passthrough = _passthrough(server)
+            if any(_terminates(pl, host, passthrough) for plane in known for pl in plane.listeners):
+                continue
+            secret = f" with Secret {entry.secret_name}" if entry.secret_name else ""
+            ingress = (
+                f"passes TLS through for {host}" if passthrough else f"terminates TLS for {host}{secret}"
+            )
+            wanted = (
+                "TLS passthrough listener with a TLSRoute"
+                if passthrough
+                else "HTTPS listener with a certificateRef"
+            )
+            routes = f"no {wanted} covers {host} on {', '.join(p.display() for p in known)}"
+            found.append(Mismatch(f"TLS {host}", ingress, routes, tls=True))
+    return found
+
+
+def _terminates(pl: PlaneListener, host: str, passthrough: bool) -> bool:
+    hostname = pl.listener.hostname
+    if hostname is not None and not (
+        hostname.lower() == host or (hostname.startswith("*.") and host.endswith(hostname[1:].lower()))
+    ):
+        return False
+    if passthrough:
+        return pl.passthrough and bool(pl.routes)
+    return pl.listener.protocol == "HTTPS" and bool(pl.certificates)

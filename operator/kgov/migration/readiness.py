@@ -1,0 +1,83 @@
+"""Per-Ingress readiness verdicts from the migration findings, the annotation surface and parity.
+
+- `blocked`: a migration finding on the Ingress at high severity or above (by default: an
+  untranslatable annotation, a route or TLS parity mismatch);
+- `needs-review`: a migration finding at low or medium (policy, Experimental channel, semantic gap,
+  new Ingress), or an annotation the catalogue cannot map (`?`);
+- `ready`: nothing but information (a dual-served host).
+
+Verdicts follow the findings after severity overrides, waivers and exemptions, so a team that accepts
+a gap in config sees the verdict it expects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kgov.findings.model import Category, Finding, Severity
+from kgov.inventory import Inventory
+from kgov.inventory.network import IngressView
+from kgov.migration.parity import Parity, migration_index
+from kgov.migration.surface import UNKNOWN_CLASS, Mapped, annotation_surface
+
+READY, NEEDS_REVIEW, BLOCKED = "ready", "needs-review", "blocked"
+_ORDER = {READY: 0, NEEDS_REVIEW: 1, BLOCKED: 2}
+
+
+@dataclass(slots=True)
+class IngressReadiness:
+    view: IngressView
+    verdict: str
+    annotations: list[Mapped]
+    parity: Parity
+    findings: list[Finding] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "namespace": self.view.obj.namespace,
+            "name": self.view.obj.name,
+            "verdict": self.verdict,
+            "annotations": [m.as_dict() for m in self.annotations],
+            "parity": self.parity.status,
+            "mismatches": [m.as_dict() for m in self.parity.mismatches],
+        }
+
+
+@dataclass(slots=True)
+class Readiness:
+    ingresses: list[IngressReadiness]
+
+    @property
+    def verdict(self) -> str:
+        return max((i.verdict for i in self.ingresses), key=_ORDER.__getitem__, default=READY)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"verdict": self.verdict, "ingresses": [i.as_dict() for i in self.ingresses]}
+
+
+def verdict_of(findings: Iterable[Finding], annotations: Iterable[Mapped]) -> str:
+    severities = [f.severity for f in findings if f.category is Category.MIGRATION]
+    if any(s.at_least(Severity.HIGH) for s in severities):
+        return BLOCKED
+    if any(s.at_least(Severity.LOW) for s in severities) or any(
+        m.klass == UNKNOWN_CLASS for m in annotations
+    ):
+        return NEEDS_REVIEW
+    return READY
+
+
+def readiness(
+    inventory: Inventory, ingresses: Iterable[IngressView], findings: Iterable[Finding], prefix: str
+) -> Readiness:
+    by_target: dict[tuple[str, str | None, str], list[Finding]] = {}
+    for finding in findings:
+        by_target.setdefault(finding.target.key, []).append(finding)
+    index = migration_index(inventory, prefix)
+    found = []
+    for view in sorted(ingresses, key=lambda v: (v.obj.namespace or "", v.obj.name)):
+        mine = by_target.get(view.obj.key, [])
+        surface = annotation_surface(view, inventory.network, prefix)
+        found.append(IngressReadiness(view, verdict_of(mine, surface), surface, index.parity(view), mine))
+    return Readiness(found)

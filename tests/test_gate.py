@@ -1,0 +1,265 @@
+"""`kgov gate migration`: verdicts, exit codes, every output format, stdin, and the new-Ingress policy
+against a folder or a git ref."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from conftest import in_ci
+from kgov.cli import main
+from kube_emulator import BUILTIN, Served, running_emulator
+
+ROOT = Path(__file__).resolve().parent.parent
+BLOCKED = ROOT / "examples" / "migration" / "blocked.yaml"
+READY = ROOT / "examples" / "migration" / "ready.yaml"
+NEW_INGRESS = ROOT / "tests" / "fixtures" / "migration.new-ingress"
+
+
+def gate(*args: str, stdin: str | None = None) -> Result:
+    return CliRunner().invoke(main, ["gate", "migration", *args], input=stdin)
+
+
+def gate_json(*args: str, stdin: str | None = None) -> tuple[int, dict[str, Any]]:
+    result = gate(*args, "-o", "json", stdin=stdin)
+    return result.exit_code, json.loads(result.output)
+
+
+def verdicts(report: dict[str, Any]) -> dict[str, str]:
+    return {i["name"]: i["verdict"] for i in report["migration"]["ingresses"]}
+
+
+def test_blocked_example_exits_1_with_every_reason() -> None:
+    code, report = gate_json(str(BLOCKED))
+    assert code == 1
+    assert report["migration"]["verdict"] == "blocked"
+    (orders,) = report["migration"]["ingresses"]
+    assert orders["verdict"] == "blocked" and orders["parity"] == "mismatch"
+    classes = {a["key"].rsplit("/", 1)[1]: a["class"] for a in orders["annotations"]}
+    assert classes == {
+        "configuration-snippet": "—",
+        "whitelist-source-range": "I",
+        "auth-url": "X",
+        "use-regex": "N~",
+    }
+    probes = {m["probe"]: m for m in orders["mismatches"]}
+    assert "orders/orders:8080" in probes["https://orders.example.org/orders/0"]["ingress"]
+    assert "orders/orders:9090" in probes["https://orders.example.org/orders/0"]["routes"]
+    checks = set(report["summary"]["by_check"])
+    assert {"migration.untranslatable-annotation", "migration.route-parity", "migration.tls-parity"} <= checks
+
+
+def test_ready_example_exits_0() -> None:
+    code, report = gate_json(str(READY))
+    assert code == 0
+    assert report["migration"]["verdict"] == "ready"
+    assert verdicts(report) == {"store": "ready", "store-canary": "ready"}
+    assert {i["parity"] for i in report["migration"]["ingresses"]} == {"full"}
+    assert report["errors"] == []
+
+
+def test_json_shape_is_the_contract() -> None:
+    _, report = gate_json(str(BLOCKED))
+    assert set(report["migration"]) == {"verdict", "ingresses"}
+    item = report["migration"]["ingresses"][0]
+    assert set(item) == {"namespace", "name", "verdict", "annotations", "parity", "mismatches"}
+    assert set(item["annotations"][0]) == {"key", "class", "equivalent", "note"}
+    assert set(item["mismatches"][0]) == {"probe", "ingress", "routes"}
+    assert {"findings", "summary", "skipped", "errors"} <= set(report)
+
+
+def test_parity_not_checked_without_gateway_api_objects() -> None:
+    text = BLOCKED.read_text(encoding="utf-8").split("\n---\n")[0]
+    code, report = gate_json("-", stdin=text)
+    assert code == 1  # still blocked by the snippet
+    assert report["migration"]["ingresses"][0]["parity"] == "not-checked"
+    assert report["migration"]["ingresses"][0]["mismatches"] == []
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "yaml", "sarif", "junit", "markdown"])
+@pytest.mark.parametrize(("example", "code"), [(BLOCKED, 1), (READY, 0)], ids=["blocked", "ready"])
+def test_every_format(fmt: str, example: Path, code: int) -> None:
+    result = gate(str(example), "-o", fmt)
+    assert result.exit_code == code, result.output
+    out = result.output
+    verdict = "blocked" if code else "ready"
+    if fmt == "json":
+        assert json.loads(out)["migration"]["verdict"] == verdict
+    elif fmt == "yaml":
+        assert yaml.safe_load(out)["migration"]["verdict"] == verdict
+    elif fmt == "sarif":
+        sarif = json.loads(out)
+        results = sarif["runs"][0]["results"]
+        assert any(r["ruleId"] == "migration.route-parity" for r in results) == bool(code)
+    elif fmt == "junit":
+        tree = ET.fromstring(out)
+        failed = {case.get("classname") for case in tree.iter("testcase") if case.find("failure") is not None}
+        assert ("migration.untranslatable-annotation" in failed) == bool(code)
+    elif fmt == "markdown":
+        assert out.startswith("<!-- kgov-report -->\n### kgov gate migration")
+        assert "| Verdict | Ingress | Annotations | Parity | Findings |" in out
+        assert f"| {'⛔' if code else '✅'} {verdict} |" in out
+        assert "<details>" in out and "#### Findings" in out
+    else:
+        assert f"Migration verdict: {verdict}" in out
+
+
+def test_stdin_gives_the_same_verdict() -> None:
+    code, report = gate_json("-", stdin=READY.read_text(encoding="utf-8"))
+    assert code == 0 and verdicts(report) == {"store": "ready", "store-canary": "ready"}
+
+
+def test_fail_on_reaches_info_findings() -> None:
+    assert gate(str(READY), "--fail-on", "info").exit_code == 1  # the dual-served host is info
+
+
+def test_output_file(tmp_path: Path) -> None:
+    out = tmp_path / "report.md"
+    result = gate(str(BLOCKED), "-o", "markdown", "--output-file", str(out))
+    assert result.exit_code == 1 and result.output == ""
+    assert "⛔ blocked" in out.read_text(encoding="utf-8")
+
+
+def test_usage_and_input_errors_exit_2(tmp_path: Path) -> None:
+    assert gate().exit_code == 2
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("kind: Ingress\nmetadata: [\n", encoding="utf-8")
+    assert gate(str(broken)).exit_code == 2
+    config = tmp_path / "config.yaml"
+    config.write_text("migration: {forbid_new_ingress: maybe}\n", encoding="utf-8")
+    assert gate(str(READY), "--config", str(config)).exit_code == 2
+
+
+# ---- forbid_new_ingress ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def forbid(tmp_path: Path) -> Path:
+    config = tmp_path / "kgov.yaml"
+    config.write_text("migration:\n  forbid_new_ingress: true\n", encoding="utf-8")
+    return config
+
+
+def new_ingress_findings(report: dict[str, Any]) -> list[str]:
+    return [f["target"]["name"] for f in report["findings"] if f["check"] == "migration.new-ingress"]
+
+
+def test_new_ingress_against_a_folder(forbid: Path) -> None:
+    fail = str(NEW_INGRESS / "fail-new-blog.yaml")
+    code, report = gate_json(fail, "--config", str(forbid), "--base", str(NEW_INGRESS / "base"))
+    assert new_ingress_findings(report) == ["blog"]
+    assert verdicts(report) == {"blog": "needs-review", "shop": "ready"}
+    assert code == 0  # medium is below the default --fail-on high
+    assert (
+        gate(
+            fail, "--config", str(forbid), "--base", str(NEW_INGRESS / "base"), "--fail-on", "medium"
+        ).exit_code
+        == 1
+    )
+    code, report = gate_json(
+        str(NEW_INGRESS / "pass-existing.yaml"), "--config", str(forbid), "--base", str(NEW_INGRESS / "base")
+    )
+    assert code == 0 and new_ingress_findings(report) == []
+
+
+def test_new_ingress_needs_the_policy(forbid: Path) -> None:
+    _, report = gate_json(str(NEW_INGRESS / "fail-new-blog.yaml"), "--base", str(NEW_INGRESS / "base"))
+    assert new_ingress_findings(report) == []
+    _, report = gate_json(str(NEW_INGRESS / "fail-new-blog.yaml"), "--config", str(forbid))
+    assert new_ingress_findings(report) == []
+    assert any(s["check"] == "migration.new-ingress" and "baseline" in s["reason"] for s in report["skipped"])
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
+def test_new_ingress_against_a_git_ref(tmp_path: Path, forbid: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if shutil.which("git") is None:
+        if in_ci():
+            pytest.fail("git is required under CI")
+        pytest.skip("git is not installed")
+    repo = tmp_path / "repo"
+    (repo / "deploy").mkdir(parents=True)
+    git(repo, "init", "-q")
+    git(repo, "config", "user.email", "ci@example.com")
+    git(repo, "config", "user.name", "CI")
+    shutil.copy(NEW_INGRESS / "base" / "ingresses.yaml", repo / "deploy" / "ingresses.yaml")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "base")
+    shutil.copy(NEW_INGRESS / "fail-new-blog.yaml", repo / "deploy" / "ingresses.yaml")
+    monkeypatch.chdir(repo)
+    code, report = gate_json("deploy", "--config", str(forbid), "--base", "HEAD", "--fail-on", "medium")
+    assert new_ingress_findings(report) == ["blog"] and code == 1
+    code, report = gate_json(
+        "-", "--config", str(forbid), "--base", "HEAD", stdin=(repo / "deploy" / "ingresses.yaml").read_text()
+    )
+    assert new_ingress_findings(report) == ["blog"]
+    assert gate("deploy", "--config", str(forbid), "--base", "no-such-ref").exit_code == 2
+
+
+def test_cluster_read_only(tmp_path: Path) -> None:
+    """`kgov gate migration --cluster` over real HTTP against the Kubernetes API emulator."""
+    plurals = {"Ingress": "networking.k8s.io/v1/ingresses"}
+    for kind in ("Gateway", "HTTPRoute"):
+        plurals[kind] = f"gateway.networking.k8s.io/v1/{kind.lower()}s"
+    served = {**BUILTIN, **{plurals[k]: Served(k) for k in ("Gateway", "HTTPRoute")}}
+    env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
+    with running_emulator(served) as cluster:
+        for doc in yaml.safe_load_all(READY.read_text(encoding="utf-8")):
+            cluster.put(plurals[doc["kind"]], doc)
+        kubeconfig = cluster.write_kubeconfig(tmp_path / "kubeconfig")
+        env.update(KUBECONFIG=str(kubeconfig), NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
+        proc = subprocess.run(
+            [sys.executable, "-m", "kgov", "gate", "migration", "--cluster", "-o", "json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+        assert {request.method for request in cluster.requests()} == {"GET"}
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert verdicts(report) == {"store": "ready", "store-canary": "ready"}
+    assert {i["parity"] for i in report["migration"]["ingresses"]} == {"full"}
+
+
+def test_verdicts_follow_severity_overrides_and_waivers(tmp_path: Path) -> None:
+    config = tmp_path / "accept.yaml"
+    config.write_text(
+        "checks:\n"
+        "  migration.untranslatable-annotation: {severity: medium}\n"
+        "  migration.route-parity: {severity: low}\n"
+        "waivers:\n"
+        "  - check: migration.tls-parity\n"
+        "    target: orders/Ingress/orders\n"
+        "    reason: HTTP stays open until DNS moves\n",
+        encoding="utf-8",
+    )
+    code, report = gate_json(str(BLOCKED), "--config", str(config))
+    assert code == 0
+    assert verdicts(report) == {"orders": "needs-review"}
+    assert "migration.tls-parity" not in report["summary"]["by_check"]
+
+
+def test_scan_reports_readiness_too_but_not_new_ingresses() -> None:
+    result = CliRunner().invoke(main, ["scan", str(BLOCKED), "-o", "json"])
+    report = json.loads(result.output)
+    fired = set(report["summary"]["by_check"])
+    assert {"migration.untranslatable-annotation", "migration.route-parity", "migration.tls-parity"} <= fired
+    assert "migration" not in report  # verdicts are the gate's
+    assert {
+        "check": "migration.new-ingress",
+        "reason": "needs a baseline: run `kgov gate migration --base GIT_REF|FOLDER`",
+    } in report["skipped"]
