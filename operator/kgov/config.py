@@ -4,6 +4,7 @@ the Helm chart's `config:` values block has the same keys. It is passed explicit
 from __future__ import annotations
 
 import fnmatch
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -60,11 +61,45 @@ class Exemptions(_Strict):
     allow_annotations: bool = True
 
 
+_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+
+
+def parse_duration(value: str) -> float:
+    """`1h`, `30m`, `90s`, `1h30m` → seconds."""
+    match = _DURATION.fullmatch(value.strip())
+    if not value.strip() or match is None:
+        raise ValueError(f"expected a duration such as 1h, 30m or 90s, got {value!r}")
+    hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    return float(hours * 3600 + minutes * 60 + seconds)
+
+
+class OperatorSettings(_Strict):
+    """Settings only the in-cluster operator reads."""
+
+    # Safety cap on Findings + ClusterFindings; beyond it the lowest severities are dropped and counted.
+    max_findings: int = Field(default=5000, gt=0)
+    debounce_seconds: float = Field(default=2.0, ge=0)
+    # Sliding window over which reload-triggering watch events are counted.
+    churn_window: str = "1h"
+
+    @field_validator("churn_window")
+    @classmethod
+    def _valid_window(cls, value: str) -> str:
+        if parse_duration(value) <= 0:
+            raise ValueError("churn_window must be longer than zero")
+        return value
+
+    @property
+    def churn_window_seconds(self) -> float:
+        return parse_duration(self.churn_window)
+
+
 class Config(_Strict):
     checks: dict[str, CheckSettings] = Field(default_factory=dict)
     namespaces: NamespaceFilter = Field(default_factory=NamespaceFilter)
     waivers: list[Waiver] = Field(default_factory=list)
     exemptions: Exemptions = Field(default_factory=Exemptions)
+    operator: OperatorSettings = Field(default_factory=OperatorSettings)
 
     @field_validator("checks", mode="before")
     @classmethod
