@@ -16,6 +16,7 @@ from kgov.inventory.network import Network
 from kgov.inventory.projection import ProjectionError, project
 from kgov.model.autoscaling import HPA, VPA, normalize_hpa
 from kgov.model.errors import InputError, ObjectError, describe_path
+from kgov.model.evidence import ChurnEstimate
 from kgov.model.limits import LimitRange
 from kgov.model.objects import POD_BEARING_KINDS, KubeObject, ObjectRef
 from kgov.model.pods import LivePod, PodTemplate, WorkloadSpec
@@ -122,6 +123,8 @@ class Inventory:
         for workload in self.workloads:
             self._workloads_by_namespace[workload.obj.namespace].append(workload)
         self.network = Network(self, load_catalogue())
+        # Watch-based reload churn per (class kind, class name), filled in by the operator's engine.
+        self.churn: dict[tuple[str, str], ChurnEstimate] = {}
 
     # ---- lookups ------------------------------------------------------------------------------
 
