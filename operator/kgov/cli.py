@@ -10,6 +10,7 @@ from kgov import __version__
 from kgov.analysis import Capabilities, evaluate, resolve_params, select_checks
 from kgov.checks.catalog import default_registry
 from kgov.commands.common import FORMATS, SEVERITIES, emit, exit_code, load_input, split_ids
+from kgov.commands.run import run as run_command
 from kgov.config import ConfigError, load_config
 from kgov.findings.model import Severity
 from kgov.inventory import Inventory
@@ -86,3 +87,6 @@ def list_checks(fmt: str) -> None:
     from kgov.report.catalog import render_catalog
 
     click.echo(render_catalog(default_registry(), fmt), nl=False)
+
+
+main.add_command(run_command)

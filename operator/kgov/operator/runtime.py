@@ -1,0 +1,250 @@
+"""Everything one operator run holds: the engine, its feed from the watch handlers, the debounced
+evaluator, the writer, the config file watcher, metrics and health."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import kopf
+
+from kgov.analysis import Capabilities, resolve_params
+from kgov.checks.catalog import default_registry
+from kgov.config import Config, ConfigError
+from kgov.engine import Engine, WritePlan
+from kgov.operator.client import KubeClient
+from kgov.operator.kinds import OWN, WATCHED, WatchedKind
+from kgov.operator.metrics import Metrics
+from kgov.operator.options import NamespaceScope, RunOptions, load_operator_config
+from kgov.operator.sync import InitialSync
+from kgov.operator.writer import Outcome, RateLimiter, Writer
+
+logger = logging.getLogger(__name__)
+
+# How long the first evaluation waits for the initial listings when nothing at all was listed.
+EMPTY_CLUSTER_GRACE_SECONDS = 30.0
+WATCHER_TASK_PREFIX = "watcher for "  # how kopf names its per-resource watch tasks
+
+
+class Runtime:
+    def __init__(self, options: RunOptions, config: Config) -> None:
+        self.options = options
+        self.registry = default_registry()
+        self.config = config
+        self.engine = Engine(
+            self.registry,
+            config,
+            resolve_params(self.registry, config),
+            capabilities=Capabilities(live=True, history=True),
+            max_findings=config.operator.max_findings,
+            churn_window_s=config.operator.churn_window_seconds,
+        )
+        self.metrics = Metrics()
+        self.scope = NamespaceScope(options.namespaces, options.exclude_namespaces)
+        self.sync = InitialSync()
+        self.dirty = asyncio.Event()
+        self.credentials: kopf.ConnectionInfo | None = None
+        self._credentials_ready = asyncio.Event()
+        self._client: KubeClient | None = None
+        self._client_for: kopf.ConnectionInfo | None = None
+        self.writer = Writer(
+            self.engine,
+            self.client,
+            self.metrics,
+            RateLimiter(options.write_rate, options.write_burst),
+        )
+        self.tasks: list[asyncio.Task[None]] = []
+        self.started = False
+        self.port: int | None = None  # the /healthz and /metrics port once bound
+        self.evaluations = 0  # evaluations run so far
+        self.events = 0  # watch events applied so far
+        self.idle = False  # waiting for events, every write of the last evaluation done
+
+    # ---- feed from kopf's handlers ----------------------------------------------------------------
+
+    def indexed(self, kind: WatchedKind, namespace: str | None, name: str) -> None:
+        self.sync.indexed((kind.resource, namespace, name))
+
+    def event(self, kind: WatchedKind, event_type: str | None, raw: Mapping[str, Any], resource: Any) -> None:
+        metadata = raw.get("metadata") or {}
+        namespace, name = metadata.get("namespace"), metadata.get("name")
+        try:
+            own = kind in OWN
+            if own or self.scope.allows_object(resource.kind, namespace, name):
+                body = dict(raw)
+                group, version = resource.group, resource.version
+                body.setdefault("apiVersion", f"{group}/{version}" if group else version)
+                body.setdefault("kind", resource.kind)
+                self.engine.apply_event(event_type or "ADDED", body)
+                self.events += 1
+                self.dirty.set()
+        finally:
+            self.sync.delivered((kind.resource, namespace, name))
+
+    # ---- credentials and the write client ---------------------------------------------------------
+
+    def set_credentials(self, info: kopf.ConnectionInfo) -> None:
+        self.credentials = info
+        self._credentials_ready.set()
+
+    async def client(self) -> KubeClient:
+        await self._credentials_ready.wait()
+        info = self.credentials
+        assert info is not None
+        if self._client is None or self._client_for is not info:
+            if self._client is not None:
+                await self._client.close()
+            self._client, self._client_for = KubeClient(info), info
+        return self._client
+
+    # ---- lifecycle --------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.tasks = [
+            asyncio.create_task(self._evaluator(), name="kgov evaluator"),
+            asyncio.create_task(self._config_watcher(), name="kgov config watcher"),
+        ]
+        self.started = True
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+    # ---- evaluation -------------------------------------------------------------------------------
+
+    async def _evaluator(self) -> None:
+        await self._wait_for_initial_listing()
+        logger.info("initial listing complete: evaluating every check")
+        retry = 0
+        while True:
+            self.dirty.clear()
+            plan = self.evaluate()
+            outcome = await self.writer.execute(plan) if not plan.empty else Outcome()
+            if outcome.written or outcome.failed:
+                logger.info("wrote %d objects, %d writes failed", outcome.written, outcome.failed)
+            if outcome.again:
+                retry = min(retry + 1, 6)
+                await asyncio.sleep(min(2.0**retry / 4, self.options.resync_seconds))
+                continue
+            retry = 0
+            self.idle = True
+            try:
+                await asyncio.wait_for(self.dirty.wait(), timeout=self.options.resync_seconds)
+            except TimeoutError:
+                continue
+            finally:
+                self.idle = False
+            # Debounce: let a burst of events (a rollout, a helm upgrade) settle into one evaluation.
+            await asyncio.sleep(self.config.operator.debounce_seconds)
+
+    async def _wait_for_initial_listing(self) -> None:
+        waited = 0.0
+        while not self.sync.done.is_set():
+            try:
+                await asyncio.wait_for(self.sync.done.wait(), timeout=1.0)
+            except TimeoutError:
+                waited += 1.0
+                if waited >= EMPTY_CLUSTER_GRACE_SECONDS and self.sync.nothing_listed():
+                    logger.warning("nothing was listed after %.0f s; evaluating anyway", waited)
+                    return
+
+    def evaluate(self) -> WritePlan:
+        started = time.perf_counter()
+        plan = self.engine.evaluate()
+        self.metrics.evaluation.observe(time.perf_counter() - started)
+        self.evaluations += 1
+        for error in self.engine.errors:
+            logger.error("%s", error)
+        self._refresh_metrics()
+        return plan
+
+    def _refresh_metrics(self) -> None:
+        engine, metrics = self.engine, self.metrics
+        metrics.set_findings(engine.desired_findings)
+        metrics.dropped.set(engine.dropped)
+        metrics.add_churn_totals(engine.churn.totals)
+        metrics.set_churn_rates(engine.churn.estimates(engine.clock()))
+        if engine.evidence.configured:
+            metrics.evidence_up.labels("prometheus").set(1 if engine.evidence.reachable else 0)
+
+    # ---- config file ------------------------------------------------------------------------------
+
+    async def _config_watcher(self) -> None:
+        path = self.options.config_path
+        if path is None:
+            return
+        seen = _stamp(path)
+        while True:
+            await asyncio.sleep(self.options.config_poll_seconds)
+            stamp = _stamp(path)
+            if stamp == seen:
+                continue
+            seen = stamp
+            self.reload()
+
+    def reload(self) -> bool:
+        """Re-read the config file; a bad file is logged and the running config kept."""
+        try:
+            config = load_operator_config(self.options)
+            params = resolve_params(self.registry, config)
+        except ConfigError as exc:
+            logger.error("config not reloaded, keeping the previous one: %s", exc)
+            return False
+        if config == self.config:
+            return False
+        self.config = config
+        self.engine.reconfigure(config, params)
+        self.dirty.set()
+        logger.info("config reloaded from %s", self.options.config_path)
+        return True
+
+    # ---- health -----------------------------------------------------------------------------------
+
+    def health(self) -> tuple[bool, str]:
+        if not self.started:
+            return True, "starting"
+        for task in self.tasks:
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                return False, f"{task.get_name()} failed: {task.exception()!r}"
+        if not self.sync.done.is_set():
+            return True, "listing"
+        missing = sorted(
+            kind.resource for kind in (*WATCHED, *OWN) if not kind.optional and kind not in _watched_now()
+        )
+        if missing:
+            return False, "no live watch for: " + ", ".join(missing)
+        return True, "ok"
+
+
+def _watched_now() -> set[WatchedKind]:
+    """The watched kinds that have a running kopf watch task (kopf names them by resource)."""
+    names = [
+        t.get_name()[len(WATCHER_TASK_PREFIX) :]
+        for t in asyncio.all_tasks()
+        if t.get_name().startswith(WATCHER_TASK_PREFIX) and not t.done()
+    ]
+    live = set()
+    for kind in (*WATCHED, *OWN):
+        # kopf's resource names read "plural.version.group@namespace" ("pods.v1@None").
+        prefix = kind.plural + "."
+        suffix = f".{kind.group}@" if kind.group else None
+        for name in names:
+            if name.startswith(prefix) and (suffix in name if suffix else name.count(".") == 1):
+                live.add(kind)
+    return live
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()  # follows the symlinks a mounted ConfigMap swaps on update
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_ino, st.st_size)
