@@ -20,6 +20,7 @@ import kopf
 logger = logging.getLogger(__name__)
 
 MERGE_PATCH = "application/merge-patch+json"
+JSON_PATCH = "application/json-patch+json"
 USER_AGENT = "kube-governor"
 
 
@@ -82,6 +83,12 @@ class KubeClient:
     async def merge_patch(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
         return await self.request("PATCH", path, body, content_type=MERGE_PATCH)
 
+    async def replace_field(self, path: str, field: str, value: Any) -> dict[str, Any]:
+        """Set one top-level field to exactly `value` (a JSON patch `add` replaces what is there, so
+        keys left out of `value` go, which a merge patch would keep)."""
+        ops = [{"op": "add", "path": f"/{field}", "value": value}]
+        return await self.request("PATCH", path, ops, content_type=JSON_PATCH)
+
     async def delete(self, path: str) -> dict[str, Any]:
         return await self.request("DELETE", path)
 
@@ -89,7 +96,7 @@ class KubeClient:
         self,
         method: str,
         path: str,
-        body: Mapping[str, Any] | None = None,
+        body: Mapping[str, Any] | list[Any] | None = None,
         *,
         content_type: str = "application/json",
     ) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from kgov.operator.client import KubeClient
 from kgov.operator.kinds import OWN, WATCHED, WatchedKind
 from kgov.operator.metrics import Metrics
 from kgov.operator.options import NamespaceScope, RunOptions, load_operator_config
+from kgov.operator.ownership import OwnedFindings
 from kgov.operator.sync import InitialSync
 from kgov.operator.writer import Outcome, RateLimiter, Writer
 
@@ -51,17 +52,20 @@ class Runtime:
         self._credentials_ready = asyncio.Event()
         self._client: KubeClient | None = None
         self._client_for: kopf.ConnectionInfo | None = None
+        self.owned = OwnedFindings()
         self.writer = Writer(
             self.engine,
             self.client,
             self.metrics,
             RateLimiter(options.write_rate, options.write_burst),
+            left_to_gc=self.owned.left_to_gc,
         )
         self.tasks: list[asyncio.Task[None]] = []
         self.started = False
         self.port: int | None = None  # the /healthz and /metrics port once bound
         self.evaluations = 0  # evaluations run so far
         self.events = 0  # watch events applied so far
+        self.evaluated_events = 0  # of those, the ones the last evaluation started from
         self.idle = False  # waiting for events, every write of the last evaluation done
 
     # ---- feed from kopf's handlers ----------------------------------------------------------------
@@ -79,6 +83,10 @@ class Runtime:
                 group, version = resource.group, resource.version
                 body.setdefault("apiVersion", f"{group}/{version}" if group else version)
                 body.setdefault("kind", resource.kind)
+                if own:
+                    self.owned.finding_event(event_type, body)
+                elif event_type == "DELETED":
+                    self.owned.object_deleted(metadata.get("uid"))
                 self.engine.apply_event(event_type or "ADDED", body)
                 self.events += 1
                 self.dirty.set()
@@ -126,6 +134,7 @@ class Runtime:
         retry = 0
         while True:
             self.dirty.clear()
+            self.evaluated_events = self.events
             plan = self.evaluate()
             outcome = await self.writer.execute(plan) if not plan.empty else Outcome()
             if outcome.written or outcome.failed:

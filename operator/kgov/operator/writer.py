@@ -6,6 +6,7 @@ engine (`observe_finding` / `forget_finding`), so it always diffs against what r
 * 409 on create: the object exists already (a previous run, a lost answer); it is fetched and
   observed, and the next evaluation patches it to what it should be;
 * 404 on delete: already gone, done; 404 on patch: forgotten, so the next evaluation creates it;
+* a Finding whose target was deleted is left to the garbage collector (see `ownership`);
 * 429, 5xx and broken connections are retried by the client; a write still failing after that is
   undone in the engine's view and tried again on a later evaluation.
 """
@@ -19,7 +20,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from kgov.findings.diff import Patch, WritePlan, key_of
+from kgov.findings.diff import ObjectKey, Patch, WritePlan, key_of
 from kgov.operator.client import ApiError, KubeClient
 from kgov.operator.kinds import API_VERSION, object_path
 from kgov.operator.metrics import Metrics
@@ -80,12 +81,14 @@ class Writer:
         metrics: Metrics,
         limiter: RateLimiter,
         concurrency: int = 8,
+        left_to_gc: Callable[[ObjectKey], bool] = lambda _: False,
     ) -> None:
         self.engine = engine
         self._client = client
         self.metrics = metrics
         self.limiter = limiter
         self.concurrency = concurrency
+        self.left_to_gc = left_to_gc
 
     async def execute(self, plan: WritePlan) -> Outcome:
         outcome = Outcome()
@@ -124,6 +127,8 @@ class Writer:
                 result = await client.create(path, body)
             elif method == "PATCH":
                 result = await client.merge_patch(path, body)
+            elif method == "REPLACE_STATUS":
+                result = await client.replace_field(path, "status", body)
             elif method == "DELETE":
                 result = await client.delete(path)
             else:
@@ -187,8 +192,11 @@ class Writer:
         if result:
             self.engine.observe_finding(result)
 
-    async def _delete(self, key: tuple[str, str | None, str], outcome: Outcome) -> None:
+    async def _delete(self, key: ObjectKey, outcome: Outcome) -> None:
         kind, namespace, name = key
+        if self.left_to_gc(key):
+            self.engine.forget_finding(kind, namespace, name)
+            return
         try:
             await self._call("delete", kind, "DELETE", object_path(kind, namespace, name))
         except ApiError as exc:
@@ -203,11 +211,12 @@ class Writer:
         self.engine.forget_finding(kind, namespace, name)
 
     async def _report(self, body: Mapping[str, Any], outcome: Outcome) -> None:
+        """The report's status is replaced whole: its maps (by check) lose keys as findings go."""
         name = body["metadata"]["name"]
         status_path = object_path(REPORT_KIND, None, name, "status")
-        status = {"status": body.get("status") or {}}
+        status = body.get("status") or {}
         try:
-            result = await self._call("patch", REPORT_KIND, "PATCH", status_path, status)
+            result = await self._call("patch", REPORT_KIND, "REPLACE_STATUS", status_path, status)
         except ApiError as exc:
             if exc.status != 404:
                 raise
@@ -217,7 +226,7 @@ class Writer:
             except ApiError as create_exc:
                 if create_exc.status != 409:
                     raise
-            result = await self._call("patch", REPORT_KIND, "PATCH", status_path, status)
+            result = await self._call("patch", REPORT_KIND, "REPLACE_STATUS", status_path, status)
         outcome.written += 1
         self.engine.observe_finding(result)
 
