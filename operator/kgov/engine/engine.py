@@ -8,6 +8,7 @@ carries out the `WritePlan` it returns. Events update the object store and mark 
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -39,6 +40,7 @@ from kgov.findings.model import Finding
 from kgov.inventory import Inventory
 from kgov.inventory.inventory import Key
 from kgov.model.errors import InputError
+from kgov.model.evidence import ChurnEstimate
 from kgov.model.objects import KubeObject
 
 
@@ -72,7 +74,10 @@ class Engine:
         self._pending: set[ObjectKey] = set()  # keys whose desired or existing side moved
         self._report: dict[str, Any] | None = None  # as it exists in the cluster
         self._last_full: str | None = None
-        self._estimates: dict[ch.ClassKey, Any] = {}
+        self._estimates: dict[ch.ClassKey, ChurnEstimate] = {}
+        self._inventory: Inventory | None = None
+        self._changes: list[tuple[KubeObject | None, KubeObject | None]] = []
+        self._rebuild = False
         self.reconfigure(config, params)
 
     # ---- input -----------------------------------------------------------------------------------
@@ -96,6 +101,15 @@ class Engine:
         if change is None:
             return
         old, new = change
+        self._changes.append(change)
+        obj = new or old
+        assert obj is not None
+        if (
+            (old is None or new is None)
+            and self.store.is_workload(obj.kind)
+            and self.store.descendants(obj.key)
+        ):
+            self._rebuild = True  # pods already there roll up to a different subject now
         self._mark(old, new)
         self._count_churn(old, new)
 
@@ -232,8 +246,20 @@ class Engine:
         return plan
 
     def _reevaluate(self, now: float) -> None:
+        # Rebuilding the inventory allocates some 100,000 objects that live exactly as long as the
+        # evaluation and form no cycles. Left on, the cyclic collector promotes them and soon walks the
+        # whole store in a full collection on every evaluation; refcounting frees them anyway.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._run_checks(now)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _run_checks(self, now: float) -> None:
         dirty, self._dirty = self._dirty, Dirty(everything=False)
-        inventory = Inventory(self.store.objects(), live=True)
+        inventory = self._inventory_now()
         inventory.churn = dict(self._estimates)
         for class_key in inventory.network.ingress_classes:
             self.churn.controllers[("IngressClass", class_key.obj.name)] = class_key.controller
@@ -254,7 +280,9 @@ class Engine:
             self.params,
             self.capabilities,
             now=datetime.fromtimestamp(now, UTC),
-            select=lambda spec, subject: dirty.covers(spec.subject, subject.obj.key),
+            select=None
+            if dirty.everything
+            else lambda spec, subject: dirty.covers(spec.subject, subject.obj.key),
         )
         self.errors = result.errors
         for finding in result.findings:
@@ -263,6 +291,20 @@ class Engine:
             self._pending.add(key)
         if dirty.everything:
             self._last_full = timestamp(now)
+
+    def _inventory_now(self) -> Inventory:
+        """The inventory updated in place with the changes since the last evaluation, or rebuilt from
+        the store when a change reshapes the subjects."""
+        changes, self._changes = self._changes, []
+        inventory = self._inventory
+        reusable = inventory is not None and not self._rebuild
+        if inventory is not None and reusable and all(inventory.update(o, n) for o, n in changes):
+            if changes:
+                inventory.refresh_network()
+            return inventory
+        self._rebuild = False
+        self._inventory = Inventory(self.store.objects(), live=True, projections=self.store.projections)
+        return self._inventory
 
     def _apply_cap(self) -> None:
         if len(self._desired) <= self.max_findings:
@@ -307,6 +349,13 @@ class Engine:
     @property
     def desired_findings(self) -> list[Finding]:
         return [self._desired[k][0] for k in sorted(self._written, key=str)]
+
+    def desired_bodies(self) -> dict[ObjectKey, dict[str, Any]]:
+        return {k: self._desired[k][1] for k in self._written}
+
+    @property
+    def churn_estimates(self) -> dict[ch.ClassKey, ChurnEstimate]:
+        return dict(self._estimates)
 
     def top_owner_key(self, key: Key) -> Key | None:
         obj = self.store.get(key)

@@ -56,7 +56,7 @@ def finding_body(finding: Finding) -> dict[str, Any]:
         "check": finding.check,
         "category": finding.category.value,
         "severity": finding.severity.value,
-        "target": _ref(target, with_uid=True),
+        "target": {**_ref(target, with_uid=True), "ref": f"{target.kind}/{target.name}"},
         "related": [_ref(r) for r in finding.related],
         "message": finding.message,
         "evidence": plain(finding.evidence),

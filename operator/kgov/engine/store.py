@@ -3,11 +3,12 @@ kind/namespace/name, with the owner links needed to roll pods up to their top ow
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from kgov.inventory.inventory import Key, pod_template_of
+from kgov.inventory.inventory import Key, ProjectionCache, pod_template_of
 from kgov.model.errors import ObjectError
 from kgov.model.objects import ANALYSED_KINDS, WORKLOAD_KINDS, KubeObject, NotAnalysed, object_from_dict
 
@@ -29,6 +30,8 @@ class ObjectStore:
     def __init__(self) -> None:
         self._objects: dict[Key, KubeObject] = {}
         self._children: dict[Key, set[Key]] = defaultdict(set)
+        self.projections = ProjectionCache()
+        self._order: list[tuple[str, str, str]] = []  # every key, sorted
         self.errors: dict[Key, str] = {}
 
     def apply(
@@ -54,18 +57,24 @@ class ObjectStore:
         if old is not None and old.raw == obj.raw:
             return None
         if old is not None:
-            self._remove(old)
-        self._add(obj)
+            self._remove(old, replaced=True)
+        self._add(obj, replacing=old is not None)
         return old, obj
 
-    def _add(self, obj: KubeObject) -> None:
+    def _add(self, obj: KubeObject, replacing: bool = False) -> None:
+        if not replacing:
+            insort(self._order, _sortable(obj.key))
         self._objects[obj.key] = obj
         owner = obj.controller_owner()
         if owner is not None:
             self._children[(owner.kind, obj.namespace, owner.name)].add(obj.key)
 
-    def _remove(self, obj: KubeObject) -> None:
+    def _remove(self, obj: KubeObject, replaced: bool = False) -> None:
+        if not replaced:
+            sortable = _sortable(obj.key)
+            del self._order[bisect_left(self._order, sortable)]
         del self._objects[obj.key]
+        self.projections.forget(obj)
         owner = obj.controller_owner()
         if owner is not None:
             children = self._children.get((owner.kind, obj.namespace, owner.name))
@@ -77,7 +86,13 @@ class ObjectStore:
     # ---- lookups ----------------------------------------------------------------------------------
 
     def objects(self) -> Iterator[KubeObject]:
-        return (o for o in self._objects.values() if o.kind not in CHURN_ONLY_KINDS)
+        """In key order, so evidence listing several objects (pods, say) reads the same whatever order
+        the events came in, and a restart does not rewrite Findings."""
+        objects = self._objects
+        for kind, namespace, name in self._order:
+            obj = objects[(kind, namespace or None, name)]
+            if kind not in CHURN_ONLY_KINDS:
+                yield obj
 
     def get(self, key: Key) -> KubeObject | None:
         return self._objects.get(key)
@@ -133,3 +148,7 @@ class ObjectStore:
         if not isinstance(containers, list):
             return []
         return [str(c.get("image")) for c in containers if isinstance(c, Mapping) and c.get("image")]
+
+
+def _sortable(key: Key) -> tuple[str, str, str]:
+    return (key[0], key[1] or "", key[2])
