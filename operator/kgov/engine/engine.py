@@ -88,7 +88,7 @@ class Engine:
         self._checks: list[CheckSpec] = select_checks(self.registry, config)
         self._dirty = Dirty(everything=True)
 
-    def apply_event(self, event_type: str, body: Mapping[str, Any]) -> None:
+    def apply_event(self, event_type: str | None, body: Mapping[str, Any]) -> None:
         """ADDED / MODIFIED / DELETED (or None, kopf's initial listing) of a watched object."""
         kind = body.get("kind")
         if kind in FINDING_KINDS or kind == REPORT:
@@ -111,7 +111,8 @@ class Engine:
         ):
             self._rebuild = True  # pods already there roll up to a different subject now
         self._mark(old, new)
-        self._count_churn(old, new)
+        if event_type is not None and self._last_full is not None:
+            self._count_churn(old, new)  # the initial listing is the state, not churn
 
     def observe_finding(self, body: Mapping[str, Any]) -> None:
         key = key_of(body)
