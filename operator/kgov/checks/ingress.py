@@ -423,6 +423,30 @@ class ChurnParams(Params):
     window_minutes: int = Field(60, gt=0, description="sliding window, in minutes")
 
 
+def reload_churn(view: IngressClassView, context: CheckContext) -> Iterator[Issue]:
+    """The operator's watch-based estimate for this class (Prometheus-measured rates are read by the
+    evidence layer); nothing on files, which have no history."""
+    estimate = context.inventory.churn.get(("IngressClass", view.obj.name))
+    if estimate is None or estimate.weighted_per_hour < context.params.warn:
+        return
+    rate = int(estimate.weighted_per_hour)
+    yield Issue(
+        f"IngressClass {view.obj.name}: about {rate} reload-triggering changes per hour over the last "
+        f"{int(estimate.window_seconds // 60)} minutes (estimated from the watch stream)",
+        {
+            "source": "watch",
+            "estimated": True,
+            "weightedPerHour": rate,
+            "windowSeconds": estimate.window_seconds,
+            "eventsByType": estimate.events_by_type,
+            "topContributors": [
+                {"object": name, "events": count} for name, count in estimate.top_contributors
+            ],
+        },
+        severity=Severity.HIGH if rate >= context.params.high else Severity.MEDIUM,
+    )
+
+
 # ---- ingress.autoscaled-backend-on-reload-controller -----------------------------------------------
 
 
@@ -632,7 +656,7 @@ CHECKS = [
         remediation="Batch Ingress changes, move per-Ingress settings to the ConfigMap, avoid "
         "annotations that force reloads on frequently changed objects, or move to a controller "
         "that applies changes without reloading.",
-        fn=evidence_only,
+        fn=reload_churn,
         params=ChurnParams,
         needs=frozenset({Need.HISTORY, Need.PROMETHEUS}),
         alternatives=True,
