@@ -14,9 +14,9 @@ import asyncio
 import json
 import re
 import threading
+import time
 import urllib.error
 import urllib.request
-import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -272,7 +272,9 @@ def _agent(request: kmock.Request) -> str | None:
     return next((v for k, v in request.headers.items() if k.lower() == "user-agent"), None)
 
 
-_OWN_PATH = re.compile(r"^/apis/kgov\.io/v1alpha1/(namespaces/[^/]+/)?(findings|clusterfindings|governancereports)(/|$)")
+_OWN_PATH = re.compile(
+    r"^/apis/kgov\.io/v1alpha1/(namespaces/[^/]+/)?(findings|clusterfindings|governancereports)(/|$)"
+)
 _EVENTS_PATH = re.compile(r"^/api/v1/namespaces/[^/]+/events(/|$)")
 
 

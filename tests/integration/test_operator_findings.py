@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from harness import (
     REPORTS,
     assert_only_own_writes,
@@ -24,6 +23,7 @@ from harness import (
     validator_for,
     writes,
 )
+
 from kgov.findings.model import finding_name
 from kgov.model.objects import ObjectRef
 from kube_emulator import RunningEmulator
@@ -129,7 +129,9 @@ def test_printer_columns_show_check_severity_target_and_message(
 
     body = _one(cluster, "qos.best-effort")
     [crd] = [c for c in load_crds() if c["spec"]["names"]["kind"] == "Finding"]
-    columns = {c["name"]: column(body, c["jsonPath"]) for c in crd["spec"]["versions"][0]["additionalPrinterColumns"]}
+    columns = {
+        c["name"]: column(body, c["jsonPath"]) for c in crd["spec"]["versions"][0]["additionalPrinterColumns"]
+    }
     assert columns["Check"] == "qos.best-effort"
     assert columns["Severity"] == "high"
     assert columns["Target"] == "Deployment/web"
@@ -183,7 +185,12 @@ def test_fixing_an_object_removes_its_finding(
         before = len(cluster.requests())
         resources = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "128Mi"}}
         template = {"spec": {"containers": [{"name": "web", "image": "nginx:1.27", "resources": resources}]}}
-        status, _ = kube(cluster, "PATCH", "/apis/apps/v1/namespaces/shop/deployments/web", {"spec": {"template": template}})
+        status, _ = kube(
+            cluster,
+            "PATCH",
+            "/apis/apps/v1/namespaces/shop/deployments/web",
+            {"spec": {"template": template}},
+        )
         assert status == 200
 
         op.wait_until(lambda: "qos.best-effort" not in by_check(cluster), "the fixed Finding to go")
@@ -233,7 +240,9 @@ def test_deleted_target_is_left_to_the_garbage_collector(
         before = len(cluster.requests())
 
         mark = op.mark()
-        status, _ = kube(cluster, "DELETE", "/apis/gateway.networking.k8s.io/v1/namespaces/shop/httproutes/web")
+        status, _ = kube(
+            cluster, "DELETE", "/apis/gateway.networking.k8s.io/v1/namespaces/shop/httproutes/web"
+        )
         assert status == 200
         op.settle_after(mark, events=1)
         # The garbage collector removes the Finding with its owner; the operator sees it go and
@@ -244,7 +253,9 @@ def test_deleted_target_is_left_to_the_garbage_collector(
         op.settle_after(mark, events=1)
 
     assert "gateway.parent-not-found" not in by_check(cluster)
-    finding_writes = [w for w in describe(writes(cluster, before)) if "/findings/" in w or w.endswith("/findings")]
+    finding_writes = [
+        w for w in describe(writes(cluster, before)) if "/findings/" in w or w.endswith("/findings")
+    ]
     assert finding_writes in ([], [f"DELETE /apis/kgov.io/v1alpha1/namespaces/shop/findings/{name}"])
 
 
