@@ -484,3 +484,44 @@ def test_operator_config_key(tmp_path: Any) -> None:
     bad.write_text("operator:\n  churn_window: soon\n")
     with pytest.raises(ConfigError, match=r"operator\.churn_window"):
         load_config(bad)
+
+
+def test_certificate_renewals_and_hpa_scale_events_are_attributed_to_the_class() -> None:
+    target = engine()
+    web = deployment(resources=GOOD)
+    tls_ingress = ingress()
+    tls_ingress["spec"]["tls"] = [{"hosts": ["web.example"], "secretName": "web-tls"}]
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": meta("web", "shop"),
+        "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]},
+    }
+    certificate = {
+        "apiVersion": "cert-manager.io/v1",
+        "kind": "Certificate",
+        "metadata": meta("web", "shop"),
+        "spec": {"secretName": "web-tls", "dnsNames": ["web.example"]},
+        "status": {"revision": 1},
+    }
+    hpa = {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": meta("web", "shop"),
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+            "maxReplicas": 5,
+        },
+        "status": {"currentReplicas": 2, "desiredReplicas": 2},
+    }
+    feed(target, namespace("shop"), INGRESS_CLASS, tls_ingress, service, web, certificate, hpa)
+    target.evaluate()
+    renewed = copy.deepcopy(certificate)
+    renewed["status"]["revision"] = 2
+    scaled = copy.deepcopy(hpa)
+    scaled["status"]["desiredReplicas"] = 4
+    feed(target, renewed, scaled, event="MODIFIED")
+    target.evaluate()
+    estimate = target.churn_estimates[("IngressClass", "nginx")]
+    assert estimate.events_by_type == {"certificate": 1, "hpa-scale": 1}
+    assert estimate.weighted_per_hour == 0.0  # ingress-nginx serves both without a reload

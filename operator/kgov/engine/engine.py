@@ -34,7 +34,7 @@ from kgov.engine.resources import (
     report_body,
     timestamp,
 )
-from kgov.engine.store import ObjectStore
+from kgov.engine.store import CHURN_ONLY_KINDS, ObjectStore
 from kgov.findings.diff import ObjectKey, WritePlan, diff, key_of, merge_patch
 from kgov.findings.model import Finding
 from kgov.inventory import Inventory
@@ -101,9 +101,10 @@ class Engine:
         if change is None:
             return
         old, new = change
-        self._changes.append(change)
         obj = new or old
         assert obj is not None
+        if obj.kind not in CHURN_ONLY_KINDS:
+            self._changes.append(change)
         if (
             (old is None or new is None)
             and self.store.is_workload(obj.kind)
