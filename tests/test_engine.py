@@ -525,3 +525,14 @@ def test_certificate_renewals_and_hpa_scale_events_are_attributed_to_the_class()
     estimate = target.churn_estimates[("IngressClass", "nginx")]
     assert estimate.events_by_type == {"certificate": 1, "hpa-scale": 1}
     assert estimate.weighted_per_hour == 0.0  # ingress-nginx serves both without a reload
+
+
+def test_findings_someone_else_made_are_never_touched() -> None:
+    target = engine()
+    feed(target, namespace("shop"), deployment())
+    [body] = written(target.evaluate())
+    foreign = copy.deepcopy(body)
+    foreign["metadata"]["name"] = "made-by-hand"
+    del foreign["metadata"]["labels"]["app.kubernetes.io/managed-by"]
+    target.observe_finding(foreign)
+    assert target.evaluate().empty

@@ -26,6 +26,7 @@ from kgov.engine.dirty import Dirty
 from kgov.engine.relations import Relations, build_relations
 from kgov.engine.resources import (
     FINDING_KINDS,
+    MANAGER,
     REPORT,
     EvidenceHealth,
     ReportFacts,
@@ -34,8 +35,8 @@ from kgov.engine.resources import (
     report_body,
     timestamp,
 )
-from kgov.engine.store import CHURN_ONLY_KINDS, ObjectStore
-from kgov.findings.diff import ObjectKey, WritePlan, diff, key_of, merge_patch
+from kgov.engine.store import CHURN_ONLY_KINDS, ObjectStore, trimmed
+from kgov.findings.diff import MANAGED_BY, ObjectKey, WritePlan, diff, key_of, merge_patch
 from kgov.findings.model import Finding
 from kgov.inventory import Inventory
 from kgov.inventory.inventory import Key
@@ -120,12 +121,14 @@ class Engine:
         if key[0] == REPORT:
             self._report = {"status": dict(body.get("status") or {})}
             return
-        if key[0] not in FINDING_KINDS:
-            return
+        labels = (body.get("metadata") or {}).get("labels") or {}
+        if key[0] not in FINDING_KINDS or labels.get(MANAGED_BY) != MANAGER:
+            return  # not ours: never touched
+        kept = trimmed(body)
         self._existing[key] = {
-            "metadata": dict(body.get("metadata") or {}),
-            "spec": body.get("spec") or {},
-            "status": body.get("status") or {},
+            "metadata": kept.get("metadata") or {},
+            "spec": kept.get("spec") or {},
+            "status": kept.get("status") or {},
         }
         self._pending.add(key)
 
