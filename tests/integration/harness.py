@@ -20,6 +20,7 @@ import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -94,11 +95,15 @@ def resource_of(obj: Mapping[str, Any], served: Mapping[str, Served]) -> str:
 
 @contextmanager
 def emulated_cluster(
-    objects: list[dict[str, Any]] | None = None, *, gateway_api: bool = True, vpa: bool = False
+    objects: list[dict[str, Any]] | None = None,
+    *,
+    gateway_api: bool = True,
+    vpa: bool = False,
+    own_crds: bool = True,
 ) -> Iterator[RunningEmulator]:
     served: dict[str, Served] = {**BUILTIN, **CLUSTER_BASICS}
     infos = {}
-    for crd in load_crds():
+    for crd in load_crds() if own_crds else []:
         resource, entry, info = crd_resource(crd)
         served[resource] = entry
         infos[resource] = info
@@ -108,7 +113,7 @@ def emulated_cluster(
         served.update(VPA)
     with running_emulator(served) as running:
         running.emulator.resources.update(infos)
-        for crd in load_crds():
+        for crd in load_crds() if own_crds else []:
             running.put(CRD_RESOURCE, crd)
         for obj in seed_objects() if objects is None else objects:
             resource = resource_of(obj, served)
@@ -346,10 +351,26 @@ def openapi_to_jsonschema(schema: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+FORMATS = jsonschema.FormatChecker(formats=())
+
+
+@FORMATS.checks("date-time", raises=ValueError)
+def _date_time(value: object) -> bool:
+    """RFC 3339 as the API server takes it (jsonschema checks it only with an optional package)."""
+    if not isinstance(value, str):
+        return True
+    if "T" not in value or (
+        not value.endswith(("Z", "+00:00")) and "+" not in value[10:] and "-" not in value[10:]
+    ):
+        raise ValueError(f"{value!r} is not an RFC 3339 date-time")
+    datetime.fromisoformat(value)
+    return True
+
+
 def validator_for(kind: str) -> jsonschema.Draft7Validator:
     for crd in load_crds():
         if crd["spec"]["names"]["kind"] == kind:
             [version] = crd["spec"]["versions"]
             schema = openapi_to_jsonschema(version["schema"]["openAPIV3Schema"])
-            return jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
+            return jsonschema.Draft7Validator(schema, format_checker=FORMATS)
     raise KeyError(kind)

@@ -63,6 +63,7 @@ class Runtime:
         self.tasks: list[asyncio.Task[None]] = []
         self.started = False
         self.port: int | None = None  # the /healthz and /metrics port once bound
+        self.config_errors = 0  # config files refused since the start
         self.evaluations = 0  # evaluations run so far
         self.events = 0  # watch events applied so far
         self.evaluated_events = 0  # of those, the ones the last evaluation started from
@@ -205,6 +206,7 @@ class Runtime:
             config = load_operator_config(self.options)
             params = resolve_params(self.registry, config)
         except ConfigError as exc:
+            self.config_errors += 1
             logger.error("config not reloaded, keeping the previous one: %s", exc)
             return False
         if config == self.config:
