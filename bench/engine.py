@@ -185,8 +185,9 @@ class Cluster:
             yield "ADDED", body
 
     def events(self, count: int) -> Iterator[tuple[str, Body]]:
-        """Pod status churn 60%, HPA status updates 20%, Ingress edits 10%, rollouts 10% (a rollout is
-        several events: the Deployment, the new ReplicaSet, pod replacements)."""
+        """Pod status churn 60% (readiness flips, 30% of them with a restart, 2% an OOM kill), HPA status
+        updates 20%, Ingress edits 10%, rollouts 10% (a rollout is several events: the Deployment, the
+        new ReplicaSet, pod replacements, the old ReplicaSet's removal)."""
         produced = 0
         while produced < count:
             roll = self.rng.random()
@@ -214,11 +215,12 @@ class Cluster:
             return self._hpa_status()
         pod = copy.deepcopy(self.rng.choice(pods))
         status = pod["status"]["containerStatuses"][0]
-        status["restartCount"] += 1
         ready = self.rng.random() < 0.8
         status["ready"] = ready
         pod["status"]["conditions"] = [{"type": "Ready", "status": "True" if ready else "False"}]
-        if self.rng.random() < 0.05:
+        if self.rng.random() < 0.3:  # most status updates are readiness; some are restarts
+            status["restartCount"] += 1
+        if self.rng.random() < 0.02:
             status["lastState"] = {
                 "terminated": {"reason": "OOMKilled", "exitCode": 137, "finishedAt": "2026-11-23T22:00:00Z"}
             }

@@ -39,10 +39,12 @@ from kgov.engine.store import CHURN_ONLY_KINDS, ObjectStore, trimmed
 from kgov.findings.diff import MANAGED_BY, ObjectKey, WritePlan, diff, key_of, merge_patch
 from kgov.findings.model import Finding
 from kgov.inventory import Inventory
-from kgov.inventory.inventory import Key
+from kgov.inventory.inventory import Key, ProjectionCache
+from kgov.inventory.projection import ProjectionError, project
 from kgov.model.errors import InputError
 from kgov.model.evidence import ChurnEstimate
 from kgov.model.objects import KubeObject
+from kgov.model.pods import LivePod
 
 
 class Engine:
@@ -112,7 +114,8 @@ class Engine:
             and self.store.descendants(obj.key)
         ):
             self._rebuild = True  # pods already there roll up to a different subject now
-        self._mark(old, new)
+        if not _same_for_checks(old, new, self.store.projections):
+            self._mark(old, new)
         if event_type is not None and self._last_full is not None:
             self._count_churn(old, new)  # the initial listing is the state, not churn
 
@@ -371,3 +374,19 @@ def _same_spec(old: KubeObject | None, new: KubeObject | None) -> bool:
     if old is None or new is None:
         return False
     return old.raw.get("spec") == new.raw.get("spec") and old.labels == new.labels
+
+
+def _same_for_checks(old: KubeObject | None, new: KubeObject | None, projections: ProjectionCache) -> bool:
+    """A pod status update the checks cannot see (readiness, conditions, IPs: most pod events). Checks
+    read a live pod's metadata, spec and its `LivePod` projection, nothing else."""
+    if old is None or new is None or new.kind != "Pod":
+        return False
+    if old.raw.get("spec") != new.raw.get("spec") or old.labels != new.labels:
+        return False
+    if old.annotations != new.annotations or old.owners != new.owners:
+        return False
+    try:
+        seen = projections.get(new, LivePod, lambda: project(LivePod, new.raw))
+        return project(LivePod, old.raw) == seen
+    except ProjectionError:
+        return False
