@@ -536,3 +536,51 @@ def test_findings_someone_else_made_are_never_touched() -> None:
     del foreign["metadata"]["labels"]["app.kubernetes.io/managed-by"]
     target.observe_finding(foreign)
     assert target.evaluate().empty
+
+
+# ---- only touched subjects are checked again ----------------------------------------------------------
+
+
+def spy_engine(calls: list[str]) -> Engine:
+    from kgov.checks.registry import CheckSpec, Issue, Registry, SubjectKind
+    from kgov.findings.model import Category, Severity
+
+    def spy(subject: Any, context: Any) -> list[Issue]:
+        calls.append(subject.obj.name)
+        return []
+
+    spec = CheckSpec(
+        id="test.spy",
+        title="spy",
+        category=Category.RESOURCES,
+        severity=Severity.LOW,
+        subject=SubjectKind.WORKLOAD,
+        condition="never",
+        remediation="none",
+        fn=spy,
+    )
+    registry, config = Registry([spec]), Config()
+    return Engine(registry, config, resolve_params(registry, config), capabilities=Capabilities(live=True))
+
+
+def test_only_the_subjects_an_event_touches_are_checked_again() -> None:
+    calls: list[str] = []
+    target = spy_engine(calls)
+    web, api = deployment("web", resources=GOOD), deployment("api", ns="other", resources=GOOD)
+    replicaset = owned("ReplicaSet", "web-1", web, spec=web["spec"])
+    feed(target, namespace("shop"), namespace("other"), web, api, replicaset, pod(replicaset, "web-1-a"))
+    target.evaluate()
+    assert sorted(calls) == ["api", "web"]
+    calls.clear()
+    not_ready = pod(replicaset, "web-1-a")
+    not_ready["status"]["conditions"] = [{"type": "Ready", "status": "False"}]
+    feed(target, not_ready, event="MODIFIED")  # nothing a check reads
+    target.evaluate()
+    assert calls == []
+    feed(target, pod(replicaset, "web-1-a", oom=True), event="MODIFIED")
+    target.evaluate()
+    assert calls == ["web"]
+    calls.clear()
+    feed(target, namespace("other", team="payments"), event="MODIFIED")  # exemptions may have changed
+    target.evaluate()
+    assert calls == ["api"]
