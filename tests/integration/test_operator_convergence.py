@@ -227,13 +227,16 @@ def test_api_errors_are_survived(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         failing = inject(cluster, Fault("POST", r"/clusterfindings$"), 500)
         missing = inject(cluster, Fault("DELETE", r"stale-404"), 404)
         unavailable = inject(cluster, Fault("DELETE", r"stale-503"), 503)
+        # Every attempt of the client's first round fails: the write is planned again and done later.
+        broken = inject(cluster, Fault("PATCH", r"hpa-fixed-replicas-[0-9a-f]+/status$", times=5), 503)
 
         start = len(cluster.requests())
         with running_operator(cluster, tmp_path, monkeypatch) as op:
             op.settle()
+            registry = op.runtime.metrics.registry
         done = describe(writes(cluster, start))
 
-        for fault in (conflict, throttled, failing, missing, unavailable):
+        for fault in (conflict, throttled, failing, missing, unavailable, broken):
             assert fault.left == 0, (fault.path, done)
         assert {key[1] for key in findings(cluster)} == {key[1] for key in expected}
         assert Counter(b["spec"]["check"] for b in findings(cluster).values()) == Counter(EXPECTED_CHECKS)
@@ -246,7 +249,10 @@ def test_api_errors_are_survived(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         assert adopted, done
         # 404 on delete is done; 503 is retried until the object is gone.
         assert done.count(f"DELETE {_path(gone_404, 'shop', gone_404['metadata']['name'])}") == 1
-        assert done.count(f"DELETE {_path(gone_503, 'shop', gone_503['metadata']['name'])}") >= 2
+        assert done.count(f"DELETE {_path(gone_503, 'shop', gone_503['metadata']['name'])}") == 2
+        # The status patch that failed five times was counted once as a failed write, then made good.
+        failed = {"verb": "patch", "kind": "Finding", "code": "503"}
+        assert registry.get_sample_value("kgov_api_write_errors_total", failed) == 1
         # The retried 429s reached their status patches.
         assert all(b.get("status", {}).get("firstSeen") for b in findings(cluster).values())
         assert_only_own_writes(cluster)

@@ -27,6 +27,10 @@ class RunOptions:
     # Writes per second to the API server, and the burst allowed above that rate.
     write_rate: float = 20.0
     write_burst: int = 40
+    # First delay between attempts of one request (doubling), and before evaluating again after
+    # writes failed (doubling up to resync_seconds).
+    request_retry_seconds: float = 0.2
+    write_retry_seconds: float = 0.5
 
     @property
     def standalone(self) -> bool:

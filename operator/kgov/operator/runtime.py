@@ -16,7 +16,7 @@ from kgov.analysis import Capabilities, resolve_params
 from kgov.checks.catalog import default_registry
 from kgov.config import Config, ConfigError
 from kgov.engine import Engine, WritePlan
-from kgov.operator.client import KubeClient
+from kgov.operator.client import Backoff, KubeClient
 from kgov.operator.kinds import OWN, WATCHED, WatchedKind
 from kgov.operator.metrics import Metrics
 from kgov.operator.options import NamespaceScope, RunOptions, load_operator_config
@@ -88,7 +88,7 @@ class Runtime:
                     self.owned.finding_event(event_type, body)
                 elif event_type == "DELETED":
                     self.owned.object_deleted(metadata.get("uid"))
-                self.engine.apply_event(event_type or "ADDED", body)
+                self.engine.apply_event(event_type, body)  # None: the initial listing
                 self.events += 1
                 self.dirty.set()
         finally:
@@ -107,7 +107,8 @@ class Runtime:
         if self._client is None or self._client_for is not info:
             if self._client is not None:
                 await self._client.close()
-            self._client, self._client_for = KubeClient(info), info
+            backoff = Backoff(first=self.options.request_retry_seconds)
+            self._client, self._client_for = KubeClient(info, backoff=backoff), info
         return self._client
 
     # ---- lifecycle --------------------------------------------------------------------------------
@@ -141,8 +142,9 @@ class Runtime:
             if outcome.written or outcome.failed:
                 logger.info("wrote %d objects, %d writes failed", outcome.written, outcome.failed)
             if outcome.again:
-                retry = min(retry + 1, 6)
-                await asyncio.sleep(min(2.0**retry / 4, self.options.resync_seconds))
+                delay = self.options.write_retry_seconds * 2.0**retry
+                retry = min(retry + 1, 10)
+                await asyncio.sleep(min(delay, self.options.resync_seconds))
                 continue
             retry = 0
             self.idle = True

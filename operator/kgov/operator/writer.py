@@ -20,7 +20,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from kgov.findings.diff import ObjectKey, Patch, WritePlan, key_of
+from kgov.engine.resources import MANAGER
+from kgov.findings.diff import MANAGED_BY, ObjectKey, Patch, WritePlan, key_of
 from kgov.operator.client import ApiError, KubeClient
 from kgov.operator.kinds import API_VERSION, object_path
 from kgov.operator.metrics import Metrics
@@ -204,7 +205,9 @@ class Writer:
                 if not self._failed("delete", kind, namespace, name, exc, outcome):
                     return
                 # Still there: let the engine see it again, so it plans the delete once more.
-                metadata = {"name": name, **({"namespace": namespace} if namespace else {})}
+                metadata = {"name": name, "labels": {MANAGED_BY: MANAGER}}
+                if namespace:
+                    metadata["namespace"] = namespace
                 self.engine.observe_finding({"apiVersion": API_VERSION, "kind": kind, "metadata": metadata})
                 return
         outcome.written += 1
