@@ -160,6 +160,9 @@ class Inventory:
         self.network = Network(self, load_catalogue())
         # Watch-based reload churn per (class kind, class name), filled in by the operator's engine.
         self.churn: dict[tuple[str, str], ChurnEstimate] = {}
+        # HPA (namespace, name) → its desiredReplicas changes as the operator's watch saw them:
+        # (unix time, replicas), oldest first. Empty outside the operator.
+        self.scale_history: dict[tuple[str | None, str], tuple[tuple[float, int], ...]] = {}
 
     # ---- lookups ------------------------------------------------------------------------------
 
