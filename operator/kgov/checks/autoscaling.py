@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any, TypeVar
 
 from pydantic import Field, ValidationError
@@ -17,7 +18,6 @@ from kgov.checks.registry import (
     Need,
     Params,
     SubjectKind,
-    evidence_only,
 )
 from kgov.findings.model import Category, Severity
 from kgov.inventory import HPAView, VPAView, Workload
@@ -455,6 +455,25 @@ class OscillationParams(Params):
     window_minutes: int = Field(60, gt=0, description="measurement window, in minutes")
 
 
+def scaling_oscillation(view: HPAView, context: CheckContext) -> Iterator[Issue]:
+    """From the operator's watch history of the HPA's desired replicas (Prometheus series are read by
+    the evidence layer); files have no history and never fire."""
+    history = context.inventory.scale_history.get((view.obj.namespace, view.obj.name), ())
+    window = context.params.window_minutes
+    since = context.now.timestamp() - window * 60
+    replicas = [count for at, count in history if at >= since]
+    steps = [b - a for a, b in pairwise(replicas) if b != a]
+    reversals = sum(1 for a, b in pairwise(steps) if (a > 0) != (b > 0))
+    per_hour = max(len(replicas), reversals) * 60 / window
+    if per_hour <= context.params.max_per_hour:
+        return
+    yield Issue(
+        f"HPA {view.obj.namespace}/{view.obj.name} changed its desired replicas {len(replicas)} times "
+        f"({reversals} reversals) in the last {window} minutes",
+        {"scaleEvents": len(replicas), "reversals": reversals, "windowMinutes": window, "source": "watch"},
+    )
+
+
 # ---- VPA recommendations -------------------------------------------------------------------------
 
 
@@ -726,7 +745,7 @@ CHECKS = [
         remediation="Lengthen `behavior.scaleDown.stabilizationWindowSeconds`, add scale-down "
         "policies that limit the rate, or raise the metric target so normal load sits inside the "
         "tolerance.",
-        fn=evidence_only,
+        fn=scaling_oscillation,
         params=OscillationParams,
         needs=frozenset({Need.HISTORY, Need.PROMETHEUS}),
         alternatives=True,
