@@ -35,7 +35,7 @@ from kgov.engine import Engine, WritePlan
 Body = dict[str, Any]
 RESULTS = Path(__file__).parent / "results" / "engine.json"
 # Decided from the watch history, which a fresh engine does not have: left out of the cross-check.
-HISTORY_CHECKS = frozenset({"ingress.reload-churn"})
+HISTORY_CHECKS = frozenset({"ingress.reload-churn", "autoscaling.scaling-oscillation"})
 BUDGETS = {"initial_eval_s": 5.0, "events_per_s": 2000.0, "rss_mib": 300.0, "noop_writes": 0}
 
 

@@ -584,3 +584,35 @@ def test_only_the_subjects_an_event_touches_are_checked_again() -> None:
     feed(target, namespace("other", team="payments"), event="MODIFIED")  # exemptions may have changed
     target.evaluate()
     assert calls == ["api"]
+
+
+def test_hpa_scale_history_from_the_watch_feeds_the_oscillation_check() -> None:
+    clock = Clock()
+    target = engine(clock)
+    hpa = {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": meta("web", "shop"),
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+            "maxReplicas": 9,
+        },
+        "status": {"currentReplicas": 2, "desiredReplicas": 2},
+    }
+    feed(target, namespace("shop"), deployment(resources=GOOD), hpa)
+    target.evaluate()
+    for i in range(16):  # up and down every minute: 16 changes, 14 reversals in 16 minutes
+        clock.now += 60
+        flapping = copy.deepcopy(hpa)
+        flapping["status"]["desiredReplicas"] = 2 + 3 * (i % 2 == 0)
+        feed(target, flapping, event="MODIFIED")
+    plan = target.evaluate()
+    body = creates_by_check(plan)["autoscaling.scaling-oscillation"]
+    assert body["spec"]["evidence"] == {
+        "scaleEvents": 16,
+        "reversals": 14,
+        "windowMinutes": 60,
+        "source": "watch",
+    }
+    clock.now += 2 * 3600  # quiet for two hours: the history has left the window
+    assert [key[2] for key in target.evaluate().deletes] == [body["metadata"]["name"]]

@@ -174,6 +174,11 @@ def scaled(old: KubeObject | None, new: KubeObject | None) -> bool:
     return _status(old).get("desiredReplicas") != _status(new).get("desiredReplicas")
 
 
+def desired_replicas(hpa: KubeObject) -> int | None:
+    replicas = _status(hpa).get("desiredReplicas")
+    return replicas if isinstance(replicas, int) and not isinstance(replicas, bool) else None
+
+
 def rolled_out(old: KubeObject | None, new: KubeObject | None) -> bool:
     """A new pod template: every pod behind the workload is replaced."""
     if old is None or new is None:

@@ -23,6 +23,7 @@ from kgov.checks.registry import CheckSpec, Registry
 from kgov.config import Config
 from kgov.engine import churn as ch
 from kgov.engine.dirty import Dirty
+from kgov.engine.history import HPAKey, ScaleHistory
 from kgov.engine.relations import Relations, build_relations
 from kgov.engine.resources import (
     FINDING_KINDS,
@@ -65,6 +66,8 @@ class Engine:
         self.clock = clock
         self.store = ObjectStore()
         self.churn = ch.ChurnCounter(churn_window_s)
+        self.scale_history = ScaleHistory(churn_window_s)
+        self._scales: dict[HPAKey, tuple[tuple[float, int], ...]] = {}
         self.evidence = EvidenceHealth()
         self.errors: list[InputError] = []  # check failures of the last evaluation
         self.dropped = 0
@@ -197,6 +200,8 @@ class Engine:
         obj = new or old
         assert obj is not None
         now = self.clock()
+        if obj.kind == "HorizontalPodAutoscaler":
+            self._record_scale(old, new, obj, now)
         for class_key, event in self._churn_events(old, new, obj):
             self.churn.record(class_key, event, f"{obj.namespace or ''}/{obj.kind}/{obj.name}", now)
 
@@ -226,6 +231,24 @@ class Engine:
             return [(c, ch.CERTIFICATE) for c in classes]
         return []
 
+    def _record_scale(
+        self, old: KubeObject | None, new: KubeObject | None, obj: KubeObject, now: float
+    ) -> None:
+        key = (obj.namespace, obj.name)
+        if new is None:
+            self.scale_history.forget(key)
+        elif ch.scaled(old, new):
+            replicas = ch.desired_replicas(new)
+            if replicas is not None:
+                self.scale_history.record(key, now, replicas)
+
+    def _refresh_history(self, now: float) -> None:
+        scales = self.scale_history.snapshot(now)
+        for namespace, name in set(scales) | set(self._scales):
+            if scales.get((namespace, name)) != self._scales.get((namespace, name)):
+                self._dirty.keys.add(("HorizontalPodAutoscaler", namespace, name))
+        self._scales = scales
+
     def _refresh_churn(self, now: float) -> None:
         estimates = self.churn.estimates(now)
         for key in set(estimates) | set(self._estimates):
@@ -239,6 +262,7 @@ class Engine:
         now = self.clock()
         stamp = timestamp(now)
         self._refresh_churn(now)
+        self._refresh_history(now)
         if self._dirty:
             self._reevaluate(now)
         self._apply_cap()
@@ -269,6 +293,7 @@ class Engine:
         dirty, self._dirty = self._dirty, Dirty(everything=False)
         inventory = self._inventory_now()
         inventory.churn = dict(self._estimates)
+        inventory.scale_history = dict(self._scales)
         for class_key in inventory.network.ingress_classes:
             self.churn.controllers[("IngressClass", class_key.obj.name)] = class_key.controller
         for gclass in inventory.network.gateway_classes:
