@@ -286,7 +286,8 @@ _EVENTS_PATH = re.compile(r"^/api/v1/namespaces/[^/]+/events(/|$)")
 
 
 def assert_only_own_writes(cluster: RunningEmulator) -> None:
-    """No operator request wrote to anything but kgov.io kinds (and events); none touched Secrets."""
+    """No operator request wrote to anything but kgov.io kinds (and events); none touched Secrets;
+    every object created and every status written validates against the CRDs' schemas."""
     requests = operator_requests(cluster)
     assert requests, "the operator made no request at all"
     for request in requests:
@@ -295,6 +296,31 @@ def assert_only_own_writes(cluster: RunningEmulator) -> None:
         if request.method in ("GET", "HEAD"):
             continue
         assert _OWN_PATH.match(path) or _EVENTS_PATH.match(path), f"{request.method.value} {path}"
+        if _OWN_PATH.match(path):
+            assert_valid_write(request)
+
+
+_KINDS = {"findings": "Finding", "clusterfindings": "ClusterFinding", "governancereports": "GovernanceReport"}
+
+
+def assert_valid_write(request: kmock.Request) -> None:
+    path = request.url.path
+    match = _OWN_PATH.match(path)
+    assert match is not None
+    kind = _KINDS[match.group(2)]
+    data = request.data
+    if request.method == "POST":
+        errors = [e.message for e in validator_for(kind).iter_errors(data)]
+    elif request.method == "PATCH" and path.endswith("/status"):
+        # A merge patch {"status": …}, or (the report) a JSON patch replacing /status.
+        status = data["status"] if isinstance(data, dict) else data[0]["value"]
+        schema = validator_for(kind).schema["properties"]["status"]
+        errors = [
+            e.message for e in jsonschema.Draft7Validator(schema, format_checker=FORMATS).iter_errors(status)
+        ]
+    else:
+        return
+    assert not errors, (request.method.value, path, errors)
 
 
 def kube(
