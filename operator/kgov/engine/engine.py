@@ -40,7 +40,7 @@ from kgov.engine.store import CHURN_ONLY_KINDS, ObjectStore, trimmed
 from kgov.findings.diff import MANAGED_BY, ObjectKey, WritePlan, diff, key_of, merge_patch
 from kgov.findings.model import Finding
 from kgov.inventory import Inventory
-from kgov.inventory.inventory import Key, ProjectionCache
+from kgov.inventory.inventory import ProjectionCache
 from kgov.inventory.projection import ProjectionError, project
 from kgov.model.errors import InputError
 from kgov.model.evidence import ChurnEstimate
@@ -389,10 +389,6 @@ class Engine:
     @property
     def churn_estimates(self) -> dict[ch.ClassKey, ChurnEstimate]:
         return dict(self._estimates)
-
-    def top_owner_key(self, key: Key) -> Key | None:
-        obj = self.store.get(key)
-        return None if obj is None else self.store.top_owner(obj).key
 
 
 def _same_spec(old: KubeObject | None, new: KubeObject | None) -> bool:
