@@ -220,23 +220,30 @@ def test_api_errors_are_survived(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         for body in (gone_404, gone_503):
             _put_finding(cluster, body)
 
+        # Each fault matches requests no other fault matches (kmock asks every filter about a request).
         conflict = inject(cluster, Fault("POST", r"/namespaces/shop/findings$"), 409)
         throttled = inject(
-            cluster, Fault("PATCH", r"/findings/[^/]+/status$", times=2), 429, **{"Retry-After": "0"}
+            cluster,
+            Fault("PATCH", r"(best-effort|class-annotation)-[0-9a-f]+/status$", times=2),
+            429,
+            **{"Retry-After": "0"},
         )
         failing = inject(cluster, Fault("POST", r"/clusterfindings$"), 500)
         missing = inject(cluster, Fault("DELETE", r"stale-404"), 404)
         unavailable = inject(cluster, Fault("DELETE", r"stale-503"), 503)
         # Every attempt of the client's first round fails: the write is planned again and done later.
         broken = inject(cluster, Fault("PATCH", r"hpa-fixed-replicas-[0-9a-f]+/status$", times=5), 503)
+        # A token the API server stopped taking: the operator logs in again and goes on.
+        unauthorized = inject(cluster, Fault("PATCH", r"parent-not-found-[0-9a-f]+/status$"), 401)
 
         start = len(cluster.requests())
         with running_operator(cluster, tmp_path, monkeypatch) as op:
             op.settle()
             registry = op.runtime.metrics.registry
+            logins = op.runtime.logins
         done = describe(writes(cluster, start))
 
-        for fault in (conflict, throttled, failing, missing, unavailable, broken):
+        for fault in (conflict, throttled, failing, missing, unavailable, broken, unauthorized):
             assert fault.left == 0, (fault.path, done)
         assert {key[1] for key in findings(cluster)} == {key[1] for key in expected}
         assert Counter(b["spec"]["check"] for b in findings(cluster).values()) == Counter(EXPECTED_CHECKS)
@@ -250,6 +257,7 @@ def test_api_errors_are_survived(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         # 404 on delete is done; 503 is retried until the object is gone.
         assert done.count(f"DELETE {_path(gone_404, 'shop', gone_404['metadata']['name'])}") == 1
         assert done.count(f"DELETE {_path(gone_503, 'shop', gone_503['metadata']['name'])}") == 2
+        assert logins >= 2
         # The status patch that failed five times was counted once as a failed write, then made good.
         failed = {"verb": "patch", "kind": "Finding", "code": "503"}
         assert registry.get_sample_value("kgov_api_write_errors_total", failed) == 1

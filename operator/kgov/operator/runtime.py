@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +49,12 @@ class Runtime:
         self.sync = InitialSync()
         self.dirty = asyncio.Event()
         self.credentials: kopf.ConnectionInfo | None = None
+        self.logins = 0
+        self._relogin: Callable[[], kopf.ConnectionInfo] | None = None
         self._credentials_ready = asyncio.Event()
         self._client: KubeClient | None = None
         self._client_for: kopf.ConnectionInfo | None = None
+        self._retired: list[KubeClient] = []
         self.owned = OwnedFindings()
         self.writer = Writer(
             self.engine,
@@ -59,11 +62,13 @@ class Runtime:
             self.metrics,
             RateLimiter(options.write_rate, options.write_burst),
             left_to_gc=self.owned.left_to_gc,
+            unauthorized=self.refresh_credentials,
         )
         self.tasks: list[asyncio.Task[None]] = []
         self.started = False
         self.port: int | None = None  # the /healthz and /metrics port once bound
         self.config_errors = 0  # config files refused since the start
+        self.evaluation_failures = 0  # evaluations that raised (a bug), retried
         self.evaluations = 0  # evaluations run so far
         self.events = 0  # watch events applied so far
         self.evaluated_events = 0  # of those, the ones the last evaluation started from
@@ -96,9 +101,19 @@ class Runtime:
 
     # ---- credentials and the write client ---------------------------------------------------------
 
-    def set_credentials(self, info: kopf.ConnectionInfo) -> None:
+    def set_credentials(
+        self, info: kopf.ConnectionInfo, relogin: Callable[[], kopf.ConnectionInfo] | None = None
+    ) -> None:
         self.credentials = info
+        self.logins += 1
+        self._relogin = relogin or self._relogin
         self._credentials_ready.set()
+
+    def refresh_credentials(self) -> None:
+        """The API server refused our token (401): log in again, as kopf does for its own requests
+        (a rotated service account token is read anew)."""
+        if self._relogin is not None:
+            self.set_credentials(self._relogin())
 
     async def client(self) -> KubeClient:
         await self._credentials_ready.wait()
@@ -106,7 +121,8 @@ class Runtime:
         assert info is not None
         if self._client is None or self._client_for is not info:
             if self._client is not None:
-                await self._client.close()
+                # Requests in flight still use it: closed when the operator stops.
+                self._retired.append(self._client)
             backoff = Backoff(first=self.options.request_retry_seconds)
             self._client, self._client_for = KubeClient(info, backoff=backoff), info
         return self._client
@@ -124,9 +140,9 @@ class Runtime:
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
+        for client in [*self._retired, *([self._client] if self._client else [])]:
+            await client.close()
+        self._client, self._retired = None, []
 
     # ---- evaluation -------------------------------------------------------------------------------
 
@@ -137,8 +153,7 @@ class Runtime:
         while True:
             self.dirty.clear()
             self.evaluated_events = self.events
-            plan = self.evaluate()
-            outcome = await self.writer.execute(plan) if not plan.empty else Outcome()
+            outcome = await self._evaluate_and_write()
             if outcome.written or outcome.failed:
                 logger.info("wrote %d objects, %d writes failed", outcome.written, outcome.failed)
             if outcome.again:
@@ -156,6 +171,15 @@ class Runtime:
                 self.idle = False
             # Debounce: let a burst of events (a rollout, a helm upgrade) settle into one evaluation.
             await asyncio.sleep(self.config.operator.debounce_seconds)
+
+    async def _evaluate_and_write(self) -> Outcome:
+        try:
+            plan = self.evaluate()
+            return await self.writer.execute(plan) if not plan.empty else Outcome()
+        except Exception:  # a bug must not stop the operator for good: log it, try again later
+            logger.exception("evaluation failed; trying again")
+            self.evaluation_failures += 1
+            return Outcome(failed=1, again=True)
 
     async def _wait_for_initial_listing(self) -> None:
         waited = 0.0

@@ -83,6 +83,7 @@ class Writer:
         limiter: RateLimiter,
         concurrency: int = 8,
         left_to_gc: Callable[[ObjectKey], bool] = lambda _: False,
+        unauthorized: Callable[[], None] = lambda: None,
     ) -> None:
         self.engine = engine
         self._client = client
@@ -90,6 +91,7 @@ class Writer:
         self.limiter = limiter
         self.concurrency = concurrency
         self.left_to_gc = left_to_gc
+        self.unauthorized = unauthorized
 
     async def execute(self, plan: WritePlan) -> Outcome:
         outcome = Outcome()
@@ -121,6 +123,15 @@ class Writer:
             logger.error("GovernanceReport not written: %s", exc)
 
     async def _call(self, verb: str, kind: str, method: str, path: str, body: Any = None) -> dict[str, Any]:
+        try:
+            return await self._send(verb, kind, method, path, body)
+        except ApiError as exc:
+            if exc.status != 401:
+                raise
+        self.unauthorized()  # log in again (a rotated token), then one more try
+        return await self._send(verb, kind, method, path, body)
+
+    async def _send(self, verb: str, kind: str, method: str, path: str, body: Any) -> dict[str, Any]:
         await self.limiter.acquire()
         client = await self._client()
         try:
