@@ -332,7 +332,7 @@ class Engine:
         inventory = self._inventory
         reusable = inventory is not None and not self._rebuild
         if inventory is not None and reusable and all(inventory.update(o, n) for o, n in changes):
-            if changes:
+            if any(_kind(change) not in _OUTSIDE_NETWORK for change in changes):
                 inventory.refresh_network()
             return inventory
         self._rebuild = False
@@ -389,6 +389,15 @@ class Engine:
     @property
     def churn_estimates(self) -> dict[ch.ClassKey, ChurnEstimate]:
         return dict(self._estimates)
+
+
+# Kinds no Network view holds (they read pods and autoscalers through the workloads, which stay).
+_OUTSIDE_NETWORK = frozenset({"Pod", "HorizontalPodAutoscaler", "VerticalPodAutoscaler"})
+
+
+def _kind(change: tuple[KubeObject | None, KubeObject | None]) -> str:
+    obj = change[1] or change[0]
+    return obj.kind if obj is not None else ""
 
 
 def _same_spec(old: KubeObject | None, new: KubeObject | None) -> bool:
