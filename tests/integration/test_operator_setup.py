@@ -17,9 +17,10 @@ from click.testing import CliRunner
 from harness import by_check, emulated_cluster, http_get
 
 from kgov.cli import main
+from kgov.config import Config
 from kgov.operator.kinds import OWN, WATCHED, object_path
 from kgov.operator.main import prepare
-from kgov.operator.options import NamespaceScope, RunOptions
+from kgov.operator.options import NamespaceScope, RunOptions, load_operator_config
 from kgov.operator.ownership import OwnedFindings
 from kgov.operator.settings import NoDiffBaseStorage, NoProgressStorage, operator_settings
 from kgov.operator.writer import RateLimiter
@@ -132,6 +133,18 @@ def test_run_refuses_bad_flags_and_config(tmp_path: Path) -> None:
     missing = runner.invoke(main, ["run", "--config", str(tmp_path / "absent.yaml")])
     assert missing.exit_code == 2 and "absent.yaml" in missing.output
     assert "Traceback" not in both.output + refused.output + missing.output
+
+
+def test_command_line_overrides_of_the_config(tmp_path: Path) -> None:
+    capped = prepare(RunOptions(max_findings=7)).runtime
+    assert capped.config.operator.max_findings == 7
+    assert capped.engine.max_findings == 7
+    if "prometheus" in Config.model_fields:  # the evidence layer's key
+        config = load_operator_config(RunOptions(prometheus="http://prometheus:9090"))
+        assert config.model_dump()["prometheus"]["url"] == "http://prometheus:9090"
+    else:
+        refused = CliRunner().invoke(main, ["run", "--prometheus", "http://prometheus:9090"])
+        assert refused.exit_code == 2 and "Prometheus" in refused.output
 
 
 def _free_port() -> int:
