@@ -240,7 +240,7 @@ def test_api_errors_are_survived(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         with running_operator(cluster, tmp_path, monkeypatch) as op:
             op.settle()
             registry = op.runtime.metrics.registry
-            logins = op.runtime.logins
+            logins = op.runtime.credentials.logins
         done = describe(writes(cluster, start))
 
         for fault in (conflict, throttled, failing, missing, unavailable, broken, unauthorized):

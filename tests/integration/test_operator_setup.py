@@ -18,7 +18,8 @@ from harness import by_check, emulated_cluster, http_get
 
 from kgov.cli import main
 from kgov.config import Config
-from kgov.operator.kinds import OWN, WATCHED, object_path
+from kgov.operator.health import WATCHER_TASK_PREFIX, not_watched
+from kgov.operator.kinds import OWN, WATCHED, WatchedKind, object_path
 from kgov.operator.main import prepare
 from kgov.operator.options import NamespaceScope, RunOptions, load_operator_config
 from kgov.operator.ownership import OwnedFindings
@@ -173,3 +174,26 @@ def test_kgov_run_against_a_kubeconfig(tmp_path: Path) -> None:
             output, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, output
     assert "Traceback" not in output
+
+
+def test_watch_tasks_are_told_apart_by_group() -> None:
+    pods, metrics_pods = WatchedKind("", "pods"), WatchedKind("metrics.k8s.io", "pods")
+    deployments, vpa = (
+        WatchedKind("apps", "deployments"),
+        WatchedKind("autoscaling.k8s.io", "x", optional=True),
+    )
+
+    async def check(*names: str) -> list[str]:
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(stop.wait(), name=WATCHER_TASK_PREFIX + n) for n in names]
+        try:
+            return not_watched([pods, metrics_pods, deployments, vpa])
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks)
+
+    assert (
+        asyncio.run(check("pods.v1@None", "deployments.v1.apps@None", "pods.v1beta1.metrics.k8s.io@None"))
+        == []
+    )
+    assert asyncio.run(check("pods.v1beta1.metrics.k8s.io@None")) == ["deployments.apps", "pods"]

@@ -25,7 +25,7 @@ def build_registry(runtime: Runtime) -> kopf.OperatorRegistry:
     @kopf.on.login(registry=registry)
     def login(settings: kopf.OperatorSettings, logger: Any, **_: Any) -> kopf.ConnectionInfo:
         info = connection_info(settings, logger)
-        runtime.set_credentials(info, relogin=lambda: connection_info(settings, logger))
+        runtime.credentials.set(info, relogin=lambda: connection_info(settings, logger))
         return info
 
     @kopf.on.startup(registry=registry)

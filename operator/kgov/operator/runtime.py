@@ -6,17 +6,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-import kopf
 
 from kgov.analysis import Capabilities, resolve_params
 from kgov.checks.catalog import default_registry
 from kgov.config import Config, ConfigError
 from kgov.engine import Engine, WritePlan
-from kgov.operator.client import Backoff, KubeClient
+from kgov.operator.client import Backoff
+from kgov.operator.credentials import Credentials
+from kgov.operator.health import not_watched
 from kgov.operator.kinds import OWN, WATCHED, WatchedKind
 from kgov.operator.metrics import Metrics
 from kgov.operator.options import NamespaceScope, RunOptions, load_operator_config
@@ -28,7 +28,6 @@ logger = logging.getLogger(__name__)
 
 # How long the first evaluation waits for the initial listings when nothing at all was listed.
 EMPTY_CLUSTER_GRACE_SECONDS = 30.0
-WATCHER_TASK_PREFIX = "watcher for "  # how kopf names its per-resource watch tasks
 
 
 class Runtime:
@@ -48,21 +47,15 @@ class Runtime:
         self.scope = NamespaceScope(options.namespaces, options.exclude_namespaces)
         self.sync = InitialSync()
         self.dirty = asyncio.Event()
-        self.credentials: kopf.ConnectionInfo | None = None
-        self.logins = 0
-        self._relogin: Callable[[], kopf.ConnectionInfo] | None = None
-        self._credentials_ready = asyncio.Event()
-        self._client: KubeClient | None = None
-        self._client_for: kopf.ConnectionInfo | None = None
-        self._retired: list[KubeClient] = []
+        self.credentials = Credentials(Backoff(first=options.request_retry_seconds))
         self.owned = OwnedFindings()
         self.writer = Writer(
             self.engine,
-            self.client,
+            self.credentials.client,
             self.metrics,
             RateLimiter(options.write_rate, options.write_burst),
             left_to_gc=self.owned.left_to_gc,
-            unauthorized=self.refresh_credentials,
+            unauthorized=self.credentials.refresh,
         )
         self.tasks: list[asyncio.Task[None]] = []
         self.started = False
@@ -99,34 +92,6 @@ class Runtime:
         finally:
             self.sync.delivered((kind.resource, namespace, name))
 
-    # ---- credentials and the write client ---------------------------------------------------------
-
-    def set_credentials(
-        self, info: kopf.ConnectionInfo, relogin: Callable[[], kopf.ConnectionInfo] | None = None
-    ) -> None:
-        self.credentials = info
-        self.logins += 1
-        self._relogin = relogin or self._relogin
-        self._credentials_ready.set()
-
-    def refresh_credentials(self) -> None:
-        """The API server refused our token (401): log in again, as kopf does for its own requests
-        (a rotated service account token is read anew)."""
-        if self._relogin is not None:
-            self.set_credentials(self._relogin())
-
-    async def client(self) -> KubeClient:
-        await self._credentials_ready.wait()
-        info = self.credentials
-        assert info is not None
-        if self._client is None or self._client_for is not info:
-            if self._client is not None:
-                # Requests in flight still use it: closed when the operator stops.
-                self._retired.append(self._client)
-            backoff = Backoff(first=self.options.request_retry_seconds)
-            self._client, self._client_for = KubeClient(info, backoff=backoff), info
-        return self._client
-
     # ---- lifecycle --------------------------------------------------------------------------------
 
     async def start(self) -> None:
@@ -140,9 +105,7 @@ class Runtime:
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
-        for client in [*self._retired, *([self._client] if self._client else [])]:
-            await client.close()
-        self._client, self._retired = None, []
+        await self.credentials.close()
 
     # ---- evaluation -------------------------------------------------------------------------------
 
@@ -253,30 +216,10 @@ class Runtime:
                 return False, f"{task.get_name()} failed: {task.exception()!r}"
         if not self.sync.done.is_set():
             return True, "listing"
-        missing = sorted(
-            kind.resource for kind in (*WATCHED, *OWN) if not kind.optional and kind not in _watched_now()
-        )
+        missing = not_watched((*WATCHED, *OWN))
         if missing:
             return False, "no live watch for: " + ", ".join(missing)
         return True, "ok"
-
-
-def _watched_now() -> set[WatchedKind]:
-    """The watched kinds that have a running kopf watch task (kopf names them by resource)."""
-    names = [
-        t.get_name()[len(WATCHER_TASK_PREFIX) :]
-        for t in asyncio.all_tasks()
-        if t.get_name().startswith(WATCHER_TASK_PREFIX) and not t.done()
-    ]
-    live = set()
-    for kind in (*WATCHED, *OWN):
-        # kopf's resource names read "plural.version.group@namespace" ("pods.v1@None").
-        prefix = kind.plural + "."
-        suffix = f".{kind.group}@" if kind.group else None
-        for name in names:
-            if name.startswith(prefix) and (suffix in name if suffix else name.count(".") == 1):
-                live.add(kind)
-    return live
 
 
 def _stamp(path: Path) -> tuple[int, int, int] | None:
