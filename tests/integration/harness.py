@@ -298,6 +298,12 @@ def assert_only_own_writes(cluster: RunningEmulator) -> None:
         assert _OWN_PATH.match(path) or _EVENTS_PATH.match(path), f"{request.method.value} {path}"
         if _OWN_PATH.match(path):
             assert_valid_write(request)
+    for (resource, _, name), obj in list(cluster.emulator.objects.items()):
+        if obj.deleted:
+            continue
+        metadata = obj.raw.get("metadata") or {}
+        marks = [k for k in metadata.get("annotations") or {} if "kopf" in k]
+        assert not marks and not metadata.get("finalizers"), (str(resource), name, marks)
 
 
 _KINDS = {"findings": "Finding", "clusterfindings": "ClusterFinding", "governancereports": "GovernanceReport"}
