@@ -91,6 +91,7 @@ def test_config_file_is_reloaded_on_change(tmp_path: Path, monkeypatch: pytest.M
         op.wait_until(lambda: op.runtime.config_errors == 1, "the broken file to be refused")
         assert "qos.best-effort" not in by_check(cluster)
         config["checks"] = {"qos.best-effort": {"severity": "critical"}}
+        config["operator"]["max_findings"] = 4
         options.config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
         op.wait_until(
             lambda: (
@@ -99,6 +100,9 @@ def test_config_file_is_reloaded_on_change(tmp_path: Path, monkeypatch: pytest.M
             "the Finding back, with the configured severity",
         )
         op.settle()
+        # The new cap holds too: four of the five findings, the dropped one counted.
+        assert len(findings(cluster)) == 4
+        assert stored(cluster, REPORTS)[None, "cluster"]["status"]["droppedByCap"] == 1
     assert_only_own_writes(cluster)
 
 

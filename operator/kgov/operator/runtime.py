@@ -201,6 +201,7 @@ class Runtime:
         if config == self.config:
             return False
         self.config = config
+        self.engine.max_findings = config.operator.max_findings
         self.engine.reconfigure(config, params)
         self.dirty.set()
         logger.info("config reloaded from %s", self.options.config_path)
