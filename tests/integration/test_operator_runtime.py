@@ -12,6 +12,7 @@ from harness import (
     REPORTS,
     assert_only_own_writes,
     by_check,
+    describe,
     emulated_cluster,
     findings,
     http_get,
@@ -19,6 +20,7 @@ from harness import (
     operator_options,
     running_operator,
     stored,
+    writes,
 )
 
 VPA_CRD = {
@@ -157,3 +159,26 @@ def test_healthz_fails_without_the_crds(tmp_path: Path, monkeypatch: pytest.Monk
     assert status == 500
     assert "findings.kgov.io" in reason and "governancereports.kgov.io" in reason
     assert "pods" not in reason
+
+
+def test_peering_mode_works_through_its_peering_object(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    options = operator_options(tmp_path, peering="kgov")
+    with emulated_cluster() as cluster:
+        peerings = "kopf.dev/v1/clusterkopfpeerings"
+        cluster.emulator.resources[peerings] = kmock.ResourceInfo(
+            kind="ClusterKopfPeering", namespaced=False, verbs={"get", "list", "watch", "patch"}
+        )
+        cluster.emulator.objects[peerings, None, "kgov"] = {
+            "apiVersion": "kopf.dev/v1",
+            "kind": "ClusterKopfPeering",
+            "metadata": {"name": "kgov"},
+        }
+        with running_operator(cluster, tmp_path, monkeypatch, options):
+            pass
+
+    assert len(by_check(cluster)) == 5
+    # Besides its own kinds, the operator only announces itself on the peering object.
+    others = {w for w in describe(writes(cluster)) if "/kgov.io/" not in w}
+    assert others == {"PATCH /apis/kopf.dev/v1/clusterkopfpeerings/kgov"}
