@@ -16,6 +16,7 @@ import kmock
 import pytest
 from harness import (
     FINDINGS,
+    REPORTS,
     assert_only_own_writes,
     by_check,
     describe,
@@ -24,6 +25,7 @@ from harness import (
     kube,
     operator_requests,
     running_operator,
+    stored,
     writes,
 )
 
@@ -233,6 +235,7 @@ def test_api_errors_are_survived(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         unavailable = inject(cluster, Fault("DELETE", r"stale-503"), 503)
         # Every attempt of the client's first round fails: the write is planned again and done later.
         broken = inject(cluster, Fault("PATCH", r"hpa-fixed-replicas-[0-9a-f]+/status$", times=5), 503)
+        report = inject(cluster, Fault("PATCH", r"governancereports/cluster/status$", times=5), 503)
         # A token the API server stopped taking: the operator logs in again and goes on.
         unauthorized = inject(cluster, Fault("PATCH", r"parent-not-found-[0-9a-f]+/status$"), 401)
 
@@ -243,7 +246,7 @@ def test_api_errors_are_survived(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
             logins = op.runtime.credentials.logins
         done = describe(writes(cluster, start))
 
-        for fault in (conflict, throttled, failing, missing, unavailable, broken, unauthorized):
+        for fault in (conflict, throttled, failing, missing, unavailable, broken, unauthorized, report):
             assert fault.left == 0, (fault.path, done)
         assert {key[1] for key in findings(cluster)} == {key[1] for key in expected}
         assert Counter(b["spec"]["check"] for b in findings(cluster).values()) == Counter(EXPECTED_CHECKS)
@@ -258,6 +261,9 @@ def test_api_errors_are_survived(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         assert done.count(f"DELETE {_path(gone_404, 'shop', gone_404['metadata']['name'])}") == 1
         assert done.count(f"DELETE {_path(gone_503, 'shop', gone_503['metadata']['name'])}") == 2
         assert logins >= 2
+        # The report's status patch failed a whole round of retries and still holds the totals.
+        [report_body] = stored(cluster, REPORTS).values()
+        assert report_body["status"]["findings"] == len(EXPECTED_CHECKS)
         # The status patch that failed five times was counted once as a failed write, then made good.
         failed = {"verb": "patch", "kind": "Finding", "code": "503"}
         assert registry.get_sample_value("kgov_api_write_errors_total", failed) == 1

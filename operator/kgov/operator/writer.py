@@ -20,15 +20,13 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from kgov.engine.resources import MANAGER
+from kgov.engine.resources import MANAGER, REPORT, REPORT_NAME
 from kgov.findings.diff import MANAGED_BY, ObjectKey, Patch, WritePlan, key_of
 from kgov.operator.client import ApiError, KubeClient
 from kgov.operator.kinds import API_VERSION, object_path
 from kgov.operator.metrics import Metrics
 
 logger = logging.getLogger(__name__)
-
-REPORT_KIND = "GovernanceReport"
 
 
 class FindingsView(Protocol):
@@ -121,6 +119,7 @@ class Writer:
             outcome.failed += 1
             outcome.again = True
             logger.error("GovernanceReport not written: %s", exc)
+            self.engine.forget_finding(REPORT, None, REPORT_NAME)  # so it is planned again
 
     async def _call(self, verb: str, kind: str, method: str, path: str, body: Any = None) -> dict[str, Any]:
         try:
@@ -227,20 +226,20 @@ class Writer:
     async def _report(self, body: Mapping[str, Any], outcome: Outcome) -> None:
         """The report's status is replaced whole: its maps (by check) lose keys as findings go."""
         name = body["metadata"]["name"]
-        status_path = object_path(REPORT_KIND, None, name, "status")
+        status_path = object_path(REPORT, None, name, "status")
         status = body.get("status") or {}
         try:
-            result = await self._call("patch", REPORT_KIND, "REPLACE_STATUS", status_path, status)
+            result = await self._call("patch", REPORT, "REPLACE_STATUS", status_path, status)
         except ApiError as exc:
             if exc.status != 404:
                 raise
             shell = {k: v for k, v in body.items() if k != "status"}
             try:
-                await self._call("create", REPORT_KIND, "POST", object_path(REPORT_KIND, None), shell)
+                await self._call("create", REPORT, "POST", object_path(REPORT, None), shell)
             except ApiError as create_exc:
                 if create_exc.status != 409:
                     raise
-            result = await self._call("patch", REPORT_KIND, "REPLACE_STATUS", status_path, status)
+            result = await self._call("patch", REPORT, "REPLACE_STATUS", status_path, status)
         outcome.written += 1
         self.engine.observe_finding(result)
 
@@ -249,11 +248,12 @@ class Writer:
     ) -> bool:
         """Count and log a failed write; True when it is worth trying again later.
 
-        A transient failure (no connection, 429, 5xx after the client's retries) is tried again on a
-        later evaluation; a rejection (403, 422) is not, until the finding itself changes."""
+        A transient failure (no connection, 429, 5xx after the client's retries, 404 while a
+        namespace or the CRD is not there yet) is tried again on a later evaluation; a rejection
+        (403, 422) is not, until the finding itself changes."""
         outcome.failed += 1
         where = f"{namespace}/{name}" if namespace else name
         logger.error("could not %s %s %s: %s", verb, kind, where, exc)
-        transient = exc.status in (0, 429) or exc.status >= 500
+        transient = exc.status in (0, 404, 429) or exc.status >= 500
         outcome.again = outcome.again or transient
         return transient
