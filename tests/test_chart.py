@@ -506,6 +506,7 @@ FINDING = {
             "namespace": "shop",
             "name": "web",
             "uid": "u",
+            "ref": "Deployment/web",
         },
         "related": [{"kind": "HorizontalPodAutoscaler", "name": "web"}],
         "message": "Deployment shop/web runs BestEffort pods",

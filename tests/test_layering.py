@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "operator" / "kgov"
-CORE = ["model", "inventory", "checks", "findings", "migration", "analysis.py", "config.py"]
+CORE = ["model", "inventory", "checks", "findings", "migration", "engine", "analysis.py", "config.py"]
 FORBIDDEN = {
     "kopf",
     "kubernetes",

@@ -95,6 +95,9 @@ def select_checks(
     ]
 
 
+SubjectFilter = Callable[[CheckSpec, Any], bool]
+
+
 def evaluate(
     inventory: Inventory,
     checks: Iterable[CheckSpec],
@@ -102,7 +105,10 @@ def evaluate(
     params: dict[str, BaseModel],
     capabilities: Capabilities,
     now: datetime | None = None,
+    select: SubjectFilter | None = None,
 ) -> Evaluation:
+    """Run `checks` over the inventory's subjects; with `select`, only over the (check, subject) pairs
+    it accepts (the operator re-evaluates just the subjects an event touched)."""
     now = now or datetime.now(UTC)
     result = Evaluation()
     active_waivers = [w for w in config.waivers if not w.expired(now.date())]
@@ -114,6 +120,8 @@ def evaluate(
             continue
         context = CheckContext(inventory, params[spec.id], now)
         for subject in subjects(inventory, spec.subject):
+            if select is not None and not select(spec, subject):
+                continue
             obj: KubeObject = subject.obj
             if not config.namespaces.allows(obj.namespace):
                 continue

@@ -101,6 +101,9 @@ def image_tag(image: str) -> str | None:
     return last.rsplit(":", 1)[1] if ":" in last else None
 
 
+_IMAGE_MEMO_LIMIT = 50_000
+
+
 class Catalogue:
     """Every controller and annotation catalogue, with the lookups checks need."""
 
@@ -117,6 +120,8 @@ class Catalogue:
         for catalogue in annotations.values():
             self._owners.setdefault(catalogue.prefix, set()).add(catalogue.controller)
         self._prefixes = sorted(self._owners, key=len, reverse=True)
+        # A cluster runs few distinct images over and over: match each against the patterns once.
+        self._image_matches: dict[str, Controller | None] = {}
 
     def get(self, controller_id: str) -> Controller | None:
         return self._by_id.get(controller_id)
@@ -133,7 +138,11 @@ class Catalogue:
         return found[0] if len(found) == 1 else None
 
     def for_image(self, image: str) -> Controller | None:
-        return next((c for c in self.controllers if c.matches_image(image)), None)
+        if image not in self._image_matches:
+            if len(self._image_matches) >= _IMAGE_MEMO_LIMIT:
+                self._image_matches.clear()
+            self._image_matches[image] = next((c for c in self.controllers if c.matches_image(image)), None)
+        return self._image_matches[image]
 
     def prefix_of(self, key: str, controller: Controller | None) -> tuple[str, set[str]] | None:
         """The controller prefix a key carries and the controllers that own it. A prefix several

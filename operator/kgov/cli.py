@@ -13,6 +13,7 @@ from kgov.commands.common import FORMATS, SEVERITIES, emit, exit_code, load_inpu
 from kgov.commands.convert import convert_command
 from kgov.commands.evidence import measure, prometheus_settings
 from kgov.commands.gate import gate
+from kgov.commands.run import run as run_command
 from kgov.config import ConfigError, load_config
 from kgov.findings.model import Severity
 from kgov.inventory import Inventory
@@ -104,3 +105,4 @@ def list_checks(fmt: str) -> None:
 
 main.add_command(convert_command)
 main.add_command(gate)
+main.add_command(run_command)

@@ -135,6 +135,27 @@ class MigrationSettings(_Strict):
     forbid_new_ingress: bool = False
 
 
+class OperatorSettings(_Strict):
+    """Settings only the in-cluster operator reads."""
+
+    # Safety cap on Findings + ClusterFindings; beyond it the lowest severities are dropped and counted.
+    max_findings: int = Field(default=5000, gt=0)
+    debounce_seconds: float = Field(default=2.0, ge=0)
+    # Sliding window over which reload-triggering watch events are counted.
+    churn_window: str = "1h"
+
+    @field_validator("churn_window")
+    @classmethod
+    def _valid_window(cls, value: str) -> str:
+        if duration_seconds(value) <= 0:
+            raise ValueError("churn_window must be longer than zero")
+        return value
+
+    @property
+    def churn_window_seconds(self) -> float:
+        return duration_seconds(self.churn_window)
+
+
 class Config(_Strict):
     checks: dict[str, CheckSettings] = Field(default_factory=dict)
     namespaces: NamespaceFilter = Field(default_factory=NamespaceFilter)
@@ -142,6 +163,7 @@ class Config(_Strict):
     exemptions: Exemptions = Field(default_factory=Exemptions)
     prometheus: PrometheusSettings = Field(default_factory=PrometheusSettings)
     migration: MigrationSettings = Field(default_factory=MigrationSettings)
+    operator: OperatorSettings = Field(default_factory=OperatorSettings)
 
     @field_validator("checks", mode="before")
     @classmethod

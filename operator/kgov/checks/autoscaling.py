@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any, TypeVar
 
 from pydantic import Field, ValidationError
@@ -492,6 +493,15 @@ class OscillationParams(Params):
 
 
 def scaling_oscillation(view: HPAView, context: CheckContext) -> Iterator[Issue]:
+    """Measured desired-replica changes win; without Prometheus, the operator's watch history of the
+    HPA is used. Files have neither and never fire."""
+    if context.inventory.evidence is not None:
+        yield from _measured_oscillation(view, context)
+    else:
+        yield from _watched_oscillation(view, context)
+
+
+def _measured_oscillation(view: HPAView, context: CheckContext) -> Iterator[Issue]:
     params: OscillationParams = context.params
     evidence = context.inventory.evidence
     if evidence is None or view.obj.namespace is None:
@@ -519,6 +529,24 @@ def scaling_oscillation(view: HPAView, context: CheckContext) -> Iterator[Issue]
                 **provenance(evidence, signal),
             },
         )
+
+
+def _watched_oscillation(view: HPAView, context: CheckContext) -> Iterator[Issue]:
+    """From the operator's watch history of the HPA's desired replicas."""
+    history = context.inventory.scale_history.get((view.obj.namespace, view.obj.name), ())
+    window = context.params.window_minutes
+    since = context.now.timestamp() - window * 60
+    replicas = [count for at, count in history if at >= since]
+    steps = [b - a for a, b in pairwise(replicas) if b != a]
+    reversals = sum(1 for a, b in pairwise(steps) if (a > 0) != (b > 0))
+    per_hour = max(len(replicas), reversals) * 60 / window
+    if per_hour <= context.params.max_per_hour:
+        return
+    yield Issue(
+        f"HPA {view.obj.namespace}/{view.obj.name} changed its desired replicas {len(replicas)} times "
+        f"({reversals} reversals) in the last {window} minutes",
+        {"scaleEvents": len(replicas), "reversals": reversals, "windowMinutes": window, "source": "watch"},
+    )
 
 
 # ---- VPA recommendations -------------------------------------------------------------------------

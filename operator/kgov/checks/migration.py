@@ -16,7 +16,7 @@ from pydantic import PrivateAttr
 from kgov.checks.ingress import PrefixParams
 from kgov.checks.registry import CheckContext, CheckSpec, Issue, Need, SubjectKind
 from kgov.findings.model import Category, Severity
-from kgov.inventory.network import IngressView
+from kgov.inventory.network import IngressView, RouteView
 from kgov.migration.parity import Mismatch, Parity, ingress_hosts, migration_index
 from kgov.migration.surface import Mapped, annotation_surface, semantic_gaps
 
@@ -127,7 +127,7 @@ def dual_served_host(view: IngressView, context: CheckContext) -> Iterator[Issue
     params: PrefixParams = context.params
     by_hostname = migration_index(context.inventory, params.annotation_prefix).gateways.by_hostname
     for host in ingress_hosts(view):
-        serving = by_hostname.get(host, []) if host else []
+        serving = _routes_naming(by_hostname, host) if host else []
         if serving:
             names = ", ".join(r.obj.display() for r in serving)
             yield Issue(
@@ -137,6 +137,15 @@ def dual_served_host(view: IngressView, context: CheckContext) -> Iterator[Issue
                 related=tuple(r.obj.ref for r in serving),
                 discriminator=host,
             )
+
+
+def _routes_naming(by_hostname: dict[str, list[RouteView]], host: str) -> list[RouteView]:
+    """Routes naming the host itself or a wildcard covering it (`*.example.com` covers any number of
+    labels in front of `example.com`, as Gateway API hostnames do)."""
+    labels = host.lower().split(".")
+    keys = [host.lower(), *("*." + ".".join(labels[i:]) for i in range(1, len(labels)))]
+    found = {id(route): route for key in keys for route in by_hostname.get(key, [])}
+    return list(found.values())
 
 
 class NewIngressParams(PrefixParams):

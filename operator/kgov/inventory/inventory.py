@@ -6,10 +6,13 @@ everything else is still analysed.
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
+
+from pydantic import BaseModel
 
 from kgov.catalogue import load_catalogue
 from kgov.inventory.network import Network
@@ -26,6 +29,7 @@ Key = tuple[str, str | None, str]  # (kind, namespace, name)
 TargetKey = tuple[str | None, str, str]  # (namespace, kind, name) of an autoscaler's target
 
 V = TypeVar("V")
+M = TypeVar("M", bound=BaseModel)
 
 HPA_KIND = "HorizontalPodAutoscaler"
 VPA_KIND = "VerticalPodAutoscaler"
@@ -91,16 +95,47 @@ def pod_template_of(obj: KubeObject) -> Any:
     return spec.get("template"), ("spec", "template")
 
 
+class ProjectionCache:
+    """Projections of objects that outlive one inventory: the operator rebuilds its inventory after a
+    batch of events, and only the objects that changed are projected again. An entry lives as long as
+    its object is current; the owner forgets an object when it is replaced or deleted."""
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[KubeObject, dict[type, Any]]] = {}
+
+    def get(self, obj: KubeObject, model: type, build: Callable[[], V]) -> V:
+        entry = self._entries.get(id(obj))
+        if entry is None or entry[0] is not obj:
+            entry = (obj, {})
+            self._entries[id(obj)] = entry
+        found = entry[1].get(model)
+        if found is None:
+            found = entry[1][model] = build()
+        return cast(V, found)
+
+    def forget(self, obj: KubeObject) -> None:
+        entry = self._entries.get(id(obj))
+        if entry is not None and entry[0] is obj:
+            del self._entries[id(obj)]
+
+
 class Inventory:
     """Indexed snapshot. `live` is true when objects come from a cluster (status is meaningful)."""
 
-    def __init__(self, objects: Iterable[KubeObject], *, live: bool = False) -> None:
+    def __init__(
+        self,
+        objects: Iterable[KubeObject],
+        *,
+        live: bool = False,
+        projections: ProjectionCache | None = None,
+    ) -> None:
         self.live = live
         # Measured facts, attached after the snapshot is built: watch-based churn estimates keyed by
         # (class kind, class name), set by the operator's engine; Prometheus evidence, set by the
         # evidence layer (None when Prometheus is not configured).
         self.churn: dict[tuple[str, str], ChurnEstimate] = {}
         self.evidence: Evidence | None = None
+        self._projections = projections
         objects_list = list(objects)
         self.errors: list[InputError] = []
         # A repository often holds the same object several times (one per environment folder), so a
@@ -114,7 +149,7 @@ class Inventory:
         # (kind, namespace) and (None, namespace) → the folders holding such objects, with every
         # ancestor folder of those marked too, so "is there one in this folder tree" is a set lookup.
         self._folders: dict[tuple[str | None, str | None], tuple[set[str], set[str]]] = {}
-        for obj in objects_list:
+        for obj in () if live else objects_list:  # a cluster has no folders: `holds` is always true
             folder = _folder(obj)
             for key in ((obj.kind, obj.namespace), (None, obj.namespace)):
                 exact, covered = self._folders.setdefault(key, (set(), set()))
@@ -122,12 +157,15 @@ class Inventory:
                 covered.update(_ancestors(folder))
         self.limit_ranges = self._index_limit_ranges()
         self.hpas: list[HPAView] = self._project_all(HPA_KIND, lambda o: HPAView(o, self._hpa(o)))
-        self.vpas: list[VPAView] = self._project_all(VPA_KIND, lambda o: VPAView(o, project(VPA, o.raw)))
+        self.vpas: list[VPAView] = self._project_all(VPA_KIND, lambda o: VPAView(o, self.projection(VPA, o)))
         self.workloads: list[Workload] = self._index_workloads()
         self._workloads_by_namespace: dict[str | None, list[Workload]] = defaultdict(list)
         for workload in self.workloads:
             self._workloads_by_namespace[workload.obj.namespace].append(workload)
         self.network = Network(self, load_catalogue())
+        # HPA (namespace, name) → its desiredReplicas changes as the operator's watch saw them:
+        # (unix time, replicas), oldest first. Empty outside the operator.
+        self.scale_history: dict[tuple[str | None, str], tuple[tuple[float, int], ...]] = {}
 
     # ---- lookups ------------------------------------------------------------------------------
 
@@ -182,8 +220,23 @@ class Inventory:
             )
         )
 
+    def projection(
+        self,
+        model: type[M],
+        obj: KubeObject,
+        data: Callable[[], Any] | None = None,
+        prefix: tuple[str | int, ...] = (),
+    ) -> M:
+        """`project(model, data())` of the object's raw data (all of it without `data`), reused from the
+        projection cache when the inventory has one and the object has not changed."""
+
+        def build() -> M:
+            return project(model, obj.raw if data is None else data(), prefix)
+
+        return build() if self._projections is None else self._projections.get(obj, model, build)
+
     def _hpa(self, obj: KubeObject) -> HPA:
-        return project(HPA, normalize_hpa(dict(obj.raw)), ("spec",))
+        return self.projection(HPA, obj, lambda: normalize_hpa(dict(obj.raw)), ("spec",))
 
     def _project_all(self, kind: str, build: Callable[[KubeObject], V]) -> list[V]:
         views = []
@@ -205,7 +258,7 @@ class Inventory:
     def _index_limit_ranges(self) -> dict[str | None, list[tuple[KubeObject, LimitDefaults]]]:
         ranges: dict[str | None, list[tuple[KubeObject, LimitDefaults]]] = defaultdict(list)
         for obj in self.by_kind.get("LimitRange", ()):
-            limit_range = self._guarded(obj, lambda o: project(LimitRange, o.raw))
+            limit_range = self._guarded(obj, lambda o: self.projection(LimitRange, o))
             if limit_range is not None:
                 limits, requests = limit_range.container_defaults()
                 ranges[obj.namespace].append((obj, LimitDefaults(limits, requests)))
@@ -238,13 +291,14 @@ class Inventory:
                     continue
                 workloads[id(obj)] = workload
                 if kind == "Pod" and self.live:
-                    pod = self._guarded(obj, lambda o: project(LivePod, o.raw))
+                    pod = self._guarded(obj, lambda o: self.projection(LivePod, o))
                     if pod is not None:
                         live_pods.append((obj, pod))
-        subjects = [w for w in workloads.values() if self._top_owner(w.obj) is w.obj]
+        tops = {id(w.obj): self._top_owner(w.obj) for w in workloads.values()}
+        subjects = [w for w in workloads.values() if tops[id(w.obj)] is w.obj]
         by_object = {id(w.obj): w for w in subjects}
         for obj, pod in live_pods:
-            top = by_object.get(id(self._top_owner(obj)))
+            top = by_object.get(id(tops[id(obj)]))
             if top is not None:
                 top.pods.append(LivePodView(obj, pod))
         for hpa in self.hpas:
@@ -271,11 +325,11 @@ class Inventory:
         spec = WorkloadSpec()
         if obj.kind != "Pod":
             try:
-                spec = project(WorkloadSpec, obj.raw.get("spec") or {}, ("spec",))
+                spec = self.projection(WorkloadSpec, obj, lambda: obj.raw.get("spec") or {}, ("spec",))
             except ProjectionError as exc:
                 problems += exc.problems
         try:
-            template = project(PodTemplate, raw_template or {}, path)
+            template = self.projection(PodTemplate, obj, lambda: raw_template or {}, path)
         except ProjectionError as exc:
             problems += exc.problems
         if problems:
@@ -292,6 +346,140 @@ class Inventory:
                 return current
             current = found
         return current
+
+    # ---- incremental updates (the operator) ----------------------------------------------------------
+
+    def update(self, old: KubeObject | None, new: KubeObject | None) -> bool:
+        """Apply one live object's change in place, as a rebuild from all objects would show it. False
+        when the change reshapes the subjects (a workload or bare pod appearing or going, namespaces,
+        LimitRanges, a projection error): then the inventory is stale and the caller rebuilds it.
+        Network views are not updated here: call `refresh_network` after a batch."""
+        obj = new or old
+        if obj is None or not self.live:
+            return False
+        if obj.kind == "Pod":
+            return self._update_pod(old, new)
+        if obj.kind in (HPA_KIND, VPA_KIND):
+            return self._update_autoscaler(old, new)
+        if obj.kind in POD_BEARING_KINDS:
+            return self._update_workload(old, new)
+        if obj.kind in _STRUCTURAL_KINDS:
+            return False
+        self._replace(old, new)
+        return True
+
+    def refresh_network(self) -> None:
+        self.network = Network(self, load_catalogue())
+
+    def _replace(self, old: KubeObject | None, new: KubeObject | None) -> None:
+        if old is not None:
+            del self.objects[old.key]
+            _remove_sorted(self.by_kind[old.kind], old, _object_order)
+        if new is not None:
+            self.objects[new.key] = [new]
+            insort(self.by_kind[new.kind], new, key=_object_order)
+            self.namespaces_seen.add(new.namespace)
+
+    def _subject_of(self, obj: KubeObject) -> Workload | None:
+        """The workload subject `obj` rolls up to, unless `obj` is a subject itself."""
+        top = self._top_owner(obj)
+        if top is obj:
+            return None
+        return next((w for w in self._workloads_by_namespace.get(top.namespace, ()) if w.obj is top), None)
+
+    def _update_pod(self, old: KubeObject | None, new: KubeObject | None) -> bool:
+        if old is not None:
+            holder = self._subject_of(old)
+            if holder is None:
+                return False
+            holder.pods = [view for view in holder.pods if view.obj is not old]
+        self._replace(old, new)
+        if new is not None:
+            holder = self._subject_of(new)
+            if holder is None:
+                return False
+            try:
+                pod = self.projection(LivePod, new)
+            except ProjectionError:
+                return False
+            insort(holder.pods, LivePodView(new, pod), key=lambda v: v.obj.name)
+        return True
+
+    def _update_autoscaler(self, old: KubeObject | None, new: KubeObject | None) -> bool:
+        views: list[Any] = self.hpas if (new or old).kind == HPA_KIND else self.vpas  # type: ignore[union-attr]
+        if old is not None:
+            view = next((v for v in views if v.obj is old), None)
+            if view is not None:
+                views.remove(view)
+                target = self._autoscaled(view)
+                if target is not None:
+                    _remove_view(target.hpas if old.kind == HPA_KIND else target.vpas, old)
+        self._replace(old, new)
+        if new is not None:
+            try:
+                view = (
+                    HPAView(new, self._hpa(new))
+                    if new.kind == HPA_KIND
+                    else VPAView(new, self.projection(VPA, new))
+                )
+            except ProjectionError:
+                return False
+            insort(views, view, key=lambda v: _object_order(v.obj))
+            target = self._autoscaled(view)
+            if target is not None:
+                held: list[Any] = target.hpas if new.kind == HPA_KIND else target.vpas
+                insort(held, view, key=lambda v: _object_order(v.obj))
+        return True
+
+    def _autoscaled(self, view: HPAView | VPAView) -> Workload | None:
+        key = view.target_key
+        obj = self.get(key[1], key[0], key[2]) if key else None
+        if obj is None:
+            return None
+        return next((w for w in self._workloads_by_namespace.get(obj.namespace, ()) if w.obj is obj), None)
+
+    def _update_workload(self, old: KubeObject | None, new: KubeObject | None) -> bool:
+        """A workload's new spec in place; a new or removed owner only when no subject changes with it."""
+        if old is None or new is None:
+            obj = old or new
+            assert obj is not None
+            if obj.controller_owner() is None or self._top_owner(obj) is obj:
+                return False
+            self._replace(old, new)
+            return new is None or self._top_owner(new) is not new
+        if old.controller_owner() != new.controller_owner():
+            return False
+        subject = next((w for w in self._workloads_by_namespace.get(old.namespace, ()) if w.obj is old), None)
+        self._replace(old, new)
+        try:
+            fresh = self._workload(new)
+        except ProjectionError:
+            return False
+        if subject is None:
+            return self._top_owner(new) is not new
+        fresh.pods, fresh.hpas, fresh.vpas = subject.pods, subject.hpas, subject.vpas
+        for holder in (self.workloads, self._workloads_by_namespace[new.namespace]):
+            holder[next(i for i, w in enumerate(holder) if w is subject)] = fresh
+        return True
+
+
+_STRUCTURAL_KINDS = frozenset({"Namespace", "LimitRange"})
+
+
+def _object_order(obj: KubeObject) -> tuple[str, str]:
+    return (obj.namespace or "", obj.name)
+
+
+def _remove_sorted(items: list[KubeObject], obj: KubeObject, key: Callable[[KubeObject], Any]) -> None:
+    index = bisect_left(items, key(obj), key=key)
+    while index < len(items) and items[index] is not obj:
+        index += 1
+    if index < len(items):
+        del items[index]
+
+
+def _remove_view(views: list[Any], obj: KubeObject) -> None:
+    views[:] = [v for v in views if v.obj is not obj]
 
 
 def _shared_prefix(a: KubeObject, b: KubeObject) -> int:

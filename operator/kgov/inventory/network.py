@@ -3,13 +3,14 @@ routes by parent, ReferenceGrants by namespace, controller workloads found throu
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from kgov.catalogue import Catalogue, Controller
-from kgov.inventory.projection import ProjectionError, project
+from kgov.inventory.projection import ProjectionError
 from kgov.model import gateway as gw
 from kgov.model import networking as net
 from kgov.model.objects import KubeObject
@@ -126,7 +127,9 @@ class Network:
     """Built once per inventory; projections with type errors become input errors of the inventory."""
 
     def __init__(self, inventory: Inventory, catalogue: Catalogue) -> None:
-        self.inventory = inventory
+        # A proxy, not a reference: no Inventory ↔ Network cycle, so a replaced inventory is freed at
+        # once instead of waiting for the cyclic collector (the operator rebuilds it often).
+        self.inventory = cast("Inventory", weakref.proxy(inventory))
         self.catalogue = catalogue
         self.ingress_classes = self._all("IngressClass", self._ingress_class)
         self._class_views = {id(v.obj): v for v in self.ingress_classes}
@@ -135,24 +138,30 @@ class Network:
         self._default_class = defaults[0] if len(defaults) == 1 else None
         self.ingresses = self._all("Ingress", self._ingress)
         self.services = {id(v.obj): v for v in self._all("Service", self._service)}
-        self.pdbs = self._all("PodDisruptionBudget", lambda o: (o, project(net.PodDisruptionBudget, o.raw)))
+        self.pdbs = self._all(
+            "PodDisruptionBudget", lambda o: (o, self.inventory.projection(net.PodDisruptionBudget, o))
+        )
         self.webhooks = self._all(
             "ValidatingWebhookConfiguration",
-            lambda o: WebhookView(o, project(net.ValidatingWebhookConfiguration, o.raw)),
+            lambda o: WebhookView(o, self.inventory.projection(net.ValidatingWebhookConfiguration, o)),
         )
         self.controller_workloads = self._controller_workloads()
         self.gateway_classes = self._all("GatewayClass", self._gateway_class)
-        self.gateways = self._all("Gateway", lambda o: GatewayView(o, project(gw.Gateway, o.raw)))
+        self.gateways = self._all(
+            "Gateway", lambda o: GatewayView(o, self.inventory.projection(gw.Gateway, o))
+        )
         self.listener_sets = self._all(
-            "ListenerSet", lambda o: ListenerSetView(o, project(gw.ListenerSet, o.raw))
+            "ListenerSet", lambda o: ListenerSetView(o, self.inventory.projection(gw.ListenerSet, o))
         )
         self.routes = [
             view
             for kind in gw.ROUTE_KINDS
-            for view in self._all(kind, lambda o: RouteView(o, project(gw.Route, o.raw)))
+            for view in self._all(kind, lambda o: RouteView(o, self.inventory.projection(gw.Route, o)))
         ]
         self.grants: dict[str | None, list[gw.ReferenceGrant]] = defaultdict(list)
-        for obj, grant in self._all("ReferenceGrant", lambda o: (o, project(gw.ReferenceGrant, o.raw))):
+        for obj, grant in self._all(
+            "ReferenceGrant", lambda o: (o, self.inventory.projection(gw.ReferenceGrant, o))
+        ):
             self.grants[obj.namespace].append(grant)
         self.crd_channels = self._crd_channels()
         self._gateway_views = {id(v.obj): v for v in self.gateways}
@@ -166,11 +175,11 @@ class Network:
         return self.inventory._project_all(kind, build)
 
     def _ingress_class(self, obj: KubeObject) -> IngressClassView:
-        spec = project(net.IngressClass, obj.raw)
+        spec = self.inventory.projection(net.IngressClass, obj)
         return IngressClassView(obj, spec, self.catalogue.for_ingress_class(spec.spec.controller))
 
     def _ingress(self, obj: KubeObject) -> IngressView:
-        ingress = project(net.Ingress, net.normalize_ingress(obj.raw))
+        ingress = self.inventory.projection(net.Ingress, obj, lambda: net.normalize_ingress(obj.raw))
         class_name = ingress.spec.ingress_class_name or obj.annotations.get(net.LEGACY_CLASS_ANNOTATION)
         ingress_class = self.ingress_class(class_name, obj) if class_name else self._default_class
         controller = ingress_class.controller if ingress_class else None
@@ -179,10 +188,10 @@ class Network:
         return IngressView(obj, ingress, class_name, ingress_class, controller)
 
     def _service(self, obj: KubeObject) -> ServiceView:
-        return ServiceView(obj, project(net.Service, obj.raw))
+        return ServiceView(obj, self.inventory.projection(net.Service, obj))
 
     def _gateway_class(self, obj: KubeObject) -> GatewayClassView:
-        spec = project(gw.GatewayClass, obj.raw)
+        spec = self.inventory.projection(gw.GatewayClass, obj)
         return GatewayClassView(obj, spec, self.catalogue.for_gateway_class(spec.spec.controller_name))
 
     def _controller_workloads(self) -> list[ControllerWorkload]:
@@ -328,7 +337,7 @@ class Network:
         if obj is None:
             return None
         try:
-            return project(net.ConfigMap, obj.raw)
+            return self.inventory.projection(net.ConfigMap, obj)
         except ProjectionError:
             return None
 

@@ -152,20 +152,24 @@ class GatewayModel:
                 found.listeners += [PlaneListener(lset.obj, listener) for listener in lset.listeners]
                 by_owner[id(lset.obj)] = found
         self.assumed = Plane(None, [PlaneListener(None, listener) for listener in _assumed_listeners()])
-        for route in network.routes:
-            if route.obj.kind in ("HTTPRoute", "GRPCRoute", "TLSRoute"):
-                self._attach(route, by_owner)
+        attached: list[RouteView] = [
+            route
+            for route in network.routes
+            if route.obj.kind in ("HTTPRoute", "GRPCRoute", "TLSRoute") and self._attach(route, by_owner)
+        ]
         if any(pl.routes for pl in self.assumed.listeners):
             self.planes.append(self.assumed)
         self._index: HostIndex[tuple[Plane, PlaneListener, RouteView]] | None = None
         self._serving: dict[str, list[tuple[Plane, RouteView]]] = {}
+        # Routes that serve traffic somewhere, by their hostnames; a route no listener takes serves nothing.
         self.by_hostname: dict[str, list[RouteView]] = {}
-        for route in network.routes:
-            if route.obj.kind in ("HTTPRoute", "GRPCRoute", "TLSRoute"):
-                for name in dict.fromkeys(h.lower() for h in route.route.spec.hostnames):
-                    self.by_hostname.setdefault(name, []).append(route)
+        for route in attached:
+            for name in dict.fromkeys(h.lower() for h in route.route.spec.hostnames):
+                self.by_hostname.setdefault(name, []).append(route)
 
-    def _attach(self, route: RouteView, by_owner: dict[int, Plane]) -> None:
+    def _attach(self, route: RouteView, by_owner: dict[int, Plane]) -> bool:
+        """Puts the route on the listeners it attaches to; true when there is at least one."""
+        attached = False
         for attachment in attachments(route, self.network):
             if attachment.outcome == Attach.UNKNOWN and attachment.parent is None:
                 targets = self.assumed.listeners
@@ -188,8 +192,11 @@ class GatewayModel:
             else:
                 continue
             for pl in targets:
-                if all(r is not route for r in pl.routes) and _kind_fits(pl, route.obj.kind):
-                    pl.routes.append(route)
+                if _kind_fits(pl, route.obj.kind):
+                    attached = True
+                    if all(r is not route for r in pl.routes):
+                        pl.routes.append(route)
+        return attached
 
     def serving(self, host: str | None) -> list[tuple[Plane, RouteView]]:
         """The routes (with their plane) whose hostnames on some listener cover the host; `None` or

@@ -1,0 +1,66 @@
+"""What an evaluation must redo: the subjects a batch of watch events touched, as keys, namespaces and
+scopes, asked the same question for a subject about to be checked and for a finding already held."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kgov.checks.registry import SubjectKind
+from kgov.inventory.inventory import Key
+
+# Few subjects, each reading many objects: re-run all of them whenever any network object changes.
+GLOBAL_KINDS = frozenset(
+    {
+        SubjectKind.INGRESS_CLASS,
+        SubjectKind.CONTROLLER,
+        SubjectKind.CONTROLLER_WORKLOAD,
+        SubjectKind.WEBHOOK,
+        SubjectKind.GATEWAY_CLASS,
+        SubjectKind.GATEWAY,
+        SubjectKind.LISTENERS,
+    }
+)
+# Subjects that read the Services, workloads and grants of their namespace: re-run per namespace.
+NAMESPACE_NETWORK_KINDS = frozenset(
+    {SubjectKind.INGRESS, SubjectKind.ROUTE, SubjectKind.REFERRER, SubjectKind.ATTACHER}
+)
+
+
+@dataclass(slots=True)
+class Dirty:
+    everything: bool = True
+    keys: set[Key] = field(default_factory=set)  # subjects (and findings' targets) by object key
+    namespaces: set[str | None] = field(default_factory=set)  # every subject in these namespaces
+    network_namespaces: set[str | None] = field(default_factory=set)
+    network_touched: bool = False  # GLOBAL_KINDS
+    all_network: bool = False  # GLOBAL_KINDS and NAMESPACE_NETWORK_KINDS everywhere
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.everything
+            or self.keys
+            or self.namespaces
+            or self.network_namespaces
+            or self.network_touched
+            or self.all_network
+        )
+
+    def covers(self, kind: SubjectKind, key: Key) -> bool:
+        """Whether a subject of this kind with this object key is re-evaluated (and so whether the
+        findings a check of this kind holds on that target are replaced)."""
+        if self.everything or key in self.keys:
+            return True
+        namespace = key[1]
+        if namespace in self.namespaces:
+            return True
+        if kind in GLOBAL_KINDS:
+            return self.network_touched or self.all_network
+        if kind in NAMESPACE_NETWORK_KINDS:
+            return self.all_network or namespace in self.network_namespaces
+        return False
+
+    def network(self, namespace: str | None) -> None:
+        self.network_touched = True
+        self.network_namespaces.add(namespace)
+        if namespace is not None:
+            self.keys.add(("Namespace", None, namespace))  # its IngressSet

@@ -1,0 +1,436 @@
+"""The operator's engine: watch events in, the writes that make Findings match the cluster out.
+
+No kopf, no client, no network: the kopf layer feeds it events and the Findings it lists or writes, and
+carries out the `WritePlan` it returns. Events update the object store and mark the subjects they touch;
+`evaluate` re-runs the checks on those subjects only (everything on the first call) through the same
+`kgov.analysis.evaluate` the CLI uses, and diffs the desired Findings against the existing ones.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from kgov.analysis import Capabilities, evaluate, select_checks
+from kgov.catalogue import load_catalogue
+from kgov.checks.registry import CheckSpec, Registry
+from kgov.config import Config
+from kgov.engine import churn as ch
+from kgov.engine.dirty import Dirty
+from kgov.engine.history import HPAKey, ScaleHistory
+from kgov.engine.relations import Relations, build_relations
+from kgov.engine.resources import (
+    FINDING_KINDS,
+    MANAGER,
+    REPORT,
+    EvidenceHealth,
+    ReportFacts,
+    finding_body,
+    finding_key,
+    report_body,
+    timestamp,
+)
+from kgov.engine.store import CHURN_ONLY_KINDS, ObjectStore, trimmed
+from kgov.findings.diff import MANAGED_BY, ObjectKey, WritePlan, diff, key_of, merge_patch
+from kgov.findings.model import Finding
+from kgov.inventory import Inventory
+from kgov.inventory.inventory import ProjectionCache
+from kgov.inventory.projection import ProjectionError, project
+from kgov.model.errors import InputError
+from kgov.model.evidence import ChurnEstimate
+from kgov.model.objects import KubeObject
+from kgov.model.pods import LivePod
+
+
+class Engine:
+    def __init__(
+        self,
+        registry: Registry,
+        config: Config,
+        params: dict[str, BaseModel],
+        *,
+        capabilities: Capabilities,
+        max_findings: int = 5000,
+        churn_window_s: float = 3600,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.registry = registry
+        self.capabilities = capabilities
+        self.max_findings = max_findings
+        self.clock = clock
+        self.store = ObjectStore()
+        self.churn = ch.ChurnCounter(churn_window_s)
+        self.scale_history = ScaleHistory(churn_window_s)
+        self._scales: dict[HPAKey, tuple[tuple[float, int], ...]] = {}
+        self.evidence = EvidenceHealth()
+        self.errors: list[InputError] = []  # check failures of the last evaluation
+        self.dropped = 0
+        self._catalogue = load_catalogue()
+        self._relations = Relations()
+        self._dirty = Dirty()
+        self._desired: dict[ObjectKey, tuple[Finding, dict[str, Any]]] = {}
+        self._existing: dict[ObjectKey, dict[str, Any]] = {}
+        self._written: set[ObjectKey] = set()  # desired keys within the cap
+        self._pending: set[ObjectKey] = set()  # keys whose desired or existing side moved
+        self._report: dict[str, Any] | None = None  # as it exists in the cluster
+        self._last_full: str | None = None
+        self._estimates: dict[ch.ClassKey, ChurnEstimate] = {}
+        self._inventory: Inventory | None = None
+        self._changes: list[tuple[KubeObject | None, KubeObject | None]] = []
+        self._rebuild = False
+        self.reconfigure(config, params)
+
+    # ---- input -----------------------------------------------------------------------------------
+
+    def reconfigure(self, config: Config, params: dict[str, BaseModel]) -> None:
+        self.config = config
+        self.params = params
+        self._checks: list[CheckSpec] = select_checks(self.registry, config)
+        self._dirty = Dirty(everything=True)
+
+    def apply_event(self, event_type: str | None, body: Mapping[str, Any]) -> None:
+        """ADDED / MODIFIED / DELETED (or None, kopf's initial listing) of a watched object."""
+        kind = body.get("kind")
+        if kind in FINDING_KINDS or kind == REPORT:
+            if event_type == "DELETED":
+                self.forget_finding(str(kind), *key_of(body)[1:])
+            else:
+                self.observe_finding(body)
+            return
+        change = self.store.apply(event_type, body)
+        if change is None:
+            return
+        old, new = change
+        obj = new or old
+        assert obj is not None
+        if obj.kind not in CHURN_ONLY_KINDS:
+            self._changes.append(change)
+        if (
+            (old is None or new is None)
+            and self.store.is_workload(obj.kind)
+            and self.store.descendants(obj.key)
+        ):
+            self._rebuild = True  # pods already there roll up to a different subject now
+        if not _same_for_checks(old, new, self.store.projections):
+            self._mark(old, new)
+        if event_type is not None and self._last_full is not None:
+            self._count_churn(old, new)  # the initial listing is the state, not churn
+
+    def observe_finding(self, body: Mapping[str, Any]) -> None:
+        key = key_of(body)
+        if key[0] == REPORT:
+            self._report = {"status": dict(body.get("status") or {})}
+            return
+        labels = (body.get("metadata") or {}).get("labels") or {}
+        if key[0] not in FINDING_KINDS or labels.get(MANAGED_BY) != MANAGER:
+            return  # not ours: never touched
+        kept = trimmed(body)
+        self._existing[key] = {
+            "metadata": kept.get("metadata") or {},
+            "spec": kept.get("spec") or {},
+            "status": kept.get("status") or {},
+        }
+        self._pending.add(key)
+
+    def forget_finding(self, kind: str, namespace: str | None, name: str) -> None:
+        if kind == REPORT:
+            self._report = None
+            return
+        key = (kind, namespace or None, name)
+        if self._existing.pop(key, None) is not None or key in self._desired:
+            self._pending.add(key)
+
+    def set_evidence_health(self, configured: bool, reachable: bool, last_error: str | None) -> None:
+        self.evidence = EvidenceHealth(configured, reachable, last_error)
+
+    # ---- marking what changed ---------------------------------------------------------------------
+
+    def _mark(self, old: KubeObject | None, new: KubeObject | None) -> None:
+        obj = new or old
+        assert obj is not None
+        dirty, kind, namespace = self._dirty, obj.kind, obj.namespace
+        dirty.keys.add(obj.key)
+        if kind == "Pod":
+            dirty.keys.add(self.store.top_owner(obj).key)
+        elif kind in ("Namespace",):
+            dirty.namespaces.add(obj.name)
+        elif kind in ("LimitRange", "PodDisruptionBudget"):
+            dirty.namespaces.add(namespace)
+        elif kind == "HorizontalPodAutoscaler" or kind == "VerticalPodAutoscaler":
+            for version in (old, new):
+                target = self.store.autoscaler_target(version) if version else None
+                if target is not None:
+                    dirty.keys.add(self.store.top_owner(target).key)
+            if kind == "HorizontalPodAutoscaler" and not _same_spec(old, new):
+                dirty.network(namespace)
+        elif self.store.is_workload(kind):
+            self._mark_workload(old, new, obj)
+        elif kind == "Service":
+            dirty.network(namespace)
+            for other in self._relations.route_namespaces_by_backend.get(namespace, ()):
+                dirty.network(other)
+        elif kind in ("Ingress", "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"):
+            dirty.network(namespace)
+            self._mark_host_sharers(old, new)
+        elif kind != "Certificate":  # classes, Gateways, grants, webhooks, CRDs, controller config
+            dirty.all_network = True
+
+    def _mark_host_sharers(self, old: KubeObject | None, new: KubeObject | None) -> None:
+        """Migration parity and dual-served hosts read every Ingress and route of a host, across
+        namespaces: re-run the namespaces that share a host with either version of the object."""
+        for version in (old, new):
+            if version is None:
+                continue
+            sharing = self._relations.namespaces_sharing_hosts(version)
+            if sharing is None:
+                self._dirty.all_network = True
+                return
+            for other in sharing:
+                self._dirty.network(other)
+
+    def _mark_workload(self, old: KubeObject | None, new: KubeObject | None, obj: KubeObject) -> None:
+        dirty = self._dirty
+        top = self.store.top_owner(obj)
+        dirty.keys.add(top.key)
+        if old is None or new is None:
+            # Owners appearing or going change which subject their pods roll up to.
+            dirty.keys.update(self.store.descendants(obj.key))
+            if top is obj:
+                dirty.namespaces.add(obj.namespace)
+        if not _same_spec(old, new):
+            dirty.network(obj.namespace)
+            if any(self._catalogue.for_image(image) for image in self.store.images(obj)):
+                dirty.all_network = True
+
+    # ---- churn ------------------------------------------------------------------------------------
+
+    def _count_churn(self, old: KubeObject | None, new: KubeObject | None) -> None:
+        obj = new or old
+        assert obj is not None
+        now = self.clock()
+        if obj.kind == "HorizontalPodAutoscaler":
+            self._record_scale(old, new, obj, now)
+        for class_key, event in self._churn_events(old, new, obj):
+            self.churn.record(class_key, event, f"{obj.namespace or ''}/{obj.kind}/{obj.name}", now)
+
+    def _churn_events(
+        self, old: KubeObject | None, new: KubeObject | None, obj: KubeObject
+    ) -> list[tuple[ch.ClassKey, str]]:
+        kind, relations = obj.kind, self._relations
+        if kind == "Ingress":
+            events = ch.ingress_events(old, new)
+            name = ch.ingress_class_name(obj) or relations.default_ingress_class
+            return [(("IngressClass", name), e) for e in events] if name else []
+        if kind in ("HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"):
+            classes = ch.route_classes(obj, relations.class_of_gateway)
+            return [(c, ch.SPEC) for c in classes] if ch.spec_changed(old, new) else []
+        if kind == "Pod" and ch.endpoint_changed(old, new):
+            return [(c, ch.ENDPOINTS) for c in relations.classes_for_labels(obj.namespace, obj.labels)]
+        if kind == "HorizontalPodAutoscaler" and ch.scaled(old, new):
+            target = self.store.autoscaler_target(obj)
+            labels = self.store.template_labels(target) if target else {}
+            return [(c, ch.HPA_SCALE) for c in relations.classes_for_labels(obj.namespace, labels)]
+        if kind in ch.ROLLOUT_KINDS and ch.rolled_out(old, new):
+            labels = self.store.template_labels(obj)
+            return [(c, ch.ROLLOUT) for c in relations.classes_for_labels(obj.namespace, labels)]
+        if kind == "Certificate" and ch.renewed(old, new):
+            secret = ch.certificate_secret(obj)
+            classes = relations.classes_of_secret.get((obj.namespace, secret), set()) if secret else set()
+            return [(c, ch.CERTIFICATE) for c in classes]
+        return []
+
+    def _record_scale(
+        self, old: KubeObject | None, new: KubeObject | None, obj: KubeObject, now: float
+    ) -> None:
+        key = (obj.namespace, obj.name)
+        if new is None:
+            self.scale_history.forget(key)
+        elif ch.scaled(old, new):
+            replicas = ch.desired_replicas(new)
+            if replicas is not None:
+                self.scale_history.record(key, now, replicas)
+
+    def _refresh_history(self, now: float) -> None:
+        scales = self.scale_history.snapshot(now)
+        for namespace, name in set(scales) | set(self._scales):
+            if scales.get((namespace, name)) != self._scales.get((namespace, name)):
+                self._dirty.keys.add(("HorizontalPodAutoscaler", namespace, name))
+        self._scales = scales
+
+    def _refresh_churn(self, now: float) -> None:
+        estimates = self.churn.estimates(now)
+        for key in set(estimates) | set(self._estimates):
+            if estimates.get(key) != self._estimates.get(key):
+                self._dirty.keys.add((key[0], None, key[1]))
+        self._estimates = estimates
+
+    # ---- evaluation -------------------------------------------------------------------------------
+
+    def evaluate(self) -> WritePlan:
+        now = self.clock()
+        stamp = timestamp(now)
+        self._refresh_churn(now)
+        self._refresh_history(now)
+        if self._dirty:
+            self._reevaluate(now)
+        self._apply_cap()
+        plan = diff(
+            {k: self._desired[k][1] for k in self._pending if k in self._written},
+            self._existing,
+            self._pending,
+            stamp,
+        )
+        self._pending.clear()
+        self._assume_written(plan)
+        plan.report = self._report_update()
+        return plan
+
+    def _reevaluate(self, now: float) -> None:
+        # Rebuilding the inventory allocates some 100,000 objects that live exactly as long as the
+        # evaluation and form no cycles. Left on, the cyclic collector promotes them and soon walks the
+        # whole store in a full collection on every evaluation; refcounting frees them anyway.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._run_checks(now)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _run_checks(self, now: float) -> None:
+        dirty, self._dirty = self._dirty, Dirty(everything=False)
+        inventory = self._inventory_now()
+        inventory.churn = dict(self._estimates)
+        inventory.scale_history = dict(self._scales)
+        for class_key in inventory.network.ingress_classes:
+            self.churn.controllers[("IngressClass", class_key.obj.name)] = class_key.controller
+        for gclass in inventory.network.gateway_classes:
+            self.churn.controllers[("GatewayClass", gclass.obj.name)] = gclass.controller
+        if dirty.everything or dirty.all_network or dirty.network_touched:
+            self._relations = build_relations(inventory)
+        specs = {spec.id: spec for spec in self._checks}
+        for key, (finding, _) in list(self._desired.items()):
+            spec = specs.get(finding.check)
+            if spec is None or dirty.covers(spec.subject, finding.target.key):
+                del self._desired[key]
+                self._pending.add(key)
+        result = evaluate(
+            inventory,
+            self._checks,
+            self.config,
+            self.params,
+            self.capabilities,
+            now=datetime.fromtimestamp(now, UTC),
+            select=None
+            if dirty.everything
+            else lambda spec, subject: dirty.covers(spec.subject, subject.obj.key),
+        )
+        self.errors = result.errors
+        for finding in result.findings:
+            key = finding_key(finding)
+            self._desired[key] = (finding, finding_body(finding))
+            self._pending.add(key)
+        if dirty.everything:
+            self._last_full = timestamp(now)
+
+    def _inventory_now(self) -> Inventory:
+        """The inventory updated in place with the changes since the last evaluation, or rebuilt from
+        the store when a change reshapes the subjects."""
+        changes, self._changes = self._changes, []
+        inventory = self._inventory
+        reusable = inventory is not None and not self._rebuild
+        if inventory is not None and reusable and all(inventory.update(o, n) for o, n in changes):
+            if any(_kind(change) not in _OUTSIDE_NETWORK for change in changes):
+                inventory.refresh_network()
+            return inventory
+        self._rebuild = False
+        self._inventory = Inventory(self.store.objects(), live=True, projections=self.store.projections)
+        return self._inventory
+
+    def _apply_cap(self) -> None:
+        if len(self._desired) <= self.max_findings:
+            written = set(self._desired)
+        else:
+            ranked = sorted(
+                self._desired, key=lambda k: (-self._desired[k][0].severity.rank, k[0], k[1] or "", k[2])
+            )
+            written = set(ranked[: self.max_findings])
+        self._pending |= written ^ self._written
+        self._written = written
+        self.dropped = len(self._desired) - len(written)
+
+    def _assume_written(self, plan: WritePlan) -> None:
+        """Take the plan as done; the writer corrects this with observe_finding / forget_finding."""
+        for body in plan.creates:
+            self._existing[key_of(body)] = body
+        for patch in plan.patches:
+            existing = self._existing[patch.key]
+            want = self._desired[patch.key][1]
+            self._existing[patch.key] = {**want, "status": patch.status or existing.get("status", {})}
+        for key in plan.deletes:
+            self._existing.pop(key, None)
+
+    def _report_update(self) -> dict[str, Any] | None:
+        facts = ReportFacts(
+            severities=Counter(self._desired[k][0].severity.value for k in self._written),
+            checks=Counter(self._desired[k][0].check for k in self._written),
+            dropped=self.dropped,
+            max_findings=self.max_findings,
+            last_full_evaluation=self._last_full,
+            prometheus=self.evidence,
+        )
+        body = report_body(facts)
+        if self._report is not None and not merge_patch(self._report["status"], body["status"]):
+            return None
+        self._report = {"status": body["status"]}
+        return body
+
+    # ---- introspection ----------------------------------------------------------------------------
+
+    @property
+    def desired_findings(self) -> list[Finding]:
+        return [self._desired[k][0] for k in sorted(self._written, key=str)]
+
+    def desired_bodies(self) -> dict[ObjectKey, dict[str, Any]]:
+        return {k: self._desired[k][1] for k in self._written}
+
+    @property
+    def churn_estimates(self) -> dict[ch.ClassKey, ChurnEstimate]:
+        return dict(self._estimates)
+
+
+# Kinds no Network view holds (they read pods and autoscalers through the workloads, which stay).
+_OUTSIDE_NETWORK = frozenset({"Pod", "HorizontalPodAutoscaler", "VerticalPodAutoscaler"})
+
+
+def _kind(change: tuple[KubeObject | None, KubeObject | None]) -> str:
+    obj = change[1] or change[0]
+    return obj.kind if obj is not None else ""
+
+
+def _same_spec(old: KubeObject | None, new: KubeObject | None) -> bool:
+    if old is None or new is None:
+        return False
+    return old.raw.get("spec") == new.raw.get("spec") and old.labels == new.labels
+
+
+def _same_for_checks(old: KubeObject | None, new: KubeObject | None, projections: ProjectionCache) -> bool:
+    """A pod status update the checks cannot see (readiness, conditions, IPs: most pod events). Checks
+    read a live pod's metadata, spec and its `LivePod` projection, nothing else."""
+    if old is None or new is None or new.kind != "Pod":
+        return False
+    if old.raw.get("spec") != new.raw.get("spec") or old.labels != new.labels:
+        return False
+    if old.annotations != new.annotations or old.owners != new.owners:
+        return False
+    try:
+        seen = projections.get(new, LivePod, lambda: project(LivePod, new.raw))
+        return project(LivePod, old.raw) == seen
+    except ProjectionError:
+        return False

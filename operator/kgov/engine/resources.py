@@ -1,0 +1,149 @@
+"""Finding, ClusterFinding and GovernanceReport bodies as the operator writes them (see the design's
+"The Finding resource"): deterministic names, labels, an ownerReference to the target, spec, status."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from kgov.findings.diff import MANAGED_BY, ObjectKey
+from kgov.findings.model import Finding, Severity
+from kgov.model.objects import ObjectRef
+
+GROUP = "kgov.io"
+API_VERSION = f"{GROUP}/v1alpha1"
+FINDING = "Finding"
+CLUSTER_FINDING = "ClusterFinding"
+REPORT = "GovernanceReport"
+REPORT_NAME = "cluster"
+FINDING_KINDS = frozenset({FINDING, CLUSTER_FINDING})
+MANAGER = "kube-governor"
+
+_LABEL_INVALID = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def timestamp(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def finding_key(finding: Finding) -> ObjectKey:
+    kind = FINDING if finding.target.namespace else CLUSTER_FINDING
+    return (kind, finding.target.namespace, finding.name)
+
+
+def finding_body(finding: Finding) -> dict[str, Any]:
+    """The resource without status (status is the writer's: first seen, last changed)."""
+    kind, namespace, name = finding_key(finding)
+    target = finding.target
+    metadata: dict[str, Any] = {"name": name, "labels": _labels(finding)}
+    if namespace:
+        metadata["namespace"] = namespace
+    if target.uid:
+        metadata["ownerReferences"] = [
+            {
+                "apiVersion": target.api_version,
+                "kind": target.kind,
+                "name": target.name,
+                "uid": target.uid,
+                "blockOwnerDeletion": False,
+            }
+        ]
+    spec: dict[str, Any] = {
+        "check": finding.check,
+        "category": finding.category.value,
+        "severity": finding.severity.value,
+        "target": {**_ref(target, with_uid=True), "ref": f"{target.kind}/{target.name}"},
+        "related": [_ref(r) for r in finding.related],
+        "message": finding.message,
+        "evidence": plain(finding.evidence),
+        "remediation": finding.remediation,
+    }
+    return {"apiVersion": API_VERSION, "kind": kind, "metadata": metadata, "spec": spec}
+
+
+def plain(value: Any) -> Any:
+    """JSON data exactly as it comes back from the API server (tuples → lists, None keys dropped), so
+    desired and existing bodies compare equal when they mean the same."""
+    return _drop_none(json.loads(json.dumps(value, default=str, sort_keys=True)))
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value]
+    return value
+
+
+def _ref(ref: ObjectRef, with_uid: bool = False) -> dict[str, Any]:
+    found: dict[str, Any] = {"kind": ref.kind, "name": ref.name}
+    if ref.api_version:
+        found["apiVersion"] = ref.api_version
+    if ref.namespace:
+        found["namespace"] = ref.namespace
+    if with_uid and ref.uid:
+        found["uid"] = ref.uid
+    return found
+
+
+def _labels(finding: Finding) -> dict[str, str]:
+    return {
+        "kgov.io/check": finding.check,
+        "kgov.io/category": finding.category.value,
+        "kgov.io/severity": finding.severity.value,
+        "kgov.io/target-kind": finding.target.kind,
+        "kgov.io/target-name": label_value(finding.target.name),
+        MANAGED_BY: MANAGER,
+    }
+
+
+def label_value(text: str) -> str:
+    """A valid label value: at most 63 characters of [A-Za-z0-9._-], alphanumeric at both ends."""
+    value = _LABEL_INVALID.sub("-", text)[:63]
+    return re.sub(r"^[^A-Za-z0-9]+|[^A-Za-z0-9]+$", "", value)
+
+
+@dataclass(slots=True)
+class EvidenceHealth:
+    """What the evidence layer reports about Prometheus, shown in the GovernanceReport."""
+
+    configured: bool = False
+    reachable: bool = False
+    last_error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"configured": self.configured, "reachable": self.reachable, "lastError": self.last_error}
+
+
+@dataclass(slots=True)
+class ReportFacts:
+    severities: Counter[str] = field(default_factory=Counter)
+    checks: Counter[str] = field(default_factory=Counter)
+    dropped: int = 0
+    max_findings: int = 0
+    last_full_evaluation: str | None = None
+    prometheus: EvidenceHealth = field(default_factory=EvidenceHealth)
+
+
+def report_body(facts: ReportFacts) -> dict[str, Any]:
+    """`GovernanceReport/cluster`: totals, evidence health, last full evaluation, dropped-by-cap count.
+    Everything is status (observed state); the body carries no timestamps that move without cause."""
+    status = {
+        "findings": sum(facts.severities.values()),
+        "bySeverity": {s.value: facts.severities.get(s.value, 0) for s in Severity},
+        "byCheck": dict(sorted(facts.checks.items())),
+        "droppedByCap": facts.dropped,
+        "maxFindings": facts.max_findings,
+        "lastFullEvaluation": facts.last_full_evaluation,
+        "evidence": {"prometheus": facts.prometheus.as_dict()},
+    }
+    return {
+        "apiVersion": API_VERSION,
+        "kind": REPORT,
+        "metadata": {"name": REPORT_NAME, "labels": {MANAGED_BY: MANAGER}},
+        "status": status,
+    }

@@ -1,0 +1,154 @@
+"""The watched objects as the engine holds them: trimmed of what no check reads (managedFields), keyed by
+kind/namespace/name, with the owner links needed to roll pods up to their top owner."""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from kgov.inventory.inventory import Key, ProjectionCache, pod_template_of
+from kgov.model.errors import ObjectError
+from kgov.model.objects import ANALYSED_KINDS, WORKLOAD_KINDS, KubeObject, NotAnalysed, object_from_dict
+
+# Not analysed by any check, but watched for churn (certificate renewals behind Ingress TLS).
+CHURN_ONLY_KINDS = frozenset({"Certificate"})
+_MAX_OWNER_HOPS = 8
+
+
+def trimmed(body: Mapping[str, Any]) -> dict[str, Any]:
+    """A plain-dict copy of the top level without managedFields (the bulk of most objects)."""
+    raw = dict(body)
+    metadata = raw.get("metadata")
+    if isinstance(metadata, Mapping):
+        raw["metadata"] = {k: v for k, v in metadata.items() if k != "managedFields"}
+    return raw
+
+
+class ObjectStore:
+    def __init__(self) -> None:
+        self._objects: dict[Key, KubeObject] = {}
+        self._children: dict[Key, set[Key]] = defaultdict(set)
+        self.projections = ProjectionCache()
+        self._order: list[tuple[str, str, str]] = []  # every key, sorted
+        self.errors: dict[Key, str] = {}
+
+    def apply(
+        self, event_type: str | None, body: Mapping[str, Any]
+    ) -> tuple[KubeObject | None, KubeObject | None] | None:
+        """Store the event; (old, new) when it changed something, None when it changed nothing."""
+        kind = body.get("kind")
+        if kind not in ANALYSED_KINDS and kind not in CHURN_ONLY_KINDS:
+            return None
+        try:
+            obj = object_from_dict(trimmed(body))
+        except (ObjectError, NotAnalysed) as exc:
+            metadata = body.get("metadata") or {}
+            key = (str(kind), metadata.get("namespace"), str(metadata.get("name")))
+            self.errors[key] = str(exc)
+            return None
+        old = self._objects.get(obj.key)
+        if event_type == "DELETED":
+            if old is None:
+                return None
+            self._remove(old)
+            return old, None
+        if old is not None and old.raw == obj.raw:
+            return None
+        if old is not None:
+            self._remove(old, replaced=True)
+        self._add(obj, replacing=old is not None)
+        return old, obj
+
+    def _add(self, obj: KubeObject, replacing: bool = False) -> None:
+        if not replacing:
+            insort(self._order, _sortable(obj.key))
+        self._objects[obj.key] = obj
+        owner = obj.controller_owner()
+        if owner is not None:
+            self._children[(owner.kind, obj.namespace, owner.name)].add(obj.key)
+
+    def _remove(self, obj: KubeObject, replaced: bool = False) -> None:
+        if not replaced:
+            sortable = _sortable(obj.key)
+            del self._order[bisect_left(self._order, sortable)]
+        del self._objects[obj.key]
+        self.projections.forget(obj)
+        owner = obj.controller_owner()
+        if owner is not None:
+            children = self._children.get((owner.kind, obj.namespace, owner.name))
+            if children is not None:
+                children.discard(obj.key)
+                if not children:
+                    del self._children[(owner.kind, obj.namespace, owner.name)]
+
+    # ---- lookups ----------------------------------------------------------------------------------
+
+    def objects(self) -> Iterator[KubeObject]:
+        """In key order, so evidence listing several objects (pods, say) reads the same whatever order
+        the events came in, and a restart does not rewrite Findings."""
+        objects = self._objects
+        for kind, namespace, name in self._order:
+            obj = objects[(kind, namespace or None, name)]
+            if kind not in CHURN_ONLY_KINDS:
+                yield obj
+
+    def get(self, key: Key) -> KubeObject | None:
+        return self._objects.get(key)
+
+    def __len__(self) -> int:
+        return len(self._objects)
+
+    def top_owner(self, obj: KubeObject) -> KubeObject:
+        current = obj
+        for _ in range(_MAX_OWNER_HOPS):
+            owner = current.controller_owner()
+            found = self._objects.get((owner.kind, current.namespace, owner.name)) if owner else None
+            if found is None:
+                return current
+            current = found
+        return current
+
+    def descendants(self, key: Key) -> set[Key]:
+        found: set[Key] = set()
+        frontier = [key]
+        for _ in range(_MAX_OWNER_HOPS):
+            frontier = [c for k in frontier for c in self._children.get(k, ()) if c not in found]
+            if not frontier:
+                break
+            found.update(frontier)
+        return found
+
+    @staticmethod
+    def is_workload(kind: str) -> bool:
+        return kind in WORKLOAD_KINDS
+
+    def autoscaler_target(self, obj: KubeObject) -> KubeObject | None:
+        spec = obj.raw.get("spec")
+        if not isinstance(spec, Mapping):
+            return None
+        ref = spec.get("scaleTargetRef") or spec.get("targetRef")
+        if not isinstance(ref, Mapping):
+            return None
+        return self._objects.get((str(ref.get("kind")), obj.namespace, str(ref.get("name"))))
+
+    @staticmethod
+    def template_labels(obj: KubeObject) -> Mapping[str, str]:
+        template, _ = pod_template_of(obj)
+        metadata = template.get("metadata") if isinstance(template, Mapping) else None
+        labels = metadata.get("labels") if isinstance(metadata, Mapping) else None
+        return labels if isinstance(labels, Mapping) else {}
+
+    @staticmethod
+    def images(obj: KubeObject) -> list[str]:
+        template, _ = pod_template_of(obj)
+        spec = template.get("spec") if isinstance(template, Mapping) else None
+        containers = spec.get("containers") if isinstance(spec, Mapping) else None
+        if not isinstance(containers, list):
+            return []
+        return [str(c.get("image")) for c in containers if isinstance(c, Mapping) and c.get("image")]
+
+
+def _sortable(key: Key) -> tuple[str, str, str]:
+    return (key[0], key[1] or "", key[2])

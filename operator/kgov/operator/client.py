@@ -1,0 +1,152 @@
+"""One small HTTP client for the operator's own writes, on kopf's login credentials.
+
+Requests that fail with 429, 5xx, a 409 on anything but a create, or a broken connection are retried
+with exponential backoff (honouring `Retry-After`); every other answer goes back to the caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import kopf
+
+logger = logging.getLogger(__name__)
+
+MERGE_PATCH = "application/merge-patch+json"
+JSON_PATCH = "application/json-patch+json"
+USER_AGENT = "kube-governor"
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, method: str, path: str, message: str) -> None:
+        super().__init__(f"{method} {path}: HTTP {status}: {message}")
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    attempts: int = 5
+    first: float = 0.2
+    factor: float = 2.0
+    cap: float = 10.0
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.cap)
+        base = min(self.first * self.factor**attempt, self.cap)
+        return base * (0.5 + random.random() / 2)  # jitter: many writers must not retry in step
+
+
+def _retryable(status: int, method: str) -> bool:
+    return status == 429 or status >= 500 or (status == 409 and method != "POST")
+
+
+class KubeClient:
+    """JSON requests to the API server named in a `kopf.ConnectionInfo`."""
+
+    def __init__(
+        self,
+        info: kopf.ConnectionInfo,
+        *,
+        backoff: Backoff = Backoff(),
+        timeout: float = 30.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.server = info.server.rstrip("/")
+        self.backoff = backoff
+        self._sleep = sleep
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(ssl=info.as_ssl_context(), limit=16),
+            headers={**info.as_http_headers(), "User-Agent": USER_AGENT, "Accept": "application/json"},
+            timeout=aiohttp.ClientTimeout(total=timeout),
+            proxy=info.proxy_url,
+            trust_env=info.trust_env,
+        )
+
+    async def close(self) -> None:
+        await self._session.close()
+
+    async def get(self, path: str) -> dict[str, Any]:
+        return await self.request("GET", path)
+
+    async def create(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        return await self.request("POST", path, body)
+
+    async def merge_patch(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        return await self.request("PATCH", path, body, content_type=MERGE_PATCH)
+
+    async def replace_field(self, path: str, field: str, value: Any) -> dict[str, Any]:
+        """Set one top-level field to exactly `value` (a JSON patch `add` replaces what is there, so
+        keys left out of `value` go, which a merge patch would keep)."""
+        ops = [{"op": "add", "path": f"/{field}", "value": value}]
+        return await self.request("PATCH", path, ops, content_type=JSON_PATCH)
+
+    async def delete(self, path: str) -> dict[str, Any]:
+        return await self.request("DELETE", path)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        body: Mapping[str, Any] | list[Any] | None = None,
+        *,
+        content_type: str = "application/json",
+    ) -> dict[str, Any]:
+        data = None if body is None else json.dumps(body)
+        headers = {} if body is None else {"Content-Type": content_type}
+        for attempt in range(self.backoff.attempts):
+            last = attempt == self.backoff.attempts - 1
+            try:
+                async with self._session.request(
+                    method, self.server + path, data=data, headers=headers
+                ) as response:
+                    text = await response.text()
+                    if response.status < 300:
+                        return _json(text)
+                    error = ApiError(response.status, method, path, _message(text))
+                    retry_after = _retry_after(response.headers.get("Retry-After"))
+            except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+                if last:
+                    raise ApiError(0, method, path, f"{type(exc).__name__}: {exc}") from exc
+                logger.debug("%s %s failed (%s); retrying", method, path, exc)
+                await self._sleep(self.backoff.delay(attempt))
+                continue
+            if not _retryable(error.status, method) or last:
+                raise error
+            logger.debug("%s; retrying", error)
+            await self._sleep(self.backoff.delay(attempt, retry_after))
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _json(text: str) -> dict[str, Any]:
+    if not text:
+        return {}
+    value = json.loads(text)
+    return value if isinstance(value, dict) else {}
+
+
+def _message(text: str) -> str:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text[:500]
+    if isinstance(value, dict) and value.get("message"):
+        return str(value["message"])[:500]
+    return text[:500]
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # an HTTP date: fall back to our own backoff

@@ -1,0 +1,74 @@
+"""What `kgov run` was asked to do, and the namespace scope it watches."""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kgov.config import Config, ConfigError, load_config
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    config_path: Path | None = None
+    namespaces: tuple[str, ...] = ()  # glob patterns; empty: every namespace
+    exclude_namespaces: tuple[str, ...] = ()
+    peering: str | None = None  # None: standalone (one replica)
+    port: int = 8080
+    host: str = "0.0.0.0"
+    prometheus: str | None = None
+    max_findings: int | None = None
+    # How often the config file is checked for changes, and the longest time between evaluations
+    # (churn windows slide and waivers expire without any event).
+    config_poll_seconds: float = 5.0
+    resync_seconds: float = 60.0
+    # Writes per second to the API server, and the burst allowed above that rate.
+    write_rate: float = 20.0
+    write_burst: int = 40
+    # First delay between attempts of one request (doubling), and before evaluating again after
+    # writes failed (doubling up to resync_seconds).
+    request_retry_seconds: float = 0.2
+    write_retry_seconds: float = 0.5
+
+    @property
+    def standalone(self) -> bool:
+        return self.peering is None
+
+
+@dataclass(frozen=True, slots=True)
+class NamespaceScope:
+    """`--namespace` / `--exclude-namespace` globs. Cluster-scoped objects are always in scope."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    def allows(self, namespace: str | None) -> bool:
+        if not namespace:
+            return True
+        if self.include and not any(fnmatch.fnmatchcase(namespace, p) for p in self.include):
+            return False
+        return not any(fnmatch.fnmatchcase(namespace, p) for p in self.exclude)
+
+    def allows_object(self, kind: str | None, namespace: str | None, name: str | None) -> bool:
+        """A Namespace object is in scope when its own name is."""
+        return self.allows(name if kind == "Namespace" else namespace)
+
+
+def load_operator_config(options: RunOptions) -> Config:
+    """The config file with the command-line overrides applied; ConfigError when it cannot be used."""
+    config = load_config(options.config_path)
+    if options.max_findings is None and options.prometheus is None:
+        return config
+    data: dict[str, Any] = config.model_dump(mode="json", exclude_unset=True)
+    if options.max_findings is not None:
+        data["operator"] = {**data.get("operator", {}), "max_findings": options.max_findings}
+    if options.prometheus is not None:
+        if "prometheus" not in Config.model_fields:
+            raise ConfigError("--prometheus: this build has no Prometheus evidence support")
+        data["prometheus"] = {**data.get("prometheus", {}), "url": options.prometheus}
+    try:
+        return Config.model_validate(data)
+    except ValueError as exc:
+        raise ConfigError(f"command-line overrides: {exc}") from None

@@ -1,0 +1,231 @@
+"""Everything one operator run holds: the engine, its feed from the watch handlers, the debounced
+evaluator, the writer, the config file watcher, metrics and health."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from kgov.analysis import Capabilities, resolve_params
+from kgov.checks.catalog import default_registry
+from kgov.config import Config, ConfigError
+from kgov.engine import Engine, WritePlan
+from kgov.operator.client import Backoff
+from kgov.operator.credentials import Credentials
+from kgov.operator.health import not_watched
+from kgov.operator.kinds import OWN, WATCHED, WatchedKind
+from kgov.operator.metrics import Metrics
+from kgov.operator.options import NamespaceScope, RunOptions, load_operator_config
+from kgov.operator.ownership import OwnedFindings
+from kgov.operator.sync import InitialSync
+from kgov.operator.writer import Outcome, RateLimiter, Writer
+
+logger = logging.getLogger(__name__)
+
+# How long the first evaluation waits for the initial listings when nothing at all was listed.
+EMPTY_CLUSTER_GRACE_SECONDS = 30.0
+
+
+class Runtime:
+    def __init__(self, options: RunOptions, config: Config) -> None:
+        self.options = options
+        self.registry = default_registry()
+        self.config = config
+        self.engine = Engine(
+            self.registry,
+            config,
+            resolve_params(self.registry, config),
+            capabilities=Capabilities(live=True, history=True),
+            max_findings=config.operator.max_findings,
+            churn_window_s=config.operator.churn_window_seconds,
+        )
+        self.metrics = Metrics()
+        self.scope = NamespaceScope(options.namespaces, options.exclude_namespaces)
+        self.sync = InitialSync()
+        self.dirty = asyncio.Event()
+        self.credentials = Credentials(Backoff(first=options.request_retry_seconds))
+        self.owned = OwnedFindings()
+        self.writer = Writer(
+            self.engine,
+            self.credentials.client,
+            self.metrics,
+            RateLimiter(options.write_rate, options.write_burst),
+            left_to_gc=self.owned.left_to_gc,
+            unauthorized=self.credentials.refresh,
+        )
+        self.tasks: list[asyncio.Task[None]] = []
+        self.started = False
+        self.port: int | None = None  # the /healthz and /metrics port once bound
+        self.config_errors = 0  # config files refused since the start
+        self.evaluation_failures = 0  # evaluations that raised (a bug), retried
+        self.evaluations = 0  # evaluations run so far
+        self.events = 0  # watch events applied so far
+        self.evaluated_events = 0  # of those, the ones the last evaluation started from
+        self.idle = False  # waiting for events, every write of the last evaluation done
+
+    # ---- feed from kopf's handlers ----------------------------------------------------------------
+
+    def indexed(self, kind: WatchedKind, namespace: str | None, name: str) -> None:
+        self.sync.indexed((kind.resource, namespace, name))
+
+    def event(self, kind: WatchedKind, event_type: str | None, raw: Mapping[str, Any], resource: Any) -> None:
+        metadata = raw.get("metadata") or {}
+        namespace, name = metadata.get("namespace"), metadata.get("name")
+        try:
+            own = kind in OWN
+            if own or self.scope.allows_object(resource.kind, namespace, name):
+                body = dict(raw)
+                group, version = resource.group, resource.version
+                body.setdefault("apiVersion", f"{group}/{version}" if group else version)
+                body.setdefault("kind", resource.kind)
+                if own:
+                    self.owned.finding_event(event_type, body)
+                elif event_type == "DELETED":
+                    self.owned.object_deleted(metadata.get("uid"))
+                self.engine.apply_event(event_type, body)  # None: the initial listing
+                self.events += 1
+                self.dirty.set()
+        finally:
+            self.sync.delivered((kind.resource, namespace, name))
+
+    # ---- lifecycle --------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.tasks = [
+            asyncio.create_task(self._evaluator(), name="kgov evaluator"),
+            asyncio.create_task(self._config_watcher(), name="kgov config watcher"),
+        ]
+        self.started = True
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.credentials.close()
+
+    # ---- evaluation -------------------------------------------------------------------------------
+
+    async def _evaluator(self) -> None:
+        await self._wait_for_initial_listing()
+        logger.info("initial listing complete: evaluating every check")
+        retry = 0
+        while True:
+            self.dirty.clear()
+            self.evaluated_events = self.events
+            outcome = await self._evaluate_and_write()
+            if outcome.written or outcome.failed:
+                logger.info("wrote %d objects, %d writes failed", outcome.written, outcome.failed)
+            if outcome.again:
+                delay = self.options.write_retry_seconds * 2.0**retry
+                retry = min(retry + 1, 10)
+                await asyncio.sleep(min(delay, self.options.resync_seconds))
+                continue
+            retry = 0
+            self.idle = True
+            try:
+                await asyncio.wait_for(self.dirty.wait(), timeout=self.options.resync_seconds)
+            except TimeoutError:
+                continue
+            finally:
+                self.idle = False
+            # Debounce: let a burst of events (a rollout, a helm upgrade) settle into one evaluation.
+            await asyncio.sleep(self.config.operator.debounce_seconds)
+
+    async def _evaluate_and_write(self) -> Outcome:
+        try:
+            plan = self.evaluate()
+            return await self.writer.execute(plan) if not plan.empty else Outcome()
+        except Exception:  # a bug must not stop the operator for good: log it, try again later
+            logger.exception("evaluation failed; trying again")
+            self.evaluation_failures += 1
+            return Outcome(failed=1, again=True)
+
+    async def _wait_for_initial_listing(self) -> None:
+        waited = 0.0
+        while not self.sync.done.is_set():
+            try:
+                await asyncio.wait_for(self.sync.done.wait(), timeout=1.0)
+            except TimeoutError:
+                waited += 1.0
+                if waited >= EMPTY_CLUSTER_GRACE_SECONDS and self.sync.nothing_listed():
+                    logger.warning("nothing was listed after %.0f s; evaluating anyway", waited)
+                    return
+
+    def evaluate(self) -> WritePlan:
+        started = time.perf_counter()
+        plan = self.engine.evaluate()
+        self.metrics.evaluation.observe(time.perf_counter() - started)
+        self.evaluations += 1
+        for error in self.engine.errors:
+            logger.error("%s", error)
+        self._refresh_metrics()
+        return plan
+
+    def _refresh_metrics(self) -> None:
+        engine, metrics = self.engine, self.metrics
+        metrics.set_findings(engine.desired_findings)
+        metrics.dropped.set(engine.dropped)
+        metrics.add_churn_totals(engine.churn.totals)
+        metrics.set_churn_rates(engine.churn.estimates(engine.clock()))
+        if engine.evidence.configured:
+            metrics.evidence_up.labels("prometheus").set(1 if engine.evidence.reachable else 0)
+
+    # ---- config file ------------------------------------------------------------------------------
+
+    async def _config_watcher(self) -> None:
+        path = self.options.config_path
+        if path is None:
+            return
+        seen = _stamp(path)
+        while True:
+            await asyncio.sleep(self.options.config_poll_seconds)
+            stamp = _stamp(path)
+            if stamp == seen:
+                continue
+            seen = stamp
+            self.reload()
+
+    def reload(self) -> bool:
+        """Re-read the config file; a bad file is logged and the running config kept."""
+        try:
+            config = load_operator_config(self.options)
+            params = resolve_params(self.registry, config)
+        except ConfigError as exc:
+            self.config_errors += 1
+            logger.error("config not reloaded, keeping the previous one: %s", exc)
+            return False
+        if config == self.config:
+            return False
+        self.config = config
+        self.engine.max_findings = config.operator.max_findings
+        self.engine.reconfigure(config, params)
+        self.dirty.set()
+        logger.info("config reloaded from %s", self.options.config_path)
+        return True
+
+    # ---- health -----------------------------------------------------------------------------------
+
+    def health(self) -> tuple[bool, str]:
+        if not self.started:
+            return True, "starting"
+        for task in self.tasks:
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                return False, f"{task.get_name()} failed: {task.exception()!r}"
+        if not self.sync.done.is_set():
+            return True, "listing"
+        missing = not_watched((*WATCHED, *OWN))
+        if missing:
+            return False, "no live watch for: " + ", ".join(missing)
+        return True, "ok"
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()  # follows the symlinks a mounted ConfigMap swaps on update
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_ino, st.st_size)

@@ -1,0 +1,259 @@
+"""Carry out the engine's write plans: create / merge-patch / delete of kgov.io objects.
+
+Writes go out rate-limited and a few at a time. What the API server answers is fed back to the
+engine (`observe_finding` / `forget_finding`), so it always diffs against what really exists:
+
+* 409 on create: the object exists already (a previous run, a lost answer); it is fetched and
+  observed, and the next evaluation patches it to what it should be;
+* 404 on delete: already gone, done; 404 on patch: forgotten, so the next evaluation creates it;
+* a Finding whose target was deleted is left to the garbage collector (see `ownership`);
+* 429, 5xx and broken connections are retried by the client; a write still failing after that is
+  undone in the engine's view and tried again on a later evaluation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from kgov.engine.resources import MANAGER, REPORT, REPORT_NAME
+from kgov.findings.diff import MANAGED_BY, ObjectKey, Patch, WritePlan, key_of
+from kgov.operator.client import ApiError, KubeClient
+from kgov.operator.kinds import API_VERSION, object_path
+from kgov.operator.metrics import Metrics
+
+logger = logging.getLogger(__name__)
+
+
+class FindingsView(Protocol):
+    """The engine's side of the feedback (kgov.engine.Engine)."""
+
+    def observe_finding(self, body: Mapping[str, Any]) -> None: ...
+
+    def forget_finding(self, kind: str, namespace: str | None, name: str) -> None: ...
+
+
+class RateLimiter:
+    """A token bucket: `rate` writes per second on average, bursts of up to `burst`."""
+
+    def __init__(
+        self,
+        rate: float,
+        burst: int,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.rate, self.burst = rate, burst
+        self._clock, self._sleep = clock, sleep
+        self._tokens = float(burst)
+        self._at = clock()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            now = self._clock()
+            self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+            self._at = now
+            if self._tokens < 1:
+                await self._sleep((1 - self._tokens) / self.rate)
+                self._tokens, self._at = 1.0, self._clock()
+            self._tokens -= 1
+
+
+@dataclass(slots=True)
+class Outcome:
+    written: int = 0
+    failed: int = 0
+    # Something must be evaluated again soon: a failed write, or an existing object observed on 409.
+    again: bool = False
+
+
+class Writer:
+    def __init__(
+        self,
+        engine: FindingsView,
+        client: Callable[[], Awaitable[KubeClient]],
+        metrics: Metrics,
+        limiter: RateLimiter,
+        concurrency: int = 8,
+        left_to_gc: Callable[[ObjectKey], bool] = lambda _: False,
+        unauthorized: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.engine = engine
+        self._client = client
+        self.metrics = metrics
+        self.limiter = limiter
+        self.concurrency = concurrency
+        self.left_to_gc = left_to_gc
+        self.unauthorized = unauthorized
+
+    async def execute(self, plan: WritePlan) -> Outcome:
+        outcome = Outcome()
+        if plan.empty:
+            return outcome
+        # Deletes first: under the safety cap they make room for what replaces them.
+        await self._batch(self._delete(key, outcome) for key in plan.deletes)
+        await self._batch(self._create(body, outcome) for body in plan.creates)
+        await self._batch(self._patch(patch, outcome) for patch in plan.patches)
+        if plan.report is not None:
+            await self._guarded(self._report(plan.report, outcome), outcome)
+        return outcome
+
+    async def _batch(self, jobs: Iterable[Awaitable[None]]) -> None:
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def run(job: Awaitable[None]) -> None:
+            async with gate:
+                await job
+
+        await asyncio.gather(*(run(job) for job in jobs))
+
+    async def _guarded(self, job: Awaitable[None], outcome: Outcome) -> None:
+        try:
+            await job
+        except ApiError as exc:
+            outcome.failed += 1
+            outcome.again = True
+            logger.error("GovernanceReport not written: %s", exc)
+            self.engine.forget_finding(REPORT, None, REPORT_NAME)  # so it is planned again
+
+    async def _call(self, verb: str, kind: str, method: str, path: str, body: Any = None) -> dict[str, Any]:
+        try:
+            return await self._send(verb, kind, method, path, body)
+        except ApiError as exc:
+            if exc.status != 401:
+                raise
+        self.unauthorized()  # log in again (a rotated token), then one more try
+        return await self._send(verb, kind, method, path, body)
+
+    async def _send(self, verb: str, kind: str, method: str, path: str, body: Any) -> dict[str, Any]:
+        await self.limiter.acquire()
+        client = await self._client()
+        try:
+            if method == "POST":
+                result = await client.create(path, body)
+            elif method == "PATCH":
+                result = await client.merge_patch(path, body)
+            elif method == "REPLACE_STATUS":
+                result = await client.replace_field(path, "status", body)
+            elif method == "DELETE":
+                result = await client.delete(path)
+            else:
+                result = await client.get(path)
+        except ApiError as exc:
+            if verb and exc.status not in (404, 409):
+                self.metrics.write_errors.labels(verb, kind, str(exc.status)).inc()
+            raise
+        if verb:
+            self.metrics.writes.labels(verb, kind).inc()
+        return result
+
+    async def _create(self, body: Mapping[str, Any], outcome: Outcome) -> None:
+        kind, namespace, name = key_of(body)
+        try:
+            created = await self._call("create", kind, "POST", object_path(kind, namespace), body)
+        except ApiError as exc:
+            if exc.status == 409:
+                await self._adopt(kind, namespace, name, outcome)
+            elif self._failed("create", kind, namespace, name, exc, outcome):
+                self.engine.forget_finding(kind, namespace, name)
+            return
+        outcome.written += 1
+        status = body.get("status")
+        if status:
+            # The API server ignores status on create when the status subresource is on.
+            try:
+                created = await self._call(
+                    "patch", kind, "PATCH", object_path(kind, namespace, name, "status"), {"status": status}
+                )
+            except ApiError as exc:
+                self._failed("patch", kind, namespace, name, exc, outcome)
+        self.engine.observe_finding(created)
+
+    async def _adopt(self, kind: str, namespace: str | None, name: str, outcome: Outcome) -> None:
+        """409 on create: read what is there and let the next evaluation patch it."""
+        outcome.again = True
+        try:
+            existing = await self._call("", kind, "GET", object_path(kind, namespace, name))
+        except ApiError as exc:
+            self._failed("get", kind, namespace, name, exc, outcome)
+            self.engine.forget_finding(kind, namespace, name)
+            return
+        self.engine.observe_finding(existing)
+
+    async def _patch(self, patch: Patch, outcome: Outcome) -> None:
+        kind, namespace, name = patch.key
+        path = object_path(kind, namespace, name)
+        try:
+            result: dict[str, Any] | None = None
+            if patch.body:
+                result = await self._call("patch", kind, "PATCH", path, patch.body)
+            if patch.status is not None:
+                result = await self._call("patch", kind, "PATCH", f"{path}/status", {"status": patch.status})
+        except ApiError as exc:
+            if exc.status == 404 or self._failed("patch", kind, namespace, name, exc, outcome):
+                outcome.again = True
+                self.engine.forget_finding(kind, namespace, name)  # recreated (or re-adopted) next time
+            return
+        outcome.written += 1
+        if result:
+            self.engine.observe_finding(result)
+
+    async def _delete(self, key: ObjectKey, outcome: Outcome) -> None:
+        kind, namespace, name = key
+        if self.left_to_gc(key):
+            self.engine.forget_finding(kind, namespace, name)
+            return
+        try:
+            await self._call("delete", kind, "DELETE", object_path(kind, namespace, name))
+        except ApiError as exc:
+            if exc.status != 404:
+                if not self._failed("delete", kind, namespace, name, exc, outcome):
+                    return
+                # Still there: let the engine see it again, so it plans the delete once more.
+                metadata = {"name": name, "labels": {MANAGED_BY: MANAGER}}
+                if namespace:
+                    metadata["namespace"] = namespace
+                self.engine.observe_finding({"apiVersion": API_VERSION, "kind": kind, "metadata": metadata})
+                return
+        outcome.written += 1
+        self.engine.forget_finding(kind, namespace, name)
+
+    async def _report(self, body: Mapping[str, Any], outcome: Outcome) -> None:
+        """The report's status is replaced whole: its maps (by check) lose keys as findings go."""
+        name = body["metadata"]["name"]
+        status_path = object_path(REPORT, None, name, "status")
+        status = body.get("status") or {}
+        try:
+            result = await self._call("patch", REPORT, "REPLACE_STATUS", status_path, status)
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+            shell = {k: v for k, v in body.items() if k != "status"}
+            try:
+                await self._call("create", REPORT, "POST", object_path(REPORT, None), shell)
+            except ApiError as create_exc:
+                if create_exc.status != 409:
+                    raise
+            result = await self._call("patch", REPORT, "REPLACE_STATUS", status_path, status)
+        outcome.written += 1
+        self.engine.observe_finding(result)
+
+    def _failed(
+        self, verb: str, kind: str, namespace: str | None, name: str, exc: ApiError, outcome: Outcome
+    ) -> bool:
+        """Count and log a failed write; True when it is worth trying again later.
+
+        A transient failure (no connection, 429, 5xx after the client's retries, 404 while a
+        namespace or the CRD is not there yet) is tried again on a later evaluation; a rejection
+        (403, 422) is not, until the finding itself changes."""
+        outcome.failed += 1
+        where = f"{namespace}/{name}" if namespace else name
+        logger.error("could not %s %s %s: %s", verb, kind, where, exc)
+        transient = exc.status in (0, 404, 429) or exc.status >= 500
+        outcome.again = outcome.again or transient
+        return transient
