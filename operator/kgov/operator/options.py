@@ -27,6 +27,8 @@ class RunOptions:
     # How often the config file is checked for changes, and the longest time between evaluations
     # (churn windows slide and waivers expire without any event).
     config_poll_seconds: float = 5.0
+    # How often a peered replica reads the peering object to know whether it is the active one.
+    peering_poll_seconds: float = 5.0
     resync_seconds: float = 60.0
     # Writes per second to the API server, and the burst allowed above that rate.
     write_rate: float = 20.0

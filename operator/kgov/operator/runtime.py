@@ -7,6 +7,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from kgov.operator.kinds import OWN, WATCHED, WatchedKind
 from kgov.operator.metrics import Metrics
 from kgov.operator.options import NamespaceScope, RunOptions, load_operator_config
 from kgov.operator.ownership import OwnedFindings
+from kgov.operator.peering import PEERING_PATH, is_active
 from kgov.operator.sync import InitialSync
 from kgov.operator.writer import Outcome, RateLimiter, Writer
 
@@ -69,6 +71,7 @@ class Runtime:
         self.idle = False  # waiting for events, every write of the last evaluation done
         self.collections = 0  # Prometheus evidence collections finished so far
         self.evidence_changed = asyncio.Event()  # set when a collection ends; tests wait on it
+        self.active = True  # false while a peer of higher priority does the work (see peering.py)
 
     # ---- feed from kopf's handlers ----------------------------------------------------------------
 
@@ -103,6 +106,8 @@ class Runtime:
             asyncio.create_task(self._config_watcher(), name="kgov config watcher"),
             asyncio.create_task(self._evidence_collector(), name="kgov evidence collector"),
         ]
+        if self.options.peering is not None:
+            self.tasks.append(asyncio.create_task(self._peering_watcher(), name="kgov peering watcher"))
         self.started = True
 
     async def stop(self) -> None:
@@ -140,6 +145,8 @@ class Runtime:
             await asyncio.sleep(self.config.operator.debounce_seconds)
 
     async def _evaluate_and_write(self) -> Outcome:
+        if not self.active:
+            return Outcome()  # paused in favour of a peer: its state is not fed, so it writes nothing
         try:
             plan = self.evaluate()
             return await self.writer.execute(plan) if not plan.empty else Outcome()
@@ -187,8 +194,11 @@ class Runtime:
         """Every `operator.evidence_interval`, measure the selected evidence-backed checks' signals for
         the current subjects (the synchronous client runs in a thread), and hand them to the engine."""
         while True:
-            if await self.collect_evidence():
-                self.dirty.set()  # the engine marked what must be re-evaluated; the report may change
+            try:
+                if self.active and await self.collect_evidence():
+                    self.dirty.set()  # the engine marked what must be re-evaluated; the report may change
+            except Exception:  # a bug must not stop the operator: log it, try at the next interval
+                logger.exception("evidence collection failed")
             self.evidence_changed.set()
             await asyncio.sleep(self.config.operator.evidence_interval_seconds)
 
@@ -213,6 +223,25 @@ class Runtime:
         if not evidence.health.reachable or evidence.health.failures:
             logger.warning("Prometheus evidence unavailable: %s", evidence.health.last_error)
         return True
+
+    # ---- peering ----------------------------------------------------------------------------------
+
+    async def _peering_watcher(self) -> None:
+        path = PEERING_PATH.format(name=self.options.peering)
+        while True:
+            try:
+                client = await self.credentials.client()
+                body = await client.get(path)
+            except Exception as exc:  # unknown: keep the last state, kopf pauses on its own terms
+                logger.debug("peering object not read: %s", exc)
+            else:
+                active = is_active(body.get("status") or {}, self.options.priority, datetime.now(UTC))
+                if active != self.active:
+                    logger.info("peering: %s", "active" if active else "paused in favour of a peer")
+                    self.active = active
+                    if active:
+                        self.dirty.set()
+            await asyncio.sleep(self.options.peering_poll_seconds)
 
     # ---- config file ------------------------------------------------------------------------------
 
