@@ -11,15 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import socket
-import subprocess
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -27,7 +22,7 @@ import yaml
 from click.testing import CliRunner
 
 import evidence_series as es
-from conftest import in_ci
+from conftest import Server, free_port
 from kgov.analysis import Capabilities, Evaluation, evaluate, resolve_params, select_checks
 from kgov.checks.catalog import default_registry
 from kgov.cli import main
@@ -38,87 +33,6 @@ from kgov.model.evidence import Evidence, Signal
 from kgov.sources.files import load_text
 
 EVIDENCE_CHECKS = sorted(CHECK_SIGNALS)
-
-
-@dataclass(frozen=True)
-class Server:
-    url: str
-    end: datetime  # the time of the last sample
-
-
-def _binaries() -> tuple[str, str]:
-    prometheus, promtool = shutil.which("prometheus"), shutil.which("promtool")
-    if prometheus is None or promtool is None:
-        reason = "prometheus/promtool not installed (scripts/setup installs Debian's prometheus package)"
-        if in_ci():
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return prometheus, promtool
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"prometheus exited with {process.returncode}: {log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/-/ready", timeout=1) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail(f"prometheus did not become ready: {log.read_text()[-2000:]}")
-
-
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    prometheus, promtool = _binaries()
-    root = tmp_path_factory.mktemp("prometheus")
-    end = (int(time.time()) // 60) * 60 - 300
-    source = root / "series.om"
-    source.write_text(es.openmetrics(end, [es.scenario("incident"), es.scenario("baseline")]))
-    data = root / "data"
-    subprocess.run(
-        [promtool, "tsdb", "create-blocks-from", "openmetrics", str(source), str(data)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    config = root / "prometheus.yml"
-    config.write_text("global: {scrape_interval: 15s}\n")
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = root / "prometheus.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                prometheus,
-                f"--config.file={config}",
-                f"--storage.tsdb.path={data}",
-                "--storage.tsdb.retention.time=30d",
-                f"--web.listen-address=127.0.0.1:{port}",
-                "--log.level=warn",
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_ready(url, process, log)
-        yield Server(url, datetime.fromtimestamp(end, UTC))
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def settings(url: str, cluster: str | None = "incident", **extra: object) -> PrometheusSettings:
@@ -261,7 +175,7 @@ def test_queries_are_batched_per_namespace_with_escaped_names(server: Server) ->
 
 def test_server_down_makes_every_check_report_evidence_unavailable() -> None:
     inv = inventory()
-    port = _free_port()  # nothing listens there
+    port = free_port()  # nothing listens there
     evidence = collect_evidence(inv, settings(f"http://127.0.0.1:{port}"), signals_for(EVIDENCE_CHECKS))
     assert not evidence.health.reachable and "cannot connect" in (evidence.health.last_error or "")
     evaluation = run(evidence, inv)
@@ -393,7 +307,7 @@ def test_cli_scan_with_prometheus_evaluates_now(server: Server, tmp_path: Path) 
 def test_cli_scan_with_prometheus_down_skips_with_the_reason(tmp_path: Path) -> None:
     manifests = tmp_path / "cluster.yaml"
     manifests.write_text(es.manifests())
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     result = CliRunner().invoke(
         main,
         ["scan", str(manifests), "--prometheus", url, "--checks", "ingress.reload-failing", "-o", "json"],

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from kgov.findings.model import Severity
 
@@ -143,17 +143,29 @@ class OperatorSettings(_Strict):
     debounce_seconds: float = Field(default=2.0, ge=0)
     # Sliding window over which reload-triggering watch events are counted.
     churn_window: str = "1h"
+    # How often Prometheus evidence is collected (when `prometheus.url` is set), and how long the last
+    # good measurement of a signal keeps deciding its checks while Prometheus fails.
+    evidence_interval: str = "1m"
+    evidence_max_age: str = "15m"
 
-    @field_validator("churn_window")
+    @field_validator("churn_window", "evidence_interval", "evidence_max_age")
     @classmethod
-    def _valid_window(cls, value: str) -> str:
+    def _valid_window(cls, value: str, info: ValidationInfo) -> str:
         if duration_seconds(value) <= 0:
-            raise ValueError("churn_window must be longer than zero")
+            raise ValueError(f"{info.field_name} must be longer than zero")
         return value
 
     @property
     def churn_window_seconds(self) -> float:
         return duration_seconds(self.churn_window)
+
+    @property
+    def evidence_interval_seconds(self) -> float:
+        return duration_seconds(self.evidence_interval)
+
+    @property
+    def evidence_max_age_seconds(self) -> float:
+        return duration_seconds(self.evidence_max_age)
 
 
 class Config(_Strict):

@@ -193,7 +193,10 @@ def running_operator(
     monkeypatch: pytest.MonkeyPatch,
     options: RunOptions | None = None,
     tune: Callable[[Prepared], None] | None = None,
+    *,
+    wait: bool = True,
 ) -> Iterator[OperatorThread]:
+    """The operator in a thread; with `wait`, once it evaluated and settled."""
     kubeconfig = cluster.write_kubeconfig(tmp_path / "kubeconfig")
     monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
@@ -214,8 +217,9 @@ def running_operator(
     running = OperatorThread(prepared, thread, stop_flag, failure)
     thread.start()
     try:
-        running.wait_until(lambda: prepared.runtime.evaluations > 0, "the first evaluation")
-        running.settle()
+        if wait:
+            running.wait_until(lambda: prepared.runtime.evaluations > 0, "the first evaluation")
+            running.settle()
         yield running
     finally:
         stop_flag.set()

@@ -30,6 +30,12 @@ from kgov.config import ConfigError
 @click.option("--standalone", is_flag=True, help="One replica, no peering (the default).")
 @click.option("--peering", metavar="NAME", help="Coordinate replicas through this kopf peering object.")
 @click.option(
+    "--priority",
+    type=click.IntRange(0, 2**31 - 1),
+    help="Peering priority: the highest replica works, the others wait. Default: drawn at random on "
+    "every start, so replicas never share one.",
+)
+@click.option(
     "--port",
     type=click.IntRange(0, 65535),
     default=8080,
@@ -50,6 +56,7 @@ def run(
     excluded: tuple[str, ...],
     standalone: bool,
     peering: str | None,
+    priority: int | None,
     port: int,
     prometheus: str | None,
     max_findings: int | None,
@@ -58,9 +65,10 @@ def run(
     if standalone and peering:
         raise click.UsageError("--standalone and --peering exclude each other")
     from kgov.operator.main import prepare, serve_forever
-    from kgov.operator.options import RunOptions
+    from kgov.operator.options import RunOptions, random_priority
 
     options = RunOptions(
+        priority=random_priority() if priority is None else priority,
         config_path=Path(config_path) if config_path else None,
         namespaces=namespaces,
         exclude_namespaces=excluded,

@@ -34,6 +34,7 @@ class Dirty:
     network_namespaces: set[str | None] = field(default_factory=set)
     network_touched: bool = False  # GLOBAL_KINDS
     all_network: bool = False  # GLOBAL_KINDS and NAMESPACE_NETWORK_KINDS everywhere
+    checks: set[str] = field(default_factory=set)  # checks re-run on every subject (new evidence)
 
     def __bool__(self) -> bool:
         return bool(
@@ -43,6 +44,7 @@ class Dirty:
             or self.network_namespaces
             or self.network_touched
             or self.all_network
+            or self.checks
         )
 
     def covers(self, kind: SubjectKind, key: Key) -> bool:
@@ -58,6 +60,10 @@ class Dirty:
         if kind in NAMESPACE_NETWORK_KINDS:
             return self.all_network or namespace in self.network_namespaces
         return False
+
+    def reruns(self, check: str, kind: SubjectKind, key: Key) -> bool:
+        """`covers`, or the whole check is re-run."""
+        return check in self.checks or self.covers(kind, key)
 
     def network(self, namespace: str | None) -> None:
         self.network_touched = True

@@ -8,6 +8,8 @@ carries out the `WritePlan` it returns. Events update the object store and mark 
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import gc
 import time
 from collections import Counter
@@ -19,11 +21,12 @@ from pydantic import BaseModel
 
 from kgov.analysis import Capabilities, evaluate, select_checks
 from kgov.catalogue import load_catalogue
-from kgov.checks.registry import CheckSpec, Registry
-from kgov.config import Config
+from kgov.checks.registry import CheckSpec, Need, Registry
+from kgov.config import Config, duration_seconds
 from kgov.engine import churn as ch
 from kgov.engine.dirty import Dirty
 from kgov.engine.history import HPAKey, ScaleHistory
+from kgov.engine.measured import KeptEvidence, close, same_measurements
 from kgov.engine.relations import Relations, build_relations
 from kgov.engine.resources import (
     FINDING_KINDS,
@@ -43,7 +46,7 @@ from kgov.inventory import Inventory
 from kgov.inventory.inventory import ProjectionCache
 from kgov.inventory.projection import ProjectionError, project
 from kgov.model.errors import InputError
-from kgov.model.evidence import ChurnEstimate
+from kgov.model.evidence import ChurnEstimate, Evidence, EvidenceUnavailable, Signal
 from kgov.model.objects import KubeObject
 from kgov.model.pods import LivePod
 
@@ -59,6 +62,7 @@ class Engine:
         max_findings: int = 5000,
         churn_window_s: float = 3600,
         clock: Callable[[], float] = time.time,
+        evidence_max_age_s: float = 900,
     ) -> None:
         self.registry = registry
         self.capabilities = capabilities
@@ -69,6 +73,8 @@ class Engine:
         self.scale_history = ScaleHistory(churn_window_s)
         self._scales: dict[HPAKey, tuple[tuple[float, int], ...]] = {}
         self.evidence = EvidenceHealth()
+        self.measured: Evidence | None = None  # what the checks read (see kgov.engine.measured)
+        self._kept = KeptEvidence(evidence_max_age_s)
         self.errors: list[InputError] = []  # check failures of the last evaluation
         self.dropped = 0
         self._catalogue = load_catalogue()
@@ -148,6 +154,56 @@ class Engine:
 
     def set_evidence_health(self, configured: bool, reachable: bool, last_error: str | None) -> None:
         self.evidence = EvidenceHealth(configured, reachable, last_error)
+
+    def set_evidence(self, evidence: Evidence | None) -> None:
+        """Prometheus evidence from a collection (None: Prometheus not configured). Sets the evidence
+        health, and marks the evidence-backed checks for re-evaluation when what they read changed."""
+        if evidence is None:
+            self._kept.clear()
+            measured = None
+            self.set_evidence_health(False, False, None)
+        else:
+            measured = self._kept.update(evidence, self.clock())
+            health = evidence.health
+            up = health.reachable and not health.failures
+            self.set_evidence_health(True, up, health.last_error)
+        if not same_measurements(self.measured, measured):
+            self._dirty.checks |= self.measured_checks
+        self.measured = measured
+
+    @property
+    def measured_checks(self) -> set[str]:
+        """The selected checks that read Prometheus evidence."""
+        return {spec.id for spec in self._checks if Need.PROMETHEUS in spec.needs}
+
+    def evidence_subjects(self) -> Inventory | None:
+        """A copy of the inventory's pods and autoscalers that the evidence layer can read off the event
+        loop while the evaluator goes on updating the inventory; None before the first evaluation."""
+        inventory = self._inventory
+        if inventory is None:
+            return None
+        snapshot = copy.copy(inventory)
+        snapshot.workloads = [dataclasses.replace(w, pods=list(w.pods)) for w in inventory.workloads]
+        snapshot.hpas = list(inventory.hpas)
+        return snapshot
+
+    def measured_reload_rates(self) -> dict[ch.ClassKey, float]:
+        """Reloads per hour per IngressClass from the controllers' reload counters (the busiest pod of
+        the class, as `ingress.reload-churn` reads them)."""
+        evidence, inventory = self.measured, self._inventory
+        if evidence is None or inventory is None:
+            return {}
+        rates: dict[ch.ClassKey, float] = {}
+        for view in inventory.network.ingress_classes:
+            names = {view.spec.spec.controller, view.obj.name} - {None, ""}
+            try:
+                hours = duration_seconds(evidence.result(Signal.RELOADS).window) / 3600
+                series = evidence.matching(Signal.RELOADS, controller_class=names)  # type: ignore[arg-type]
+            except EvidenceUnavailable:
+                continue
+            if series and hours > 0:
+                rates[("IngressClass", view.obj.name)] = max(s.value for s in series) / hours
+        return rates
 
     # ---- marking what changed ---------------------------------------------------------------------
 
@@ -308,6 +364,7 @@ class Engine:
         inventory = self._inventory_now()
         inventory.churn = dict(self._estimates)
         inventory.scale_history = dict(self._scales)
+        inventory.evidence = self.measured
         for class_key in inventory.network.ingress_classes:
             self.churn.controllers[("IngressClass", class_key.obj.name)] = class_key.controller
         for gclass in inventory.network.gateway_classes:
@@ -315,10 +372,11 @@ class Engine:
         if dirty.everything or dirty.all_network or dirty.network_touched:
             self._relations = build_relations(inventory)
         specs = {spec.id: spec for spec in self._checks}
+        replaced: dict[ObjectKey, tuple[Finding, dict[str, Any]]] = {}
         for key, (finding, _) in list(self._desired.items()):
             spec = specs.get(finding.check)
-            if spec is None or dirty.covers(spec.subject, finding.target.key):
-                del self._desired[key]
+            if spec is None or dirty.reruns(spec.id, spec.subject, finding.target.key):
+                replaced[key] = self._desired.pop(key)
                 self._pending.add(key)
         result = evaluate(
             inventory,
@@ -329,12 +387,16 @@ class Engine:
             now=datetime.fromtimestamp(now, UTC),
             select=None
             if dirty.everything
-            else lambda spec, subject: dirty.covers(spec.subject, subject.obj.key),
+            else lambda spec, subject: dirty.reruns(spec.id, spec.subject, subject.obj.key),
         )
         self.errors = result.errors
         for finding in result.findings:
             key = finding_key(finding)
-            self._desired[key] = (finding, finding_body(finding))
+            held = replaced.get(key)
+            if held is not None and _same_measurement(held[0], finding):
+                self._desired[key] = held  # only measured numbers moved a little: no write
+            else:
+                self._desired[key] = (finding, finding_body(finding))
             self._pending.add(key)
         if dirty.everything:
             self._last_full = timestamp(now)
@@ -412,6 +474,16 @@ _OUTSIDE_NETWORK = frozenset({"Pod", "HorizontalPodAutoscaler", "VerticalPodAuto
 def _kind(change: tuple[KubeObject | None, KubeObject | None]) -> str:
     obj = change[1] or change[0]
     return obj.kind if obj is not None else ""
+
+
+def _same_measurement(held: Finding, new: Finding) -> bool:
+    return (
+        new.evidence.get("source") == "prometheus"
+        and held.evidence.get("source") == "prometheus"
+        and held.severity == new.severity
+        and held.related == new.related
+        and close(held.evidence, new.evidence)
+    )
 
 
 def _same_spec(old: KubeObject | None, new: KubeObject | None) -> bool:

@@ -40,6 +40,7 @@ async def serve(
         clusterwide=True,  # namespace scope is applied to the events, see docs/operator.md
         standalone=options.standalone,
         peering_name=options.peering,
+        priority=options.priority,
         stop_flag=stop_flag,
         ready_flag=ready_flag,
     )

@@ -77,6 +77,7 @@ class Metrics:
             registry=r,
         )
         self._churn_seen: Tally[tuple[str, str, str]] = Tally()
+        self._rate_labels: set[tuple[str, str, str]] = set()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
@@ -96,6 +97,15 @@ class Metrics:
                 self._churn_seen[key] = total
 
     def set_churn_rates(self, estimates: Mapping[ClassKey, ChurnEstimate]) -> None:
-        self.churn_per_hour.clear()
-        for (class_kind, class_name), estimate in estimates.items():
-            self.churn_per_hour.labels(class_kind, class_name, "watch").set(estimate.weighted_per_hour)
+        self._set_rates("watch", {key: e.weighted_per_hour for key, e in estimates.items()})
+
+    def set_measured_churn_rates(self, rates: Mapping[ClassKey, float]) -> None:
+        self._set_rates("prometheus", rates)
+
+    def _set_rates(self, source: str, rates: Mapping[ClassKey, float]) -> None:
+        for labels in [k for k in self._rate_labels if k[2] == source and k[:2] not in rates]:
+            self.churn_per_hour.remove(*labels)
+            self._rate_labels.discard(labels)
+        for (class_kind, class_name), rate in rates.items():
+            self.churn_per_hour.labels(class_kind, class_name, source).set(rate)
+            self._rate_labels.add((class_kind, class_name, source))

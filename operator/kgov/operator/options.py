@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
+import random
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,9 @@ class RunOptions:
     namespaces: tuple[str, ...] = ()  # glob patterns; empty: every namespace
     exclude_namespaces: tuple[str, ...] = ()
     peering: str | None = None  # None: standalone (one replica)
+    # kopf peering priority: the highest works, the others pause. Replicas of one Deployment must not
+    # share it (equal priorities pause each other), so by default every process start draws its own.
+    priority: int = field(default_factory=lambda: random_priority())
     port: int = 8080
     host: str = "0.0.0.0"
     prometheus: str | None = None
@@ -23,6 +27,8 @@ class RunOptions:
     # How often the config file is checked for changes, and the longest time between evaluations
     # (churn windows slide and waivers expire without any event).
     config_poll_seconds: float = 5.0
+    # How often a peered replica reads the peering object to know whether it is the active one.
+    peering_poll_seconds: float = 5.0
     resync_seconds: float = 60.0
     # Writes per second to the API server, and the burst allowed above that rate.
     write_rate: float = 20.0
@@ -35,6 +41,13 @@ class RunOptions:
     @property
     def standalone(self) -> bool:
         return self.peering is None
+
+
+PRIORITY_RANGE = (1, 2**31 - 1)
+
+
+def random_priority() -> int:
+    return random.SystemRandom().randint(*PRIORITY_RANGE)
 
 
 @dataclass(frozen=True, slots=True)

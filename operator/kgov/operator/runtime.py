@@ -7,6 +7,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from kgov.operator.kinds import OWN, WATCHED, WatchedKind
 from kgov.operator.metrics import Metrics
 from kgov.operator.options import NamespaceScope, RunOptions, load_operator_config
 from kgov.operator.ownership import OwnedFindings
+from kgov.operator.peering import PEERING_PATH, is_active
 from kgov.operator.sync import InitialSync
 from kgov.operator.writer import Outcome, RateLimiter, Writer
 
@@ -39,9 +41,10 @@ class Runtime:
             self.registry,
             config,
             resolve_params(self.registry, config),
-            capabilities=Capabilities(live=True, history=True),
+            capabilities=_capabilities(config),
             max_findings=config.operator.max_findings,
             churn_window_s=config.operator.churn_window_seconds,
+            evidence_max_age_s=config.operator.evidence_max_age_seconds,
         )
         self.metrics = Metrics()
         self.scope = NamespaceScope(options.namespaces, options.exclude_namespaces)
@@ -66,6 +69,9 @@ class Runtime:
         self.events = 0  # watch events applied so far
         self.evaluated_events = 0  # of those, the ones the last evaluation started from
         self.idle = False  # waiting for events, every write of the last evaluation done
+        self.collections = 0  # Prometheus evidence collections finished so far
+        self.evidence_changed = asyncio.Event()  # set when a collection ends; tests wait on it
+        self.active = True  # false while a peer of higher priority does the work (see peering.py)
 
     # ---- feed from kopf's handlers ----------------------------------------------------------------
 
@@ -98,7 +104,10 @@ class Runtime:
         self.tasks = [
             asyncio.create_task(self._evaluator(), name="kgov evaluator"),
             asyncio.create_task(self._config_watcher(), name="kgov config watcher"),
+            asyncio.create_task(self._evidence_collector(), name="kgov evidence collector"),
         ]
+        if self.options.peering is not None:
+            self.tasks.append(asyncio.create_task(self._peering_watcher(), name="kgov peering watcher"))
         self.started = True
 
     async def stop(self) -> None:
@@ -136,6 +145,8 @@ class Runtime:
             await asyncio.sleep(self.config.operator.debounce_seconds)
 
     async def _evaluate_and_write(self) -> Outcome:
+        if not self.active:
+            return Outcome()  # paused in favour of a peer: its state is not fed, so it writes nothing
         try:
             plan = self.evaluate()
             return await self.writer.execute(plan) if not plan.empty else Outcome()
@@ -171,8 +182,66 @@ class Runtime:
         metrics.dropped.set(engine.dropped)
         metrics.add_churn_totals(engine.churn.totals)
         metrics.set_churn_rates(engine.churn.estimates(engine.clock()))
+        metrics.set_measured_churn_rates(engine.measured_reload_rates())
         if engine.evidence.configured:
             metrics.evidence_up.labels("prometheus").set(1 if engine.evidence.reachable else 0)
+        else:
+            metrics.evidence_up.clear()
+
+    # ---- Prometheus evidence ----------------------------------------------------------------------
+
+    async def _evidence_collector(self) -> None:
+        """Every `operator.evidence_interval`, measure the selected evidence-backed checks' signals for
+        the current subjects (the synchronous client runs in a thread), and hand them to the engine."""
+        while True:
+            try:
+                if self.active and await self.collect_evidence():
+                    self.dirty.set()  # the engine marked what must be re-evaluated; the report may change
+            except Exception:  # a bug must not stop the operator: log it, try at the next interval
+                logger.exception("evidence collection failed")
+            self.evidence_changed.set()
+            await asyncio.sleep(self.config.operator.evidence_interval_seconds)
+
+    async def collect_evidence(self) -> bool:
+        """One collection; false when Prometheus is not configured and nothing changed."""
+        settings = self.config.prometheus
+        if not settings.configured:
+            changed = self.engine.evidence.configured or self.engine.measured is not None
+            if changed:
+                self.engine.set_evidence(None)
+            return changed
+        from kgov.evidence import collect_evidence, signals_for
+
+        subjects = self.engine.evidence_subjects()
+        while subjects is None:  # the first evaluation has not built the inventory yet
+            await asyncio.sleep(0.2)
+            subjects = self.engine.evidence_subjects()
+        signals = signals_for(self.engine.measured_checks)
+        evidence = await asyncio.to_thread(collect_evidence, subjects, settings, signals)
+        self.collections += 1
+        self.engine.set_evidence(evidence)
+        if not evidence.health.reachable or evidence.health.failures:
+            logger.warning("Prometheus evidence unavailable: %s", evidence.health.last_error)
+        return True
+
+    # ---- peering ----------------------------------------------------------------------------------
+
+    async def _peering_watcher(self) -> None:
+        path = PEERING_PATH.format(name=self.options.peering)
+        while True:
+            try:
+                client = await self.credentials.client()
+                body = await client.get(path)
+            except Exception as exc:  # unknown: keep the last state, kopf pauses on its own terms
+                logger.debug("peering object not read: %s", exc)
+            else:
+                active = is_active(body.get("status") or {}, self.options.priority, datetime.now(UTC))
+                if active != self.active:
+                    logger.info("peering: %s", "active" if active else "paused in favour of a peer")
+                    self.active = active
+                    if active:
+                        self.dirty.set()
+            await asyncio.sleep(self.options.peering_poll_seconds)
 
     # ---- config file ------------------------------------------------------------------------------
 
@@ -202,6 +271,7 @@ class Runtime:
             return False
         self.config = config
         self.engine.max_findings = config.operator.max_findings
+        self.engine.capabilities = _capabilities(config)
         self.engine.reconfigure(config, params)
         self.dirty.set()
         logger.info("config reloaded from %s", self.options.config_path)
@@ -221,6 +291,10 @@ class Runtime:
         if missing:
             return False, "no live watch for: " + ", ".join(missing)
         return True, "ok"
+
+
+def _capabilities(config: Config) -> Capabilities:
+    return Capabilities(live=True, history=True, prometheus=config.prometheus.configured)
 
 
 def _stamp(path: Path) -> tuple[int, int, int] | None:
