@@ -9,7 +9,7 @@ import click
 from kgov import __version__
 from kgov.analysis import Capabilities, evaluate, resolve_params, select_checks
 from kgov.checks.catalog import default_registry
-from kgov.commands.common import FORMATS, SEVERITIES, emit, exit_code, load_input, split_ids
+from kgov.commands.common import FORMATS, SEVERITIES, emit, exit_code, input_options, load_input, split_ids
 from kgov.commands.convert import convert_command
 from kgov.commands.evidence import measure, prometheus_settings
 from kgov.commands.gate import gate
@@ -33,10 +33,7 @@ def version() -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1)
-@click.option("--cluster", is_flag=True, help="Read the current kube context (list only, never write).")
-@click.option("--context", "kube_context", help="Kube context to use with --cluster.")
-@click.option("--namespace", "-n", help="With --cluster: read only this namespace.")
+@input_options("Read the current kube context (list only, never write).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file (YAML).")
 @click.option("-o", "--output", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--output-file", type=click.Path(dir_okay=False), help="Write the report here.")

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
@@ -19,6 +20,27 @@ EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 FORMATS = ["table", *RENDERERS]
 SEVERITIES = [s.value for s in Severity]
 PROGRESS_THRESHOLD = 200  # files
+
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def input_options(cluster_help: str) -> Callable[[F], F]:
+    """PATH ... and the live-cluster options every reading subcommand takes."""
+
+    def decorate(fn: F) -> F:
+        for option in reversed(
+            (
+                click.argument("paths", nargs=-1),
+                click.option("--cluster", is_flag=True, help=cluster_help),
+                click.option("--context", "kube_context", help="Kube context to use with --cluster."),
+                click.option("--namespace", "-n", help="With --cluster: read only this namespace."),
+            )
+        ):
+            fn = option(fn)
+        return fn
+
+    return decorate
 
 
 def split_ids(values: Sequence[str]) -> list[str]:

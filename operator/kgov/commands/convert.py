@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from kgov.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, load_input
+from kgov.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, input_options, load_input
 from kgov.inventory import Inventory
 from kgov.migration.convert import convert, render_yaml
 from kgov.migration.convert_model import Conversion, ConvertOptions
@@ -16,10 +16,7 @@ from kgov.sources.locate import refine_lines
 
 
 @click.command("convert")
-@click.argument("paths", nargs=-1)
-@click.option("--cluster", is_flag=True, help="Read Ingresses from the current kube context (read only).")
-@click.option("--context", "kube_context", help="Kube context to use with --cluster.")
-@click.option("--namespace", "-n", help="With --cluster: read only this namespace.")
+@input_options("Read Ingresses from the current kube context (read only).")
 @click.option("--gateway", help="Gateway name (default: the ingress class name).")
 @click.option(
     "--gateway-namespace", help="Put one shared Gateway in this namespace (default: each Ingress's own)."

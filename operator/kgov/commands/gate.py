@@ -19,7 +19,15 @@ from kgov.analysis import Capabilities, evaluate, resolve_params, select_checks
 from kgov.checks.catalog import default_registry
 from kgov.checks.ingress import PrefixParams
 from kgov.checks.migration import NewIngressParams, ingress_key
-from kgov.commands.common import EXIT_FINDINGS, EXIT_OK, FORMATS, SEVERITIES, exit_code, load_input
+from kgov.commands.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    FORMATS,
+    SEVERITIES,
+    exit_code,
+    input_options,
+    load_input,
+)
 from kgov.config import ConfigError, load_config
 from kgov.findings.model import Category, Severity
 from kgov.inventory import Inventory
@@ -44,10 +52,7 @@ def gate() -> None:
 
 
 @gate.command()
-@click.argument("paths", nargs=-1)
-@click.option("--cluster", is_flag=True, help="Read the current kube context (list only, never write).")
-@click.option("--context", "kube_context", help="Kube context to use with --cluster.")
-@click.option("--namespace", "-n", help="With --cluster: read only this namespace.")
+@input_options("Read the current kube context (list only, never write).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file (YAML).")
 @click.option(
     "--base", help="Git ref or folder holding the previous state (for migration.forbid_new_ingress)."
