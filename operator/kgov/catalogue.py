@@ -117,6 +117,8 @@ class Catalogue:
         for catalogue in annotations.values():
             self._owners.setdefault(catalogue.prefix, set()).add(catalogue.controller)
         self._prefixes = sorted(self._owners, key=len, reverse=True)
+        # Image → controller, memoised: a scan asks about the same few images for every workload.
+        self._by_image: dict[str, Controller | None] = {}
 
     def get(self, controller_id: str) -> Controller | None:
         return self._by_id.get(controller_id)
@@ -133,7 +135,12 @@ class Catalogue:
         return found[0] if len(found) == 1 else None
 
     def for_image(self, image: str) -> Controller | None:
-        return next((c for c in self.controllers if c.matches_image(image)), None)
+        try:
+            return self._by_image[image]
+        except KeyError:
+            found = next((c for c in self.controllers if c.matches_image(image)), None)
+            self._by_image[image] = found
+            return found
 
     def prefix_of(self, key: str, controller: Controller | None) -> tuple[str, set[str]] | None:
         """The controller prefix a key carries and the controllers that own it. A prefix several
