@@ -9,7 +9,15 @@ import click
 from kgov import __version__
 from kgov.analysis import Capabilities, evaluate, resolve_params, select_checks
 from kgov.checks.catalog import default_registry
-from kgov.commands.common import FORMATS, SEVERITIES, emit, exit_code, load_input, split_ids
+from kgov.commands.common import (
+    FORMATS,
+    SEVERITIES,
+    collector_paused,
+    emit,
+    exit_code,
+    load_input,
+    split_ids,
+)
 from kgov.config import ConfigError, load_config
 from kgov.findings.model import Severity
 from kgov.inventory import Inventory
@@ -69,9 +77,10 @@ def scan(
         checks = select_checks(registry, config, split_ids(only), split_ids(skip))
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
-    loaded = load_input(paths, cluster, kube_context, namespace)
-    inventory = Inventory(loaded.objects, live=cluster)
-    evaluation = evaluate(inventory, checks, config, params, Capabilities(live=cluster))
+    with collector_paused():
+        loaded = load_input(paths, cluster, kube_context, namespace)
+        inventory = Inventory(loaded.objects, live=cluster)
+        evaluation = evaluate(inventory, checks, config, params, Capabilities(live=cluster))
     evaluation.errors[:0] = [*loaded.errors, *inventory.errors]
     refine_lines(evaluation.errors, loaded.texts)
     report = ScanReport(evaluation, checks, documents=loaded.documents, objects=len(loaded.objects))
