@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from kgov.catalogue import load_catalogue
 from kgov.inventory.network import Network
@@ -122,6 +122,7 @@ class Inventory:
         for workload in self.workloads:
             self._workloads_by_namespace[workload.obj.namespace].append(workload)
         self.network = Network(self, load_catalogue())
+        self._derived: dict[tuple[str, int], tuple[object, Any]] = {}
 
     # ---- lookups ------------------------------------------------------------------------------
 
@@ -159,6 +160,16 @@ class Inventory:
     def has_namespace(self, namespace: str | None) -> bool:
         """Whether the set holds objects of this namespace (so a missing object is really missing)."""
         return namespace in self.namespaces_seen
+
+    def derived(self, name: str, subject: object, compute: Callable[[], V]) -> V:
+        """`compute()` for `subject`, once per inventory: a value several checks derive from the same
+        object (an Ingress's controller annotations, a workload's QoS). The memo holds the subject,
+        so its id cannot be reused by another object while the entry exists."""
+        key = (name, id(subject))
+        entry = self._derived.get(key)
+        if entry is None or entry[0] is not subject:
+            entry = self._derived[key] = (subject, compute())
+        return cast(V, entry[1])
 
     # ---- building ------------------------------------------------------------------------------
 
