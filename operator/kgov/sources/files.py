@@ -9,6 +9,7 @@ and objects are attributed to the chart path they were rendered from.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -56,18 +57,27 @@ def discover(paths: Iterable[str]) -> tuple[list[Path | str], list[InputError]]:
             continue
         path = Path(raw)
         if path.is_dir():
-            found.extend(
-                p
-                for p in sorted(path.rglob("*"))
-                if p.suffix.lower() in MANIFEST_SUFFIXES
-                and p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            found.extend(_manifests_under(path))
         elif path.is_file():
             found.append(path)
         else:
             errors.append(InputError(raw, None, "no such file or folder"))
     return found, errors
+
+
+def _manifests_under(root: Path) -> list[Path]:
+    """Manifest files below `root`, sorted; hidden folders are not entered, symlinked ones not
+    followed (the walk prunes them instead of listing and then dropping their files)."""
+    found = []
+    for folder, folders, names in os.walk(root):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in names:
+            if name.startswith(".") or name[name.rfind(".") :].lower() not in MANIFEST_SUFFIXES:
+                continue
+            path = Path(folder, name)
+            if path.is_file():
+                found.append(path)
+    return sorted(found)
 
 
 def read_source(source: Path | str, stdin_text: str | None = None) -> LoadResult:
