@@ -152,16 +152,25 @@ def split_documents(text: str) -> Iterator[tuple[int, str]]:
 
 def _chunk_location(chunk: str, name: str, start_line: int) -> tuple[Location, str | None]:
     """The object's location: the chart path for `helm template` output, else file and first key line."""
-    offset = 0
-    for offset, text_line in enumerate(chunk.split("\n", 64)):  # noqa: B007 - used after the loop
-        stripped = text_line.strip()
-        if stripped and not stripped.startswith(("#", "%")):
-            break
-    where = Location(name, start_line + offset)
-    source = _HELM_SOURCE.search(chunk, 0, 4096)
+    where = Location(name, start_line + _first_key_line(chunk))
+    # The substring test is a cheap necessary condition for the anchored pattern.
+    source = _HELM_SOURCE.search(chunk, 0, 4096) if chunk.find("# Source: ", 0, 4096) >= 0 else None
     if source is not None:
         return Location(source.group(1), None, rendered=where), source.group(1)
     return where, None
+
+
+def _first_key_line(chunk: str, limit: int = 64) -> int:
+    """Offset of the first line that is not blank, a comment or a directive (at most `limit`),
+    found without splitting the whole document into lines."""
+    position = 0
+    for offset in range(limit):
+        end = chunk.find("\n", position)
+        stripped = (chunk[position:] if end < 0 else chunk[position:end]).strip()
+        if (stripped and not stripped.startswith(("#", "%"))) or end < 0:
+            return offset
+        position = end + 1
+    return limit
 
 
 def _yaml_error(
