@@ -108,12 +108,13 @@ class Inventory:
         # (kind, namespace) and (None, namespace) → the folders holding such objects, with every
         # ancestor folder of those marked too, so "is there one in this folder tree" is a set lookup.
         self._folders: dict[tuple[str | None, str | None], tuple[set[str], set[str]]] = {}
-        for obj in objects_list:
-            folder = _folder(obj)
-            for key in ((obj.kind, obj.namespace), (None, obj.namespace)):
+        placed = {(obj.kind, obj.namespace, _folder(obj)) for obj in objects_list}  # walk each once
+        for kind, namespace, folder in placed:
+            for key in ((kind, namespace), (None, namespace)):
                 exact, covered = self._folders.setdefault(key, (set(), set()))
-                exact.add(folder)
-                covered.update(_ancestors(folder))
+                if folder not in exact:
+                    exact.add(folder)
+                    covered.update(_ancestors(folder))
         self.limit_ranges = self._index_limit_ranges()
         self.hpas: list[HPAView] = self._project_all(HPA_KIND, lambda o: HPAView(o, self._hpa(o)))
         self.vpas: list[VPAView] = self._project_all(VPA_KIND, lambda o: VPAView(o, project(VPA, o.raw)))
