@@ -481,6 +481,34 @@ def print_table(sets: list[dict[str, Any]], grow: dict[str, Any], budget: dict[s
         print(f"budget {name}{where}: {num(entry['value'], '.2f')}{cpu} -> holds: {entry['holds']}")
 
 
+def write_results(
+    out: Path,
+    args: argparse.Namespace,
+    repeats: int,
+    checkov: str | None,
+    corpus_documents: int,
+    results: list[dict[str, Any]],
+    sets: list[DataSet],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    grow = growth(results)
+    budget = budgets(results, grow)
+    document = {
+        "benchmark": "scan",
+        "quick": args.quick,
+        "complete": len(results) == len(sets),
+        "repeats": repeats,
+        "machine": machine(checkov),
+        "corpus_documents": corpus_documents,
+        "checkov_max_multiple": None if checkov is None else args.checkov_max,
+        "sets": results,
+        "growth": grow,
+        "budgets": budget,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    return grow, budget
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="seconds: corpus subset, small generated set")
@@ -516,29 +544,20 @@ def main(argv: list[str] | None = None) -> int:
         sets.append(DataSet("corpus-quick" if args.quick else "corpus", corpus, None))
     sets += [generated(args.work, name, documents, multiple) for name, documents, multiple in plan]
 
+    if not sets:
+        parser.error("nothing to measure: give --sizes")
     out = args.out or (QUICK_RESULTS if args.quick else RESULTS)
+    grow: dict[str, Any] = {}
+    budget: dict[str, Any] = {}
     kgov = KgovInProcess()
     kgov.run(min(sets, key=lambda d: d.multiple or 0).path)  # warm-up (imports, catalogues), untimed
-    results = []
+    results: list[dict[str, Any]] = []
     for data in sets:
         use_checkov = checkov is not None and (data.multiple is None or data.multiple <= args.checkov_max)
         log(f"{data.name}: {data.path}")
         results.append(bench_set(data, repeats, kgov, use_checkov, log))
-    grow = growth(results)
-    budget = budgets(results, grow)
-    document = {
-        "benchmark": "scan",
-        "quick": args.quick,
-        "repeats": repeats,
-        "machine": machine(checkov),
-        "corpus_documents": corpus_documents,
-        "checkov_max_multiple": None if checkov is None else args.checkov_max,
-        "sets": results,
-        "growth": grow,
-        "budgets": budget,
-    }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        # Written after every set, so a long run that is stopped still leaves what it measured.
+        grow, budget = write_results(out, args, repeats, checkov, corpus_documents, results, sets)
     print_table(results, grow, budget)
     print(f"wrote {out}")
     return 0
