@@ -521,8 +521,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--checkov-max",
         type=float,
-        default=10,
-        help="run checkov on the corpus and generated sets up to this multiple (100x takes it hours)",
+        default=1,
+        help="run checkov on the corpus and generated sets up to this multiple (10x takes it over 20 min)",
     )
     parser.add_argument("--no-checkov", action="store_true")
     parser.add_argument("--work", type=Path, default=OUT, help="where generated sets are kept")
