@@ -656,3 +656,20 @@ def test_a_route_in_another_namespace_reaches_the_migration_checks_of_its_hosts(
     assert created["spec"]["target"]["namespace"] == "shop"
     feed(target, _route("edge", route_host), event="DELETED")
     assert ("Finding", "shop", created["metadata"]["name"]) in target.evaluate().deletes
+
+
+def test_memoised_values_do_not_pile_up_as_objects_change() -> None:
+    """Each in-place update drops the per-inventory memo (it holds the subjects it was computed for),
+    so a long-running operator does not keep every past version of a workload alive."""
+    target = engine()
+    feed(target, namespace("shop"), deployment(), ingress())
+    target.evaluate()
+    for replicas in range(3, 30):
+        changed = deployment()
+        changed["spec"]["replicas"] = replicas
+        changed["spec"]["template"]["metadata"]["labels"]["rev"] = str(replicas)
+        feed(target, changed, event="MODIFIED")
+        target.evaluate()
+    inventory = target._inventory
+    assert inventory is not None
+    assert len(inventory._derived) <= 4

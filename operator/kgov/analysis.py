@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from kgov.checks.registry import CheckContext, CheckSpec, Need, Registry, SubjectKind
 from kgov.config import Config, ConfigError, Waiver
-from kgov.findings.model import Finding
+from kgov.findings.model import Finding, Severity
 from kgov.inventory import Inventory
 from kgov.model.errors import InputError
 from kgov.model.evidence import EvidenceUnavailable
@@ -113,19 +113,24 @@ def evaluate(
     result = Evaluation()
     active_waivers = [w for w in config.waivers if not w.expired(now.date())]
     result.expired_waivers = [w for w in config.waivers if w.expired(now.date())]
+    allowed: dict[str | None, bool] = {}  # namespace → in scope, asked once per namespace
     for spec in checks:
         lacking = capabilities.missing(spec)
         if lacking:
             result.skipped.append(Skipped(spec.id, _NEED_REASONS[lacking[0]]))
             continue
         context = CheckContext(inventory, params[spec.id], now)
+        override = config.settings(spec.id).severity
         for subject in subjects(inventory, spec.subject):
             if select is not None and not select(spec, subject):
                 continue
             obj: KubeObject = subject.obj
-            if not config.namespaces.allows(obj.namespace):
+            in_scope = allowed.get(obj.namespace)
+            if in_scope is None:
+                in_scope = allowed[obj.namespace] = config.namespaces.allows(obj.namespace)
+            if not in_scope:
                 continue
-            for finding in _run(spec, subject, context, config, result):
+            for finding in _run(spec, subject, context, override, result):
                 reason = _exemption(finding, obj, inventory, config, active_waivers)
                 if reason is None:
                     result.findings.append(finding)
@@ -162,10 +167,9 @@ def subjects(inventory: Inventory, kind: SubjectKind) -> Sequence[Any]:
 
 
 def _run(
-    spec: CheckSpec, subject: Any, context: CheckContext, config: Config, result: Evaluation
+    spec: CheckSpec, subject: Any, context: CheckContext, override: Severity | None, result: Evaluation
 ) -> list[Finding]:
     obj: KubeObject = subject.obj
-    override = config.settings(spec.id).severity
     try:
         return [
             Finding(

@@ -9,7 +9,16 @@ import click
 from kgov import __version__
 from kgov.analysis import Capabilities, evaluate, resolve_params, select_checks
 from kgov.checks.catalog import default_registry
-from kgov.commands.common import FORMATS, SEVERITIES, emit, exit_code, input_options, load_input, split_ids
+from kgov.commands.common import (
+    FORMATS,
+    SEVERITIES,
+    collector_paused,
+    emit,
+    exit_code,
+    input_options,
+    load_input,
+    split_ids,
+)
 from kgov.commands.convert import convert_command
 from kgov.commands.evidence import measure, prometheus_settings
 from kgov.commands.gate import gate
@@ -78,12 +87,13 @@ def scan(
         prometheus = prometheus_settings(config, prometheus_url)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
-    loaded = load_input(paths, cluster, kube_context, namespace)
-    inventory = Inventory(loaded.objects, live=cluster)
-    if prometheus.configured:
-        inventory.evidence = measure(inventory, prometheus, [c.id for c in checks])
-    capabilities = Capabilities(live=cluster, prometheus=prometheus.configured)
-    evaluation = evaluate(inventory, checks, config, params, capabilities)
+    with collector_paused():
+        loaded = load_input(paths, cluster, kube_context, namespace)
+        inventory = Inventory(loaded.objects, live=cluster)
+        if prometheus.configured:
+            inventory.evidence = measure(inventory, prometheus, [c.id for c in checks])
+        capabilities = Capabilities(live=cluster, prometheus=prometheus.configured)
+        evaluation = evaluate(inventory, checks, config, params, capabilities)
     evaluation.errors[:0] = [*loaded.errors, *inventory.errors]
     refine_lines(evaluation.errors, loaded.texts)
     report = ScanReport(evaluation, checks, documents=loaded.documents, objects=len(loaded.objects))

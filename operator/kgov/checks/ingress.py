@@ -66,12 +66,21 @@ class ControllerKey:
         return self.catalogue is not None and self.catalogue.controller == INGRESS_NGINX
 
 
-def controller_keys(view: IngressView, network: Network, prefix: str = NGINX_PREFIX) -> list[ControllerKey]:
+def controller_keys(
+    view: IngressView, network: Network, prefix: str = NGINX_PREFIX
+) -> tuple[ControllerKey, ...]:
     """The Ingress's annotations under a known controller prefix, looked up in their catalogues.
 
     `prefix` is the ingress-nginx prefix in use (the controller's `--annotations-prefix`): its keys are
-    read against the ingress-nginx catalogue whatever the prefix is.
+    read against the ingress-nginx catalogue whatever the prefix is. Several checks read them, so
+    they are worked out once per Ingress and prefix in a scan.
     """
+    return network.inventory.derived(
+        f"controller_keys:{prefix}", view, lambda: tuple(_controller_keys(view, network, prefix))
+    )
+
+
+def _controller_keys(view: IngressView, network: Network, prefix: str) -> list[ControllerKey]:
     catalogue = network.catalogue
     keys = []
     for key in view.obj.annotations:

@@ -29,7 +29,14 @@ def workload_qos(workload: Workload, context: CheckContext) -> tuple[QoSClass, s
     """The workload's QoS class, where it came from (`status` of live pods, else `spec`), and containers.
 
     Live pods carry the class the kubelet assigned, LimitRange defaults included, so they win.
+    Several checks ask, so it is worked out once per workload in a scan.
     """
+    return context.inventory.derived("workload_qos", workload, lambda: _workload_qos(workload, context))
+
+
+def _workload_qos(
+    workload: Workload, context: CheckContext
+) -> tuple[QoSClass, str, list[EffectiveContainer]]:
     defaults = context.inventory.limit_defaults_for(workload.obj)
     containers = effective_containers(workload.template, defaults)
     live = {p.pod.status.qos_class for p in workload.pods if p.pod.status.qos_class}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -61,6 +62,24 @@ def load_input(paths: Sequence[str], cluster: bool, context: str | None, namespa
             result.extend(read_source(source, stdin_text))
             advance()
     return result
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a scan builds its objects.
+
+    A scan builds one large graph of documents and projections that lives until the report is out,
+    and holds no reference cycles; the collector would walk that growing graph again and again and
+    find nothing to free (a third of the analysis time on large sets). Plain reference counting
+    still frees everything else as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @contextmanager

@@ -149,12 +149,14 @@ class Inventory:
         # (kind, namespace) and (None, namespace) → the folders holding such objects, with every
         # ancestor folder of those marked too, so "is there one in this folder tree" is a set lookup.
         self._folders: dict[tuple[str | None, str | None], tuple[set[str], set[str]]] = {}
-        for obj in () if live else objects_list:  # a cluster has no folders: `holds` is always true
-            folder = _folder(obj)
-            for key in ((obj.kind, obj.namespace), (None, obj.namespace)):
+        # A cluster has no folders: `holds` is always true there. Each (kind, namespace, folder) walked once.
+        placed = {(obj.kind, obj.namespace, _folder(obj)) for obj in (() if live else objects_list)}
+        for kind, namespace, folder in placed:
+            for key in ((kind, namespace), (None, namespace)):
                 exact, covered = self._folders.setdefault(key, (set(), set()))
-                exact.add(folder)
-                covered.update(_ancestors(folder))
+                if folder not in exact:
+                    exact.add(folder)
+                    covered.update(_ancestors(folder))
         self.limit_ranges = self._index_limit_ranges()
         self.hpas: list[HPAView] = self._project_all(HPA_KIND, lambda o: HPAView(o, self._hpa(o)))
         self.vpas: list[VPAView] = self._project_all(VPA_KIND, lambda o: VPAView(o, self.projection(VPA, o)))
@@ -166,6 +168,7 @@ class Inventory:
         # HPA (namespace, name) → its desiredReplicas changes as the operator's watch saw them:
         # (unix time, replicas), oldest first. Empty outside the operator.
         self.scale_history: dict[tuple[str | None, str], tuple[tuple[float, int], ...]] = {}
+        self._derived: dict[tuple[str, int], tuple[object, Any]] = {}
 
     # ---- lookups ------------------------------------------------------------------------------
 
@@ -203,6 +206,16 @@ class Inventory:
     def has_namespace(self, namespace: str | None) -> bool:
         """Whether the set holds objects of this namespace (so a missing object is really missing)."""
         return namespace in self.namespaces_seen
+
+    def derived(self, name: str, subject: object, compute: Callable[[], V]) -> V:
+        """`compute()` for `subject`, once per inventory: a value several checks derive from the same
+        object (an Ingress's controller annotations, a workload's QoS). The memo holds the subject,
+        so its id cannot be reused by another object while the entry exists."""
+        key = (name, id(subject))
+        entry = self._derived.get(key)
+        if entry is None or entry[0] is not subject:
+            entry = self._derived[key] = (subject, compute())
+        return cast(V, entry[1])
 
     # ---- building ------------------------------------------------------------------------------
 
@@ -357,6 +370,8 @@ class Inventory:
         obj = new or old
         if obj is None or not self.live:
             return False
+        # Values derived from subjects (QoS, controller annotations) may read what changed: forget them.
+        self._derived.clear()
         if obj.kind == "Pod":
             return self._update_pod(old, new)
         if obj.kind in (HPA_KIND, VPA_KIND):

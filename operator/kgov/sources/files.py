@@ -9,6 +9,7 @@ and objects are attributed to the chart path they were rendered from.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -56,18 +57,27 @@ def discover(paths: Iterable[str]) -> tuple[list[Path | str], list[InputError]]:
             continue
         path = Path(raw)
         if path.is_dir():
-            found.extend(
-                p
-                for p in sorted(path.rglob("*"))
-                if p.suffix.lower() in MANIFEST_SUFFIXES
-                and p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            found.extend(_manifests_under(path))
         elif path.is_file():
             found.append(path)
         else:
             errors.append(InputError(raw, None, "no such file or folder"))
     return found, errors
+
+
+def _manifests_under(root: Path) -> list[Path]:
+    """Manifest files below `root`, sorted; hidden folders are not entered, symlinked ones not
+    followed (the walk prunes them instead of listing and then dropping their files)."""
+    found = []
+    for folder, folders, names in os.walk(root):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in names:
+            if name.startswith(".") or name[name.rfind(".") :].lower() not in MANIFEST_SUFFIXES:
+                continue
+            path = Path(folder, name)
+            if path.is_file():
+                found.append(path)
+    return sorted(found)
 
 
 def read_source(source: Path | str, stdin_text: str | None = None) -> LoadResult:
@@ -142,16 +152,25 @@ def split_documents(text: str) -> Iterator[tuple[int, str]]:
 
 def _chunk_location(chunk: str, name: str, start_line: int) -> tuple[Location, str | None]:
     """The object's location: the chart path for `helm template` output, else file and first key line."""
-    offset = 0
-    for offset, text_line in enumerate(chunk.split("\n", 64)):  # noqa: B007 - used after the loop
-        stripped = text_line.strip()
-        if stripped and not stripped.startswith(("#", "%")):
-            break
-    where = Location(name, start_line + offset)
-    source = _HELM_SOURCE.search(chunk, 0, 4096)
+    where = Location(name, start_line + _first_key_line(chunk))
+    # The substring test is a cheap necessary condition for the anchored pattern.
+    source = _HELM_SOURCE.search(chunk, 0, 4096) if chunk.find("# Source: ", 0, 4096) >= 0 else None
     if source is not None:
         return Location(source.group(1), None, rendered=where), source.group(1)
     return where, None
+
+
+def _first_key_line(chunk: str, limit: int = 64) -> int:
+    """Offset of the first line that is not blank, a comment or a directive (at most `limit`),
+    found without splitting the whole document into lines."""
+    position = 0
+    for offset in range(limit):
+        end = chunk.find("\n", position)
+        stripped = (chunk[position:] if end < 0 else chunk[position:end]).strip()
+        if (stripped and not stripped.startswith(("#", "%"))) or end < 0:
+            return offset
+        position = end + 1
+    return limit
 
 
 def _yaml_error(

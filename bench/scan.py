@@ -1,0 +1,571 @@
+"""Scan benchmark: kube-governor against the YAML parse floor and against checkov, in one run.
+
+For the corpus and for generated sets of 1x, 10x and 100x its size (in documents) it times, each a
+few times and taking the median:
+
+- parse: PyYAML's C loader (`yaml.CSafeLoader`) reading and parsing the same files, nothing else;
+- kgov in-process: what `kgov scan` does between reading its arguments and rendering the report,
+  timed inside this process: load (read, split, parse, lift metadata), inventory (projections and
+  indices) and evaluate (every check), plus placing error lines;
+- kgov process: `python -m kgov scan DIR -o json` as a whole process (start-up, config, rendering);
+- checkov: `checkov -d DIR --framework kubernetes --quiet --compact` from its own virtualenv under
+  `bench/.venv-checkov` (installed on first use, version pinned below).
+
+It prints a table and writes `bench/results/scan.json`. `--quick` runs in seconds on a corpus
+subset and a small generated set (checkov only if already installed) so CI keeps it working.
+
+    .venv/bin/python bench/scan.py            # full run (the 100x set takes several minutes)
+    .venv/bin/python bench/scan.py --quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+import generate  # noqa: E402 - the sibling module, importable once BENCH is on the path
+
+try:
+    from kgov.analysis import Capabilities, evaluate, resolve_params, select_checks
+    from kgov.checks.catalog import default_registry
+    from kgov.commands.common import collector_paused
+    from kgov.config import load_config
+    from kgov.inventory import Inventory
+    from kgov.sources.files import LoadResult, discover, read_source
+    from kgov.sources.locate import refine_lines
+except ImportError:  # pragma: no cover - a usage error, not a bug
+    sys.exit(
+        "kgov is not importable: run with the project's virtualenv (scripts/setup, then .venv/bin/python)"
+    )
+
+CHECKOV_VERSION = "3.3.30"
+CHECKOV_VENV = BENCH / ".venv-checkov"
+OUT = BENCH / "out"
+RESULTS = BENCH / "results" / "scan.json"
+QUICK_RESULTS = OUT / "scan-quick.json"
+QUICK_SIZES = (200, 400)  # documents
+LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Sets with more documents than this are timed once: one run of the 100x set takes minutes.
+ONE_RUN_ABOVE = 50_000
+# Above this many documents checkov is timed on the first repeat only: one run of 10x takes it
+# many minutes (and it grows faster than the input).
+CHECKOV_ONCE_ABOVE = 10_000
+BUDGET_KGOV_OVER_PARSE = 1.5
+BUDGET_CHECKOV_OVER_KGOV = 20.0
+# Per-document kgov time at the largest generated set over the smallest: 1.0 is linear; the margin
+# absorbs the noise of a shared machine.
+LINEARITY_TOLERANCE = 1.25
+
+
+@dataclass
+class DataSet:
+    name: str
+    path: Path
+    multiple: float | None  # of the corpus, for generated sets
+    files: int = 0
+    documents: int = 0
+    bytes: int = 0
+
+
+@dataclass
+class Timing:
+    """Wall-clock and CPU seconds of each run (CPU of child processes for whole-process runs)."""
+
+    runs: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+
+    def add(self, wall: float, cpu: float) -> None:
+        self.runs.append(wall)
+        self.cpu.append(cpu)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.runs)
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu)
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+# ---- what is timed ---------------------------------------------------------------------------
+
+
+def parse_floor(files: list[Path]) -> int:
+    """Read and parse every file with the C loader, keeping nothing: the least any YAML tool does.
+
+    It runs with the cyclic collector paused, as `kgov scan` does: left on, the collector walks each
+    large document while it is built, and the floor would be slower than kgov on the corpus.
+    """
+    with collector_paused():
+        return _parse_all(files)
+
+
+def _parse_all(files: list[Path]) -> int:
+    documents = 0
+    for path in files:
+        text = path.read_bytes().decode("utf-8-sig", errors="replace")
+        try:
+            if path.suffix.lower() == ".json":
+                json.loads(text)
+                documents += 1
+            else:
+                documents += sum(1 for doc in yaml.load_all(text, Loader=LOADER) if doc is not None)
+        except (ValueError, yaml.YAMLError):
+            continue  # kgov reports these; the floor just moves on
+    return documents
+
+
+@dataclass
+class KgovRun:
+    load_s: float
+    inventory_s: float
+    evaluate_s: float
+    cpu_s: float
+    objects: int
+    documents: int
+    findings: Counter[str]
+    errors: int
+
+    @property
+    def total_s(self) -> float:
+        return self.load_s + self.inventory_s + self.evaluate_s
+
+
+class KgovInProcess:
+    """`kgov scan`'s own work on files, as the CLI does it, with the registry and config made once."""
+
+    def __init__(self) -> None:
+        self.registry = default_registry()
+        self.config = load_config(None)
+        self.params = resolve_params(self.registry, self.config)
+        self.checks = select_checks(self.registry, self.config)
+
+    def run(self, root: Path) -> KgovRun:
+        with collector_paused():  # as `kgov scan` runs it
+            cpu_start = time.process_time()
+            start = time.perf_counter()
+            sources, errors = discover([str(root)])
+            loaded = LoadResult(errors=errors)
+            for source in sources:
+                loaded.extend(read_source(source))
+            loaded_at = time.perf_counter()
+            inventory = Inventory(loaded.objects)
+            inventory_at = time.perf_counter()
+            evaluation = evaluate(inventory, self.checks, self.config, self.params, Capabilities())
+            evaluation.errors[:0] = [*loaded.errors, *inventory.errors]
+            refine_lines(evaluation.errors, loaded.texts)
+            done = time.perf_counter()
+            cpu = time.process_time() - cpu_start
+        return KgovRun(
+            load_s=loaded_at - start,
+            inventory_s=inventory_at - loaded_at,
+            evaluate_s=done - inventory_at,
+            cpu_s=cpu,
+            objects=len(loaded.objects),
+            documents=loaded.documents,
+            findings=Counter(f.check for f in evaluation.findings),
+            errors=len(evaluation.errors),
+        )
+
+
+def timed_process(
+    command: list[str], **options: Any
+) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """Run a command to completion: wall seconds, CPU seconds of it and its children, the result."""
+    cpu_start = children_cpu()
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False, **options)
+    return time.perf_counter() - start, children_cpu() - cpu_start, done
+
+
+def kgov_process(root: Path) -> tuple[float, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.json"
+        command = [sys.executable, "-m", "kgov", "scan", str(root), "-o", "json"]
+        wall, cpu, done = timed_process([*command, "--output-file", str(report)])
+        if done.returncode not in (0, 1, 2) or not report.is_file():
+            raise RuntimeError(f"kgov scan failed ({done.returncode}): {done.stderr[-2000:]}")
+        json.loads(report.read_text(encoding="utf-8"))
+    return wall, cpu
+
+
+def checkov_bin() -> Path:
+    return CHECKOV_VENV / "bin" / "checkov"
+
+
+def ensure_checkov(install: bool) -> str | None:
+    """The checkov version in the bench's own virtualenv, installing it if asked; None if absent."""
+    if not checkov_bin().is_file():
+        if not install:
+            return None
+        print(f"installing checkov {CHECKOV_VERSION} into {CHECKOV_VENV} ...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(CHECKOV_VENV)], check=True)
+        pip = [str(CHECKOV_VENV / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+        subprocess.run([*pip, f"checkov=={CHECKOV_VERSION}"], check=True)
+    done = subprocess.run([str(checkov_bin()), "--version"], capture_output=True, text=True, check=False)
+    return done.stdout.strip() or None
+
+
+def checkov_process(root: Path) -> tuple[float, float]:
+    # --skip-download: checkov's cloud is out of reach here, and its retries would be timed too.
+    command = [
+        str(checkov_bin()),
+        *("-d", str(root), "--framework", "kubernetes", "--quiet", "--compact", "--skip-download"),
+    ]
+    env = {**os.environ, "BC_SKIP_MAPPING": "TRUE"}
+    wall, cpu, done = timed_process(command, env=env, cwd=root)
+    if done.returncode not in (0, 1):
+        raise RuntimeError(f"checkov failed ({done.returncode}): {done.stderr[-2000:]}")
+    return wall, cpu
+
+
+# ---- data sets -------------------------------------------------------------------------------
+
+
+def generated(work: Path, name: str, documents: int, multiple: float | None) -> DataSet:
+    """A generated set, reused from `work` when it was made by the same generator and seed."""
+    path = work / name
+    marker = path / ".generated.json"
+    wanted = {"generator_version": generate.GENERATOR_VERSION, "seed": generate.DEFAULT_SEED}
+    meta = json.loads(marker.read_text()) if marker.is_file() else {}
+    if any(meta.get(k) != v for k, v in wanted.items()) or meta.get("requested") != documents:
+        print(f"generating {name} ({documents} documents) ...", file=sys.stderr)
+        stats = generate.generate(path, documents)
+        meta = {**generate.stats_json(stats, generate.DEFAULT_SEED), "requested": documents}
+        marker.write_text(json.dumps(meta, indent=2) + "\n")
+    return DataSet(name, path, multiple)
+
+
+def measure_size(data: DataSet) -> list[Path]:
+    files = [Path(p) for p in discover([str(data.path)])[0]]
+    data.files = len(files)
+    data.bytes = sum(p.stat().st_size for p in files)
+    return files
+
+
+def quick_corpus(work: Path) -> Path | None:
+    """A small real subset: the corpus's autoscaler and ingress-nginx folders, copied side by side."""
+    if not generate.CORPUS.is_dir():
+        return None
+    target = work / "corpus-quick"
+    if not target.is_dir():
+        for part in ("autoscaler", "ingress-nginx"):
+            shutil.copytree(generate.CORPUS / part, target / part)
+    return target
+
+
+# ---- running ---------------------------------------------------------------------------------
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
+    gc.collect()
+    cpu_start, start = time.process_time(), time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, time.process_time() - cpu_start, value
+
+
+def bench_set(
+    data: DataSet, repeats: int, kgov: KgovInProcess, with_checkov: bool, log: Callable[[str], None]
+) -> dict[str, Any]:
+    files = measure_size(data)
+    parse, inprocess, process, checkov = Timing(), Timing(), Timing(), Timing()
+    runs: list[KgovRun] = []
+    index = 0
+    while index < repeats:
+        wall, cpu, data.documents = timed(lambda: parse_floor(files))
+        parse.add(wall, cpu)
+        if data.documents > ONE_RUN_ABOVE:
+            repeats = 1
+        gc.collect()
+        run = kgov.run(data.path)
+        runs.append(run)
+        inprocess.add(run.total_s, run.cpu_s)
+        gc.collect()
+        process.add(*kgov_process(data.path))
+        if with_checkov and (index == 0 or data.documents <= CHECKOV_ONCE_ABOVE):
+            checkov.add(*checkov_process(data.path))
+        index += 1
+        log(
+            f"  {data.name} run {index}/{repeats}: parse {parse.runs[-1]:.2f}s, "
+            f"kgov {run.total_s:.2f}s in-process / {process.runs[-1]:.2f}s process"
+            + (f", checkov {checkov.runs[-1]:.2f}s" if len(checkov.runs) == index else "")
+        )
+    return report_set(data, parse, inprocess, runs, process, checkov if with_checkov else None)
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return None if a is None or not b else a / b
+
+
+def report_set(
+    data: DataSet,
+    parse: Timing,
+    inprocess: Timing,
+    runs: list[KgovRun],
+    process: Timing,
+    checkov: Timing | None,
+) -> dict[str, Any]:
+    median_run = sorted(runs, key=lambda r: r.total_s)[len(runs) // 2]
+    per_doc = 1e6 / max(data.documents, 1)
+    checkov_s = checkov.median if checkov else None
+    checkov_cpu = checkov.cpu_median if checkov else None
+    return {
+        "name": data.name,
+        "multiple": data.multiple,
+        "files": data.files,
+        "documents": data.documents,
+        "bytes": data.bytes,
+        "runs": len(parse.runs),
+        "checkov_runs": len(checkov.runs) if checkov else 0,
+        "parse_s": parse.median,
+        "kgov_s": inprocess.median,
+        "kgov_phases_s": {
+            "load": median_run.load_s,
+            "inventory": median_run.inventory_s,
+            "evaluate": median_run.evaluate_s,
+        },
+        "kgov_process_s": process.median,
+        "checkov_s": checkov_s,
+        "cpu_s": {
+            "parse": parse.cpu_median,
+            "kgov": inprocess.cpu_median,
+            "kgov_process": process.cpu_median,
+            "checkov": checkov_cpu,
+        },
+        "objects": median_run.objects,
+        "findings": sum(median_run.findings.values()),
+        "findings_by_check": dict(sorted(median_run.findings.items())),
+        "input_errors": median_run.errors,
+        "ratios": {
+            "kgov/parse": inprocess.median / parse.median,
+            "kgov/parse_cpu": inprocess.cpu_median / parse.cpu_median,
+            "kgov_process/parse": process.median / parse.median,
+            "checkov/kgov": ratio(checkov_s, process.median),
+            "checkov/kgov_cpu": ratio(checkov_cpu, process.cpu_median),
+        },
+        "per_document_us": {
+            "parse": parse.median * per_doc,
+            "kgov": inprocess.median * per_doc,
+            "kgov_process": process.median * per_doc,
+            "checkov": checkov_s * per_doc if checkov_s is not None else None,
+        },
+        "all_runs_s": {
+            "parse": parse.runs,
+            "kgov": inprocess.runs,
+            "kgov_process": process.runs,
+            "checkov": checkov.runs if checkov else None,
+        },
+    }
+
+
+def growth(sets: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per-document cost at each generated size, and the largest size's over the smallest's (1.0 is
+    linear; above 1 grows faster than the input)."""
+    generated_sets = sorted((s for s in sets if s["multiple"] is not None), key=lambda s: s["documents"])
+    if len(generated_sets) < 2:
+        return {"per_document_us": {}, "linearity": {}}
+    small, large = generated_sets[0], generated_sets[-1]
+    tools = ["parse", "kgov", "kgov_process", "checkov"]
+    return {
+        "per_document_us": {s["name"]: s["per_document_us"] for s in generated_sets},
+        "linearity": {
+            tool: large["per_document_us"][tool] / small["per_document_us"][tool]
+            for tool in tools
+            if large["per_document_us"][tool] is not None and small["per_document_us"][tool] is not None
+        },
+        "from": small["name"],
+        "to": large["name"],
+    }
+
+
+def budgets(sets: list[dict[str, Any]], grow: dict[str, Any]) -> dict[str, Any]:
+    """The budgets of the design, each on the largest set it can be measured on, wall and CPU."""
+    largest = max(sets, key=lambda s: s["documents"])
+    with_checkov = [s for s in sets if s["checkov_s"] is not None]
+    largest_checkov = max(with_checkov, key=lambda s: s["documents"]) if with_checkov else None
+    kgov_parse, kgov_parse_cpu = largest["ratios"]["kgov/parse"], largest["ratios"]["kgov/parse_cpu"]
+    linear = grow["linearity"].get("kgov")
+    result: dict[str, Any] = {
+        "kgov/parse": {
+            "set": largest["name"],
+            "value": kgov_parse,
+            "cpu_value": kgov_parse_cpu,
+            "max": BUDGET_KGOV_OVER_PARSE,
+            "holds": kgov_parse <= BUDGET_KGOV_OVER_PARSE,
+            "holds_cpu": kgov_parse_cpu <= BUDGET_KGOV_OVER_PARSE,
+        },
+        "checkov/kgov": {"set": None, "value": None, "min": BUDGET_CHECKOV_OVER_KGOV, "holds": None},
+        "linear": {
+            "value": linear,
+            "max": LINEARITY_TOLERANCE,
+            "holds": None if linear is None else linear <= LINEARITY_TOLERANCE,
+        },
+    }
+    if largest_checkov is not None:
+        value = largest_checkov["ratios"]["checkov/kgov"]
+        cpu_value = largest_checkov["ratios"]["checkov/kgov_cpu"]
+        result["checkov/kgov"] = {
+            "set": largest_checkov["name"],
+            "value": value,
+            "cpu_value": cpu_value,
+            "min": BUDGET_CHECKOV_OVER_KGOV,
+            "holds": value >= BUDGET_CHECKOV_OVER_KGOV,
+            "holds_cpu": cpu_value >= BUDGET_CHECKOV_OVER_KGOV,
+        }
+    return result
+
+
+def machine(checkov: str | None) -> dict[str, Any]:
+    cpu = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu or platform.processor(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "pyyaml": yaml.__version__,
+        "libyaml": getattr(yaml, "__with_libyaml__", False),
+        "checkov": checkov,
+    }
+
+
+def print_table(sets: list[dict[str, Any]], grow: dict[str, Any], budget: dict[str, Any]) -> None:
+    def num(value: float | None, fmt: str) -> str:
+        return "-" if value is None else format(value, fmt)
+
+    header = (
+        f"{'set':<12}{'docs':>9}{'MB':>8}{'parse s':>9}{'kgov s':>9}{'proc s':>9}{'checkov s':>11}"
+        f"{'kgov/parse':>12}{'checkov/kgov':>14}{'kgov us/doc':>13}"
+    )
+    print(header)
+    print("-" * len(header))
+    for s in sets:
+        print(
+            f"{s['name']:<12}{s['documents']:>9}{s['bytes'] / 1e6:>8.1f}{s['parse_s']:>9.2f}{s['kgov_s']:>9.2f}"
+            f"{s['kgov_process_s']:>9.2f}{num(s['checkov_s'], '.2f'):>11}"
+            f"{s['ratios']['kgov/parse']:>12.2f}{num(s['ratios']['checkov/kgov'], '.1f'):>14}"
+            f"{s['per_document_us']['kgov']:>13.0f}"
+        )
+    if grow["linearity"]:
+        shown = ", ".join(f"{tool} {value:.2f}" for tool, value in grow["linearity"].items())
+        print(f"linearity ({grow['from']} -> {grow['to']}, per-document cost ratio): {shown}")
+    for name, entry in budget.items():
+        cpu = f" (CPU {entry['cpu_value']:.2f})" if entry.get("cpu_value") is not None else ""
+        where = f" on {entry['set']}" if entry.get("set") else ""
+        print(f"budget {name}{where}: {num(entry['value'], '.2f')}{cpu} -> holds: {entry['holds']}")
+
+
+def write_results(
+    out: Path,
+    args: argparse.Namespace,
+    repeats: int,
+    checkov: str | None,
+    corpus_documents: int,
+    results: list[dict[str, Any]],
+    sets: list[DataSet],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    grow = growth(results)
+    budget = budgets(results, grow)
+    document = {
+        "benchmark": "scan",
+        "quick": args.quick,
+        "complete": len(results) == len(sets),
+        "repeats": repeats,
+        "machine": machine(checkov),
+        "corpus_documents": corpus_documents,
+        "checkov_max_multiple": None if checkov is None else args.checkov_max,
+        "sets": results,
+        "growth": grow,
+        "budgets": budget,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    return grow, budget
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="seconds: corpus subset, small generated set")
+    parser.add_argument("--sizes", default="1,10,100", help="generated sizes as multiples of the corpus")
+    parser.add_argument("--repeats", type=int, default=3, help="timings per set (median taken)")
+    parser.add_argument(
+        "--checkov-max",
+        type=float,
+        default=1,
+        help="run checkov on the corpus and generated sets up to this multiple (10x takes it over 20 min)",
+    )
+    parser.add_argument("--no-checkov", action="store_true")
+    parser.add_argument("--work", type=Path, default=OUT, help="where generated sets are kept")
+    parser.add_argument(
+        "--out", type=Path, help=f"JSON results (default {RESULTS}; --quick: {QUICK_RESULTS})"
+    )
+    args = parser.parse_args(argv)
+    log: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+
+    checkov = None if args.no_checkov else ensure_checkov(install=not args.quick)
+    corpus_documents = generate.corpus_size()[0] if generate.CORPUS.is_dir() else 3662
+    if args.quick:
+        repeats = 1
+        plan = [(f"gen-{n}", n, n / corpus_documents) for n in QUICK_SIZES]
+        corpus = quick_corpus(args.work)
+    else:
+        repeats = args.repeats
+        multiples = [float(m) for m in args.sizes.split(",") if m.strip()]
+        plan = [(f"gen-{m:g}x", round(corpus_documents * m), m) for m in multiples]
+        corpus = generate.CORPUS if generate.CORPUS.is_dir() else None
+    sets: list[DataSet] = []
+    if corpus is not None:
+        sets.append(DataSet("corpus-quick" if args.quick else "corpus", corpus, None))
+    sets += [generated(args.work, name, documents, multiple) for name, documents, multiple in plan]
+
+    if not sets:
+        parser.error("nothing to measure: give --sizes")
+    out = args.out or (QUICK_RESULTS if args.quick else RESULTS)
+    grow: dict[str, Any] = {}
+    budget: dict[str, Any] = {}
+    kgov = KgovInProcess()
+    kgov.run(min(sets, key=lambda d: d.multiple or 0).path)  # warm-up (imports, catalogues), untimed
+    results: list[dict[str, Any]] = []
+    for data in sets:
+        use_checkov = checkov is not None and (data.multiple is None or data.multiple <= args.checkov_max)
+        log(f"{data.name}: {data.path}")
+        results.append(bench_set(data, repeats, kgov, use_checkov, log))
+        # Written after every set, so a long run that is stopped still leaves what it measured.
+        grow, budget = write_results(out, args, repeats, checkov, corpus_documents, results, sets)
+    print_table(results, grow, budget)
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
