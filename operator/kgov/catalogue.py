@@ -11,11 +11,12 @@ import json
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import jsonschema
 import yaml
+
+from kgov.data import YAML_LOADER, data_text
 
 
 class CatalogueError(Exception):
@@ -164,9 +165,9 @@ class Catalogue:
 
 
 def _read(path: str) -> Any:
-    text = resources.files("kgov.data").joinpath(path).read_text(encoding="utf-8")
+    text = data_text(path)
     try:
-        return json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
+        return json.loads(text) if path.endswith(".json") else yaml.load(text, Loader=YAML_LOADER)
     except (ValueError, yaml.YAMLError) as exc:
         raise CatalogueError(f"kgov/data/{path}: {exc}") from None
 

@@ -6,10 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
 from pydantic import Field
 
 from kgov.checks.gateway_attach import (
@@ -21,6 +19,7 @@ from kgov.checks.gateway_attach import (
 )
 from kgov.checks.gateway_rules import Conflict, listener_problems, merge_conflicts, route_problems
 from kgov.checks.registry import CheckContext, CheckSpec, Issue, Need, Params, SubjectKind
+from kgov.data import data_yaml
 from kgov.findings.model import Category, Severity
 from kgov.inventory.network import (
     ControllerView,
@@ -328,8 +327,7 @@ def invalid_route(route: RouteView, context: CheckContext) -> Iterator[Issue]:
 
 @cache
 def _feature_table() -> dict[str, list[dict[str, Any]]]:
-    text = resources.files("kgov.data").joinpath("gateway-features.yaml").read_text(encoding="utf-8")
-    table: dict[str, list[dict[str, Any]]] = yaml.safe_load(text)
+    table: dict[str, list[dict[str, Any]]] = data_yaml("gateway-features.yaml")
     return table
 
 

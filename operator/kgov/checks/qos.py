@@ -7,15 +7,14 @@ from datetime import timedelta
 from decimal import Decimal
 from fnmatch import fnmatchcase
 from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
 from pydantic import Field
 
 from kgov.catalogue import image_name, load_catalogue
 from kgov.checks.measured import pod_series, provenance, worst_per_container
 from kgov.checks.registry import CheckContext, CheckSpec, Issue, Need, Params, SubjectKind
+from kgov.data import data_yaml
 from kgov.findings.model import Category, Severity
 from kgov.inventory import Workload
 from kgov.model.evidence import Evidence, EvidenceUnavailable, Series, Signal
@@ -158,8 +157,7 @@ class CriticalParams(Params):
 
 @cache
 def _own_images() -> tuple[str, ...]:
-    text = resources.files("kgov.data").joinpath("self-images.yaml").read_text(encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = data_yaml("self-images.yaml")
     return tuple(data["images"])
 
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from string import Template
 from typing import Any
 
-import yaml
-
 from kgov.config import PrometheusSettings
+from kgov.data import data_yaml
 from kgov.model.evidence import Signal
 
 EXPORTERS = ("cadvisor", "kube_state_metrics", "ingress_nginx")
@@ -55,8 +53,7 @@ class RenderedQueries:
 
 @cache
 def load_templates() -> Templates:
-    text = resources.files("kgov.data").joinpath("promql.yaml").read_text(encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = data_yaml("promql.yaml")
     signals = {
         Signal(name): SignalTemplate(
             signal=Signal(name),

@@ -18,13 +18,11 @@ from typing import Any
 
 import yaml
 
+from kgov.data import YAML_LOADER
 from kgov.model.errors import InputError, ObjectError, describe_path
 from kgov.model.objects import KubeObject, Location, NotAnalysed, object_from_dict
 
-try:
-    LOADER: type[Any] = yaml.CSafeLoader
-except AttributeError:  # PyYAML built without libyaml
-    LOADER = yaml.SafeLoader
+LOADER = YAML_LOADER
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
