@@ -39,6 +39,7 @@ from chart_support import (
 from conftest import ROOT
 from kgov.cli import main
 from kgov.config import Config
+from kgov.operator.kinds import WATCHED as KINDS_WATCHED
 
 KUBERNETES_VERSION = "1.35.0"
 CRDS = ROOT / "crds"
@@ -269,30 +270,10 @@ def test_metrics_service_selects_the_operator(rendered: list[dict[str, Any]]) ->
 # --- RBAC ----------------------------------------------------------------------------------------------
 
 READ = ["get", "list", "watch"]
-WATCHED = {
-    "": {"pods", "services", "namespaces", "limitranges", "configmaps"},
-    "apps": {"deployments", "replicasets", "statefulsets", "daemonsets"},
-    "batch": {"jobs", "cronjobs"},
-    "autoscaling": {"horizontalpodautoscalers"},
-    "autoscaling.k8s.io": {"verticalpodautoscalers"},
-    "networking.k8s.io": {"ingresses", "ingressclasses"},
-    "policy": {"poddisruptionbudgets"},
-    "admissionregistration.k8s.io": {"validatingwebhookconfigurations"},
-    "apiextensions.k8s.io": {"customresourcedefinitions"},
-    "gateway.networking.k8s.io": {
-        "gatewayclasses",
-        "gateways",
-        "httproutes",
-        "grpcroutes",
-        "tlsroutes",
-        "tcproutes",
-        "udproutes",
-        "referencegrants",
-        "listenersets",
-        "backendtlspolicies",
-    },
-    "cert-manager.io": {"certificates"},
-}
+# What the operator watches, from its own table: the chart must grant reading exactly these.
+WATCHED: dict[str, set[str]] = {}
+for _kind in KINDS_WATCHED:
+    WATCHED.setdefault(_kind.group, set()).add(_kind.plural)
 # Where writing is allowed: kube-governor's own kinds, core events, and kopf's peering objects.
 WRITABLE = {"kgov.io": None, "": {"events"}, "kopf.dev": {"clusterkopfpeerings", "kopfpeerings"}}
 
