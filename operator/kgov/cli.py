@@ -10,13 +10,12 @@ from kgov import __version__
 from kgov.analysis import Capabilities, evaluate, resolve_params, select_checks
 from kgov.checks.catalog import default_registry
 from kgov.commands.common import (
-    FORMATS,
-    SEVERITIES,
     collector_paused,
     emit,
     exit_code,
     input_options,
     load_input,
+    report_options,
     split_ids,
 )
 from kgov.commands.convert import convert_command
@@ -43,19 +42,9 @@ def version() -> None:
 
 @main.command()
 @input_options("Read the current kube context (list only, never write).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file (YAML).")
-@click.option("-o", "--output", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--output-file", type=click.Path(dir_okay=False), help="Write the report here.")
-@click.option(
-    "--fail-on",
-    type=click.Choice(SEVERITIES),
-    default="high",
-    show_default=True,
-    help="Exit 1 when a finding has at least this severity.",
-)
+@report_options("Exit 1 when a finding has at least this severity.")
 @click.option("--checks", "only", multiple=True, help="Run only these check ids (comma-separated).")
 @click.option("--skip", multiple=True, help="Do not run these check ids (comma-separated).")
-@click.option("--lenient", is_flag=True, help="Input errors do not change the exit code.")
 @click.option(
     "--prometheus",
     "prometheus_url",

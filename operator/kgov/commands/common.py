@@ -44,6 +44,35 @@ def input_options(cluster_help: str) -> Callable[[F], F]:
     return decorate
 
 
+def report_options(fail_on_help: str) -> Callable[[F], F]:
+    """--config, the report's format and file, --fail-on and --lenient: what every gating command takes."""
+
+    def decorate(fn: F) -> F:
+        for option in reversed(
+            (
+                click.option(
+                    "--config", "config_path", type=click.Path(dir_okay=False), help="Config file (YAML)."
+                ),
+                click.option(
+                    "-o", "--output", "fmt", type=click.Choice(FORMATS), default="table", show_default=True
+                ),
+                click.option("--output-file", type=click.Path(dir_okay=False), help="Write the report here."),
+                click.option(
+                    "--fail-on",
+                    type=click.Choice(SEVERITIES),
+                    default="high",
+                    show_default=True,
+                    help=fail_on_help,
+                ),
+                click.option("--lenient", is_flag=True, help="Input errors do not change the exit code."),
+            )
+        ):
+            fn = option(fn)
+        return fn
+
+    return decorate
+
+
 def split_ids(values: Sequence[str]) -> list[str]:
     return [item.strip() for value in values for item in value.split(",") if item.strip()]
 

@@ -22,11 +22,10 @@ from kgov.checks.migration import NewIngressParams, ingress_key
 from kgov.commands.common import (
     EXIT_FINDINGS,
     EXIT_OK,
-    FORMATS,
-    SEVERITIES,
     exit_code,
     input_options,
     load_input,
+    report_options,
 )
 from kgov.config import ConfigError, load_config
 from kgov.findings.model import Category, Severity
@@ -53,20 +52,10 @@ def gate() -> None:
 
 @gate.command()
 @input_options("Read the current kube context (list only, never write).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file (YAML).")
+@report_options("Exit 1 when a finding has at least this severity (a blocked Ingress always does).")
 @click.option(
     "--base", help="Git ref or folder holding the previous state (for migration.forbid_new_ingress)."
 )
-@click.option("-o", "--output", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--output-file", type=click.Path(dir_okay=False), help="Write the report here.")
-@click.option(
-    "--fail-on",
-    type=click.Choice(SEVERITIES),
-    default="high",
-    show_default=True,
-    help="Exit 1 when a finding has at least this severity (a blocked Ingress always does).",
-)
-@click.option("--lenient", is_flag=True, help="Input errors do not change the exit code.")
 def migration(
     paths: tuple[str, ...],
     cluster: bool,
