@@ -10,10 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
-from conftest import ROOT, in_ci
+from conftest import ROOT, unavailable
 
 CHART = ROOT / "charts" / "kube-governor"
 ALL_FEATURES = CHART / "ci" / "all-features-values.yaml"
@@ -27,9 +26,7 @@ def helm_binary() -> Path:
     found = shutil.which("helm")
     if found:
         return Path(found)
-    if in_ci():
-        pytest.fail("helm is missing; scripts/setup installs it into .tools/bin")
-    pytest.skip("helm is not installed (scripts/setup installs it into .tools/bin)")
+    unavailable("helm is not installed (scripts/setup installs it into .tools/bin)")
 
 
 def run_helm(helm: Path, *args: str) -> subprocess.CompletedProcess[str]:

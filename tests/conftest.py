@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -25,13 +26,18 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def unavailable(reason: str) -> NoReturn:
+    """A test's prerequisite is missing: skipped with the reason locally, failed under CI."""
+    if in_ci():
+        pytest.fail(f"{reason} (required under CI)")
+    pytest.skip(reason)
+
+
 def require_shared(sub: str) -> Path:
     """The shared corpus beside the clone; skipped with a reason without it, never under CI."""
     path = SHARED / sub
     if not path.is_dir():
-        if in_ci():
-            pytest.fail(f"{path} is missing; CI must run with ../shared beside the clone")
-        pytest.skip(f"{path} is absent (a user's clone has no ../shared)")
+        unavailable(f"{path} is absent (a user's clone has no ../shared beside it)")
     return path
 
 
@@ -50,10 +56,7 @@ class Server:
 def _binaries() -> tuple[str, str]:
     prometheus, promtool = shutil.which("prometheus"), shutil.which("promtool")
     if prometheus is None or promtool is None:
-        reason = "prometheus/promtool not installed (scripts/setup installs Debian's prometheus package)"
-        if in_ci():
-            pytest.fail(reason)
-        pytest.skip(reason)
+        unavailable("prometheus/promtool not installed (scripts/setup installs Debian's prometheus package)")
     return prometheus, promtool
 
 
