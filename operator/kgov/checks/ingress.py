@@ -28,7 +28,7 @@ from kgov.inventory.network import (
     Network,
     WebhookView,
 )
-from kgov.model.evidence import ChurnEstimate, EvidenceUnavailable, Series, Signal
+from kgov.model.evidence import ChurnEstimate, Evidence, EvidenceUnavailable, Series, Signal
 from kgov.model.objects import ObjectRef
 
 INGRESS_NGINX = "ingress-nginx"
@@ -466,15 +466,23 @@ def _measured_reloads(
 ) -> tuple[list[Series], EvidenceUnavailable | None]:
     """ingress-nginx's reload counters for the controller pods serving this IngressClass."""
     evidence = context.inventory.evidence
-    if evidence is None or not isinstance(view, IngressClassView) or view.controller is None:
+    if evidence is None:
         return [], None
-    if view.controller.id != INGRESS_NGINX:
-        return [], None
-    names = {view.spec.spec.controller, view.obj.name} - {None, ""}
     try:
-        return evidence.matching(Signal.RELOADS, controller_class=names), None  # type: ignore[arg-type]
+        return reload_series(view, evidence), None
     except EvidenceUnavailable as exc:
         return [], exc
+
+
+def reload_series(view: IngressClassView | GatewayClassView, evidence: Evidence) -> list[Series]:
+    """The reload counters of the controller pods serving this class (ingress-nginx only: the others
+    export none); EvidenceUnavailable when they could not be measured."""
+    if not isinstance(view, IngressClassView) or view.controller is None:
+        return []
+    if view.controller.id != INGRESS_NGINX:
+        return []
+    names = {view.spec.spec.controller, view.obj.name} - {None, ""}
+    return evidence.matching(Signal.RELOADS, controller_class=names)  # type: ignore[arg-type]
 
 
 def _measured_churn(measured: list[Series], context: CheckContext) -> tuple[float, dict[str, Any]]:

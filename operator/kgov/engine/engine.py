@@ -21,8 +21,10 @@ from pydantic import BaseModel
 
 from kgov.analysis import Capabilities, evaluate, select_checks
 from kgov.catalogue import load_catalogue
+from kgov.checks.ingress import reload_series
+from kgov.checks.measured import window_hours
 from kgov.checks.registry import CheckSpec, Need, Registry
-from kgov.config import Config, duration_seconds
+from kgov.config import Config
 from kgov.engine import churn as ch
 from kgov.engine.dirty import Dirty
 from kgov.engine.history import HPAKey, ScaleHistory
@@ -195,10 +197,9 @@ class Engine:
             return {}
         rates: dict[ch.ClassKey, float] = {}
         for view in inventory.network.ingress_classes:
-            names = {view.spec.spec.controller, view.obj.name} - {None, ""}
             try:
-                hours = duration_seconds(evidence.result(Signal.RELOADS).window) / 3600
-                series = evidence.matching(Signal.RELOADS, controller_class=names)  # type: ignore[arg-type]
+                series = reload_series(view, evidence)
+                hours = window_hours(evidence, Signal.RELOADS)
             except EvidenceUnavailable:
                 continue
             if series and hours > 0:
