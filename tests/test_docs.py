@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
 from click.testing import CliRunner
 
 from kgov.checks.catalog import default_registry
 from kgov.cli import main
+from kgov.config import Config
 from kgov.report.catalog import render_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,3 +32,11 @@ def test_checks_command_lists_every_check() -> None:
     assert result.exit_code == 0
     for spec in default_registry():
         assert f'"id": "{spec.id}"' in result.output
+
+
+def test_configuration_guide_example_is_a_valid_config_with_every_section() -> None:
+    text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    example = yaml.safe_load(text.split("```yaml\n", 1)[1].split("```", 1)[0])
+    config = Config.model_validate(example)
+    assert set(example) == set(Config.model_fields), "the example should show every top-level key"
+    assert config.migration.forbid_new_ingress is False
