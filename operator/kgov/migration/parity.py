@@ -14,7 +14,6 @@ Parity is `not-checked` when no route of the input serves any host of the Ingres
 from __future__ import annotations
 
 import re
-import weakref
 from dataclasses import dataclass, field
 
 from kgov.inventory import Inventory
@@ -128,29 +127,12 @@ def _about_tls(probe: Probe, ingress: Outcome, routes: Outcome) -> bool:
     )
 
 
-Fingerprint = tuple[int, ...]
-_INDICES: weakref.WeakKeyDictionary[Inventory, dict[str, tuple[Fingerprint, MigrationIndex]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
 def migration_index(inventory: Inventory, prefix: str = NGINX_PREFIX) -> MigrationIndex:
-    """The index of an inventory, built once for all its Ingresses' checks; rebuilt when the
-    inventory's network view or its counts of routing objects change under it."""
-    network = inventory.network
-    fingerprint = (
-        id(network),
-        *(
-            len(found)
-            for found in (network.ingresses, network.routes, network.gateways, network.listener_sets)
-        ),
-        len(network.services),
+    """The index of an inventory's network view, built once for all its Ingresses' checks (a new view,
+    or any in-place change to the inventory, builds it again)."""
+    return inventory.derived(
+        f"migration-index:{prefix}", inventory.network, lambda: MigrationIndex(inventory, prefix)
     )
-    by_prefix = _INDICES.setdefault(inventory, {})
-    cached = by_prefix.get(prefix)
-    if cached is None or cached[0] != fingerprint:
-        cached = by_prefix[prefix] = (fingerprint, MigrationIndex(inventory, prefix))
-    return cached[1]
 
 
 def _for_class(planes: list[Plane], klass: str) -> list[Plane]:
