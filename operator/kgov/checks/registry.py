@@ -78,12 +78,6 @@ class Issue:
 CheckFn = Callable[[Any, Any], Iterable[Issue]]
 
 
-def evidence_only(subject: Any, context: CheckContext) -> Iterator[Issue]:
-    """The function of a check decided only from watch history or Prometheus, which the evidence layer
-    evaluates; from objects alone it never guesses, so it yields nothing."""
-    return iter(())
-
-
 @dataclass(frozen=True, slots=True)
 class CheckSpec:
     id: str
