@@ -41,7 +41,7 @@ from kgov.engine.resources import (
     report_body,
     timestamp,
 )
-from kgov.engine.store import CHURN_ONLY_KINDS, ObjectStore, trimmed
+from kgov.engine.store import ObjectStore, trimmed
 from kgov.findings.diff import MANAGED_BY, ObjectKey, WritePlan, diff, key_of, merge_patch
 from kgov.findings.model import Finding
 from kgov.inventory import Inventory
@@ -49,6 +49,8 @@ from kgov.inventory.inventory import ProjectionCache
 from kgov.inventory.projection import ProjectionError, project
 from kgov.model.errors import InputError
 from kgov.model.evidence import ChurnEstimate, Evidence, EvidenceUnavailable, Signal
+from kgov.model.gateway import ROUTE_KINDS
+from kgov.model.kinds import CHURN_ONLY_KINDS, Invalidates, invalidation
 from kgov.model.objects import KubeObject
 from kgov.model.pods import LivePod
 
@@ -211,32 +213,38 @@ class Engine:
     def _mark(self, old: KubeObject | None, new: KubeObject | None) -> None:
         obj = new or old
         assert obj is not None
-        dirty, kind, namespace = self._dirty, obj.kind, obj.namespace
+        dirty, namespace = self._dirty, obj.namespace
         dirty.keys.add(obj.key)
-        if kind == "Pod":
-            dirty.keys.add(self.store.top_owner(obj).key)
-        elif kind in ("Namespace",):
-            dirty.namespaces.add(obj.name)
-        elif kind in ("LimitRange", "PodDisruptionBudget"):
-            dirty.namespaces.add(namespace)
-        elif kind == "HorizontalPodAutoscaler" or kind == "VerticalPodAutoscaler":
-            for version in (old, new):
-                target = self.store.autoscaler_target(version) if version else None
-                if target is not None:
-                    dirty.keys.add(self.store.top_owner(target).key)
-            if kind == "HorizontalPodAutoscaler" and not _same_spec(old, new):
+        match invalidation(obj.kind):
+            case Invalidates.TOP_OWNER:
+                dirty.keys.add(self.store.top_owner(obj).key)
+            case Invalidates.NAMED_NAMESPACE:
+                dirty.namespaces.add(obj.name)
+            case Invalidates.OWN_NAMESPACE:
+                dirty.namespaces.add(namespace)
+            case Invalidates.AUTOSCALED | Invalidates.AUTOSCALED_AND_NETWORK as how:
+                self._mark_autoscaled(old, new)
+                if how is Invalidates.AUTOSCALED_AND_NETWORK and not _same_spec(old, new):
+                    dirty.network(namespace)
+            case Invalidates.WORKLOAD:
+                self._mark_workload(old, new, obj)
+            case Invalidates.SERVICE:
                 dirty.network(namespace)
-        elif self.store.is_workload(kind):
-            self._mark_workload(old, new, obj)
-        elif kind == "Service":
-            dirty.network(namespace)
-            for other in self._relations.route_namespaces_by_backend.get(namespace, ()):
-                dirty.network(other)
-        elif kind in ("Ingress", "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"):
-            dirty.network(namespace)
-            self._mark_host_sharers(old, new)
-        elif kind != "Certificate":  # classes, Gateways, grants, webhooks, CRDs, controller config
-            dirty.all_network = True
+                for other in self._relations.route_namespaces_by_backend.get(namespace, ()):
+                    dirty.network(other)
+            case Invalidates.HOSTS:
+                dirty.network(namespace)
+                self._mark_host_sharers(old, new)
+            case Invalidates.ALL_NETWORK:
+                dirty.all_network = True
+            case Invalidates.NOTHING:
+                pass
+
+    def _mark_autoscaled(self, old: KubeObject | None, new: KubeObject | None) -> None:
+        for version in (old, new):
+            target = self.store.autoscaler_target(version) if version else None
+            if target is not None:
+                self._dirty.keys.add(self.store.top_owner(target).key)
 
     def _mark_host_sharers(self, old: KubeObject | None, new: KubeObject | None) -> None:
         """Migration parity and dual-served hosts read every Ingress and route of a host, across
@@ -284,7 +292,7 @@ class Engine:
             events = ch.ingress_events(old, new)
             name = ch.ingress_class_name(obj) or relations.default_ingress_class
             return [(("IngressClass", name), e) for e in events] if name else []
-        if kind in ("HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"):
+        if kind in ROUTE_KINDS:
             classes = ch.route_classes(obj, relations.class_of_gateway)
             return [(c, ch.SPEC) for c in classes] if ch.spec_changed(old, new) else []
         if kind == "Pod" and ch.endpoint_changed(old, new):

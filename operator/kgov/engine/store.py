@@ -10,10 +10,10 @@ from typing import Any
 
 from kgov.inventory.inventory import Key, ProjectionCache, pod_template_of
 from kgov.model.errors import ObjectError
-from kgov.model.objects import ANALYSED_KINDS, WORKLOAD_KINDS, KubeObject, NotAnalysed, object_from_dict
+from kgov.model.kinds import ANALYSED_KINDS, CHURN_ONLY_KINDS, WORKLOAD_KINDS
+from kgov.model.objects import KubeObject, NotAnalysed, object_from_dict
 
-# Not analysed by any check, but watched for churn (certificate renewals behind Ingress TLS).
-CHURN_ONLY_KINDS = frozenset({"Certificate"})
+_HELD_KINDS = ANALYSED_KINDS | CHURN_ONLY_KINDS
 _MAX_OWNER_HOPS = 8
 
 
@@ -39,7 +39,7 @@ class ObjectStore:
     ) -> tuple[KubeObject | None, KubeObject | None] | None:
         """Store the event; (old, new) when it changed something, None when it changed nothing."""
         kind = body.get("kind")
-        if kind not in ANALYSED_KINDS and kind not in CHURN_ONLY_KINDS:
+        if kind not in _HELD_KINDS:
             return None
         try:
             obj = object_from_dict(trimmed(body))

@@ -20,8 +20,9 @@ from kgov.inventory.projection import ProjectionError, project
 from kgov.model.autoscaling import HPA, VPA, normalize_hpa
 from kgov.model.errors import InputError, ObjectError, describe_path
 from kgov.model.evidence import ChurnEstimate, Evidence
+from kgov.model.kinds import POD_BEARING_KINDS
 from kgov.model.limits import LimitRange
-from kgov.model.objects import POD_BEARING_KINDS, KubeObject, ObjectRef
+from kgov.model.objects import KubeObject, ObjectRef
 from kgov.model.pods import LivePod, PodTemplate, WorkloadSpec
 from kgov.model.qos import LimitDefaults
 

@@ -8,45 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from kgov.model.errors import ObjectError
-
-# Kinds the checks roll pods up to, and the kinds that carry a pod template.
-WORKLOAD_KINDS = frozenset(
-    {
-        "Deployment",
-        "StatefulSet",
-        "DaemonSet",
-        "ReplicaSet",
-        "ReplicationController",
-        "Job",
-        "CronJob",
-    }
-)
-POD_BEARING_KINDS = WORKLOAD_KINDS | {"Pod"}
-# Kinds some check reads. A document of another kind is counted but needs nothing more than
-# apiVersion and kind: config files such as a Kustomization or an EnvoyGateway have no name.
-ANALYSED_KINDS = POD_BEARING_KINDS | {
-    "HorizontalPodAutoscaler",
-    "VerticalPodAutoscaler",
-    "LimitRange",
-    "Namespace",
-    "Service",
-    "ConfigMap",
-    "PodDisruptionBudget",
-    "Ingress",
-    "IngressClass",
-    "GatewayClass",
-    "Gateway",
-    "HTTPRoute",
-    "GRPCRoute",
-    "TLSRoute",
-    "TCPRoute",
-    "UDPRoute",
-    "ReferenceGrant",
-    "ListenerSet",
-    "BackendTLSPolicy",
-    "CustomResourceDefinition",
-    "ValidatingWebhookConfiguration",
-}
+from kgov.model.kinds import ANALYSED_KINDS
 
 
 @dataclass(frozen=True, slots=True)

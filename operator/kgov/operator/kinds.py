@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kgov.model.kinds import WATCHED_KINDS
+
 GROUP = "kgov.io"
 VERSION = "v1alpha1"
 API_VERSION = f"{GROUP}/{VERSION}"
@@ -25,43 +27,9 @@ class WatchedKind:
         return f"{self.plural}.{self.group}" if self.group else self.plural
 
 
-_GATEWAY = "gateway.networking.k8s.io"
-
-WATCHED: tuple[WatchedKind, ...] = (
-    WatchedKind("", "pods"),
-    WatchedKind("apps", "replicasets"),
-    WatchedKind("apps", "deployments"),
-    WatchedKind("apps", "statefulsets"),
-    WatchedKind("apps", "daemonsets"),
-    WatchedKind("batch", "jobs"),
-    WatchedKind("batch", "cronjobs"),
-    WatchedKind("autoscaling", "horizontalpodautoscalers"),
-    WatchedKind("autoscaling.k8s.io", "verticalpodautoscalers", optional=True),
-    WatchedKind("networking.k8s.io", "ingresses"),
-    WatchedKind("networking.k8s.io", "ingressclasses"),
-    WatchedKind("", "services"),
-    WatchedKind("policy", "poddisruptionbudgets"),
-    WatchedKind("", "limitranges"),
-    WatchedKind("", "namespaces"),
-    WatchedKind("", "configmaps"),
-    WatchedKind("admissionregistration.k8s.io", "validatingwebhookconfigurations"),
-    WatchedKind("apiextensions.k8s.io", "customresourcedefinitions"),
-    *(
-        WatchedKind(_GATEWAY, plural, optional=True)
-        for plural in (
-            "gatewayclasses",
-            "gateways",
-            "httproutes",
-            "grpcroutes",
-            "tlsroutes",
-            "tcproutes",
-            "udproutes",
-            "referencegrants",
-            "listenersets",
-            "backendtlspolicies",
-        )
-    ),
-    WatchedKind("cert-manager.io", "certificates", optional=True),
+# Read-only, from the one kind table: what the checks read, and Certificates for churn.
+WATCHED: tuple[WatchedKind, ...] = tuple(
+    WatchedKind(spec.group, spec.plural, spec.optional) for spec in WATCHED_KINDS
 )
 
 # The operator's own kinds: watched too, so Findings deleted by hand or by the garbage collector are

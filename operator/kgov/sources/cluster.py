@@ -9,60 +9,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from kgov.model.errors import InputError, ObjectError
+from kgov.model.kinds import LISTED_KINDS, KindSpec
 from kgov.model.objects import NotAnalysed, object_from_dict
 from kgov.sources.files import LoadResult
 
 CLUSTER = "cluster"
 PAGE_SIZE = 500
-
-
-@dataclass(frozen=True, slots=True)
-class ListedKind:
-    group_version: str  # "v1", "apps/v1", …
-    plural: str
-    kind: str
-    namespaced: bool = True
-
-
-# What the checks read. Secrets are deliberately absent and must stay so.
-LISTED_KINDS = (
-    ListedKind("v1", "namespaces", "Namespace", namespaced=False),
-    ListedKind("v1", "pods", "Pod"),
-    ListedKind("v1", "limitranges", "LimitRange"),
-    ListedKind("v1", "services", "Service"),
-    ListedKind("v1", "replicationcontrollers", "ReplicationController"),
-    ListedKind("apps/v1", "deployments", "Deployment"),
-    ListedKind("apps/v1", "replicasets", "ReplicaSet"),
-    ListedKind("apps/v1", "statefulsets", "StatefulSet"),
-    ListedKind("apps/v1", "daemonsets", "DaemonSet"),
-    ListedKind("batch/v1", "jobs", "Job"),
-    ListedKind("batch/v1", "cronjobs", "CronJob"),
-    ListedKind("autoscaling/v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler"),
-    ListedKind("autoscaling.k8s.io/v1", "verticalpodautoscalers", "VerticalPodAutoscaler"),
-    ListedKind("policy/v1", "poddisruptionbudgets", "PodDisruptionBudget"),
-    ListedKind("networking.k8s.io/v1", "ingresses", "Ingress"),
-    ListedKind("networking.k8s.io/v1", "ingressclasses", "IngressClass", namespaced=False),
-    ListedKind(
-        "admissionregistration.k8s.io/v1",
-        "validatingwebhookconfigurations",
-        "ValidatingWebhookConfiguration",
-        namespaced=False,
-    ),
-    ListedKind("gateway.networking.k8s.io/v1", "gatewayclasses", "GatewayClass", namespaced=False),
-    ListedKind("gateway.networking.k8s.io/v1", "gateways", "Gateway"),
-    ListedKind("gateway.networking.k8s.io/v1", "httproutes", "HTTPRoute"),
-    ListedKind("gateway.networking.k8s.io/v1", "grpcroutes", "GRPCRoute"),
-    ListedKind("gateway.networking.k8s.io/v1", "listenersets", "ListenerSet"),
-    # Served in every release that has them; v1 only since Gateway API v1.5 / v1.6.
-    ListedKind("gateway.networking.k8s.io/v1beta1", "referencegrants", "ReferenceGrant"),
-    ListedKind("gateway.networking.k8s.io/v1alpha2", "tlsroutes", "TLSRoute"),
-    ListedKind("gateway.networking.k8s.io/v1alpha2", "tcproutes", "TCPRoute"),
-    ListedKind("gateway.networking.k8s.io/v1alpha2", "udproutes", "UDPRoute"),
-)
 
 
 class ClusterError(Exception):
@@ -115,7 +70,7 @@ def load_cluster(context: str | None = None, namespace: str | None = None) -> Lo
     return result
 
 
-def _path(listed: ListedKind, namespace: str | None) -> str:
+def _path(listed: KindSpec, namespace: str | None) -> str:
     base = "/api/v1" if listed.group_version == "v1" else f"/apis/{listed.group_version}"
     if namespace is not None and listed.namespaced:
         return f"{base}/namespaces/{namespace}/{listed.plural}"
@@ -135,7 +90,7 @@ def _get(api: Any, path: str, query: list[tuple[str, Any]]) -> dict[str, Any]:
     return body
 
 
-def _list(api: Any, listed: ListedKind, namespace: str | None) -> Iterator[dict[str, Any]]:
+def _list(api: Any, listed: KindSpec, namespace: str | None) -> Iterator[dict[str, Any]]:
     path = _path(listed, namespace)
     token: str | None = None
     while True:
@@ -150,7 +105,7 @@ def _list(api: Any, listed: ListedKind, namespace: str | None) -> Iterator[dict[
             return
 
 
-def _add(result: LoadResult, raw: dict[str, Any], listed: ListedKind) -> None:
+def _add(result: LoadResult, raw: dict[str, Any], listed: KindSpec) -> None:
     # List items carry no apiVersion/kind of their own.
     raw.setdefault("apiVersion", listed.group_version)
     raw.setdefault("kind", listed.kind)
