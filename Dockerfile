@@ -7,14 +7,15 @@ FROM python:3.12-slim-bookworm AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY operator ./operator
-# Wheels for kube-governor and its runtime dependencies only (no dev extras, no build tools in the final image).
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+# Wheels for kube-governor with the operator extra and its runtime dependencies only (no dev extras, no
+# build tools in the final image).
+RUN pip wheel --no-cache-dir --wheel-dir /wheels ".[operator]"
 
 FROM python:3.12-slim-bookworm
 RUN groupadd --system --gid 65532 kgov \
  && useradd --system --uid 65532 --gid 65532 --home-dir /tmp --no-create-home --shell /usr/sbin/nologin kgov
 COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir --no-index --find-links /wheels kube-governor \
+RUN pip install --no-cache-dir --no-index --find-links /wheels "kube-governor[operator]" \
  && rm -rf /wheels
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \

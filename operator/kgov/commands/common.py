@@ -11,6 +11,7 @@ from typing import TypeVar
 
 import click
 
+from kgov.commands.extras import missing_extra
 from kgov.findings.model import Severity
 from kgov.report.formats import RENDERERS
 from kgov.report.model import ScanReport
@@ -80,6 +81,9 @@ def split_ids(values: Sequence[str]) -> list[str]:
 def load_input(paths: Sequence[str], cluster: bool, context: str | None, namespace: str | None) -> LoadResult:
     result = LoadResult()
     if cluster:
+        missing = missing_extra("cluster")
+        if missing:
+            raise click.UsageError(missing)
         from kgov.sources.cluster import load_cluster
 
         result.extend(load_cluster(context, namespace))

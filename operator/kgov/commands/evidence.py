@@ -6,6 +6,7 @@ from collections.abc import Collection
 
 from pydantic import ValidationError
 
+from kgov.commands.extras import missing_extra
 from kgov.config import Config, ConfigError, PrometheusSettings
 from kgov.inventory import Inventory
 from kgov.model.evidence import Evidence
@@ -20,6 +21,9 @@ def prometheus_settings(config: Config, url: str | None) -> PrometheusSettings:
         except ValidationError:
             raise ConfigError(f"--prometheus: {url!r} is not an http:// or https:// URL") from None
     if settings.configured:
+        missing = missing_extra("prometheus")
+        if missing:
+            raise ConfigError(missing)
         from kgov.evidence.queries import unknown_metric_keys
 
         unknown = unknown_metric_keys(settings)

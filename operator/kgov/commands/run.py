@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from kgov.commands.extras import missing_extra
 from kgov.config import ConfigError
 
 
@@ -64,6 +65,9 @@ def run(
     """Run the operator: watch the cluster and keep Finding resources up to date."""
     if standalone and peering:
         raise click.UsageError("--standalone and --peering exclude each other")
+    missing = missing_extra("operator")
+    if missing:
+        raise click.UsageError(missing)
     from kgov.operator.main import prepare, serve_forever
     from kgov.operator.options import RunOptions, random_priority
 
