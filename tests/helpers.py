@@ -31,6 +31,7 @@ class FixtureHeader:
     live: bool = False
     now: datetime | None = None
     skip_evaluation: bool = False
+    complete: bool = False  # `complete`: the fixture is the whole of what it targets (`--complete`)
 
 
 def read_header(text: str) -> FixtureHeader:
@@ -43,6 +44,7 @@ def read_header(text: str) -> FixtureHeader:
         live="live" in words,
         now=datetime.fromisoformat(now.replace("Z", "+00:00")) if now else None,
         skip_evaluation="skip-evaluation" in words,
+        complete="complete" in words,
     )
 
 
@@ -56,15 +58,16 @@ def run_checks(
     name: str = "test.yaml",
     evidence: Evidence | None = None,
     churn: tuple[ChurnEstimate, ...] = (),
+    complete: bool = False,
 ) -> Evaluation:
     loaded = load_text(text, name)
     assert not loaded.errors, [str(e) for e in loaded.errors]
-    inventory = Inventory(loaded.objects, live=live)
+    config = config or Config()
+    inventory = Inventory(loaded.objects, live=live, declared=config.scope.declared(complete))
     assert not inventory.errors, [str(e) for e in inventory.errors]
     inventory.evidence = evidence
     inventory.churn = {(c.class_kind, c.class_name): c for c in churn}
     registry = default_registry()
-    config = config or Config()
     selected = select_checks(registry, config, checks or ())
     return evaluate(
         inventory,
@@ -112,4 +115,5 @@ def run_fixture(path: Path, check: str) -> Evaluation:
         name=str(path),
         evidence=measured.evidence,
         churn=measured.churn,
+        complete=header.complete,
     )

@@ -10,7 +10,7 @@ from kgov.analysis import Capabilities, Evaluation, evaluate, resolve_params, se
 from kgov.checks import autoscaling
 from kgov.checks.catalog import default_registry
 from kgov.checks.registry import Need, SubjectKind
-from kgov.config import Config
+from kgov.config import Config, ScopeSettings
 from kgov.findings.model import Finding, Severity
 from kgov.inventory import Inventory
 from kgov.model.objects import KubeObject
@@ -41,10 +41,10 @@ def run(
     history: bool = False,
     config: Config | None = None,
 ) -> Evaluation:
-    inventory = Inventory(load(*documents), live=live)
+    config = config or Config()
+    inventory = Inventory(load(*documents), live=live, declared=config.scope.declared())
     assert not inventory.errors, [str(e) for e in inventory.errors]
     registry = default_registry()
-    config = config or Config()
     return evaluate(
         inventory,
         select_checks(registry, config, only=checks),
@@ -686,9 +686,35 @@ def test_live_pods_decide_over_the_template() -> None:
 TARGET = "autoscaling.hpa-target-missing"
 
 
-def test_target_missing_on_files_needs_the_folder_to_hold_that_kind() -> None:
-    assert not fired(run(hpa_v2(target="web"), checks=[TARGET]), TARGET)
-    finding = one(run(docs(deployment("web-v2"), hpa_v2(target="web")), checks=[TARGET]), TARGET)
+NAMESPACE = """
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+"""
+HELM_RELEASE = """
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: extras
+  namespace: flux-system
+"""
+
+
+def undecided(evaluation: Evaluation, check: str) -> list[str]:
+    return [s.reason for s in evaluation.skipped if s.check == check and s.undecided]
+
+
+def test_target_missing_on_files_needs_a_complete_namespace() -> None:
+    # Other Deployments beside the HPA do not prove the target absent: it is unknown, and counted.
+    unknown = run(docs(deployment("web-v2"), hpa_v2(target="web")), checks=[TARGET])
+    assert not fired(unknown, TARGET)
+    assert undecided(unknown, TARGET) == ["1 HPA whose target is not in the input"]
+    # A Namespace object alone does not say its Deployments are here (another pipeline may deploy
+    # them); with some of its Deployments beside it, the input is taken to hold all of them.
+    assert not fired(run(docs(NAMESPACE, hpa_v2(target="web")), checks=[TARGET]), TARGET)
+    complete = docs(NAMESPACE, deployment("web-v2"), hpa_v2(target="web"))
+    finding = one(run(complete, checks=[TARGET]), TARGET)
     assert finding.severity is Severity.MEDIUM
     assert finding.target.kind == "HorizontalPodAutoscaler"
     assert finding.evidence == {
@@ -696,16 +722,29 @@ def test_target_missing_on_files_needs_the_folder_to_hold_that_kind() -> None:
         "source": "files",
     }
     assert finding.message == (
-        "HorizontalPodAutoscaler shop/web targets Deployment web, which the scanned files do not "
-        "define in namespace shop although they define other Deployments: the HPA scales nothing"
+        "HorizontalPodAutoscaler shop/web targets Deployment web, which the complete input does not "
+        "define in namespace shop: the HPA scales nothing"
     )
-    # A Deployment of the namespace in a sibling folder says nothing about this folder.
-    elsewhere = run(
+    # ...unless something in the input generates objects (a HelmRelease may create the Deployment).
+    generated = run(docs(HELM_RELEASE, complete), checks=[TARGET])
+    assert not fired(generated, TARGET) and undecided(generated, TARGET)
+    # Declared complete: the same without a Namespace object.
+    declared = Config(scope=ScopeSettings(complete=["shop"]))
+    assert fired(run(hpa_v2(target="web"), checks=[TARGET], config=declared), TARGET)
+
+
+def test_one_scope_whatever_the_folders() -> None:
+    """Folders do not decide whether a reference resolves: the same objects in other files give the
+    same findings."""
+    split = run(
+        ("charts/api/namespace.yaml", NAMESPACE),
         ("charts/api/deploy.yaml", deployment("api")),
         ("charts/web/hpa.yaml", hpa_v2(target="web")),
         checks=[TARGET],
     )
-    assert not fired(elsewhere, TARGET)
+    together = run(docs(NAMESPACE, deployment("api"), hpa_v2(target="web")), checks=[TARGET])
+    assert [f.message for f in fired(split, TARGET)] == [f.message for f in fired(together, TARGET)]
+    assert fired(split, TARGET)
 
 
 def test_target_missing_live_always_but_never_for_unknown_kinds() -> None:

@@ -365,3 +365,71 @@ def test_scan_missing_namespace_is_an_input_error(cluster: RunningEmulator, tmp_
     assert proc.returncode == 2
     assert [e["message"] for e in report["errors"]] == ["namespace nope does not exist"]
     _assert_read_only(cluster)
+
+
+# ---- the live overlay: files layered over the listing ---------------------------------------------
+
+OVERLAY_FILES = """
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: shop}
+spec:
+  rules:
+    - backendRefs:
+        - {name: web, port: 80}
+        - {name: api, port: 80}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web, namespace: shop}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 2
+  maxReplicas: 6
+  metrics:
+    - type: Resource
+      resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}
+"""
+
+
+def test_scan_files_over_the_cluster(cluster: RunningEmulator, tmp_path: Path) -> None:
+    """`kgov scan PATHS --cluster`: references resolve against what is live, and an object both
+    define is the file's (the change about to be applied)."""
+    kubeconfig = cluster.write_kubeconfig(tmp_path / "kubeconfig")
+    manifest = tmp_path / "change.yaml"
+    manifest.write_text(OVERLAY_FILES, encoding="utf-8")
+
+    report = _report(_run_kgov(kubeconfig, str(manifest)))
+
+    assert report["errors"] == [], report["errors"]
+    # The Service web is live; api is neither live nor in the files, and the listing is complete.
+    unresolved = _findings(report, "gateway.unresolved-refs")
+    assert [b["problem"] for f in unresolved for b in f["evidence"]["backends"]] == [
+        "Service shop/api does not exist"
+    ]
+    assert unresolved[0]["location"]["file"] == str(manifest)
+    # The file's HPA (2..6) replaces the live one (2..2): no fixed-replicas finding any more, and the
+    # file's copy is the one checked against the live Deployment it targets.
+    assert not _findings(report, "autoscaling.hpa-fixed-replicas")
+    assert not _findings(report, "autoscaling.hpa-target-missing")
+    assert _findings(report, "qos.best-effort")  # the live workload is still there
+    _assert_read_only(cluster)
+
+
+def test_scan_files_alone_leave_live_references_undecided(tmp_path: Path) -> None:
+    manifest = tmp_path / "change.yaml"
+    manifest.write_text(OVERLAY_FILES, encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "kgov", "scan", "-o", "json", str(manifest)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    report = _report(proc)
+    assert not _findings(report, "gateway.unresolved-refs")
+    assert {
+        "check": "gateway.unresolved-refs",
+        "reason": "2 backendRefs to Services not in the input",
+        "undecided": 2,
+    } in report["skipped"]

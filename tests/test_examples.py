@@ -1,5 +1,5 @@
-"""The README's first command: `kgov scan examples/` shows every check that decides from manifests,
-and `examples/clean` passes them all."""
+"""The README's first command: `kgov scan --complete examples/` shows every check that decides from
+manifests, and `examples/clean` passes them all."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def _scan(*args: str) -> tuple[int, dict[str, object]]:
-    result = CliRunner().invoke(main, ["scan", *args, "-o", "json"])
+    result = CliRunner().invoke(main, ["scan", "--complete", *args, "-o", "json"])
     return result.exit_code, json.loads(result.output)
 
 

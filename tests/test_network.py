@@ -49,20 +49,34 @@ def _scan(files: dict[str, str], checks: list[str]) -> Evaluation:
     )
 
 
+SHOP_NAMESPACE = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+"""
+
+
 @pytest.mark.parametrize(
-    ("service_file", "fires"),
-    [
-        ("repo/shop/services.yaml", True),  # same folder: shop's Services are known
-        ("repo/services.yaml", True),  # a folder above
-        ("repo/shop/base/services.yaml", True),  # a folder below
-        ("other-project/services.yaml", False),  # an unrelated tree vouches for nothing
-    ],
+    "service_file",
+    ["repo/shop/services.yaml", "repo/services.yaml", "repo/shop/base/services.yaml", "other/services.yaml"],
 )
-def test_missing_service_is_decided_within_the_folder_tree(service_file: str, fires: bool) -> None:
-    evaluation = _scan(
-        {"repo/shop/route.yaml": ROUTE, service_file: OTHER_SERVICE}, ["gateway.unresolved-refs"]
-    )
-    assert bool(evaluation.findings) is fires
+def test_missing_service_is_decided_in_one_scope_whatever_the_folders(service_file: str) -> None:
+    """Everything named on one command line is one scope: where the files lie does not matter."""
+    files = {"repo/shop/route.yaml": ROUTE, service_file: OTHER_SERVICE, "ns.yaml": SHOP_NAMESPACE}
+    evaluation = _scan(files, ["gateway.unresolved-refs"])
+    assert [f.evidence["backends"][0]["problem"] for f in evaluation.findings] == [
+        "Service shop/web does not exist"
+    ]
+
+
+def test_missing_service_is_unknown_without_a_closed_namespace() -> None:
+    # Without the Namespace object the input may be a part of what runs in shop: nothing is decided,
+    # and the run says what it could not decide.
+    evaluation = _scan({"route.yaml": ROUTE, "services.yaml": OTHER_SERVICE}, ["gateway.unresolved-refs"])
+    assert not evaluation.findings
+    assert [(s.reason, s.undecided) for s in evaluation.skipped] == [
+        ("1 backendRef to a Service not in the input", 1)
+    ]
 
 
 def test_snippet_value_never_reaches_the_report() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from kgov.checks.registry import CheckContext, CheckSpec, Need, Registry, SubjectKind
+from kgov.checks.registry import CheckContext, CheckSpec, Need, Registry, SubjectKind, Undecided
 from kgov.config import Config, ConfigError, Waiver
 from kgov.findings.model import Finding, Severity
 from kgov.inventory import Inventory
@@ -54,9 +54,13 @@ class Capabilities:
 
 @dataclass(frozen=True, slots=True)
 class Skipped:
+    """A check that did not run (no target), a target exempted or waived (target), or what a check
+    could not decide for lack of an object (`undecided`, target None, counted)."""
+
     check: str
     reason: str
     target: ObjectRef | None = None
+    undecided: int = 0
 
 
 @dataclass(slots=True)
@@ -121,6 +125,7 @@ def evaluate(
             continue
         context = CheckContext(inventory, params[spec.id], now)
         override = config.settings(spec.id).severity
+        undecided: dict[tuple[str, str], int] = {}
         for subject in subjects(inventory, spec.subject):
             if select is not None and not select(spec, subject):
                 continue
@@ -130,12 +135,16 @@ def evaluate(
                 in_scope = allowed[obj.namespace] = config.namespaces.allows(obj.namespace)
             if not in_scope:
                 continue
-            for finding in _run(spec, subject, context, override, result):
+            for finding in _run(spec, subject, context, override, result, undecided):
                 reason = _exemption(finding, obj, inventory, config, active_waivers)
                 if reason is None:
                     result.findings.append(finding)
                 else:
                     result.skipped.append(Skipped(spec.id, reason, finding.target))
+        result.skipped += [
+            Skipped(spec.id, f"{count} {one if count == 1 else many}", undecided=count)
+            for (one, many), count in undecided.items()
+        ]
     return result
 
 
@@ -167,25 +176,36 @@ def subjects(inventory: Inventory, kind: SubjectKind) -> Sequence[Any]:
 
 
 def _run(
-    spec: CheckSpec, subject: Any, context: CheckContext, override: Severity | None, result: Evaluation
+    spec: CheckSpec,
+    subject: Any,
+    context: CheckContext,
+    override: Severity | None,
+    result: Evaluation,
+    undecided: dict[tuple[str, str], int],
 ) -> list[Finding]:
     obj: KubeObject = subject.obj
     try:
-        return [
-            Finding(
-                check=spec.id,
-                category=spec.category,
-                severity=override or issue.severity or spec.severity,
-                target=obj.ref,
-                message=issue.message,
-                remediation=spec.remediation,
-                evidence=issue.evidence,
-                related=issue.related,
-                location=obj.location,
-                discriminator=issue.discriminator,
+        findings = []
+        for issue in spec.fn(subject, context):
+            if isinstance(issue, Undecided):
+                key = (issue.one, issue.many)
+                undecided[key] = undecided.get(key, 0) + 1
+                continue
+            findings.append(
+                Finding(
+                    check=spec.id,
+                    category=spec.category,
+                    severity=override or issue.severity or spec.severity,
+                    target=obj.ref,
+                    message=issue.message,
+                    remediation=spec.remediation,
+                    evidence=issue.evidence,
+                    related=issue.related,
+                    location=obj.location,
+                    discriminator=issue.discriminator,
+                )
             )
-            for issue in spec.fn(subject, context)
-        ]
+        return findings
     except EvidenceUnavailable as exc:  # configured but failing evidence: skipped with why, never a pass
         target = None if exc.whole_check else obj.ref
         if not any(s.check == spec.id and s.target is None for s in result.skipped):

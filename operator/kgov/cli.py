@@ -16,6 +16,7 @@ from kgov.commands.common import (
     input_options,
     load_input,
     report_options,
+    scope_inventory,
     split_ids,
 )
 from kgov.commands.convert import convert_command
@@ -24,7 +25,6 @@ from kgov.commands.gate import gate
 from kgov.commands.run import run as run_command
 from kgov.config import ConfigError, load_config
 from kgov.findings.model import Severity
-from kgov.inventory import Inventory
 from kgov.report.model import ScanReport
 from kgov.sources.locate import refine_lines
 
@@ -56,6 +56,7 @@ def scan(
     cluster: bool,
     kube_context: str | None,
     namespace: str | None,
+    complete: bool,
     config_path: str | None,
     fmt: str,
     output_file: str | None,
@@ -78,7 +79,7 @@ def scan(
         raise click.UsageError(str(exc)) from None
     with collector_paused():
         loaded = load_input(paths, cluster, kube_context, namespace)
-        inventory = Inventory(loaded.objects, live=cluster)
+        inventory = scope_inventory(loaded, cluster, namespace, config.scope.declared(complete))
         if prometheus.configured:
             inventory.evidence = measure(inventory, prometheus, [c.id for c in checks])
         capabilities = Capabilities(live=cluster, prometheus=prometheus.configured)

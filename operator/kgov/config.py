@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from kgov.findings.model import Severity
+from kgov.inventory.scope import Declared
 
 
 class _Strict(BaseModel):
@@ -54,6 +55,18 @@ class Waiver(_Strict):
     def matches(self, check: str, namespace: str | None, kind: str, name: str) -> bool:
         subject = f"{namespace or ''}/{kind}/{name}"
         return fnmatch.fnmatchcase(check, self.check) and fnmatch.fnmatchcase(subject, self.target)
+
+
+class ScopeSettings(_Strict):
+    """Completeness the user vouches for (docs/configuration.md#scope-and-completeness): `true` when
+    the input is everything that will run where it is applied, or the namespaces it holds in full."""
+
+    complete: bool | list[str] = False
+
+    def declared(self, everything: bool = False) -> Declared:
+        if everything or self.complete is True:
+            return Declared(everything=True)
+        return Declared(namespaces=frozenset(self.complete or ()))
 
 
 class Exemptions(_Strict):
@@ -171,6 +184,7 @@ class OperatorSettings(_Strict):
 class Config(_Strict):
     checks: dict[str, CheckSettings] = Field(default_factory=dict)
     namespaces: NamespaceFilter = Field(default_factory=NamespaceFilter)
+    scope: ScopeSettings = Field(default_factory=ScopeSettings)
     waivers: list[Waiver] = Field(default_factory=list)
     exemptions: Exemptions = Field(default_factory=Exemptions)
     prometheus: PrometheusSettings = Field(default_factory=PrometheusSettings)

@@ -12,12 +12,11 @@ from pydantic import Field, ValidationError
 
 from kgov.checks import qos
 from kgov.checks.measured import provenance, window_hours
-from kgov.checks.registry import CheckContext, CheckSpec, Issue, Need, Params, SubjectKind
+from kgov.checks.registry import CheckContext, CheckSpec, Issue, Need, Params, SubjectKind, Undecided
 from kgov.findings.model import Category, Severity
 from kgov.inventory import HPAView, VPAView, Workload
 from kgov.model.autoscaling import VPA, MetricSpec
 from kgov.model.evidence import EvidenceUnavailable, Signal
-from kgov.model.objects import KubeObject
 from kgov.model.pods import QOS_RESOURCES, PodTemplate
 from kgov.model.qos import EffectiveContainer, LimitDefaults, effective_containers
 from kgov.model.quantity import format_quantity
@@ -73,14 +72,6 @@ def live_templates(workload: Workload) -> list[PodTemplate]:
         except (ValidationError, ValueError):
             continue
     return templates
-
-
-def in_folder_of(holder: KubeObject, obj: KubeObject) -> bool:
-    """Whether `obj`'s file lies in `holder`'s folder or below it (objects without a file always do)."""
-    if holder.location is None or obj.location is None:
-        return True
-    folder = holder.location.file.rpartition("/")[0]
-    return obj.location.file.startswith(folder + "/") if folder else True
 
 
 def defaults_of(workload: Workload, context: CheckContext) -> LimitDefaults | None:
@@ -339,7 +330,10 @@ def hpa_missing_requests(workload: Workload, context: CheckContext) -> Iterator[
 # ---- HPA subjects --------------------------------------------------------------------------------
 
 
-def hpa_target_missing(view: HPAView, context: CheckContext) -> Iterator[Issue]:
+_UNKNOWN_TARGET = Undecided("HPA whose target is not in the input", "HPAs whose targets are not in the input")
+
+
+def hpa_target_missing(view: HPAView, context: CheckContext) -> Iterator[Issue | Undecided]:
     inventory = context.inventory
     ref = view.hpa.scale_target_ref
     namespace = view.obj.namespace
@@ -349,17 +343,9 @@ def hpa_target_missing(view: HPAView, context: CheckContext) -> Iterator[Issue]:
         return  # a kind the inventory does not hold: its absence proves nothing
     if inventory.get(ref.kind, namespace, ref.name, near=view.obj) is not None:
         return
-    if not inventory.live:
-        # On files the target may live in another chart or folder: the absence means something
-        # only where the set covers the HPA's namespace and folder, i.e. holds objects of the
-        # target's kind there.
-        if not inventory.has_namespace(namespace):
-            return
-        if not any(
-            o.namespace == namespace and in_folder_of(view.obj, o)
-            for o in inventory.by_kind.get(ref.kind, ())
-        ):
-            return
+    if not inventory.complete(ref.kind, namespace):
+        yield _UNKNOWN_TARGET
+        return
     evidence: dict[str, Any] = {
         "ref": {"apiVersion": ref.api_version, "kind": ref.kind, "name": ref.name},
         "source": "cluster" if inventory.live else "files",
@@ -372,10 +358,11 @@ def hpa_target_missing(view: HPAView, context: CheckContext) -> Iterator[Issue]:
     if failed:
         evidence["ableToScale"] = failed[0]
     there = f" in namespace {namespace}" if namespace else ""
-    if inventory.live:
-        why = f"which does not exist{there}"
-    else:
-        why = f"which the scanned files do not define{there} although they define other {ref.kind}s"
+    why = (
+        f"which does not exist{there}"
+        if inventory.live
+        else f"which the complete input does not define{there}"
+    )
     yield Issue(
         f"{view.obj.display()} targets {ref.kind} {ref.name}, {why}: the HPA scales nothing",
         evidence,
@@ -761,8 +748,8 @@ CHECKS = [
         severity=Severity.MEDIUM,
         subject=SubjectKind.HPA,
         condition="The HPA's `scaleTargetRef` names a Deployment, StatefulSet, ReplicaSet or "
-        "ReplicationController that does not exist (in a cluster; on files only when the set "
-        "holds objects of that kind in the HPA's namespace).",
+        "ReplicationController that does not exist (in a cluster, or a scope complete for that kind in "
+        "the HPA's namespace; otherwise undecided and counted in skipped).",
         remediation="Point `scaleTargetRef` at the workload's current kind and name, or delete the HPA.",
         fn=hpa_target_missing,
     ),

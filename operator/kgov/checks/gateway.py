@@ -18,9 +18,10 @@ from kgov.checks.gateway_attach import (
     route_kind_problem,
 )
 from kgov.checks.gateway_rules import Conflict, listener_problems, merge_conflicts, route_problems
-from kgov.checks.registry import CheckContext, CheckSpec, Issue, Need, Params, SubjectKind
+from kgov.checks.registry import CheckContext, CheckSpec, Issue, Need, Params, SubjectKind, Undecided
 from kgov.data import data_yaml
 from kgov.findings.model import Category, Severity
+from kgov.inventory import Inventory
 from kgov.inventory.network import (
     ControllerView,
     GatewayClassView,
@@ -29,6 +30,7 @@ from kgov.inventory.network import (
     Network,
     RouteView,
 )
+from kgov.inventory.scope import Knowledge
 from kgov.model import gateway as gw
 
 
@@ -82,14 +84,28 @@ def route_not_accepted(route: RouteView, context: CheckContext) -> Iterator[Issu
 # ---- gateway.unresolved-refs -------------------------------------------------------------------
 
 
+_UNKNOWN_SERVICE = Undecided(
+    "backendRef to a Service not in the input", "backendRefs to Services not in the input"
+)
+_UNKNOWN_KIND = Undecided(
+    "reference to a kind no CustomResourceDefinition in the input defines",
+    "references to kinds no CustomResourceDefinition in the input defines",
+)
+# The core kinds each reference may name: the core group is closed, so another core kind is invalid
+# (InvalidKind, InvalidCertificateRef, InvalidCACertificateKind); other groups need their CRD.
+_BACKEND_KINDS = frozenset({"Service"})
+_CERTIFICATE_KINDS = frozenset({"Secret"})
+_CA_KINDS = frozenset({"ConfigMap", "Secret"})
+
+
 def unresolved_refs(
     subject: RouteView | GatewayView | ListenerSetView, context: CheckContext
-) -> Iterator[Issue]:
+) -> Iterator[Issue | Undecided]:
     if not isinstance(subject, RouteView):
-        yield from _invalid_route_kinds(subject, context)
+        yield from _invalid_listener_refs(subject, context)
         return
-    network = context.inventory.network
-    missing = _missing_backends(subject, network)
+    missing, undecided = _missing_backends(subject, context.inventory.network)
+    yield from undecided
     unresolved = _failing(subject, "ResolvedRefs") if context.inventory.live else []
     if not missing and not unresolved:
         return
@@ -101,14 +117,52 @@ def unresolved_refs(
     )
 
 
-def _invalid_route_kinds(subject: GatewayView | ListenerSetView, context: CheckContext) -> Iterator[Issue]:
+def _kind_problem(
+    inventory: Inventory, group: str, kind: str, core: frozenset[str]
+) -> str | Undecided | None:
+    """Why a reference's group and kind name nothing it may point at, if they do not."""
+    if group == "":
+        return None if kind in core else f"kind {kind} cannot be referenced here"
+    known = inventory.kind_knowledge(group, kind)
+    if known is Knowledge.UNKNOWN:
+        return _UNKNOWN_KIND
+    return None if known is Knowledge.PRESENT else f"no kind {kind} in API group {group}"
+
+
+def _invalid_listener_refs(
+    subject: GatewayView | ListenerSetView, context: CheckContext
+) -> Iterator[Issue | Undecided]:
+    inventory = context.inventory
     problems = [
         {"listener": listener.name, "problem": problem}
         for listener in subject.listeners
         for kind in listener.allowed_routes.kinds
         if (problem := route_kind_problem(listener, kind.group, kind.kind))
     ]
-    if context.inventory.live:
+    refs: list[tuple[str, gw.SecretObjectReference, frozenset[str]]] = [
+        (listener.name, ref, _CERTIFICATE_KINDS)
+        for listener in subject.listeners
+        if listener.tls
+        for ref in listener.tls.certificate_refs
+    ]
+    if isinstance(subject, GatewayView):
+        refs += [
+            (
+                ", ".join(names) or "(backend client certificate)",
+                ref,
+                _CERTIFICATE_KINDS if port is None else _CA_KINDS,
+            )
+            for (ref, port), (_, names) in zip(
+                subject.gateway.spec.tls_refs(), _tls_refs_by_listener(subject), strict=True
+            )
+        ]
+    for where, ref, core in refs:
+        verdict = _kind_problem(inventory, ref.group, ref.kind, core)
+        if isinstance(verdict, Undecided):
+            yield verdict
+        elif verdict is not None:
+            problems.append({"listener": where, "problem": f"{verdict} ({ref.name})"})
+    if inventory.live:
         problems += [
             {"listener": name, "problem": f"ResolvedRefs=False ({reason})"}
             for name, reason in _listener_conditions(subject, "ResolvedRefs", "False")
@@ -122,22 +176,32 @@ def _invalid_route_kinds(subject: GatewayView | ListenerSetView, context: CheckC
         )
 
 
-def _missing_backends(route: RouteView, network: Network) -> list[dict[str, Any]]:
+def _missing_backends(route: RouteView, network: Network) -> tuple[list[dict[str, Any]], list[Undecided]]:
     problems: list[dict[str, Any]] = []
+    undecided: list[Undecided] = []
+    inventory = network.inventory
     for ref in route.route.backend_refs():
         namespace = ref.namespace or route.obj.namespace
-        if not ref.is_service or not network.inventory.holds("Service", namespace, route.obj):
+        where = f"{namespace}/{ref.name}" if namespace else ref.name
+        if not ref.is_service:
+            problem = _kind_problem(inventory, ref.group, ref.kind, _BACKEND_KINDS)
+            if isinstance(problem, Undecided):
+                undecided.append(problem)
+            elif problem is not None:
+                problems.append({"backendRef": where, "problem": problem})
             continue
         service = network.service(namespace, ref.name, route.obj)
-        where = f"{namespace}/{ref.name}" if namespace else ref.name
         if service is None:
-            problems.append({"backendRef": where, "problem": f"Service {where} does not exist"})
+            if inventory.complete("Service", namespace):
+                problems.append({"backendRef": where, "problem": f"Service {where} does not exist"})
+            else:
+                undecided.append(_UNKNOWN_SERVICE)
         elif ref.port is not None and service.service.port(number=ref.port) is None:
             ports = [p.port for p in service.service.spec.ports]
             problems.append(
                 {"backendRef": where, "problem": f"Service {where} has no port {ref.port}", "ports": ports}
             )
-    return problems
+    return problems, undecided
 
 
 def _listener_conditions(
@@ -169,10 +233,28 @@ def partially_invalid(route: RouteView, context: CheckContext) -> Iterator[Issue
 # ---- gateway.parent-not-found, listener-not-allowed, hostname-mismatch (static) ----------------
 
 
+_UNKNOWN_PARENT = Undecided(
+    "parentRef to a Gateway or ListenerSet not in the input",
+    "parentRefs to Gateways or ListenerSets not in the input",
+)
+_UNKNOWN_ADMISSION = Undecided(
+    "attachment that depends on a Namespace not in the input (its labels, or where the route is applied)",
+    "attachments that depend on Namespaces not in the input (their labels, or where routes are applied)",
+)
+
+
 def _attachment_issue(
     route: RouteView, network: Network, outcomes: set[Outcome], what: str
-) -> Iterator[Issue]:
-    failed: list[Attachment] = [a for a in attachments(route, network) if a.outcome in outcomes]
+) -> Iterator[Issue | Undecided]:
+    found = attachments(route, network)
+    failed: list[Attachment] = [a for a in found if a.outcome in outcomes]
+    # Each unknown attachment is counted once: by parent-not-found when the parent is unknown, by
+    # listener-not-allowed when admission is.
+    for attachment in found:
+        if attachment.outcome is Outcome.UNKNOWN and (attachment.parent is None) == (
+            Outcome.PARENT_NOT_FOUND in outcomes
+        ):
+            yield _UNKNOWN_PARENT if attachment.parent is None else _UNKNOWN_ADMISSION
     if failed:
         yield Issue(
             f"{route.obj.display()} {what} {failed[0].ref.display()}: {failed[0].detail}",
@@ -180,7 +262,7 @@ def _attachment_issue(
         )
 
 
-def parent_not_found(route: RouteView, context: CheckContext) -> Iterator[Issue]:
+def parent_not_found(route: RouteView, context: CheckContext) -> Iterator[Issue | Undecided]:
     yield from _attachment_issue(
         route,
         context.inventory.network,
@@ -189,7 +271,9 @@ def parent_not_found(route: RouteView, context: CheckContext) -> Iterator[Issue]
     )
 
 
-def listener_not_allowed(subject: RouteView | ListenerSetView, context: CheckContext) -> Iterator[Issue]:
+def listener_not_allowed(
+    subject: RouteView | ListenerSetView, context: CheckContext
+) -> Iterator[Issue | Undecided]:
     network = context.inventory.network
     if isinstance(subject, RouteView):
         yield from _attachment_issue(subject, network, {Outcome.NOT_ALLOWED}, "is refused by")
@@ -203,7 +287,7 @@ def listener_not_allowed(subject: RouteView | ListenerSetView, context: CheckCon
         )
 
 
-def hostname_mismatch(route: RouteView, context: CheckContext) -> Iterator[Issue]:
+def hostname_mismatch(route: RouteView, context: CheckContext) -> Iterator[Issue | Undecided]:
     yield from _attachment_issue(
         route, context.inventory.network, {Outcome.HOSTNAME_MISMATCH}, "matches no listener hostname of"
     )
@@ -212,9 +296,15 @@ def hostname_mismatch(route: RouteView, context: CheckContext) -> Iterator[Issue
 # ---- gateway.missing-reference-grant -----------------------------------------------------------
 
 
+_UNKNOWN_GRANTS = Undecided(
+    "cross-namespace reference to a namespace whose ReferenceGrants are not in the input",
+    "cross-namespace references to namespaces whose ReferenceGrants are not in the input",
+)
+
+
 def missing_reference_grant(
     subject: RouteView | GatewayView | ListenerSetView, context: CheckContext
-) -> Iterator[Issue]:
+) -> Iterator[Issue | Undecided]:
     network = context.inventory.network
     namespace = subject.obj.namespace
     if namespace is None:
@@ -236,9 +326,11 @@ def missing_reference_grant(
         target = ref.namespace
         if target is None or target == namespace:
             continue
-        if not context.inventory.holds(None, target, subject.obj):
+        if network.grant_allows(subject.obj.kind, namespace, target, ref):
             continue
-        if not network.grant_allows(subject.obj.kind, namespace, target, ref):
+        if not context.inventory.complete("ReferenceGrant", target):
+            yield _UNKNOWN_GRANTS
+        else:
             ungranted.append(
                 {"ref": f"{ref.kind} {target}/{ref.name}", "namespace": target, "listeners": listeners}
             )
@@ -487,7 +579,9 @@ CHECKS = [
         severity=Severity.HIGH,
         subject=SubjectKind.REFERRER,
         condition="Live `ResolvedRefs=False`, or statically a backendRef to a Service that does not "
-        "exist or lacks the port (decided only when that namespace's Services are in the set); on "
+        "exist or lacks the port (absent only in a complete scope, docs/configuration.md#scope-and-"
+        "completeness; otherwise undecided), or a reference of a kind that cannot serve (a core kind "
+        "other than Service/Secret/ConfigMap as the role needs, or a kind no CRD defines); on "
         "Gateways and ListenerSets, a listener whose `allowedRoutes.kinds` names a kind that is no route "
         "kind or that its protocol cannot serve (InvalidRouteKinds).",
         remediation="Point the backendRef at an existing Service and one of its ports.",
@@ -511,7 +605,8 @@ CHECKS = [
         severity=Severity.HIGH,
         subject=SubjectKind.ROUTE,
         condition="A parentRef names a Gateway or ListenerSet that does not exist (decided when that "
-        "namespace's Gateways are in the set), or a sectionName/port no listener has.",
+        "namespace's Gateways are complete in the scope; otherwise undecided), or a sectionName/port no "
+        "listener has.",
         remediation="Fix the parentRef's name, namespace, sectionName or port.",
         fn=parent_not_found,
     ),
@@ -523,8 +618,8 @@ CHECKS = [
         subject=SubjectKind.REFERRER,
         condition="A route backendRef, a listener certificateRef (Gateway or ListenerSet), or a Gateway "
         "`spec.tls` reference (client-certificate CA, backend client certificate) to another namespace, "
-        "and no ReferenceGrant (v1 or v1beta1) there allows it (decided when the target namespace is in "
-        "the set).",
+        "and no ReferenceGrant (v1 or v1beta1) there allows it (decided when the scope is complete for "
+        "the target namespace's ReferenceGrants; otherwise undecided).",
         remediation="Add a ReferenceGrant in the target namespace whose `from` names the referring kind "
         "and namespace and whose `to` names the referenced kind (and name).",
         fn=missing_reference_grant,

@@ -2,7 +2,7 @@
 
 For each parentRef: does the parent exist, does some listener match its sectionName and port, does a
 matching listener admit the route's namespace and kind (`allowedRoutes`), and do the hostnames
-intersect. Each step answers yes, no, or unknown (the data to decide is not in the set); only a
+intersect. Each step answers yes, no, or unknown (the data to decide is not in the scope); only a
 definite no becomes a finding. Facts: reference gateway-api-semantics.md §3, §5, §6.
 """
 
@@ -80,8 +80,10 @@ def _attach(route: RouteView, ref: gw.ParentReference, network: Network) -> Atta
         else network.listener_set(namespace, ref.name, route.obj)
     )
     if parent is None:
-        if network.inventory.holds(ref.kind, namespace, route.obj):
-            return Attachment(ref, Outcome.PARENT_NOT_FOUND, detail=f"no {ref.kind} {ref.name} in the set")
+        if network.inventory.complete(ref.kind, namespace):
+            return Attachment(
+                ref, Outcome.PARENT_NOT_FOUND, detail=f"no {ref.kind} {ref.name} in the complete scope"
+            )
         return Attachment(ref, Outcome.UNKNOWN)
     listeners = [
         listener
@@ -176,7 +178,7 @@ def listener_set_admission(view: ListenerSetView, network: Network) -> Outcome:
         namespace = (ref.namespace if ref else None) or view.obj.namespace
         return (
             Outcome.PARENT_NOT_FOUND
-            if ref and network.inventory.holds("Gateway", namespace, view.obj)
+            if ref and network.inventory.complete("Gateway", namespace)
             else Outcome.UNKNOWN
         )
     allowed = admits_namespace(

@@ -16,7 +16,7 @@ from pydantic import Field
 
 from kgov.catalogue import Annotation, AnnotationCatalogue, image_tag
 from kgov.checks.measured import provenance, window_hours
-from kgov.checks.registry import CheckContext, CheckSpec, Issue, Need, Params, SubjectKind
+from kgov.checks.registry import CheckContext, CheckSpec, Issue, Need, Params, SubjectKind, Undecided
 from kgov.findings.model import Category, Severity
 from kgov.inventory.network import (
     ControllerView,
@@ -644,12 +644,19 @@ def controller_hardening(subject: ControllerWorkload, context: CheckContext) -> 
 # ---- ingress.no-class, ingress.legacy-class-annotation ---------------------------------------------
 
 
-def no_class(view: IngressView, context: CheckContext) -> Iterator[Issue]:
+_UNKNOWN_DEFAULT_CLASS = Undecided(
+    "Ingress without a class, while the cluster's IngressClasses (its default) are not known",
+    "Ingresses without a class, while the cluster's IngressClasses (its default) are not known",
+)
+
+
+def no_class(view: IngressView, context: CheckContext) -> Iterator[Issue | Undecided]:
     network = context.inventory.network
     if view.class_name is not None or view.ingress_class is not None:
         return
-    if not network.inventory.holds("IngressClass", None, view.obj):
-        return  # which class is the cluster default is unknown without the IngressClasses
+    if not network.inventory.complete("IngressClass", None):
+        yield _UNKNOWN_DEFAULT_CLASS  # which class is the cluster default is unknown
+        return
     yield Issue(
         f"{view.obj.display()} names no IngressClass and no class is marked default, so no "
         "controller is bound to serve it (or every controller in the cluster does)",
@@ -839,7 +846,8 @@ CHECKS = [
         severity=Severity.MEDIUM,
         subject=SubjectKind.INGRESS,
         condition="No `spec.ingressClassName`, no legacy class annotation, and no default "
-        "IngressClass; decided on a cluster, or on files that hold the IngressClasses.",
+        "IngressClass; decided on a cluster or with `--complete` (the cluster's IngressClasses known), "
+        "otherwise undecided.",
         remediation="Set `spec.ingressClassName`, or mark one IngressClass with "
         '`ingressclass.kubernetes.io/is-default-class: "true"`.',
         fn=no_class,

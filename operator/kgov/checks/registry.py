@@ -75,7 +75,17 @@ class Issue:
     discriminator: str = ""
 
 
-CheckFn = Callable[[Any, Any], Iterable[Issue]]
+@dataclass(frozen=True, slots=True)
+class Undecided:
+    """What a check yields when an object it needs is unknown (not in the scope, which is not known to
+    be complete): no finding, but a count in `skipped`. `one` and `many` name the undecided thing in
+    the singular and plural ("backendRef to a Service not in the input")."""
+
+    one: str
+    many: str
+
+
+CheckFn = Callable[[Any, Any], Iterable[Issue | Undecided]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,8 @@ import click
 
 from kgov.commands.extras import missing_extra
 from kgov.findings.model import Severity
+from kgov.inventory import Inventory
+from kgov.inventory.scope import Declared, Listing
 from kgov.report.formats import RENDERERS
 from kgov.report.model import ScanReport
 from kgov.report.table import render_table
@@ -37,6 +39,12 @@ def input_options(cluster_help: str) -> Callable[[F], F]:
                 click.option("--cluster", is_flag=True, help=cluster_help),
                 click.option("--context", "kube_context", help="Kube context to use with --cluster."),
                 click.option("--namespace", "-n", help="With --cluster: read only this namespace."),
+                click.option(
+                    "--complete",
+                    is_flag=True,
+                    help="The input is everything in the namespaces it targets: an object it does not "
+                    "define does not exist (see docs/configuration.md#scope-and-completeness).",
+                ),
             )
         ):
             fn = option(fn)
@@ -95,6 +103,19 @@ def load_input(paths: Sequence[str], cluster: bool, context: str | None, namespa
             result.extend(read_source(source, stdin_text))
             advance()
     return result
+
+
+def scope_inventory(
+    loaded: LoadResult, cluster: bool, namespace: str | None, declared: Declared
+) -> Inventory:
+    """One scope from everything named on the command line: the files layered over the cluster
+    listing when there is one (an object in both: the file's copy wins)."""
+    objects = loaded.objects
+    if cluster:
+        from_files = {obj.key for obj in objects if obj.location is not None}
+        objects = [obj for obj in objects if obj.location is not None or obj.key not in from_files]
+    listing = Listing(frozenset(loaded.listed), namespace) if cluster else None
+    return Inventory(objects, live=cluster, declared=declared, listing=listing)
 
 
 @contextmanager

@@ -8,8 +8,15 @@ from pathlib import Path
 
 import click
 
-from kgov.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, input_options, load_input
-from kgov.inventory import Inventory
+from kgov.commands.common import (
+    EXIT_FINDINGS,
+    EXIT_INPUT,
+    EXIT_OK,
+    input_options,
+    load_input,
+    scope_inventory,
+)
+from kgov.inventory.scope import Declared
 from kgov.migration.convert import convert, render_yaml
 from kgov.migration.convert_model import Conversion, ConvertOptions
 from kgov.sources.locate import refine_lines
@@ -38,6 +45,7 @@ def convert_command(
     cluster: bool,
     kube_context: str | None,
     namespace: str | None,
+    complete: bool,
     gateway: str | None,
     gateway_namespace: str | None,
     gateway_class: str | None,
@@ -52,7 +60,7 @@ def convert_command(
     if not paths and not cluster:
         raise click.UsageError("give PATH ... (or - for stdin), or --cluster")
     loaded = load_input(paths, cluster, kube_context, namespace)
-    inventory = Inventory(loaded.objects, live=cluster)
+    inventory = scope_inventory(loaded, cluster, namespace, Declared(everything=complete))
     errors = [*loaded.errors, *inventory.errors]
     refine_lines(errors, loaded.texts)
     options = ConvertOptions(

@@ -26,10 +26,10 @@ from kgov.commands.common import (
     input_options,
     load_input,
     report_options,
+    scope_inventory,
 )
 from kgov.config import ConfigError, load_config
 from kgov.findings.model import Category, Severity
-from kgov.inventory import Inventory
 from kgov.migration.readiness import BLOCKED, NEEDS_REVIEW, READY, IngressReadiness, Readiness, readiness
 from kgov.report.formats import RENDERERS
 from kgov.report.markdown import MARKER, code, escape
@@ -61,6 +61,7 @@ def migration(
     cluster: bool,
     kube_context: str | None,
     namespace: str | None,
+    complete: bool,
     config_path: str | None,
     base: str | None,
     fmt: str,
@@ -85,7 +86,7 @@ def migration(
     if baseline is not None:
         params[NEW_INGRESS] = NewIngressParams.with_baseline(_prefix_params(params[NEW_INGRESS]), baseline)
     loaded = load_input(paths, cluster, kube_context, namespace)
-    inventory = Inventory(loaded.objects, live=cluster)
+    inventory = scope_inventory(loaded, cluster, namespace, config.scope.declared(complete))
     capabilities = Capabilities(live=cluster, base=baseline is not None)
     evaluation = evaluate(inventory, checks, config, params, capabilities)
     evaluation.errors[:0] = [*loaded.errors, *inventory.errors]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
@@ -17,9 +17,11 @@ from pydantic import BaseModel
 from kgov.catalogue import load_catalogue
 from kgov.inventory.network import Network
 from kgov.inventory.projection import ProjectionError, project
+from kgov.inventory.scope import NOTHING_DECLARED, Completeness, Declared, Knowledge, Listing
 from kgov.model.autoscaling import HPA, VPA, normalize_hpa
 from kgov.model.errors import InputError, ObjectError, describe_path
 from kgov.model.evidence import ChurnEstimate, Evidence
+from kgov.model.gateway import GROUP as GATEWAY_GROUP
 from kgov.model.kinds import POD_BEARING_KINDS
 from kgov.model.limits import LimitRange
 from kgov.model.objects import KubeObject, ObjectRef
@@ -129,6 +131,8 @@ class Inventory:
         *,
         live: bool = False,
         projections: ProjectionCache | None = None,
+        declared: Declared = NOTHING_DECLARED,
+        listing: Listing | None = None,
     ) -> None:
         self.live = live
         # Measured facts, attached after the snapshot is built: watch-based churn estimates keyed by
@@ -146,18 +150,10 @@ class Inventory:
         for obj in objects_list:
             self.objects[obj.key].append(obj)
             self.by_kind[obj.kind].append(obj)
-        self.namespaces_seen: set[str | None] = {key[1] for key in self.objects}
-        # (kind, namespace) and (None, namespace) → the folders holding such objects, with every
-        # ancestor folder of those marked too, so "is there one in this folder tree" is a set lookup.
-        self._folders: dict[tuple[str | None, str | None], tuple[set[str], set[str]]] = {}
-        # A cluster has no folders: `holds` is always true there. Each (kind, namespace, folder) walked once.
-        placed = {(obj.kind, obj.namespace, _folder(obj)) for obj in (() if live else objects_list)}
-        for kind, namespace, folder in placed:
-            for key in ((kind, namespace), (None, namespace)):
-                exact, covered = self._folders.setdefault(key, (set(), set()))
-                if folder not in exact:
-                    exact.add(folder)
-                    covered.update(_ancestors(folder))
+        # A cluster lists every kind it serves (but Secrets and ConfigMaps) in every namespace.
+        self.completeness = Completeness(
+            objects_list, declared, listing if listing is not None or not live else Listing()
+        )
         self.limit_ranges = self._index_limit_ranges()
         self.hpas: list[HPAView] = self._project_all(HPA_KIND, lambda o: HPAView(o, self._hpa(o)))
         self.vpas: list[VPAView] = self._project_all(VPA_KIND, lambda o: VPAView(o, self.projection(VPA, o)))
@@ -190,23 +186,37 @@ class Inventory:
     def workloads_in(self, namespace: str | None) -> list[Workload]:
         return self._workloads_by_namespace.get(namespace, [])
 
-    def holds(self, kind: str | None, namespace: str | None, near: KubeObject) -> bool:
-        """Whether a missing object of this kind (any kind for None) and namespace is really missing
-        for `near`: always on a cluster; on files, when the set holds such objects in `near`'s folder,
-        a folder above it or a folder below it. Unrelated projects in one scan don't vouch for each
-        other."""
-        if self.live:
-            return True
-        found = self._folders.get((kind, namespace))
-        if found is None:
-            return False
-        exact, covered = found
-        folder = _folder(near)
-        return folder in covered or any(a in exact for a in _ancestors(folder))
+    def knowledge(
+        self, kind: str, namespace: str | None, name: str, near: KubeObject | None = None
+    ) -> Knowledge:
+        """Whether the object is present, known to be absent, or unknown (see `kgov.inventory.scope`)."""
+        if self.get(kind, namespace, name, near) is not None:
+            return Knowledge.PRESENT
+        return Knowledge.ABSENT if self.completeness.complete(kind, namespace) else Knowledge.UNKNOWN
 
-    def has_namespace(self, namespace: str | None) -> bool:
-        """Whether the set holds objects of this namespace (so a missing object is really missing)."""
-        return namespace in self.namespaces_seen
+    def kind_knowledge(self, group: str, kind: str) -> Knowledge:
+        """Whether a kind of a non-core API group exists: present when a CustomResourceDefinition in the
+        scope defines it (the Gateway API's own kinds are known), absent when the scope is complete
+        for CustomResourceDefinitions."""
+        if group == GATEWAY_GROUP or (group, kind) in self.derived("crd-kinds", self, self._crd_kinds):
+            return Knowledge.PRESENT
+        complete = self.completeness.complete("CustomResourceDefinition", None)
+        return Knowledge.ABSENT if complete else Knowledge.UNKNOWN
+
+    def _crd_kinds(self) -> set[tuple[str, str]]:
+        """(group, kind) of every CustomResourceDefinition in the scope, read leniently."""
+        found = set()
+        for obj in self.by_kind.get("CustomResourceDefinition", ()):
+            spec = obj.raw.get("spec")
+            names = spec.get("names") if isinstance(spec, dict) else None
+            if isinstance(names, dict) and isinstance(spec, dict):
+                found.add((str(spec.get("group")), str(names.get("kind"))))
+        return found
+
+    def complete(self, kind: str, namespace: str | None) -> bool:
+        """Whether the scope holds every object of this kind in this namespace (None: namespace-less
+        manifests, or a cluster-scoped kind)."""
+        return self.completeness.complete(kind, namespace)
 
     def derived(self, name: str, subject: object, compute: Callable[[], V]) -> V:
         """`compute()` for `subject`, once per inventory: a value several checks derive from the same
@@ -394,7 +404,6 @@ class Inventory:
         if new is not None:
             self.objects[new.key] = [new]
             insort(self.by_kind[new.kind], new, key=_object_order)
-            self.namespaces_seen.add(new.namespace)
 
     def _subject_of(self, obj: KubeObject) -> Workload | None:
         """The workload subject `obj` rolls up to, unless `obj` is a subject itself."""
@@ -509,19 +518,6 @@ def _shared_prefix(a: KubeObject, b: KubeObject) -> int:
             break
         shared += 1
     return shared
-
-
-def _folder(obj: KubeObject) -> str:
-    return obj.location.origin.file.rpartition("/")[0] if obj.location else ""
-
-
-def _ancestors(folder: str) -> Iterator[str]:
-    """The folder itself and every folder above it (`a/b/c`, `a/b`, `a`, ``)."""
-    while True:
-        yield folder
-        if not folder:
-            return
-        folder = folder.rpartition("/")[0]
 
 
 def _same_tree(holder: KubeObject, obj: KubeObject) -> bool:

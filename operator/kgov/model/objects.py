@@ -158,6 +158,8 @@ def object_from_dict(raw: Mapping[str, Any], location: Location | None = None) -
     if not isinstance(metadata, dict):
         raise ObjectError("expected 'metadata' to be a mapping", ("metadata",))
     name = metadata.get("name", metadata.get("generateName"))
+    if name is None and kind == "Kustomization" and api_version.startswith("kustomize.config.k8s.io/"):
+        name = "kustomization"  # a kustomization file names itself by its folder; it is kept as a generator
     if not isinstance(name, str) or not name:
         if kind not in ANALYSED_KINDS and name is None:
             raise NotAnalysed(kind)

@@ -22,6 +22,7 @@ from kgov.report.sarif import location_text
 
 NO_FINDINGS = "no findings"
 NOT_RUN = "not run"
+UNDECIDED = "undecided"
 ERRORS_SUITE = "errors"
 
 # Characters XML 1.0 cannot carry at all (a YAML error message can quote any byte of the input).
@@ -69,7 +70,8 @@ def _counts(element: ET.Element, tests: int, failures: int, errors: int, skipped
 
 def _check_suite(root: ET.Element, check: str, suite: _Suite) -> tuple[int, int, int]:
     element = _sub(root, "testsuite", name=check)
-    not_run = [s for s in suite.skipped if s.target is None]
+    not_run = [s for s in suite.skipped if s.target is None and not s.undecided]
+    undecided = [s for s in suite.skipped if s.undecided]
     exempted = [s for s in suite.skipped if s.target is not None]
     for finding in suite.findings:
         case = _sub(
@@ -87,6 +89,9 @@ def _check_suite(root: ET.Element, check: str, suite: _Suite) -> tuple[int, int,
         )
     for skip in not_run:
         case = _sub(element, "testcase", classname=check, name=NOT_RUN)
+        _sub(case, "skipped", message=skip.reason)
+    for skip in undecided:
+        case = _sub(element, "testcase", classname=check, name=UNDECIDED)
         _sub(case, "skipped", message=skip.reason)
     for skip in exempted:
         assert skip.target is not None

@@ -120,15 +120,25 @@ def _remediation(findings: list[Finding], specs: dict[str, CheckSpec]) -> list[s
 def _skipped(skipped: list[Skipped], specs: dict[str, CheckSpec]) -> list[str]:
     lines = []
     for skip in skipped[:MAX_ROWS]:
-        what = "not run" if skip.target is None else code(skip.target.display())
+        what = (
+            "undecided"
+            if skip.undecided
+            else "not run"
+            if skip.target is None
+            else code(skip.target.display())
+        )
         lines.append(f"- {_check_link(skip.check, specs)} {what}: {escape(skip.reason)}")
     if len(skipped) > MAX_ROWS:
         lines.append(f"- …and {len(skipped) - MAX_ROWS} more")
     exempted = sum(1 for s in skipped if s.target is not None)
-    not_run = len(skipped) - exempted
-    parts = [
-        p for p in (f"{not_run} not run" if not_run else "", f"{exempted} exempted" if exempted else "") if p
-    ]
+    undecided = sum(1 for s in skipped if s.undecided)
+    not_run = len(skipped) - exempted - undecided
+    counts = (
+        f"{not_run} not run" if not_run else "",
+        f"{exempted} exempted" if exempted else "",
+        f"{undecided} undecided" if undecided else "",
+    )
+    parts = [p for p in counts if p]
     return _details(f"Skipped ({', '.join(parts)})", lines)
 
 

@@ -79,7 +79,9 @@ def report_dict(report: ScanReport) -> dict[str, Any]:
             "by_check": dict(sorted(Counter(f.check for f in findings).items())),
         },
         "skipped": [
-            {"check": s.check, "reason": s.reason} | ({"target": ref_dict(s.target)} if s.target else {})
+            {"check": s.check, "reason": s.reason}
+            | ({"target": ref_dict(s.target)} if s.target else {})
+            | ({"undecided": s.undecided} if s.undecided else {})
             for s in evaluation.skipped
         ],
         "errors": [

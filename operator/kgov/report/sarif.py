@@ -173,10 +173,10 @@ def sarif_log(report: ScanReport) -> dict[str, Any]:
     if not_run:
         invocation["toolConfigurationNotifications"] = [
             {
-                "descriptor": {"id": "kgov/check-not-run"},
+                "descriptor": {"id": "kgov/undecided" if s.undecided else "kgov/check-not-run"},
                 "associatedRule": _rule_reference(s.check, rule_index),
                 "level": "note",
-                "message": {"text": f"{s.check} not run: {s.reason}"},
+                "message": {"text": f"{s.check} {'undecided' if s.undecided else 'not run'}: {s.reason}"},
             }
             for s in not_run
         ]

@@ -90,8 +90,11 @@ def skipped_lines(skipped: list[Skipped]) -> list[str]:
     they share one reason)."""
     not_run: dict[str, str] = {}
     exempted: dict[str, list[str]] = {}
+    undecided: list[str] = []
     for skip in skipped:
-        if skip.target is None:
+        if skip.undecided:
+            undecided.append(f"{skip.check}: undecided, {skip.reason}")
+        elif skip.target is None:
             not_run.setdefault(skip.check, skip.reason)
         else:
             exempted.setdefault(skip.check, []).append(skip.reason)
@@ -101,7 +104,7 @@ def skipped_lines(skipped: list[Skipped]) -> list[str]:
         distinct = set(reasons)
         line += f" ({reasons[0]})" if len(distinct) == 1 else f" ({len(distinct)} reasons)"
         lines.append(line)
-    return lines
+    return lines + undecided
 
 
 def _print_notes(console: Console, evaluation: Evaluation) -> None:

@@ -56,12 +56,16 @@ def load_cluster(context: str | None = None, namespace: str | None = None) -> Lo
         try:
             for raw in _list(api, listed, namespace):
                 _add(result, raw, listed)
+            result.listed.add(listed.kind)
         except ClusterError as exc:
             if listed.kind == "Namespace" and namespace is not None and exc.status == 404:
                 result.errors.append(InputError(CLUSTER, None, f"namespace {namespace} does not exist"))
                 return result
-            if exc.status in (403, 404):
-                continue  # API not served here, or not readable with these credentials
+            if exc.status == 404:
+                result.listed.add(listed.kind)  # not served: there are none
+                continue
+            if exc.status == 403:
+                continue  # not readable with these credentials: unknown
             result.errors.append(InputError(CLUSTER, None, f"listing {listed.plural}: {exc}"))
         except HTTPError as exc:
             host = api.configuration.host

@@ -37,9 +37,12 @@ class LoadResult:
     documents: int = 0
     # Text of inputs that cannot be read twice (stdin), for locating field errors later.
     texts: dict[str, str] = field(default_factory=dict)
+    # Kinds a cluster listing read in full (listed, or not served at all), for completeness.
+    listed: set[str] = field(default_factory=set)
 
     def extend(self, other: LoadResult) -> None:
         self.objects.extend(other.objects)
+        self.listed |= other.listed
         self.errors.extend(other.errors)
         self.documents += other.documents
         self.texts.update(other.texts)
