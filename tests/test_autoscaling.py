@@ -175,15 +175,15 @@ MIGRATE = """
 # ---- registry ---------------------------------------------------------------------------------------
 
 EXPECTED = {
-    OVERLAP: (Severity.HIGH, SubjectKind.WORKLOAD),
-    INITIAL: (Severity.LOW, SubjectKind.WORKLOAD),
-    COEXIST: (Severity.INFO, SubjectKind.WORKLOAD),
-    "autoscaling.multiple-vpa": (Severity.HIGH, SubjectKind.WORKLOAD),
-    "autoscaling.multiple-hpa": (Severity.HIGH, SubjectKind.WORKLOAD),
-    MISSING: (Severity.HIGH, SubjectKind.WORKLOAD),
+    OVERLAP: (Severity.HIGH, SubjectKind.AUTOSCALED),
+    INITIAL: (Severity.LOW, SubjectKind.AUTOSCALED),
+    COEXIST: (Severity.INFO, SubjectKind.AUTOSCALED),
+    "autoscaling.multiple-vpa": (Severity.HIGH, SubjectKind.AUTOSCALED),
+    "autoscaling.multiple-hpa": (Severity.HIGH, SubjectKind.AUTOSCALED),
+    MISSING: (Severity.HIGH, SubjectKind.AUTOSCALED),
     "autoscaling.hpa-target-missing": (Severity.MEDIUM, SubjectKind.HPA),
     "autoscaling.hpa-fixed-replicas": (Severity.LOW, SubjectKind.HPA),
-    "autoscaling.hpa-replicas-in-template": (Severity.LOW, SubjectKind.WORKLOAD),
+    "autoscaling.hpa-replicas-in-template": (Severity.LOW, SubjectKind.AUTOSCALED),
     "autoscaling.hpa-on-starved-pods": (Severity.MEDIUM, SubjectKind.WORKLOAD),
     "autoscaling.scaling-oscillation": (Severity.MEDIUM, SubjectKind.HPA),
     "autoscaling.vpa-recommendation-gap": (Severity.LOW, SubjectKind.WORKLOAD),
@@ -924,3 +924,46 @@ def test_every_issue_carries_evidence() -> None:
     }
     for finding in evaluation.findings:
         assert finding.evidence and finding.message and finding.remediation.endswith(".")
+
+
+# ---- autoscalers whose workload is not in the input ---------------------------------------------------
+
+
+def test_overlap_decided_from_the_two_autoscalers_when_the_workload_is_elsewhere() -> None:
+    evaluation = run(docs(hpa_v2(), vpa(name="web-vpa")), checks=[OVERLAP, MISSING])
+    finding = one(evaluation, OVERLAP)
+    assert finding.severity is Severity.HIGH
+    # Targeted at the HPA, the VPA related, the workload named.
+    assert (finding.target.kind, finding.target.name) == ("HorizontalPodAutoscaler", "web")
+    assert [r.name for r in finding.related] == ["web", "web-vpa"]
+    assert finding.message.startswith(
+        "Deployment shop/web (not in the input) is scaled by HPA web on cpu utilization while VPA "
+        "web-vpa (Recreate) also sets cpu requests"
+    )
+    assert finding.evidence["workload"] == "Deployment shop/web"
+    assert finding.evidence["workloadInInput"] is False
+    # What needs the workload itself is counted, never silent.
+    assert undecided(evaluation, MISSING) == [
+        "1 HPA with a Utilization target on a workload not in the input (its requests are unknown)"
+    ]
+
+
+def test_overlap_outside_the_scope_follows_the_vpa_policies() -> None:
+    off = vpa(policies='\n      - {containerName: "*", mode: "Off"}')
+    assert not fired(run(docs(hpa_v2(), off), checks=[OVERLAP]), OVERLAP)
+    memory_only = vpa(policies='\n      - {containerName: "*", controlledResources: [memory]}')
+    evaluation = run(docs(hpa_v2(), memory_only), checks=[OVERLAP, COEXIST])
+    assert not fired(evaluation, OVERLAP)
+    assert one(evaluation, COEXIST).evidence["vpaControlledResources"] == ["memory"]
+    # Two HPAs on one workload outside the scope: decided from them alone.
+    two = run(docs(hpa_v2("a"), hpa_v2("b")), checks=["autoscaling.multiple-hpa"])
+    assert "Deployment shop/web (not in the input) is targeted by 2 HPAs" in one(
+        two, "autoscaling.multiple-hpa"
+    ).message
+
+
+def test_overlap_on_a_workload_known_absent_is_left_to_target_missing() -> None:
+    complete = Config(scope=ScopeSettings(complete=True))
+    evaluation = run(docs(hpa_v2(), vpa()), checks=[OVERLAP, TARGET], config=complete)
+    assert not fired(evaluation, OVERLAP)
+    assert fired(evaluation, TARGET)

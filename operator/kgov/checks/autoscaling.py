@@ -14,7 +14,7 @@ from kgov.checks import qos
 from kgov.checks.measured import provenance, window_hours
 from kgov.checks.registry import CheckContext, CheckSpec, Issue, Need, Params, SubjectKind, Undecided
 from kgov.findings.model import Category, Severity
-from kgov.inventory import HPAView, VPAView, Workload
+from kgov.inventory import AbsentTarget, HPAView, VPAView, Workload
 from kgov.model.autoscaling import VPA, MetricSpec
 from kgov.model.evidence import EvidenceUnavailable, Signal
 from kgov.model.pods import QOS_RESOURCES, PodTemplate
@@ -38,7 +38,17 @@ View = TypeVar("View", HPAView, VPAView)
 # ---- shared helpers ------------------------------------------------------------------------------
 
 
-def distinct(views: Sequence[View], workload: Workload, context: CheckContext) -> list[View]:
+Target = Workload | AbsentTarget
+
+
+def subject_name(target: Target) -> str:
+    """How messages name the autoscaled workload; one outside the scope says so."""
+    if isinstance(target, AbsentTarget):
+        return f"{target.display()} (not in the input)"
+    return target.obj.display()
+
+
+def distinct(views: Sequence[View], workload: Target, context: CheckContext) -> list[View]:
     """One view per autoscaler: a repository holding one HPA per environment folder is not two HPAs.
 
     Among copies of the same object, the one nearest to the workload's file is kept.
@@ -54,8 +64,13 @@ def distinct(views: Sequence[View], workload: Workload, context: CheckContext) -
     return list(chosen.values())
 
 
-def running_names(workload: Workload) -> list[str]:
-    """Containers the HPA measures and the VPA resizes: regular ones and sidecars."""
+def running_names(workload: Target) -> list[str]:
+    """Containers the HPA measures and the VPA resizes: regular ones and sidecars. Outside the scope
+    they are unknown: `*` stands for the containers without a policy of their own, beside the ones the
+    HPA measures by name."""
+    if isinstance(workload, AbsentTarget):
+        named = [m.container for h in workload.hpas for m in h.hpa.metrics if m.container]
+        return list(dict.fromkeys(["*", *named]))
     return [c.name for c in workload.template.running_containers()]
 
 
@@ -141,14 +156,16 @@ def overlaps(hpa: HPAView, vpa: VPAView, containers: list[str]) -> list[Overlap]
     return found
 
 
-def pairs(workload: Workload, context: CheckContext) -> Iterator[tuple[HPAView, VPAView, list[Overlap]]]:
+def pairs(workload: Target, context: CheckContext) -> Iterator[tuple[HPAView, VPAView, list[Overlap]]]:
     containers = running_names(workload)
     for hpa in distinct(workload.hpas, workload, context):
         for vpa in distinct(workload.vpas, workload, context):
             yield hpa, vpa, overlaps(hpa, vpa, containers)
 
 
-def overlap_evidence(hpa: HPAView, vpa: VPAView, found: list[Overlap]) -> dict[str, Any]:
+def overlap_evidence(
+    hpa: HPAView, vpa: VPAView, found: list[Overlap], workload: Target | None = None
+) -> dict[str, Any]:
     per_container: dict[str, list[str]] = {}
     for overlap in found:
         for container in overlap.containers:
@@ -163,10 +180,17 @@ def overlap_evidence(hpa: HPAView, vpa: VPAView, found: list[Overlap]) -> dict[s
         "overlappingResources": per_container,
         "metrics": [o.metric.describe() for o in found],
         "source": "spec",
-    }
+    } | _absent(workload)
 
 
-def hpa_vpa_overlap(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+def _absent(workload: Target | None) -> dict[str, Any]:
+    """Evidence naming a workload outside the scope, decided from its autoscalers alone."""
+    if not isinstance(workload, AbsentTarget):
+        return {}
+    return {"workload": workload.display(), "workloadInInput": False}
+
+
+def hpa_vpa_overlap(workload: Target, context: CheckContext) -> Iterator[Issue]:
     for hpa, vpa, found in pairs(workload, context):
         if not found or not vpa.vpa.is_active:
             continue
@@ -181,33 +205,33 @@ def hpa_vpa_overlap(workload: Workload, context: CheckContext) -> Iterator[Issue
         else:
             why = "the VPA resizes pods from the per-pod usage the HPA changes with every scale"
         yield Issue(
-            f"{workload.obj.display()} is scaled by HPA {hpa.obj.name} on "
+            f"{subject_name(workload)} is scaled by HPA {hpa.obj.name} on "
             f"{dimension(lead.metric)} while VPA {vpa.obj.name} ({mode_label(vpa.vpa)}) also sets "
             f"{resources} requests: {why}",
-            overlap_evidence(hpa, vpa, found),
+            overlap_evidence(hpa, vpa, found, workload),
             severity=Severity.HIGH if coupled else Severity.MEDIUM,
             related=(hpa.obj.ref, vpa.obj.ref),
             discriminator=f"{hpa.obj.name}/{vpa.obj.name}",
         )
 
 
-def hpa_vpa_initial_overlap(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+def hpa_vpa_initial_overlap(workload: Target, context: CheckContext) -> Iterator[Issue]:
     for hpa, vpa, found in pairs(workload, context):
         if not found or vpa.vpa.update_mode != "Initial":
             continue
         resources = join([o.metric.resource or "" for o in found])
         yield Issue(
-            f"{workload.obj.display()} is scaled by HPA {hpa.obj.name} on "
+            f"{subject_name(workload)} is scaled by HPA {hpa.obj.name} on "
             f"{dimension(found[0].metric)} while VPA {vpa.obj.name} (Initial) sets {resources} "
             "requests on every new pod, each one the HPA adds included: the HPA's per-pod "
             "baseline drifts with every scale-out",
-            overlap_evidence(hpa, vpa, found),
+            overlap_evidence(hpa, vpa, found, workload),
             related=(hpa.obj.ref, vpa.obj.ref),
             discriminator=f"{hpa.obj.name}/{vpa.obj.name}",
         )
 
 
-def hpa_vpa_coexist(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+def hpa_vpa_coexist(workload: Target, context: CheckContext) -> Iterator[Issue]:
     containers = running_names(workload)
     for hpa, vpa, found in pairs(workload, context):
         if found or not vpa.vpa.is_active:
@@ -217,12 +241,12 @@ def hpa_vpa_coexist(workload: Workload, context: CheckContext) -> Iterator[Issue
             continue
         metrics = [m.describe() for m in hpa.hpa.metrics]
         yield Issue(
-            f"{workload.obj.display()} is scaled by HPA {hpa.obj.name} ({join(metrics)}) while "
+            f"{subject_name(workload)} is scaled by HPA {hpa.obj.name} ({join(metrics)}) while "
             f"VPA {vpa.obj.name} ({mode_label(vpa.vpa)}) sets {join(controlled)} requests, a "
             "dimension the HPA does not scale on: allowed, but the stricter guidance keeps the "
             "VPA in Off or Initial mode when both run",
             {
-                **overlap_evidence(hpa, vpa, []),
+                **overlap_evidence(hpa, vpa, [], workload),
                 "metrics": metrics,
                 "vpaControlledResources": controlled,
             },
@@ -234,27 +258,28 @@ def hpa_vpa_coexist(workload: Workload, context: CheckContext) -> Iterator[Issue
 # ---- several autoscalers on one target -----------------------------------------------------------
 
 
-def multiple_vpa(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+def multiple_vpa(workload: Target, context: CheckContext) -> Iterator[Issue]:
     vpas = [v for v in distinct(workload.vpas, workload, context) if not v.vpa.is_off]
     if len(vpas) > 1:
         names = [v.obj.name for v in vpas]
         yield Issue(
-            f"{workload.obj.display()} is targeted by {len(vpas)} VPAs that are not Off "
+            f"{subject_name(workload)} is targeted by {len(vpas)} VPAs that are not Off "
             f"({join(names)}): several VPAs matching one pod have undefined behaviour",
-            {"vpas": [{"name": v.obj.name, "mode": v.vpa.update_mode} for v in vpas]},
+            {"vpas": [{"name": v.obj.name, "mode": v.vpa.update_mode} for v in vpas]} | _absent(workload),
             related=tuple(v.obj.ref for v in vpas),
         )
 
 
-def multiple_hpa(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+def multiple_hpa(workload: Target, context: CheckContext) -> Iterator[Issue]:
     hpas = distinct(workload.hpas, workload, context)
     if len(hpas) > 1:
         names = [h.obj.name for h in hpas]
         yield Issue(
-            f"{workload.obj.display()} is targeted by {len(hpas)} HPAs ({join(names)}): each "
+            f"{subject_name(workload)} is targeted by {len(hpas)} HPAs ({join(names)}): each "
             f"overwrites the replica count the {'other' if len(hpas) == 2 else 'others'} set, so the "
             "workload flaps between their decisions",
-            {"hpas": [{"name": h.obj.name, "metrics": [m.describe() for m in h.hpa.metrics]} for h in hpas]},
+            {"hpas": [{"name": h.obj.name, "metrics": [m.describe() for m in h.hpa.metrics]} for h in hpas]}
+            | _absent(workload),
             related=tuple(h.obj.ref for h in hpas),
         )
 
@@ -284,7 +309,21 @@ def unrequested(
     return missing
 
 
-def hpa_missing_requests(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+_UNKNOWN_REQUESTS = Undecided(
+    "HPA with a Utilization target on a workload not in the input (its requests are unknown)",
+    "HPAs with a Utilization target on workloads not in the input (their requests are unknown)",
+)
+_UNKNOWN_TEMPLATE = Undecided(
+    "HPA on a workload not in the input (its replicas field is unknown)",
+    "HPAs on workloads not in the input (their replicas fields are unknown)",
+)
+
+
+def hpa_missing_requests(workload: Target, context: CheckContext) -> Iterator[Issue | Undecided]:
+    if isinstance(workload, AbsentTarget):
+        if any(m.target_type == "Utilization" for h in workload.hpas for m in h.hpa.metrics):
+            yield _UNKNOWN_REQUESTS
+        return
     pods = live_templates(workload)
     # Live pods carry what the HPA really divides by (LimitRange and VPA admission applied).
     templates, defaults, source = (
@@ -384,7 +423,11 @@ def hpa_fixed_replicas(view: HPAView, context: CheckContext) -> Iterator[Issue]:
 # ---- autoscaling.hpa-replicas-in-template --------------------------------------------------------
 
 
-def hpa_replicas_in_template(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+def hpa_replicas_in_template(workload: Target, context: CheckContext) -> Iterator[Issue | Undecided]:
+    if isinstance(workload, AbsentTarget):
+        if workload.hpas:
+            yield _UNKNOWN_TEMPLATE
+        return
     replicas = workload.spec.replicas
     hpas = distinct(workload.hpas, workload, context)
     if replicas is None or not hpas:
@@ -669,12 +712,14 @@ CHECKS = [
         title="HPA and active VPA scale on the same resource",
         category=Category.AUTOSCALING,
         severity=Severity.HIGH,
-        subject=SubjectKind.WORKLOAD,
+        subject=SubjectKind.AUTOSCALED,
         condition="An HPA and an active VPA (updateMode absent, Auto, Recreate, InPlaceOrRecreate "
         "or InPlace) target the workload, and the VPA controls, on some container not under "
         "`mode: Off`, a resource the HPA scales on (`Resource`, or `ContainerResource` for that "
         "container; autoscaling/v1 and the default metric count as cpu utilization). High for "
-        "`Utilization` targets, medium for `AverageValue`.",
+        "`Utilization` targets, medium for `AverageValue`. When the workload is not in the input, "
+        "decided from the two autoscalers (the VPA's `*` policy stands for its containers); the "
+        "finding then targets the HPA and names the workload.",
         remediation=OVERLAP_FIX,
         fn=hpa_vpa_overlap,
     ),
@@ -683,7 +728,7 @@ CHECKS = [
         title="HPA and Initial-mode VPA on the same resource",
         category=Category.AUTOSCALING,
         severity=Severity.LOW,
-        subject=SubjectKind.WORKLOAD,
+        subject=SubjectKind.AUTOSCALED,
         condition="The same overlap as `autoscaling.hpa-vpa-overlap` with a VPA in `updateMode: "
         "Initial`: requests change only on new pods, but every pod the HPA adds is a new pod.",
         remediation=OVERLAP_FIX,
@@ -694,7 +739,7 @@ CHECKS = [
         title="HPA and active VPA on separate dimensions",
         category=Category.AUTOSCALING,
         severity=Severity.INFO,
-        subject=SubjectKind.WORKLOAD,
+        subject=SubjectKind.AUTOSCALED,
         condition="An HPA and an active VPA target the workload on no shared dimension (for "
         "example VPA on memory, HPA on cpu): allowed, though the stricter guidance runs the VPA "
         "in Off or Initial mode when both act.",
@@ -708,7 +753,7 @@ CHECKS = [
         title="Several active VPAs on one workload",
         category=Category.AUTOSCALING,
         severity=Severity.HIGH,
-        subject=SubjectKind.WORKLOAD,
+        subject=SubjectKind.AUTOSCALED,
         condition="More than one VPA whose updateMode is not Off targets the workload (undefined "
         "behaviour upstream).",
         remediation="Keep one VPA per workload; merge the container policies into it or set the "
@@ -720,7 +765,7 @@ CHECKS = [
         title="Several HPAs on one workload",
         category=Category.AUTOSCALING,
         severity=Severity.HIGH,
-        subject=SubjectKind.WORKLOAD,
+        subject=SubjectKind.AUTOSCALED,
         condition="More than one HorizontalPodAutoscaler targets the workload.",
         remediation="Keep one HPA per workload and list every metric in it; the HPA scales to the "
         "largest replica count any metric asks for.",
@@ -731,7 +776,7 @@ CHECKS = [
         title="HPA utilization target without requests",
         category=Category.AUTOSCALING,
         severity=Severity.HIGH,
-        subject=SubjectKind.WORKLOAD,
+        subject=SubjectKind.AUTOSCALED,
         condition="An HPA has a `Utilization` target on a resource that some regular or sidecar "
         "container does not request after defaulting from limits and LimitRanges (only the named "
         "container for `ContainerResource`; pod-level requests satisfy a `Resource` metric), so "
@@ -770,7 +815,7 @@ CHECKS = [
         title="Workload manifest sets replicas under an HPA",
         category=Category.AUTOSCALING,
         severity=Severity.LOW,
-        subject=SubjectKind.WORKLOAD,
+        subject=SubjectKind.AUTOSCALED,
         condition="The workload's manifest sets `spec.replicas` while an HPA manages it, so every "
         "apply (GitOps sync, `kubectl apply`) resets the replica count the HPA chose. Files only.",
         remediation="Remove `spec.replicas` from the manifest of HPA-managed workloads and let "

@@ -19,6 +19,7 @@ class SubjectKind(StrEnum):
     """What a check looks at; the inventory hands it every subject of this kind."""
 
     WORKLOAD = "workload"  # a top-owner workload (or bare Pod) with its template, live pods and autoscalers
+    AUTOSCALED = "autoscaled"  # the workloads, and autoscaler targets outside the scope (AbsentTarget)
     HPA = "hpa"
     INGRESS = "ingress"
     INGRESS_CLASS = "ingress-class"

@@ -22,7 +22,7 @@ from kgov.model.autoscaling import HPA, VPA, normalize_hpa
 from kgov.model.errors import InputError, ObjectError, describe_path
 from kgov.model.evidence import ChurnEstimate, Evidence
 from kgov.model.gateway import GROUP as GATEWAY_GROUP
-from kgov.model.kinds import POD_BEARING_KINDS
+from kgov.model.kinds import KINDS, POD_BEARING_KINDS
 from kgov.model.limits import LimitRange
 from kgov.model.objects import KubeObject, ObjectRef
 from kgov.model.pods import LivePod, PodTemplate, WorkloadSpec
@@ -80,6 +80,24 @@ class Workload:
     @property
     def ref(self) -> ObjectRef:
         return self.obj.ref
+
+
+@dataclass(slots=True)
+class AbsentTarget:
+    """An autoscaler target the scope does not hold (unknown, not known absent): what its HPAs and
+    VPAs say about it is all there is. Findings on it target its first autoscaler."""
+
+    key: TargetKey
+    hpas: list[HPAView] = field(default_factory=list)
+    vpas: list[VPAView] = field(default_factory=list)
+
+    @property
+    def obj(self) -> KubeObject:
+        return (self.hpas or self.vpas)[0].obj
+
+    def display(self) -> str:
+        namespace, kind, name = self.key
+        return f"{kind} {namespace}/{name}" if namespace else f"{kind} {name}"
 
 
 def pod_template_of(obj: KubeObject) -> Any:
@@ -150,13 +168,14 @@ class Inventory:
         for obj in objects_list:
             self.objects[obj.key].append(obj)
             self.by_kind[obj.kind].append(obj)
-        # A cluster lists every kind it serves (but Secrets and ConfigMaps) in every namespace.
-        self.completeness = Completeness(
-            objects_list, declared, listing if listing is not None or not live else Listing()
-        )
+        # A cluster without an explicit listing is the operator's: it watches every kind of the table.
+        if listing is None and live:
+            listing = Listing(frozenset(spec.kind for spec in KINDS if spec.watched))
+        self.completeness = Completeness(objects_list, declared, listing)
         self.limit_ranges = self._index_limit_ranges()
         self.hpas: list[HPAView] = self._project_all(HPA_KIND, lambda o: HPAView(o, self._hpa(o)))
         self.vpas: list[VPAView] = self._project_all(VPA_KIND, lambda o: VPAView(o, self.projection(VPA, o)))
+        self.absent_targets: list[AbsentTarget] = []
         self.workloads: list[Workload] = self._index_workloads()
         self._workloads_by_namespace: dict[str | None, list[Workload]] = defaultdict(list)
         for workload in self.workloads:
@@ -325,16 +344,26 @@ class Inventory:
             top = by_object.get(id(tops[id(obj)]))
             if top is not None:
                 top.pods.append(LivePodView(obj, pod))
+        absent: dict[TargetKey, AbsentTarget] = {}
         for hpa in self.hpas:
             target = self._resolve_target(hpa.target_key, hpa.obj, by_object)
             if target is not None:
                 target.hpas.append(hpa)
+            elif self._unknown(hpa.target_key):
+                absent.setdefault(hpa.target_key, AbsentTarget(hpa.target_key)).hpas.append(hpa)
         for vpa in self.vpas:
             key = vpa.target_key
             target = self._resolve_target(key, vpa.obj, by_object) if key else None
             if target is not None:
                 target.vpas.append(vpa)
+            elif key is not None and self._unknown(key):
+                absent.setdefault(key, AbsentTarget(key)).vpas.append(vpa)
+        self.absent_targets = list(absent.values())
         return subjects
+
+    def _unknown(self, key: TargetKey) -> bool:
+        namespace, kind, name = key
+        return self.get(kind, namespace, name) is None and not self.completeness.complete(kind, namespace)
 
     def _resolve_target(
         self, key: TargetKey, referrer: KubeObject, by_object: dict[int, Workload]
@@ -431,6 +460,8 @@ class Inventory:
         return True
 
     def _update_autoscaler(self, old: KubeObject | None, new: KubeObject | None) -> bool:
+        if self.absent_targets:
+            return False  # targets outside the scope are grouped at build time: rebuild
         views: list[Any] = self.hpas if (new or old).kind == HPA_KIND else self.vpas  # type: ignore[union-attr]
         if old is not None:
             view = next((v for v in views if v.obj is old), None)
@@ -449,6 +480,8 @@ class Inventory:
                 )
             except ProjectionError:
                 return False
+            if view.target_key is not None and self._unknown(view.target_key):
+                return False  # a target outside the scope: grouped at build time
             insort(views, view, key=lambda v: _object_order(v.obj))
             target = self._autoscaled(view)
             if target is not None:
