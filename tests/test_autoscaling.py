@@ -957,9 +957,10 @@ def test_overlap_outside_the_scope_follows_the_vpa_policies() -> None:
     assert one(evaluation, COEXIST).evidence["vpaControlledResources"] == ["memory"]
     # Two HPAs on one workload outside the scope: decided from them alone.
     two = run(docs(hpa_v2("a"), hpa_v2("b")), checks=["autoscaling.multiple-hpa"])
-    assert "Deployment shop/web (not in the input) is targeted by 2 HPAs" in one(
-        two, "autoscaling.multiple-hpa"
-    ).message
+    assert (
+        "Deployment shop/web (not in the input) is targeted by 2 HPAs"
+        in one(two, "autoscaling.multiple-hpa").message
+    )
 
 
 def test_overlap_on_a_workload_known_absent_is_left_to_target_missing() -> None:

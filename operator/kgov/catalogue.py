@@ -8,6 +8,7 @@ against `controllers.schema.json`. `annotations/<id>.yaml` lists one prefix's an
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import cache
@@ -37,6 +38,10 @@ class Annotation:
     klass: str | None = None
     notes: str | None = None
     alias_of: str | None = None
+    default: str | None = None  # the value used when the annotation is absent
+
+    def is_default(self, value: str) -> bool:
+        return self.default is not None and value.strip().lower() == self.default.lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +71,8 @@ class Controller:
     gateway_class_controllers: tuple[str, ...]
     legacy_class_annotation_values: tuple[str, ...]
     images: tuple[str, ...]
+    control_plane_images: tuple[str, ...]
+    fixed_cves: tuple[FixedCVE, ...]
     annotation_prefixes: tuple[str, ...]
     annotation_catalogues: tuple[str, ...]
     config_model: str
@@ -85,6 +92,39 @@ class Controller:
     def matches_image(self, image: str) -> bool:
         name = image_name(image)
         return any(fnmatchcase(name, pattern) for pattern in self.images)
+
+    def plane(self, image: str) -> str:
+        """`control` for an image that only programs a data plane elsewhere, else `data`."""
+        name = image_name(image)
+        return "control" if any(fnmatchcase(name, p) for p in self.control_plane_images) else "data"
+
+    def vulnerable_to(self, version: tuple[int, ...], component: str) -> list[FixedCVE]:
+        """The catalogued CVEs of this component that a controller of this version is open to."""
+        return [cve for cve in self.fixed_cves if cve.component == component and cve.affects(version)]
+
+
+@dataclass(frozen=True, slots=True)
+class FixedCVE:
+    id: str
+    component: str
+    fixed_in: tuple[tuple[int, ...], ...]  # first fixed version of each release line
+    summary: str
+    source: str
+
+    def affects(self, version: tuple[int, ...]) -> bool:
+        """Vulnerable unless a fix of the version's own release line (major.minor) is at or below
+        it, or the version is newer than every fixed line."""
+        line = version[:2]
+        for fixed in self.fixed_in:
+            if fixed[:2] == line:
+                return version < fixed
+        return not any(version[:2] > fixed[:2] for fixed in self.fixed_in)
+
+
+def parse_version(tag: str | None) -> tuple[int, ...] | None:
+    """`v1.11.2`, `1.12.1-chroot`, `controller-v1.9.4` → (1, 11, 2); None when the tag has none."""
+    match = re.search(r"(\d+)\.(\d+)\.(\d+)", tag or "")
+    return tuple(int(part) for part in match.groups()) if match else None
 
 
 def image_name(image: str) -> str:
@@ -181,6 +221,17 @@ def _controller(entry: dict[str, Any]) -> Controller:
         gateway_class_controllers=tuple(entry["gateway_class_controllers"]),
         legacy_class_annotation_values=tuple(entry.get("legacy_class_annotation_values") or ()),
         images=tuple(entry["images"]),
+        control_plane_images=tuple(entry.get("control_plane_images") or ()),
+        fixed_cves=tuple(
+            FixedCVE(
+                cve["id"],
+                cve["component"],
+                tuple(tuple(int(p) for p in v.split(".")) for v in cve["fixed_in"]),
+                cve["summary"],
+                cve["source"],
+            )
+            for cve in entry.get("fixed_cves") or ()
+        ),
         annotation_prefixes=tuple(entry["annotation_prefixes"]),
         annotation_catalogues=tuple(entry.get("annotation_catalogues") or ()),
         config_model=entry["config_model"],

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import Field
 
-from kgov.catalogue import Annotation, AnnotationCatalogue, image_tag
+from kgov.catalogue import Annotation, AnnotationCatalogue, Controller, image_tag, parse_version
 from kgov.checks.measured import provenance, window_hours
 from kgov.checks.registry import CheckContext, CheckSpec, Issue, Need, Params, SubjectKind, Undecided
 from kgov.findings.model import Category, Severity
@@ -371,6 +371,23 @@ class EolParams(Params):
     compliance: bool = Field(False, description="raise to critical (for regulated environments)")
 
 
+def controller_versions(network: Network, controller: Controller) -> list[dict[str, Any]]:
+    """The controller's images in the scope, the version each tag names (None when it names none)
+    and the catalogued CVEs that version is open to, per component."""
+    found = []
+    for image in sorted({w.image for w in network.controller_workloads if w.controller is controller}):
+        version = parse_version(image_tag(image))
+        open_cves = [] if version is None else [cve for cve in controller.fixed_cves if cve.affects(version)]
+        found.append(
+            {
+                "image": image,
+                "version": ".".join(map(str, version)) if version else None,
+                "cves": [{"id": c.id, "component": c.component} for c in open_cves],
+            }
+        )
+    return found
+
+
 def eol_controller(view: IngressClassView, context: CheckContext) -> Iterator[Issue]:
     params: EolParams = context.params
     controller = view.controller
@@ -378,20 +395,34 @@ def eol_controller(view: IngressClassView, context: CheckContext) -> Iterator[Is
         return
     network = context.inventory.network
     served = [i.obj.ref for i in network.ingresses if i.ingress_class is view]
-    images = sorted(
-        {w.container.image or "" for w in network.controller_workloads if w.controller is controller}
+    versions = controller_versions(network, controller)
+    webhook = any(_nginx_hooks(w) for w in network.webhooks)
+    exploitable = sorted(
+        {
+            cve["id"]
+            for v in versions
+            for cve in v["cves"]
+            if cve["component"] == "controller" or (cve["component"] == "admission-webhook" and webhook)
+        }
     )
-    yield Issue(
+    message = (
         f"{view.obj.display()} is served by {controller.name}, retired since {controller.lifecycle_since}: "
-        f"no more releases or security fixes for the {len(served)} Ingresses it serves",
+        f"no more releases or security fixes for the {len(served)} Ingresses it serves"
+    )
+    if exploitable:
+        message += f", and its version is open to {', '.join(exploitable)}"
+    yield Issue(
+        message,
         {
             "controller": view.spec.spec.controller,
             "retired": controller.lifecycle_since,
-            "images": images,
+            "images": [v["image"] for v in versions],
+            "versions": versions,
+            "exploitableCves": exploitable,
             "ingresses": len(served),
             "source": "spec",
         },
-        severity=Severity.CRITICAL if params.compliance else Severity.HIGH,
+        severity=Severity.CRITICAL if params.compliance or exploitable else Severity.HIGH,
     )
 
 
@@ -400,24 +431,61 @@ def eol_controller(view: IngressClassView, context: CheckContext) -> Iterator[Is
 _NGINX_WEBHOOK = "validate.nginx.ingress.kubernetes.io"
 
 
-def admission_webhook(view: WebhookView, context: CheckContext) -> Iterator[Issue]:
+def _nginx_hooks(view: WebhookView) -> list[Any]:
+    found = []
     for hook in view.config.webhooks:
         service = hook.client_config.service
         service_name = service.name if service else None
         by_service = bool(service_name and "ingress-nginx" in service_name and "admission" in service_name)
         if hook.name == _NGINX_WEBHOOK or hook.name.endswith("." + _NGINX_WEBHOOK) or by_service:
-            yield Issue(
-                f"{view.obj.display()} registers the ingress-nginx admission webhook {hook.name}: the "
-                "endpoint behind CVE-2025-1974 (unauthenticated code execution from the pod network), "
-                "on a controller that gets no more fixes",
-                {
-                    "webhook": hook.name,
-                    "service": f"{service.namespace}/{service.name}" if service else None,
-                    "path": service.path if service else None,
-                    "source": "spec",
-                },
-                discriminator=hook.name,
+            found.append(hook)
+    return found
+
+
+def admission_webhook(view: WebhookView, context: CheckContext) -> Iterator[Issue]:
+    network = context.inventory.network
+    nginx = next((c for c in network.catalogue.controllers if c.id == "ingress-nginx"), None)
+    for hook in _nginx_hooks(view):
+        service = hook.client_config.service
+        namespace = service.namespace if service else None
+        # The controller behind the webhook: its workloads in the webhook service's namespace.
+        versions = [
+            v
+            for v in (controller_versions(network, nginx) if nginx else [])
+            if namespace is None
+            or any(
+                w.image == v["image"] and w.obj.namespace == namespace for w in network.controller_workloads
             )
+        ]
+        open_cves = sorted(
+            {c["id"] for v in versions for c in v["cves"] if c["component"] == "admission-webhook"}
+        )
+        known = bool(versions) and all(v["version"] for v in versions)
+        if open_cves:
+            state, severity = (
+                f"and the controller's version is open to {', '.join(open_cves)}",
+                Severity.CRITICAL,
+            )
+        elif known:
+            state = "patched against the catalogued webhook CVEs (by image tag), on a controller that gets no more fixes"
+            severity = Severity.MEDIUM
+        else:
+            state = "the controller's version is not known here, on a controller that gets no more fixes"
+            severity = Severity.HIGH
+        yield Issue(
+            f"{view.obj.display()} registers the ingress-nginx admission webhook {hook.name}, the "
+            f"endpoint behind CVE-2025-1974 (unauthenticated code execution from the pod network): {state}",
+            {
+                "webhook": hook.name,
+                "service": f"{service.namespace}/{service.name}" if service else None,
+                "path": service.path if service else None,
+                "versions": versions,
+                "openCves": open_cves,
+                "source": "spec",
+            },
+            severity=severity,
+            discriminator=hook.name,
+        )
 
 
 # ---- ingress.reload-churn, ingress.reload-failing: evidence from the watch stream or Prometheus -----
@@ -616,29 +684,42 @@ def autoscaled_backend(view: IngressView, context: CheckContext) -> Iterator[Iss
 def controller_hardening(subject: ControllerWorkload, context: CheckContext) -> Iterator[Issue]:
     network = context.inventory.network
     workload, container = subject.workload, subject.container
+    data_plane = subject.plane == "data"
     failed: list[str] = []
     if workload.obj.kind in ("Deployment", "StatefulSet"):
         replicas = 1 if workload.spec.replicas is None else workload.spec.replicas
         floor = max([replicas, *(h.hpa.min_replicas for h in workload.hpas)])
         if floor < 2:
-            failed.append(f"runs {floor} replica; a restart or node drain takes ingress down")
-    elif workload.obj.kind == "Pod":
-        failed.append("runs as a bare Pod, with no controller to replace it")
-    if workload.obj.kind != "Pod" and not network.pdbs_selecting(workload):
+            outage = (
+                "takes its ingress traffic down"
+                if data_plane
+                else "pauses route and endpoint updates until it is back (traffic keeps flowing)"
+            )
+            failed.append(f"runs {floor} replica; a restart or node drain {outage}")
+    if not network.pdbs_selecting(workload):
         failed.append("no PodDisruptionBudget selects its pods")
     if container.readiness_probe is None:
         failed.append(f"container {container.name} has no readiness probe")
     elif container.readiness_probe == container.liveness_probe:
         failed.append(f"container {container.name} uses the same probe for readiness and liveness")
+    if not failed:
+        return
+    evidence: dict[str, Any] = {
+        "controller": subject.controller.id,
+        "plane": subject.plane,
+        "failed": failed,
+        "source": "spec",
+    }
     missing = [r for r in ("cpu", "memory") if r not in container.resources.requests]
     if missing:
-        failed.append(f"container {container.name} requests no {' or '.join(missing)}")
-    if failed:
-        yield Issue(
-            f"{workload.obj.display()} runs {subject.controller.name} and {'; '.join(failed)}",
-            {"controller": subject.controller.id, "failed": failed, "source": "spec"},
-            severity=Severity.HIGH if missing else Severity.MEDIUM,
-        )
+        # The same root cause as qos.critical-not-guaranteed / qos.best-effort, which report it.
+        evidence["requestsMissing"] = {container.name: missing}
+    yield Issue(
+        f"{workload.obj.display()} runs the {subject.controller.name} {subject.plane} plane and "
+        f"{'; '.join(failed)}",
+        evidence,
+        severity=Severity.MEDIUM if data_plane else Severity.LOW,
+    )
 
 
 # ---- ingress.no-class, ingress.legacy-class-annotation ---------------------------------------------
@@ -759,7 +840,9 @@ CHECKS = [
         severity=Severity.HIGH,
         subject=SubjectKind.INGRESS_CLASS,
         condition="The IngressClass's controller is retired in the catalogue: the community "
-        "ingress-nginx controller, retired in March 2026. Critical with `compliance: true`.",
+        "ingress-nginx controller, retired in March 2026. Critical with `compliance: true`, or when the "
+        "version in the controller's image tag is open to a catalogued CVE (`fixed_cves` in "
+        "controllers.yaml; a webhook CVE counts when the webhook is registered).",
         remediation="Plan the move to Gateway API or a maintained controller: run `kgov gate "
         "migration` on the Ingresses of this class.",
         fn=eol_controller,
@@ -773,7 +856,9 @@ CHECKS = [
         subject=SubjectKind.WEBHOOK,
         condition="A ValidatingWebhookConfiguration registers the ingress-nginx admission webhook "
         "(`validate.nginx.ingress.kubernetes.io`, or a service named like the chart's "
-        "`ingress-nginx-controller-admission`), the CVE-2025-1974 attack surface.",
+        "`ingress-nginx-controller-admission`), the CVE-2025-1974 attack surface. Severity follows the "
+        "version in the controller image's tag against the catalogue's fixed versions (CVE-2025-1974: "
+        "1.11.5, 1.12.1): critical when open, medium when patched, high when the version is unknown.",
         remediation="Disable the webhook (`controller.admissionWebhooks.enabled=false`) or restrict "
         "network access to it to the API server only, and migrate off the retired controller.",
         fn=admission_webhook,
@@ -832,9 +917,12 @@ CHECKS = [
         category=Category.INGRESS,
         severity=Severity.MEDIUM,
         subject=SubjectKind.CONTROLLER_WORKLOAD,
-        condition="A workload running a catalogued controller image has fewer than 2 replicas, no "
-        "PodDisruptionBudget, no readiness probe or one identical to liveness, or no cpu/memory "
-        "requests; one finding lists every failed item (high when requests are missing).",
+        condition="A controller workload (a Deployment, DaemonSet or StatefulSet, not a Helm hook, "
+        "running a catalogued image; never a Job or CronJob) has fewer than 2 replicas, no "
+        "PodDisruptionBudget, or no readiness probe or one identical to liveness; one finding lists "
+        "every failed item. Medium for a data plane, low for a control plane (a restart pauses "
+        "configuration updates, traffic keeps flowing). Missing requests are evidence only: "
+        "qos.critical-not-guaranteed or qos.best-effort reports them.",
         remediation="Run at least 2 replicas with a PodDisruptionBudget, a readiness probe distinct "
         "from liveness, and cpu and memory requests (memory limit = request).",
         fn=controller_hardening,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from fnmatch import fnmatchcase
@@ -11,7 +12,7 @@ from typing import Any
 
 from pydantic import Field
 
-from kgov.catalogue import image_name, load_catalogue
+from kgov.catalogue import image_name
 from kgov.checks.measured import pod_series, provenance, worst_per_container
 from kgov.checks.registry import CheckContext, CheckSpec, Issue, Need, Params, SubjectKind
 from kgov.data import data_yaml
@@ -53,17 +54,59 @@ def containers_phrase(names: list[str]) -> str:
     return f"container{'s' if len(names) > 1 else ''} {', '.join(names)}"
 
 
+# ---- context: what the pods are for ------------------------------------------------------------------
+
+RUN_TO_COMPLETION_KINDS = frozenset({"Job", "CronJob"})
+HELM_HOOK = "helm.sh/hook"
+
+
+def run_context(workload: Workload) -> str | None:
+    """`helm test hook` or `run-to-completion Job`/`CronJob` for pods that run once and exit, whose
+    eviction costs a retry rather than an outage; None for serving workloads."""
+    hooks = {h.strip() for h in workload.obj.annotations.get(HELM_HOOK, "").split(",") if h.strip()}
+    if hooks & {"test", "test-success", "test-failure"}:
+        return "helm test hook"
+    if workload.obj.kind in RUN_TO_COMPLETION_KINDS:
+        return f"run-to-completion {workload.obj.kind}"
+    if hooks:
+        return f"helm {', '.join(sorted(hooks))} hook"
+    return None
+
+
+def _lowered(severity: Severity, why: str | None) -> Severity:
+    """One level lower for run-to-completion pods, the lowest for helm test hooks."""
+    if why is None:
+        return severity
+    if why == "helm test hook":
+        return Severity.LOW
+    order = [Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL]
+    return order[max(order.index(severity) - 1, 0)] if severity in order else severity
+
+
 # ---- qos.best-effort --------------------------------------------------------------------------------
 
 
 def best_effort(workload: Workload, context: CheckContext) -> Iterator[Issue]:
     qos, source, containers = workload_qos(workload, context)
-    if qos is QoSClass.BEST_EFFORT:
-        yield Issue(
-            f"{workload.obj.display()} runs BestEffort pods: no container sets a cpu or memory "
-            "request or limit, so they are evicted first under node pressure",
-            {"qosClass": qos.value, "containers": _names(containers), "source": source},
-        )
+    if qos is not QoSClass.BEST_EFFORT:
+        return
+    evidence: dict[str, Any] = {"qosClass": qos.value, "containers": _names(containers), "source": source}
+    why = run_context(workload)
+    critical = why_critical(workload, context)
+    if critical is not None:
+        # One root cause: the critical-workload finding would say the same of these pods.
+        evidence["critical"] = critical.why
+        evidence["merged"] = ["qos.critical-not-guaranteed"]
+    elif why is not None:
+        evidence["context"] = why
+    yield Issue(
+        f"{workload.obj.display()} runs BestEffort pods: no container sets a cpu or memory "
+        "request or limit, so they are evicted first under node pressure"
+        + (f"; it is critical ({critical.why}): {critical.consequence}" if critical else "")
+        + (f" (a {why}: an eviction costs a retry, not an outage)" if why and not critical else ""),
+        evidence,
+        severity=Severity.HIGH if critical else _lowered(Severity.HIGH, why),
+    )
 
 
 # ---- qos.missing-requests ---------------------------------------------------------------------------
@@ -73,18 +116,41 @@ def missing_requests(workload: Workload, context: CheckContext) -> Iterator[Issu
     qos, _, containers = workload_qos(workload, context)
     if qos is QoSClass.BEST_EFFORT or _pod_level_requests(workload.template):
         return
-    missing = {
+    if why_critical(workload, context) is not None:
+        return  # qos.critical-not-guaranteed reports the same gap on a critical workload
+    missing = _missing(containers)
+    if not missing:
+        return
+    listed = ", ".join(f"{name} ({' and '.join(res)})" for name, res in missing.items())
+    evidence: dict[str, Any] = {"missing": missing, "qosClass": qos.value}
+    init_only = {c.name for c in containers if c.role == "init"} >= set(missing)
+    why = run_context(workload)
+    if why is not None:
+        evidence["context"] = why
+    if init_only:
+        evidence["initContainersOnly"] = True
+        yield Issue(
+            f"{workload.obj.display()} has init containers without requests: {listed}; the pod's "
+            "request is the larger of each init container's and the sum of the app containers', so "
+            "it is sized by the app containers and the init containers run on whatever is left",
+            evidence,
+            severity=Severity.LOW,
+        )
+        return
+    yield Issue(
+        f"{workload.obj.display()} has containers without requests: {listed}; the scheduler "
+        "places them as if they needed nothing",
+        evidence,
+        severity=_lowered(Severity.MEDIUM, why),
+    )
+
+
+def _missing(containers: list[EffectiveContainer]) -> dict[str, list[str]]:
+    return {
         c.name: [r for r in QOS_RESOURCES if c.request(r) is None]
         for c in containers
         if any(c.request(r) is None for r in QOS_RESOURCES)
     }
-    if missing:
-        listed = ", ".join(f"{name} ({' and '.join(res)})" for name, res in missing.items())
-        yield Issue(
-            f"{workload.obj.display()} has containers without requests: {listed}; the scheduler "
-            "places them as if they needed nothing",
-            {"missing": missing, "qosClass": qos.value},
-        )
 
 
 def _pod_level_requests(template: PodTemplate) -> bool:
@@ -161,38 +227,73 @@ def _own_images() -> tuple[str, ...]:
     return tuple(data["images"])
 
 
-def why_critical(template: PodTemplate, params: CriticalParams) -> str | None:
-    catalogue = load_catalogue()
-    for container in template.all_containers():
-        image = container.image or ""
-        controller = catalogue.for_image(image)
-        if controller is not None:
-            return f"{controller.name} data plane (image {image})"
-        if any(fnmatchcase(image_name(image), pattern) for pattern in _own_images()):
-            return f"kube-governor itself (image {image})"
+_DEFAULT_CRITICAL = CriticalParams()
+
+
+@dataclass(frozen=True, slots=True)
+class Critical:
+    why: str  # what makes the workload critical
+    consequence: str  # what an eviction costs
+    severity: Severity
+
+
+_SERVES = "an eviction or OOM kill hits it before the workloads it serves"
+
+
+def why_critical(
+    workload: Workload, context: CheckContext, params: CriticalParams | None = None
+) -> Critical | None:
+    """Why a workload is critical: an ingress or gateway controller (data plane: high; control plane:
+    medium), kube-governor itself, a system priority class, or a selector of `params` (the checks that
+    defer to qos.critical-not-guaranteed use its defaults)."""
+    params = params or _DEFAULT_CRITICAL
+    controller = context.inventory.network.controller_of(workload)
+    if controller is not None:
+        name, image = controller.controller.name, controller.image
+        if controller.plane == "data":
+            return Critical(
+                f"{name} data plane (image {image})",
+                "an eviction or OOM kill takes the traffic it carries down",
+                Severity.HIGH,
+            )
+        return Critical(
+            f"{name} control plane (image {image})",
+            "an eviction pauses route and endpoint updates until it is back (traffic keeps flowing)",
+            Severity.MEDIUM,
+        )
+    template = workload.template
+    if run_context(workload) is None:
+        for container in template.all_containers():
+            image = container.image or ""
+            if any(fnmatchcase(image_name(image), pattern) for pattern in _own_images()):
+                return Critical(f"kube-governor itself (image {image})", _SERVES, Severity.MEDIUM)
     priority = template.spec.priority_class_name or ""
     if any(priority.startswith(prefix) for prefix in params.priority_class_prefixes):
-        return f"priorityClassName {priority}"
+        return Critical(f"priorityClassName {priority}", _SERVES, Severity.MEDIUM)
     labels = template.metadata.labels
     for selector in params.selectors:
         if selector and all(labels.get(k) == v for k, v in selector.items()):
-            return f"matches the configured selector {selector}"
+            return Critical(f"matches the configured selector {selector}", _SERVES, Severity.MEDIUM)
     return None
 
 
 def critical_not_guaranteed(workload: Workload, context: CheckContext) -> Iterator[Issue]:
-    why = why_critical(workload.template, context.params)
-    if why is None:
+    critical = why_critical(workload, context, context.params)
+    if critical is None:
         return
-    qos, source, _ = workload_qos(workload, context)
-    if qos is QoSClass.GUARANTEED:
-        return
-    is_data_plane = "data plane" in why
+    qos, source, containers = workload_qos(workload, context)
+    if qos in (QoSClass.GUARANTEED, QoSClass.BEST_EFFORT):
+        return  # BestEffort: qos.best-effort reports it, with this context
+    evidence: dict[str, Any] = {"qosClass": qos.value, "why": critical.why, "source": source}
+    missing = _missing(containers)
+    if missing:
+        evidence["missingRequests"] = missing
+        evidence["merged"] = ["qos.missing-requests"]
     yield Issue(
-        f"{workload.obj.display()} is critical ({why}) but its pods are {qos.value}, not Guaranteed: "
-        "under node pressure they can be evicted or OOM-killed before the workloads they serve",
-        {"qosClass": qos.value, "why": why, "source": source},
-        severity=Severity.HIGH if is_data_plane else Severity.MEDIUM,
+        f"{workload.obj.display()} is critical ({critical.why}) but its pods are {qos.value}, not "
+        f"Guaranteed: {critical.consequence}",
+        evidence,
+        severity=critical.severity,
     )
 
 
@@ -389,7 +490,9 @@ CHECKS = [
         severity=Severity.HIGH,
         subject=SubjectKind.WORKLOAD,
         condition="The pods' QoS class is BestEffort: no container or init container sets a cpu or memory "
-        "request or limit (after LimitRange defaults).",
+        "request or limit (after LimitRange defaults). Severity by context: high for serving workloads "
+        "and for critical ones (the finding then carries what qos.critical-not-guaranteed would say); "
+        "medium for run-to-completion pods (Job, CronJob, Helm hooks); low for Helm test hooks.",
         remediation="Set cpu and memory requests on every container; for critical pods set the memory limit "
         "equal to the request.",
         fn=best_effort,
@@ -401,7 +504,10 @@ CHECKS = [
         severity=Severity.MEDIUM,
         subject=SubjectKind.WORKLOAD,
         condition="Some container (init containers and sidecars included) has no cpu or no memory request "
-        "after defaulting from limits and LimitRanges, and the pod is not BestEffort.",
+        "after defaulting from limits and LimitRanges, and the pod is not BestEffort or critical (then "
+        "qos.critical-not-guaranteed reports it). Severity by context: medium; low for run-to-"
+        "completion pods and Helm test hooks, and low when only init containers lack requests (the "
+        "pod's request is the larger of each init container's and the sum of the app containers').",
         remediation="Give every container, sidecars and init containers included, a cpu and a memory request "
         "sized from observed usage.",
         fn=missing_requests,
@@ -434,9 +540,12 @@ CHECKS = [
         category=Category.RESOURCES,
         severity=Severity.HIGH,
         subject=SubjectKind.WORKLOAD,
-        condition="A critical workload — an ingress or gateway controller (known images), kube-governor "
-        "itself, a `system-*` priority class or a configured label selector — is not Guaranteed. High for "
-        "ingress and gateway data planes, medium otherwise.",
+        condition="A critical workload — an ingress or gateway controller (a Deployment, DaemonSet or "
+        "StatefulSet, not a Helm hook, running a catalogued image), kube-governor itself, a `system-*` "
+        "priority class or a configured label selector — is Burstable. High for a data plane (the "
+        "catalogue's `control_plane_images` says which images are control planes), medium for control "
+        "planes and the rest. BestEffort pods are reported once, by qos.best-effort; missing requests "
+        "are evidence here, not a qos.missing-requests finding.",
         remediation="Set cpu and memory requests equal to limits on every container of the workload, init "
         "containers and sidecars included.",
         fn=critical_not_guaranteed,

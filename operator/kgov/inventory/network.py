@@ -52,9 +52,16 @@ class ServiceView:
     service: net.Service
 
 
+# Controllers are long-running: a Job or CronJob that runs a controller image (a certificate generator,
+# a migration) and a Helm hook are not the controller, whatever their image.
+LONG_RUNNING_KINDS = frozenset({"Deployment", "DaemonSet", "StatefulSet"})
+HELM_HOOK_ANNOTATION = "helm.sh/hook"
+
+
 @dataclass(slots=True)
 class ControllerWorkload:
-    """A workload running an ingress or gateway controller, recognised by its container image."""
+    """A long-running workload running an ingress or gateway controller, recognised by its image;
+    `plane` is `data` (it carries traffic) or `control` (it programs a data plane elsewhere)."""
 
     workload: Workload
     controller: Controller
@@ -63,6 +70,14 @@ class ControllerWorkload:
     @property
     def obj(self) -> KubeObject:
         return self.workload.obj
+
+    @property
+    def plane(self) -> str:
+        return self.controller.plane(self.container.image or "")
+
+    @property
+    def image(self) -> str:
+        return self.container.image or ""
 
 
 @dataclass(slots=True)
@@ -146,6 +161,7 @@ class Network:
             lambda o: WebhookView(o, self.inventory.projection(net.ValidatingWebhookConfiguration, o)),
         )
         self.controller_workloads = self._controller_workloads()
+        self._controller_by_workload = {id(c.workload): c for c in self.controller_workloads}
         self.gateway_classes = self._all("GatewayClass", self._gateway_class)
         self.gateways = self._all(
             "Gateway", lambda o: GatewayView(o, self.inventory.projection(gw.Gateway, o))
@@ -168,6 +184,10 @@ class Network:
         self._listener_set_views = {id(v.obj): v for v in self.listener_sets}
         self._gateway_class_views = {id(v.obj): v for v in self.gateway_classes}
         self._sets_by_parent: dict[int, list[ListenerSetView]] | None = None
+
+    def controller_of(self, workload: Workload) -> ControllerWorkload | None:
+        """The controller a workload runs, if it is a controller workload."""
+        return self._controller_by_workload.get(id(workload))
 
     # ---- building ---------------------------------------------------------------------------------
 
@@ -197,6 +217,9 @@ class Network:
     def _controller_workloads(self) -> list[ControllerWorkload]:
         found = []
         for workload in self.inventory.workloads:
+            obj = workload.obj
+            if obj.kind not in LONG_RUNNING_KINDS or HELM_HOOK_ANNOTATION in obj.annotations:
+                continue
             for container in workload.template.spec.containers:
                 controller = self.catalogue.for_image(container.image or "")
                 if controller is not None:

@@ -59,6 +59,9 @@ def annotation_surface(view: IngressView, network: Network, prefix: str) -> list
                     f"no Gateway API mapping in the {owner} catalogue",
                 )
             )
+        elif entry.is_default(view.obj.annotations.get(key.key, "")):
+            # Set to what the controller does anyway: nothing to carry over, so no gap.
+            mapped.append(Mapped(key.key, "N", entry.gateway or "", f"set to its default ({entry.default})"))
         else:
             mapped.append(Mapped(key.key, entry.klass, entry.gateway or "", entry.notes or ""))
     return sorted(mapped, key=lambda m: m.key)
