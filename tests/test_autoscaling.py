@@ -188,6 +188,7 @@ EXPECTED = {
     "autoscaling.scaling-oscillation": (Severity.MEDIUM, SubjectKind.HPA),
     "autoscaling.vpa-recommendation-gap": (Severity.LOW, SubjectKind.WORKLOAD),
     "autoscaling.vpa-requests-only-limit": (Severity.MEDIUM, SubjectKind.WORKLOAD),
+    "autoscaling.vpa-unknown-container": (Severity.MEDIUM, SubjectKind.AUTOSCALED),
 }
 
 

@@ -700,6 +700,36 @@ def vpa_requests_only_limit(workload: Workload, context: CheckContext) -> Iterat
         )
 
 
+# ---- autoscaling.vpa-unknown-container ------------------------------------------------------------
+
+_UNKNOWN_VPA_TARGET = Undecided(
+    "VPA with container policies on a workload not in the input",
+    "VPAs with container policies on workloads not in the input",
+)
+
+
+def vpa_unknown_container(workload: Target, context: CheckContext) -> Iterator[Issue | Undecided]:
+    if isinstance(workload, AbsentTarget):
+        if any(p.container_name != "*" for v in workload.vpas for p in v.vpa.spec.resource_policy.container_policies):
+            yield _UNKNOWN_VPA_TARGET
+        return
+    names = {c.name for c in workload.template.all_containers()}
+    for view in distinct(workload.vpas, workload, context):
+        policies = view.vpa.spec.resource_policy.container_policies
+        stray = [p.container_name for p in policies if p.container_name != "*" and p.container_name not in names]
+        if not stray:
+            continue
+        yield Issue(
+            f"{workload.obj.display()}: VPA {view.obj.name} has a container policy for "
+            f"{join(stray)}, which {'is' if len(stray) == 1 else 'are'} not a container of the pods: the "
+            "policy applies to nothing (a renamed container, or a typo) and its containers fall under "
+            "the default policy",
+            {"vpa": view.obj.name, "policies": stray, "containers": sorted(names), "source": "spec"},
+            related=(view.obj.ref,),
+            discriminator=view.obj.name,
+        )
+
+
 OVERLAP_FIX = (
     'Give the dimensions to different autoscalers: VPA `controlledResources: ["memory"]` with '
     "the HPA on cpu, or scale the HPA on Pods, Object or External metrics, or set the VPA's "
@@ -883,5 +913,17 @@ CHECKS = [
         remediation="Raise the container's limit above the VPA's upper bound, or use "
         "`controlledValues: RequestsAndLimits` so the VPA scales the limit with the request.",
         fn=vpa_requests_only_limit,
+    ),
+    CheckSpec(
+        id="autoscaling.vpa-unknown-container",
+        title="VPA container policy names no container",
+        category=Category.AUTOSCALING,
+        severity=Severity.MEDIUM,
+        subject=SubjectKind.AUTOSCALED,
+        condition="A `resourcePolicy.containerPolicies` entry of a VPA names a container (not `*`) that "
+        "the target's pod template does not have: the policy (mode Off, min/max, controlled "
+        "resources) applies to nothing. Undecided when the target is not in the input.",
+        remediation="Name the container as the pod template does, or remove the stale policy.",
+        fn=vpa_unknown_container,
     ),
 ]

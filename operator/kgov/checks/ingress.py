@@ -173,7 +173,11 @@ def snippet_policy(view: IngressView, network: Network) -> SnippetPolicy:
     """Read `allow-snippet-annotations` and `annotations-risk-level` from the controller's ConfigMap
     (its `--configmap` argument, else the chart's default `ingress-nginx-controller`); keys the
     ConfigMap leaves out take the default of the controller version when its image tag shows it."""
-    workload = nginx_controller_for(view, network)
+    return workload_snippet_policy(nginx_controller_for(view, network), network)
+
+
+def workload_snippet_policy(workload: ControllerWorkload | None, network: Network) -> SnippetPolicy:
+    """The snippet policy of one ingress-nginx workload (None: the chart's ConfigMap if alone)."""
     evidence: dict[str, Any] = {}
     version = _version(workload.container.image) if workload else None
     config = None
@@ -240,6 +244,25 @@ def snippet_annotation(view: IngressView, context: CheckContext) -> Iterator[Iss
         f"{_SNIPPET_WHY[policy.state]}",
         {"keys": keys, "controllerConfig": policy.state, **policy.evidence, "source": "spec"},
         severity=_SNIPPET_SEVERITY[policy.state],
+    )
+
+
+# ---- ingress.snippets-allowed -----------------------------------------------------------------------
+
+
+def snippets_allowed(subject: ControllerWorkload, context: CheckContext) -> Iterator[Issue]:
+    if subject.controller.id != INGRESS_NGINX:
+        return
+    policy = workload_snippet_policy(subject, context.inventory.network)
+    if policy.state != "allowed":
+        return
+    where = policy.evidence.get("configMap", "its ConfigMap")
+    yield Issue(
+        f"{subject.obj.display()} runs ingress-nginx with snippet annotations allowed "
+        f"(allow-snippet-annotations true, annotations-risk-level Critical, from {where} or the "
+        "version's defaults): anyone who can create or edit an Ingress of its class can inject raw "
+        "NGINX configuration and read every Secret the controller can",
+        {**policy.evidence, "source": "spec"},
     )
 
 
@@ -792,6 +815,21 @@ CHECKS = [
         "policy of the target implementation.",
         fn=snippet_annotation,
         params=PrefixParams,
+    ),
+    CheckSpec(
+        id="ingress.snippets-allowed",
+        title="ingress-nginx allows snippet annotations",
+        category=Category.INGRESS,
+        severity=Severity.HIGH,
+        subject=SubjectKind.CONTROLLER_WORKLOAD,
+        condition="An ingress-nginx controller's ConfigMap (its `--configmap`, else the chart's "
+        "`ingress-nginx-controller`) sets `allow-snippet-annotations: \"true\"` and "
+        "`annotations-risk-level: Critical` (keys left out take the defaults of the version in the "
+        "image tag: snippets allowed before v1.9, risk level Critical before v1.12), whether or not an "
+        "Ingress uses snippets yet.",
+        remediation="Set `allow-snippet-annotations: \"false\"` (or keep `annotations-risk-level` at "
+        "High), and move what snippets did into supported annotations or the controller's config.",
+        fn=snippets_allowed,
     ),
     CheckSpec(
         id="ingress.risky-annotation",
