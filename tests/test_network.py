@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from helpers import run_checks
 from kgov import catalogue
 from kgov.analysis import Capabilities, Evaluation, evaluate, resolve_params, select_checks
 from kgov.checks.catalog import default_registry
@@ -127,3 +128,32 @@ def test_a_malformed_catalogue_is_a_clear_error(monkeypatch: pytest.MonkeyPatch)
             catalogue.load_catalogue()
     finally:
         catalogue.load_catalogue.cache_clear()
+
+
+def test_conflicting_paths_live_names_the_served_ingress() -> None:
+    def ingress(name: str, service: str, created: str) -> str:
+        return f"""
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {{name: {name}, namespace: shop, creationTimestamp: "{created}"}}
+spec:
+  ingressClassName: nginx
+  rules:
+    - host: shop.example.com
+      http:
+        paths:
+          - {{path: /api, pathType: ImplementationSpecific, backend: {{service: {{name: {service}, port: {{number: 80}}}}}}}}
+"""
+
+    text = "\n---\n".join(
+        [
+            "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: nginx}\n"
+            "spec: {controller: k8s.io/ingress-nginx}",
+            ingress("old", "web", "2026-01-01T00:00:00Z"),
+            ingress("new", "api", "2026-06-01T00:00:00Z"),
+        ]
+    )
+    findings = {f.target.name: f for f in run_checks(text, ["ingress.conflicting-paths"], live=True).findings}
+    assert findings["new"].evidence["conflicts"][0]["older"] == "other"
+    assert "this one's backend gets no traffic" in findings["new"].message
+    assert findings["old"].evidence["conflicts"][0]["older"] == "this"

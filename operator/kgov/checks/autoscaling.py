@@ -710,13 +710,19 @@ _UNKNOWN_VPA_TARGET = Undecided(
 
 def vpa_unknown_container(workload: Target, context: CheckContext) -> Iterator[Issue | Undecided]:
     if isinstance(workload, AbsentTarget):
-        if any(p.container_name != "*" for v in workload.vpas for p in v.vpa.spec.resource_policy.container_policies):
+        if any(
+            p.container_name != "*"
+            for v in workload.vpas
+            for p in v.vpa.spec.resource_policy.container_policies
+        ):
             yield _UNKNOWN_VPA_TARGET
         return
     names = {c.name for c in workload.template.all_containers()}
     for view in distinct(workload.vpas, workload, context):
         policies = view.vpa.spec.resource_policy.container_policies
-        stray = [p.container_name for p in policies if p.container_name != "*" and p.container_name not in names]
+        stray = [
+            p.container_name for p in policies if p.container_name != "*" and p.container_name not in names
+        ]
         if not stray:
             continue
         yield Issue(

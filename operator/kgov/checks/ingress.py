@@ -28,6 +28,7 @@ from kgov.inventory.network import (
     Network,
     WebhookView,
 )
+from kgov.model import networking as net
 from kgov.model.evidence import ChurnEstimate, Evidence, EvidenceUnavailable, Series, Signal
 from kgov.model.objects import ObjectRef
 
@@ -264,6 +265,95 @@ def snippets_allowed(subject: ControllerWorkload, context: CheckContext) -> Iter
         "NGINX configuration and read every Secret the controller can",
         {**policy.evidence, "source": "spec"},
     )
+
+
+# ---- ingress.conflicting-paths ---------------------------------------------------------------------
+
+Claim = tuple[str, str, str, str]  # (class, host, path, path kind)
+
+
+def _claims(view: IngressView) -> dict[Claim, tuple[str, str]]:
+    """(class, host, path, Exact|Prefix) → (namespace, backend) of every path the Ingress routes.
+    ingress-nginx serves ImplementationSpecific like Prefix; a namespace-less Ingress is keyed by
+    its own namespace (None), as applied together."""
+    klass = view.ingress_class.obj.name if view.ingress_class else (view.class_name or "")
+    found = {}
+    for rule in view.ingress.spec.rules:
+        for entry in rule.http.paths if rule.http else []:
+            kind = "Exact" if entry.path_type == "Exact" else "Prefix"
+            found[(klass, (rule.host or "*").lower(), entry.path or "/", kind)] = (
+                view.obj.namespace or "",
+                _backend(entry.backend),
+            )
+    return found
+
+
+def _backend(backend: net.IngressBackend) -> str:
+    if backend.service is not None:
+        return f"Service {backend.service.name}:{backend.service.port.display()}"
+    return f"resource {backend.resource}" if backend.resource else "none"
+
+
+def _claim_index(network: Network) -> dict[Claim, list[tuple[IngressView, str]]]:
+    index: dict[Claim, list[tuple[IngressView, str]]] = {}
+    for view in network.ingresses:
+        if view.controller is None or view.controller.id != INGRESS_NGINX:
+            continue
+        for claim, (namespace, backend) in _claims(view).items():
+            index.setdefault(claim, []).append((view, f"{namespace}/{backend}" if namespace else backend))
+    return index
+
+
+def conflicting_paths(view: IngressView, context: CheckContext) -> Iterator[Issue]:
+    if view.controller is None or view.controller.id != INGRESS_NGINX:
+        return
+    network = context.inventory.network
+    index = context.inventory.derived("ingress-claims", network, lambda: _claim_index(network))
+    conflicts = []
+    related: dict[str, ObjectRef] = {}
+    own = _claims(view)
+    for claim, (namespace, backend) in own.items():
+        mine = f"{namespace}/{backend}" if namespace else backend
+        others = [
+            (other, theirs)
+            for other, theirs in index.get(claim, [])
+            if other.obj.key != view.obj.key and theirs != mine
+        ]
+        for other, theirs in others:
+            related[other.obj.display()] = other.obj.ref
+            conflicts.append(
+                {
+                    "host": claim[1],
+                    "path": claim[2],
+                    "pathType": claim[3],
+                    "backend": mine,
+                    "other": other.obj.display(),
+                    "otherBackend": theirs,
+                    "older": _older(view, other),
+                }
+            )
+    if not conflicts:
+        return
+    first = conflicts[0]
+    who = {
+        "this": "this Ingress is older, so the other one's backend gets no traffic there",
+        "other": "the other Ingress is older, so this one's backend gets no traffic there",
+        None: "which one is older (and served) is not known from the manifests",
+    }[first["older"]]
+    yield Issue(
+        f"{view.obj.display()} routes {first['host']}{first['path']} ({first['pathType']}) to "
+        f"{first['backend']} while {first['other']} of the same class routes it to "
+        f"{first['otherBackend']}: ingress-nginx serves only the older Ingress's; {who}",
+        {"conflicts": conflicts, "source": "spec"},
+        related=tuple(related.values()),
+    )
+
+
+def _older(view: IngressView, other: IngressView) -> str | None:
+    mine, theirs = view.obj.created, other.obj.created
+    if mine is None or theirs is None or mine == theirs:
+        return None
+    return "this" if mine < theirs else "other"
 
 
 # ---- ingress.risky-annotation ----------------------------------------------------------------------
@@ -823,13 +913,27 @@ CHECKS = [
         severity=Severity.HIGH,
         subject=SubjectKind.CONTROLLER_WORKLOAD,
         condition="An ingress-nginx controller's ConfigMap (its `--configmap`, else the chart's "
-        "`ingress-nginx-controller`) sets `allow-snippet-annotations: \"true\"` and "
+        '`ingress-nginx-controller`) sets `allow-snippet-annotations: "true"` and '
         "`annotations-risk-level: Critical` (keys left out take the defaults of the version in the "
         "image tag: snippets allowed before v1.9, risk level Critical before v1.12), whether or not an "
         "Ingress uses snippets yet.",
-        remediation="Set `allow-snippet-annotations: \"false\"` (or keep `annotations-risk-level` at "
+        remediation='Set `allow-snippet-annotations: "false"` (or keep `annotations-risk-level` at '
         "High), and move what snippets did into supported annotations or the controller's config.",
         fn=snippets_allowed,
+    ),
+    CheckSpec(
+        id="ingress.conflicting-paths",
+        title="Two Ingresses claim one host and path",
+        category=Category.INGRESS,
+        severity=Severity.MEDIUM,
+        subject=SubjectKind.INGRESS,
+        condition="Two ingress-nginx Ingresses of the same class route the same host and path (Exact, "
+        "or Prefix and ImplementationSpecific alike) to different backends: ingress-nginx serves the "
+        "older Ingress's backend only. Each Ingress of the pair gets a finding; live, the evidence "
+        "says which one is older.",
+        remediation="Keep one Ingress per host and path: merge the rules, or give one of them another "
+        "host or path.",
+        fn=conflicting_paths,
     ),
     CheckSpec(
         id="ingress.risky-annotation",
