@@ -19,7 +19,7 @@ _ID = re.compile(r"^[a-z]+\.[a-z0-9]+(?:-[a-z0-9]+)*$")
 @pytest.mark.parametrize("spec", SPECS, ids=[s.id for s in SPECS])
 def test_check_metadata(spec: CheckSpec) -> None:
     assert _ID.match(spec.id), "ids are dotted, lowercase, with no slash (label values)"
-    assert spec.id.split(".")[0] in {"qos", "autoscaling", "ingress", "gateway", "migration"}
+    assert spec.id.split(".")[0] in {"qos", "autoscaling", "ingress", "gateway", "migration", "scope"}
     assert isinstance(spec.severity, Severity)
     assert spec.title and spec.condition
     assert spec.remediation.endswith("."), "remediation is a full sentence"

@@ -151,6 +151,7 @@ def evaluate(
 _SUBJECTS: dict[SubjectKind, Callable[[Inventory], Sequence[Any]]] = {
     SubjectKind.WORKLOAD: lambda inv: inv.workloads,
     SubjectKind.AUTOSCALED: lambda inv: [*inv.workloads, *inv.absent_targets],
+    SubjectKind.COPIES: lambda inv: inv.conflicting_copies,
     SubjectKind.HPA: lambda inv: inv.hpas,
     SubjectKind.INGRESS: lambda inv: inv.network.ingresses,
     SubjectKind.INGRESS_CLASS: lambda inv: inv.network.ingress_classes,

@@ -34,6 +34,7 @@ class SubjectKind(StrEnum):
     REFERRER = "referrer"  # routes, Gateways, ListenerSets: what references other objects
     ATTACHER = "attacher"  # routes and ListenerSets: what attaches to a Gateway
     LISTENERS = "listeners"  # Gateways and ListenerSets: what declares listeners
+    COPIES = "copies"  # one object defined more than once in one folder with different content
 
 
 class Need(StrEnum):

@@ -1,3 +1,3 @@
-from kgov.inventory.inventory import AbsentTarget, HPAView, Inventory, LivePodView, VPAView, Workload
+from kgov.inventory.inventory import AbsentTarget, Copies, HPAView, Inventory, LivePodView, VPAView, Workload
 
-__all__ = ["AbsentTarget", "HPAView", "Inventory", "LivePodView", "VPAView", "Workload"]
+__all__ = ["AbsentTarget", "Copies", "HPAView", "Inventory", "LivePodView", "VPAView", "Workload"]

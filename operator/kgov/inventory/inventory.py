@@ -100,6 +100,18 @@ class AbsentTarget:
         return f"{kind} {namespace}/{name}" if namespace else f"{kind} {name}"
 
 
+@dataclass(slots=True)
+class Copies:
+    """One object defined more than once in one folder of the scope with different content;
+    `obj` is the last copy, the one `kubectl apply -f` leaves in place."""
+
+    copies: list[KubeObject]
+
+    @property
+    def obj(self) -> KubeObject:
+        return self.copies[-1]
+
+
 def pod_template_of(obj: KubeObject) -> Any:
     """The raw pod template of a pod-bearing object and its field path, or (None, path) if absent."""
     raw = obj.raw
@@ -176,6 +188,7 @@ class Inventory:
         self.hpas: list[HPAView] = self._project_all(HPA_KIND, lambda o: HPAView(o, self._hpa(o)))
         self.vpas: list[VPAView] = self._project_all(VPA_KIND, lambda o: VPAView(o, self.projection(VPA, o)))
         self.absent_targets: list[AbsentTarget] = []
+        self.conflicting_copies = _conflicting_copies(self.objects)
         self.workloads: list[Workload] = self._index_workloads()
         self._workloads_by_namespace: dict[str | None, list[Workload]] = defaultdict(list)
         for workload in self.workloads:
@@ -551,6 +564,24 @@ def _shared_prefix(a: KubeObject, b: KubeObject) -> int:
             break
         shared += 1
     return shared
+
+
+def _conflicting_copies(objects: dict[Key, list[KubeObject]]) -> list[Copies]:
+    """Copies of one object in one folder (or one stream) whose content differs: both are applied
+    together, and the later silently replaces the earlier. Copies in different folders are the
+    usual environment overlays, resolved by proximity instead."""
+    found = []
+    for copies in objects.values():
+        if len(copies) < 2:
+            continue
+        by_folder: dict[str, list[KubeObject]] = {}
+        for obj in copies:
+            if obj.location is not None:
+                by_folder.setdefault(obj.location.origin.file.rpartition("/")[0], []).append(obj)
+        for group in by_folder.values():
+            if len(group) > 1 and any(o.raw != group[0].raw for o in group[1:]):
+                found.append(Copies(group))
+    return found
 
 
 def _same_tree(holder: KubeObject, obj: KubeObject) -> bool:
