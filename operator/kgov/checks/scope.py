@@ -41,9 +41,11 @@ CHECKS = [
         severity=Severity.MEDIUM,
         subject=SubjectKind.COPIES,
         condition="The same object (kind, namespace, name) is defined more than once in one folder (or "
-        "one file, or stdin) with different content: `kubectl apply -f` of that folder keeps the last "
-        "copy only, and which one a reader sees first is a matter of luck. Copies in different folders "
-        "(environment overlays) are not flagged: a reference resolves to the nearest copy.",
+        "one file, or stdin) with content that differs beyond labels and annotations: `kubectl apply "
+        "-f` of that folder keeps the last copy only. Copies in different folders (environment "
+        "overlays) are not flagged: a reference resolves to the nearest copy. When a kustomization or "
+        "another generator is in scope, only copies in one file count (patches and variants sit beside "
+        "their base).",
         remediation="Keep one definition, or move the variants into separate overlay folders.",
         fn=conflicting_copies,
     ),

@@ -188,7 +188,9 @@ class Inventory:
         self.hpas: list[HPAView] = self._project_all(HPA_KIND, lambda o: HPAView(o, self._hpa(o)))
         self.vpas: list[VPAView] = self._project_all(VPA_KIND, lambda o: VPAView(o, self.projection(VPA, o)))
         self.absent_targets: list[AbsentTarget] = []
-        self.conflicting_copies = _conflicting_copies(self.objects)
+        self.conflicting_copies = _conflicting_copies(
+            self.objects, by_file=bool(self.completeness.generators)
+        )
         self.workloads: list[Workload] = self._index_workloads()
         self._workloads_by_namespace: dict[str | None, list[Workload]] = defaultdict(list)
         for workload in self.workloads:
@@ -566,22 +568,32 @@ def _shared_prefix(a: KubeObject, b: KubeObject) -> int:
     return shared
 
 
-def _conflicting_copies(objects: dict[Key, list[KubeObject]]) -> list[Copies]:
-    """Copies of one object in one folder (or one stream) whose content differs: both are applied
-    together, and the later silently replaces the earlier. Copies in different folders are the
-    usual environment overlays, resolved by proximity instead."""
+def _conflicting_copies(objects: dict[Key, list[KubeObject]], by_file: bool) -> list[Copies]:
+    """Copies of one object in one folder (one file when a kustomization or another generator in
+    scope decides what is applied: patches and variants sit beside their base) whose content differs
+    beyond labels and annotations: applied together, the later silently replaces the earlier. Copies
+    in different folders are the usual environment overlays, resolved by proximity instead."""
     found = []
     for copies in objects.values():
         if len(copies) < 2:
             continue
-        by_folder: dict[str, list[KubeObject]] = {}
+        groups: dict[str, list[KubeObject]] = {}
         for obj in copies:
             if obj.location is not None:
-                by_folder.setdefault(obj.location.origin.file.rpartition("/")[0], []).append(obj)
-        for group in by_folder.values():
-            if len(group) > 1 and any(o.raw != group[0].raw for o in group[1:]):
+                file = obj.location.origin.file
+                groups.setdefault(file if by_file else file.rpartition("/")[0], []).append(obj)
+        for group in groups.values():
+            if len(group) > 1 and any(_content(o) != _content(group[0]) for o in group[1:]):
                 found.append(Copies(group))
     return found
+
+
+def _content(obj: KubeObject) -> dict[str, Any]:
+    """The document without labels and annotations (chart version labels differ between renders)."""
+    metadata = {
+        k: v for k, v in (obj.raw.get("metadata") or {}).items() if k not in ("labels", "annotations")
+    }
+    return {**obj.raw, "metadata": metadata}
 
 
 def _same_tree(holder: KubeObject, obj: KubeObject) -> bool:
