@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
@@ -40,3 +41,14 @@ def test_configuration_guide_example_is_a_valid_config_with_every_section() -> N
     config = Config.model_validate(example)
     assert set(example) == set(Config.model_fields), "the example should show every top-level key"
     assert config.migration.forbid_new_ingress is False
+
+
+def test_readme_table_excerpt_is_real_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    excerpt = readme.split("kgov scan examples/\n```", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(ROOT)
+    output = CliRunner().invoke(main, ["scan", "examples/"], env={"COLUMNS": "100"}).output
+    lines = output.splitlines()
+    for block in excerpt.strip().split("\n\n"):
+        first = lines.index(block.splitlines()[0])
+        assert lines[first : first + len(block.splitlines())] == block.splitlines(), block

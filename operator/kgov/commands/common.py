@@ -6,7 +6,6 @@ import gc
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TypeVar
 
 import click
@@ -16,12 +15,11 @@ from kgov.findings.model import Severity
 from kgov.inventory import Inventory
 from kgov.inventory.scope import Declared, Listing
 from kgov.report.formats import RENDERERS
-from kgov.report.model import ScanReport
-from kgov.report.table import render_table
+from kgov.report.model import DEFAULT_MAX_CHARS, ScanReport
 from kgov.sources.files import STDIN, LoadResult, discover, read_source
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
-FORMATS = ["table", *RENDERERS]
+FORMATS = list(RENDERERS)
 SEVERITIES = [s.value for s in Severity]
 PROGRESS_THRESHOLD = 200  # files
 
@@ -54,7 +52,8 @@ def input_options(cluster_help: str) -> Callable[[F], F]:
 
 
 def report_options(fail_on_help: str) -> Callable[[F], F]:
-    """--config, the report's format and file, --fail-on and --lenient: what every gating command takes."""
+    """--config, the report's format and file, --fail-on, --lenient, --quiet and --max-chars: what every
+    gating command takes."""
 
     def decorate(fn: F) -> F:
         for option in reversed(
@@ -74,6 +73,17 @@ def report_options(fail_on_help: str) -> Callable[[F], F]:
                     help=fail_on_help,
                 ),
                 click.option("--lenient", is_flag=True, help="Input errors do not change the exit code."),
+                click.option(
+                    "-q", "--quiet", is_flag=True, help="Table: leave out the list of skipped checks."
+                ),
+                click.option(
+                    "--max-chars",
+                    type=click.IntRange(min=2_000),
+                    default=DEFAULT_MAX_CHARS,
+                    show_default=True,
+                    help="Markdown: keep the report within this many characters (a GitHub comment "
+                    "takes 65,536); the most severe findings are kept, and the rest counted.",
+                ),
             )
         ):
             fn = option(fn)
@@ -147,18 +157,6 @@ def progress(total: int) -> Iterator[Callable[[], None]]:
     with Progress(transient=True) as progress:
         task = progress.add_task("scanning", total=total)
         yield lambda: progress.advance(task)
-
-
-def emit(report: ScanReport, fmt: str, output_file: str | None) -> None:
-    if fmt == "table":
-        color = output_file is None and sys.stdout.isatty()
-        text = render_table(report, color=color)
-    else:
-        text = RENDERERS[fmt](report)
-    if output_file:
-        Path(output_file).write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
 
 
 def exit_code(report: ScanReport, fail_on: Severity, lenient: bool) -> int:

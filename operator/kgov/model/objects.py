@@ -21,6 +21,8 @@ class Location:
     prefix: tuple[str | int, ...] = field(default=(), compare=False)
     # `helm template` output: where the document sits in the rendered file; errors are reported there.
     rendered: Location | None = field(default=None, compare=False)
+    # The column of a field-level location (1-based); None when only the line is known.
+    column: int | None = None
 
     @property
     def origin(self) -> Location:

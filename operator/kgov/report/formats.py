@@ -1,4 +1,4 @@
-"""Render a scan report in the format asked for on the command line."""
+"""Every output format of `kgov scan` and `kgov gate migration`, by its `-o` name."""
 
 from __future__ import annotations
 
@@ -7,21 +7,29 @@ from collections.abc import Callable
 
 import yaml
 
+from kgov.report.compact import render_compact
+from kgov.report.github import render_github
 from kgov.report.junit import render_junit
 from kgov.report.markdown import render_markdown
-from kgov.report.model import ScanReport, report_dict
+from kgov.report.model import DEFAULT_OPTIONS, RenderOptions, ScanReport, report_dict
 from kgov.report.sarif import render_sarif
+from kgov.report.table import render_table
 
 
-def render_json(report: ScanReport) -> str:
+def render_json(report: ScanReport, options: RenderOptions = DEFAULT_OPTIONS) -> str:
     return json.dumps(report_dict(report), indent=2, default=str) + "\n"
 
 
-def render_yaml(report: ScanReport) -> str:
+def render_yaml(report: ScanReport, options: RenderOptions = DEFAULT_OPTIONS) -> str:
     return yaml.safe_dump(json.loads(render_json(report)), sort_keys=False, allow_unicode=True)
 
 
-RENDERERS: dict[str, Callable[[ScanReport], str]] = {
+Renderer = Callable[[ScanReport, RenderOptions], str]
+
+RENDERERS: dict[str, Renderer] = {
+    "table": render_table,
+    "compact": render_compact,
+    "github": render_github,
     "json": render_json,
     "yaml": render_yaml,
     "sarif": render_sarif,

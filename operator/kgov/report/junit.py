@@ -17,8 +17,7 @@ from kgov.analysis import Skipped
 from kgov.findings.model import Finding
 from kgov.model.errors import InputError
 from kgov.model.objects import ObjectRef
-from kgov.report.model import ScanReport
-from kgov.report.sarif import location_text
+from kgov.report.model import DEFAULT_OPTIONS, RenderOptions, ScanReport, location_text
 
 NO_FINDINGS = "no findings"
 NOT_RUN = "not run"
@@ -136,7 +135,7 @@ def junit_tree(report: ScanReport) -> ET.Element:
     return root
 
 
-def render_junit(report: ScanReport) -> str:
+def render_junit(report: ScanReport, options: RenderOptions = DEFAULT_OPTIONS) -> str:
     tree = ET.ElementTree(junit_tree(report))
     ET.indent(tree)
     buffer = io.BytesIO()

@@ -1,12 +1,15 @@
-"""GitHub-flavoured Markdown for a pull-request comment: verdict, one table, details folded away.
+"""GitHub-flavoured Markdown for a pull-request comment or a job summary, within a size budget.
 
 The first line is a hidden marker (`<!-- kgov-report -->`) so a CI step can find and update its own
-comment. The table is capped at `MAX_ROWS` rows to stay well inside GitHub's comment size limit.
+comment. Then the verdict, a summary table (one row per check, most severe first), the findings
+most severe first, and folded sections (remediation, skipped checks, input errors, expired
+waivers). The whole text stays within `RenderOptions.max_chars` (default 60,000; GitHub rejects
+comments over 65,536): what does not fit is cut from the least important end, and a line says how
+many findings (or rows) were left out.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 from kgov.analysis import Skipped
@@ -14,12 +17,23 @@ from kgov.checks.registry import CheckSpec
 from kgov.findings.model import Finding, Severity
 from kgov.model.errors import InputError
 from kgov.model.objects import Location
-from kgov.report.model import SEVERITY_ORDER, ScanReport
-from kgov.report.sarif import docs_url, location_text
+from kgov.report.budget import (
+    PRIORITY_DETAILS,
+    PRIORITY_ERRORS,
+    PRIORITY_HEAD,
+    PRIORITY_NOTES,
+    PRIORITY_ROWS,
+    PRIORITY_SUMMARY,
+    Block,
+    fit,
+)
+from kgov.report.mdtext import DETAILS_CLOSE, MARKER, code, details_open, escape, plural, row
+from kgov.report.migration import readiness_blocks
+from kgov.report.model import DEFAULT_OPTIONS, SEVERITY_ORDER, RenderOptions, ScanReport, location_text
+from kgov.report.sarif import docs_url
 
-MARKER = "<!-- kgov-report -->"
-MAX_ROWS = 100
 NO_FINDINGS = "No findings."
+FULL_REPORT = "`-o json` has them all"
 
 SEVERITY_ICONS: dict[Severity, str] = {
     Severity.CRITICAL: "🟥",
@@ -29,32 +43,6 @@ SEVERITY_ICONS: dict[Severity, str] = {
     Severity.INFO: "🔵",
 }
 
-_NEWLINES = re.compile(r"\r\n|\r|\n")
-_BACKTICKS = re.compile(r"`+")
-
-
-def escape(text: str) -> str:
-    """Text for a table cell or a list item: no raw HTML, no cell breaks, one line."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = text.replace("|", "\\|")
-    return _NEWLINES.sub("<br>", text.strip())
-
-
-def code(text: str, *, cell: bool = False) -> str:
-    """A code span that survives backticks in the text; in a table `cell`, pipes are escaped (GFM
-    unescapes `\\|` inside code spans in tables, and only there)."""
-    text = _NEWLINES.sub(" ", text)
-    if cell:
-        text = text.replace("|", "\\|")
-    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
 
 def _location(location: Location | None) -> str:
     where = location_text(location)
@@ -62,9 +50,19 @@ def _location(location: Location | None) -> str:
 
 
 def _check_link(check: str, specs: dict[str, CheckSpec], *, cell: bool = False) -> str:
-    spec = specs.get(check)
+    """A reference link (`[`id`][id]`): the address is written once, at the end (`_link_targets`)."""
     name = code(check, cell=cell)
-    return f"[{name}]({docs_url(spec)})" if spec else name
+    return f"[{name}][{check}]" if check in specs else name
+
+
+def _link_targets(report: ScanReport) -> Block:
+    used = {f.check for f in report.evaluation.findings} | {s.check for s in report.evaluation.skipped}
+    targets = [f"[{spec.id}]: {docs_url(spec)}" for spec in report.checks if spec.id in used]
+    return Block(["", *targets] if targets else [], priority=PRIORITY_HEAD)
+
+
+def _severity(severity: Severity) -> str:
+    return f"{SEVERITY_ICONS[severity]} {severity.value}"
 
 
 def _scanned(report: ScanReport) -> str:
@@ -83,43 +81,72 @@ def verdict(report: ScanReport) -> str:
     return f"❌ **{plural(len(findings), 'finding')}**: {by_severity} — {_scanned(report)}."
 
 
-def _table(findings: list[Finding], specs: dict[str, CheckSpec]) -> list[str]:
-    lines = ["| Severity | Check | Target | Message | Location |", "|---|---|---|---|---|"]
-    for finding in findings[:MAX_ROWS]:
-        severity = f"{SEVERITY_ICONS[finding.severity]} {finding.severity.value}"
-        cells = [
-            severity,
-            _check_link(finding.check, specs, cell=True),
-            code(finding.target.display(), cell=True),
-            escape(finding.message),
-            _location(finding.location),
-        ]
-        lines.append("| " + " | ".join(cells) + " |")
-    if len(findings) > MAX_ROWS:
-        more = len(findings) - MAX_ROWS
-        lines += ["", f"…and {plural(more, 'more finding')}: see the full report (`-o json`)."]
-    return lines
+def _summary(findings: list[Finding], specs: dict[str, CheckSpec]) -> Block:
+    """One row per check (most severe first, then most findings): the table that is always shown."""
+    counts = Counter((f.severity, f.check) for f in findings)
+    order = sorted(counts, key=lambda key: (-key[0].rank, -counts[key], key[1]))
+    rows = []
+    for severity, check in order:
+        spec = specs.get(check)
+        title = escape(spec.title) if spec else ""
+        rows.append(
+            row(
+                [
+                    _severity(severity),
+                    _check_link(check, specs, cell=True),
+                    str(counts[severity, check]),
+                    title,
+                ]
+            )
+        )
+    head = ["", "| Severity | Check | Findings | Title |", "|---|---|--:|---|"]
+    return Block(head, rows, priority=PRIORITY_SUMMARY, more=lambda n: f"\n…and {plural(n, 'more check')}.")
 
 
-def _details(summary: str, body: list[str]) -> list[str]:
-    return ["", "<details>", f"<summary>{summary}</summary>", "", *body, "", "</details>"]
+def _rows(findings: list[Finding], specs: dict[str, CheckSpec]) -> Block:
+    rows = [
+        row(
+            [
+                _severity(finding.severity),
+                _check_link(finding.check, specs, cell=True),
+                code(finding.target.display(), cell=True),
+                escape(finding.message),
+                _location(finding.location),
+            ]
+        )
+        for finding in findings
+    ]
+    head = [
+        "",
+        "#### Findings, most severe first",
+        "",
+        "| Severity | Check | Target | Message | Location |",
+        "|---|---|---|---|---|",
+    ]
+    total = len(findings)
+
+    def more(n: int) -> str:
+        return f"\n…and {plural(n, 'more finding')} not shown ({total - n} of {total} above; {FULL_REPORT})."
+
+    return Block(head, rows, priority=PRIORITY_ROWS, more=more)
 
 
-def _remediation(findings: list[Finding], specs: dict[str, CheckSpec]) -> list[str]:
+def _remediation(findings: list[Finding], specs: dict[str, CheckSpec]) -> Block:
     first: dict[str, Finding] = {}
     for finding in findings:
         first.setdefault(finding.check, finding)
-    lines = []
+    items = []
     for check, finding in first.items():
         spec = specs.get(check)
         title = f" {escape(spec.title)}" if spec else ""
-        lines.append(f"- **{_check_link(check, specs)}**{title}: {escape(finding.remediation)}")
-    return _details(f"Remediation ({plural(len(first), 'check')})", lines)
+        items.append(f"- **{_check_link(check, specs)}**{title}: {escape(finding.remediation)}")
+    head = details_open(f"Remediation ({plural(len(first), 'check')})")
+    return Block(head, items, DETAILS_CLOSE, priority=PRIORITY_DETAILS, optional=True)
 
 
-def _skipped(skipped: list[Skipped], specs: dict[str, CheckSpec]) -> list[str]:
-    lines = []
-    for skip in skipped[:MAX_ROWS]:
+def _skipped(skipped: list[Skipped], specs: dict[str, CheckSpec]) -> Block:
+    items = []
+    for skip in skipped:
         what = (
             "undecided"
             if skip.undecided
@@ -127,9 +154,7 @@ def _skipped(skipped: list[Skipped], specs: dict[str, CheckSpec]) -> list[str]:
             if skip.target is None
             else code(skip.target.display())
         )
-        lines.append(f"- {_check_link(skip.check, specs)} {what}: {escape(skip.reason)}")
-    if len(skipped) > MAX_ROWS:
-        lines.append(f"- …and {len(skipped) - MAX_ROWS} more")
+        items.append(f"- {_check_link(skip.check, specs)} {what}: {escape(skip.reason)}")
     exempted = sum(1 for s in skipped if s.target is not None)
     undecided = sum(1 for s in skipped if s.undecided)
     not_run = len(skipped) - exempted - undecided
@@ -139,36 +164,47 @@ def _skipped(skipped: list[Skipped], specs: dict[str, CheckSpec]) -> list[str]:
         f"{undecided} undecided" if undecided else "",
     )
     parts = [p for p in counts if p]
-    return _details(f"Skipped ({', '.join(parts)})", lines)
+    head = details_open(f"Skipped ({', '.join(parts)})")
+    return Block(head, items, DETAILS_CLOSE, priority=PRIORITY_NOTES, optional=True)
 
 
-def _errors(errors: list[InputError]) -> list[str]:
-    lines = []
-    for error in errors[:MAX_ROWS]:
+def _errors(errors: list[InputError]) -> Block:
+    items = []
+    for error in errors:
         kind = " (internal error)" if error.kind == "internal" else ""
         where = error.file if error.line is None else f"{error.file}:{error.line}"
-        lines.append(f"- {code(where)}{kind}: {escape(error.message)}")
-    if len(errors) > MAX_ROWS:
-        lines.append(f"- …and {len(errors) - MAX_ROWS} more")
-    return _details(f"⚠️ Input errors ({len(errors)})", lines)
+        items.append(f"- {code(where)}{kind}: {escape(error.message)}")
+    head = details_open(f"⚠️ Input errors ({len(errors)})")
+    return Block(head, items, DETAILS_CLOSE, priority=PRIORITY_ERRORS)
 
 
-def render_markdown(report: ScanReport) -> str:
+def finding_blocks(report: ScanReport) -> list[Block]:
+    """Everything below the verdict: summary, findings, and the folded sections."""
     specs = {spec.id: spec for spec in report.checks}
     findings = report.findings
     evaluation = report.evaluation
-    lines = [MARKER, f"### {escape(report.title)}", "", verdict(report)]
+    blocks = []
     if findings:
-        lines += ["", *_table(findings, specs)]
-        lines += _remediation(findings, specs)
+        blocks += [_summary(findings, specs), _rows(findings, specs), _remediation(findings, specs)]
     if evaluation.skipped:
-        lines += _skipped(evaluation.skipped, specs)
+        blocks.append(_skipped(evaluation.skipped, specs))
     if evaluation.errors:
-        lines += _errors(evaluation.errors)
+        blocks.append(_errors(evaluation.errors))
     expired = [w for w in evaluation.expired_waivers if w.expires is not None]
     if expired:
-        body = [
+        items = [
             f"- {code(w.check)} on {code(w.target)} expired {w.expires}: {escape(w.reason)}" for w in expired
         ]
-        lines += _details(f"Expired waivers ({len(expired)})", body)
-    return "\n".join(lines) + "\n"
+        head = details_open(f"Expired waivers ({len(expired)})")
+        blocks.append(Block(head, items, DETAILS_CLOSE, priority=PRIORITY_NOTES, optional=True))
+    return blocks
+
+
+def render_markdown(report: ScanReport, options: RenderOptions = DEFAULT_OPTIONS) -> str:
+    head = [MARKER, f"### {escape(report.title)}", ""]
+    if report.migration is None:
+        blocks = [Block([*head, verdict(report)], priority=PRIORITY_HEAD)]
+    else:
+        blocks = readiness_blocks(report.migration, head)
+        blocks.append(Block(["", "#### Checks", "", verdict(report)], priority=PRIORITY_HEAD))
+    return fit([*blocks, *finding_blocks(report), _link_targets(report)], options.max_chars)

@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from kgov import __version__
 from kgov.analysis import Evaluation
 from kgov.checks.registry import CheckSpec
 from kgov.findings.model import Finding, Severity
-from kgov.model.objects import ObjectRef
+from kgov.migration.readiness import Readiness
+from kgov.model.objects import Location, ObjectRef
 
 SEVERITY_ORDER = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO]
+DEFAULT_MAX_CHARS = 60_000  # a GitHub comment takes 65,536
+
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    """How to render a report, beyond the report itself (from the command line)."""
+
+    fail_on: Severity = Severity.HIGH  # findings below it are not failures (JUnit)
+    width: int = 120  # the terminal's columns (table)
+    color: bool = False  # table
+    quiet: bool = False  # table: no Skipped block
+    max_chars: int = DEFAULT_MAX_CHARS  # Markdown
+
+
+DEFAULT_OPTIONS = RenderOptions()
 
 
 @dataclass(slots=True)
@@ -23,7 +39,7 @@ class ScanReport:
     objects: int = 0
     version: str = __version__
     title: str = "kgov scan"
-    extra: dict[str, Any] = field(default_factory=dict)
+    migration: Readiness | None = None  # per-Ingress verdicts (`kgov gate migration`)
 
     @property
     def findings(self) -> list[Finding]:
@@ -37,6 +53,18 @@ class ScanReport:
                 f.target.name,
             ),
         )
+
+
+def location_text(location: Location | None) -> str | None:
+    """`file:line` (or `file:line:column`) for the text reports; `stdin:line` for stdin, nothing for a
+    cluster object."""
+    if location is None or not location.file or location.file == "cluster":
+        return None
+    file = "stdin" if location.file == "-" else location.file
+    if location.line is None:
+        return file
+    column = f":{location.column}" if location.column is not None else ""
+    return f"{file}:{location.line}{column}"
 
 
 def ref_dict(ref: ObjectRef) -> dict[str, Any]:
@@ -68,7 +96,7 @@ def report_dict(report: ScanReport) -> dict[str, Any]:
     findings = report.findings
     by_severity = Counter(f.severity.value for f in findings)
     evaluation = report.evaluation
-    return {
+    data = {
         "kgov": report.version,
         "findings": [finding_dict(f) for f in findings],
         "summary": {
@@ -98,3 +126,6 @@ def report_dict(report: ScanReport) -> dict[str, Any]:
             if w.expires is not None
         ],
     }
+    if report.migration is not None:
+        data["migration"] = report.migration.as_dict()
+    return data

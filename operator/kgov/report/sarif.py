@@ -17,7 +17,7 @@ from kgov.checks.registry import CheckSpec
 from kgov.findings.model import Finding, Severity
 from kgov.model.errors import InputError
 from kgov.model.objects import Location, ObjectRef
-from kgov.report.model import ScanReport
+from kgov.report.model import DEFAULT_OPTIONS, RenderOptions, ScanReport
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -46,15 +46,6 @@ SECURITY_SEVERITY: dict[Severity, str] = {
 }
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
-
-
-def location_text(location: Location | None) -> str | None:
-    """`file:line` for the text reports; `stdin:line` for stdin, nothing for a cluster object."""
-    if location is None or not location.file or location.file == "cluster":
-        return None
-    if location.file == "-":
-        return str(Location("stdin", location.line))
-    return str(location)
 
 
 def docs_url(spec: CheckSpec) -> str:
@@ -89,6 +80,8 @@ def physical_location(location: Location | None) -> dict[str, Any] | None:
     physical: dict[str, Any] = {"artifactLocation": artifact_location(location.file)}
     if location.line is not None and location.line >= 1:
         physical["region"] = {"startLine": location.line}
+        if location.column is not None and location.column >= 1:
+            physical["region"]["startColumn"] = location.column
     return physical
 
 
@@ -200,5 +193,5 @@ def sarif_log(report: ScanReport) -> dict[str, Any]:
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 
-def render_sarif(report: ScanReport) -> str:
+def render_sarif(report: ScanReport, options: RenderOptions = DEFAULT_OPTIONS) -> str:
     return json.dumps(sarif_log(report), indent=2, ensure_ascii=False) + "\n"

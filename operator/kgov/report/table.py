@@ -1,28 +1,33 @@
-"""Terminal output: one table of findings in severity sections, then a summary, skips and errors.
+"""Terminal output: findings grouped by file (or by object when there is no file), then a summary,
+skips and errors, laid out for the terminal's width.
 
-Colour only when asked (the CLI passes `color=` from whether stdout is a terminal). Every piece of
-input text is rendered as plain `Text`, never parsed as rich markup, so `[brackets]` in a message or
-a file name print as they are.
+Each finding is one row: where in the file, severity, check, message. The message column takes
+whatever width the other columns leave and wraps there; a long check id breaks after a `.` or `-`.
+Colour only when asked (the CLI passes `color=` from whether stdout is a terminal and `NO_COLOR`).
+Every piece of input text is rendered as plain `Text`, never parsed as rich markup, so `[brackets]`
+in a message or a file name print as they are.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from collections import Counter
-from itertools import groupby
+from collections.abc import Iterator
+from dataclasses import dataclass
 
-from rich import box
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from kgov.analysis import Evaluation, Skipped
 from kgov.findings.model import Finding, Severity
-from kgov.model.objects import Location
-from kgov.report.model import SEVERITY_ORDER, ScanReport
-from kgov.report.sarif import location_text
+from kgov.report.migration import render_readiness_table
+from kgov.report.model import DEFAULT_OPTIONS, SEVERITY_ORDER, RenderOptions, ScanReport, location_text
 
-DEFAULT_WIDTH = 120
+INDENT = 2
+GAP = 2
+MIN_MESSAGE = 24  # below this the message goes on its own lines under the row
+MIN_WIDTH = 40
 
 SEVERITY_STYLES: dict[Severity, str] = {
     Severity.CRITICAL: "bold white on red",
@@ -32,35 +37,152 @@ SEVERITY_STYLES: dict[Severity, str] = {
     Severity.INFO: "dim",
 }
 
+_ID_BREAK = re.compile(r"(?<=[.\-_/])")
+
 
 def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def _location(location: Location | None) -> str:
-    return location_text(location) or ""
+# ---- grouping --------------------------------------------------------------------------------
 
 
-def _findings_table(findings: list[Finding]) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
-    table.add_column("Severity", no_wrap=True)
-    table.add_column("Check", no_wrap=True)
-    table.add_column("Target", overflow="fold")
-    table.add_column("Message", ratio=1, overflow="fold")
-    table.add_column("Location", overflow="fold")
-    groups = [list(group) for _, group in groupby(findings, key=lambda f: f.severity)]
-    for index, group in enumerate(groups):
-        for finding in group:
-            table.add_row(
-                Text(finding.severity.value, style=SEVERITY_STYLES[finding.severity]),
-                Text(finding.check),
-                Text(finding.target.display()),
-                Text(finding.message),
-                Text(_location(finding.location)),
-            )
-        if index < len(groups) - 1:
-            table.add_section()
-    return table
+@dataclass(slots=True)
+class Group:
+    heading: str
+    findings: list[Finding]
+
+
+def _file_of(finding: Finding) -> str | None:
+    location = finding.location
+    if location is None or not location.file or location.file == "cluster":
+        return None
+    return "stdin" if location.file == "-" else location.file
+
+
+def groups(findings: list[Finding]) -> list[Group]:
+    """One group per file in path order, then one per object read from a cluster (or from nowhere);
+    in a group, findings by line, then severity (most severe first), then check."""
+    by_file: dict[str, list[Finding]] = {}
+    by_object: dict[str, list[Finding]] = {}
+    for finding in findings:
+        file = _file_of(finding)
+        if file is None:
+            by_object.setdefault(finding.target.display(), []).append(finding)
+        else:
+            by_file.setdefault(file, []).append(finding)
+
+    def order(f: Finding) -> tuple[int, int, int, str]:
+        location = f.location
+        line = location.line if location and location.line is not None else 0
+        column = location.column if location and location.column is not None else 0
+        return (line, column, -f.severity.rank, f.check)
+
+    return [
+        Group(heading, sorted(items, key=order))
+        for source in (by_file, by_object)
+        for heading, items in sorted(source.items())
+    ]
+
+
+# ---- layout ----------------------------------------------------------------------------------
+
+
+def _where(finding: Finding) -> str:
+    """`line:column` (or `line`) inside the group's file; empty when there is no file or line."""
+    text = location_text(finding.location) if _file_of(finding) else None
+    if text is None or finding.location is None or finding.location.line is None:
+        return ""
+    return text[len(_file_of(finding) or "") + 1 :]
+
+
+def wrap_id(check: str, width: int) -> list[str]:
+    """A check id in lines of at most `width`, broken after `.`, `-`, `_` or `/` where possible."""
+    lines: list[str] = []
+    current = ""
+    for part in _ID_BREAK.split(check):
+        while len(part) > width:  # a part longer than the column: fold it
+            if current:
+                lines.append(current)
+                current = ""
+            lines.append(part[:width])
+            part = part[width:]
+        if len(current) + len(part) > width:
+            lines.append(current)
+            current = ""
+        current += part
+    if current:
+        lines.append(current)
+    return lines or [""]
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    where: int
+    severity: int
+    check: int
+    message: int  # 0: the message goes under the row, indented
+
+    @classmethod
+    def fit(cls, findings: list[Finding], width: int) -> Columns:
+        where = max((len(_where(f)) for f in findings), default=0)
+        severity = max(len(f.severity.value) for f in findings)
+        check = max(len(f.check) for f in findings)
+        fixed = INDENT + (where + GAP if where else 0) + severity + GAP
+        room = width - fixed - GAP
+        # The check id gets at most a third of what is left; the message the rest.
+        check = min(check, max(room // 3, 12))
+        message = room - check
+        if message < MIN_MESSAGE:
+            check = min(max(len(f.check) for f in findings), max(width - fixed, 8))
+            message = 0
+        return cls(where, severity, check, message)
+
+
+def _row(finding: Finding, cols: Columns, console: Console) -> Iterator[Text]:
+    check_lines = wrap_id(finding.check, cols.check)
+    message = Text(finding.message.replace("\r\n", "\n").replace("\r", "\n"))
+    message_width = cols.message or max(console.width - INDENT * 3, 10)
+    message_lines = list(message.wrap(console, message_width))
+    for text in message_lines:
+        text.rstrip()
+    first = Text(" " * INDENT)
+    if cols.where:
+        first.append(_where(finding).ljust(cols.where), style="dim")
+        first.append(" " * GAP)
+    first.append(finding.severity.value.ljust(cols.severity), style=SEVERITY_STYLES[finding.severity])
+    first.append(" " * GAP)
+    lead = len(first.plain)
+    if cols.message:
+        rows = max(len(check_lines), len(message_lines))
+        for index in range(rows):
+            line = first if index == 0 else Text(" " * lead)
+            check = check_lines[index] if index < len(check_lines) else ""
+            line.append(check.ljust(cols.check) + " " * GAP)
+            if index < len(message_lines):
+                line.append_text(message_lines[index])
+            line.rstrip()
+            yield line
+        return
+    for index, check in enumerate(check_lines):
+        line = first if index == 0 else Text(" " * lead)
+        line.append(check)
+        yield line
+    for text in message_lines:
+        yield Text(" " * INDENT * 3) + text
+
+
+def _findings_lines(findings: list[Finding], console: Console) -> Iterator[Text]:
+    cols = Columns.fit(findings, console.width)
+    for index, group in enumerate(groups(findings)):
+        if index:
+            yield Text("")
+        yield Text(group.heading, style="bold underline")
+        for finding in group.findings:
+            yield from _row(finding, cols, console)
+
+
+# ---- summary and notes -----------------------------------------------------------------------
 
 
 def _scanned(report: ScanReport) -> str:
@@ -107,42 +229,62 @@ def skipped_lines(skipped: list[Skipped]) -> list[str]:
     return lines + undecided
 
 
-def _print_notes(console: Console, evaluation: Evaluation) -> None:
-    if evaluation.skipped:
+def print_item(console: Console, text: Text, indent: int = INDENT) -> None:
+    """One entry of a list, wrapped to the console's width, continuation lines indented twice."""
+    for index, line in enumerate(text.wrap(console, max(console.width - indent * 2, 10))):
+        line.rstrip()
+        pad = " " * (indent if index == 0 else indent * 2)
+        console.print(Text(pad) + line, no_wrap=True, overflow="ignore", crop=False)
+
+
+def _print_notes(console: Console, evaluation: Evaluation, quiet: bool) -> None:
+    if evaluation.skipped and not quiet:
         console.print()
         console.print(Text("Skipped:", style="bold"))
         for line in skipped_lines(evaluation.skipped):
-            console.print(Text(f"  {line}", style="dim"))
+            print_item(console, Text(line, style="dim"))
     if evaluation.errors:
         console.print()
         console.print(Text(f"{plural(len(evaluation.errors), 'error')}:", style="bold red"))
         for error in evaluation.errors:
             kind = "internal error: " if error.kind == "internal" else ""
             where = error.file if error.line is None else f"{error.file}:{error.line}"
-            console.print(Text(f"  {where}: {kind}{error.message}"))
+            print_item(console, Text(f"{where}: {kind}{error.message}"))
     expired = [w for w in evaluation.expired_waivers if w.expires is not None]
     if expired:
         console.print()
         console.print(Text("Expired waivers (no longer applied):", style="bold yellow"))
         for waiver in expired:
-            console.print(
-                Text(f"  {waiver.check} {waiver.target}: expired {waiver.expires} ({waiver.reason})")
+            print_item(
+                console, Text(f"{waiver.check} {waiver.target}: expired {waiver.expires} ({waiver.reason})")
             )
 
 
-def render_table(report: ScanReport, color: bool = False, width: int | None = None) -> str:
-    buffer = io.StringIO()
-    console = Console(
+def console_for(buffer: io.StringIO, options: RenderOptions) -> Console:
+    return Console(
         file=buffer,
-        force_terminal=color,
-        no_color=not color,
-        width=width or DEFAULT_WIDTH,
+        force_terminal=options.color,
+        no_color=not options.color,
+        width=max(options.width, MIN_WIDTH),
         highlight=False,
         emoji=False,
     )
+
+
+def render_findings(report: ScanReport, console: Console, options: RenderOptions) -> None:
     findings = report.findings
     if findings:
-        console.print(_findings_table(findings))
-    console.print(summary_line(report))
-    _print_notes(console, report.evaluation)
+        for line in _findings_lines(findings, console):
+            console.print(line, no_wrap=True, overflow="ignore", crop=False)
+        console.print()
+    print_item(console, summary_line(report), indent=0)
+    _print_notes(console, report.evaluation, options.quiet)
+
+
+def render_table(report: ScanReport, options: RenderOptions = DEFAULT_OPTIONS) -> str:
+    buffer = io.StringIO()
+    console = console_for(buffer, options)
+    if report.migration is not None:
+        render_readiness_table(report.migration, console)
+    render_findings(report, console, options)
     return buffer.getvalue()

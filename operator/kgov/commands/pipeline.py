@@ -1,0 +1,110 @@
+"""The one analysis pipeline of `kgov scan` and `kgov gate migration`: read the input, build the
+inventory, measure evidence, run the selected checks, and hand back a report; then render it in the
+format asked for and pick the exit code."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from pydantic import BaseModel
+
+from kgov.analysis import Capabilities, evaluate
+from kgov.checks.registry import CheckSpec
+from kgov.commands.common import collector_paused, exit_code, load_input, scope_inventory
+from kgov.config import Config, PrometheusSettings
+from kgov.findings.model import Severity
+from kgov.inventory import Inventory
+from kgov.report.formats import RENDERERS
+from kgov.report.model import DEFAULT_MAX_CHARS, RenderOptions, ScanReport
+from kgov.sources.locate import refine_lines
+
+DEFAULT_WIDTH = 120  # when neither COLUMNS nor a terminal says otherwise
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where the objects come from: PATHs (files, folders, `-`) and/or the live cluster."""
+
+    paths: tuple[str, ...]
+    cluster: bool = False
+    context: str | None = None
+    namespace: str | None = None
+    complete: bool = False  # the input is everything in the namespaces it targets (`--complete`)
+
+
+@dataclass(slots=True)
+class Analysis:
+    report: ScanReport
+    inventory: Inventory
+
+
+def analyse(
+    source: Source,
+    checks: list[CheckSpec],
+    config: Config,
+    params: dict[str, BaseModel],
+    *,
+    prometheus: PrometheusSettings | None = None,
+    base: bool = False,
+    title: str = "kgov scan",
+) -> Analysis:
+    with collector_paused():
+        loaded = load_input(source.paths, source.cluster, source.context, source.namespace)
+        declared = config.scope.declared(source.complete)
+        inventory = scope_inventory(loaded, source.cluster, source.namespace, declared)
+        measured = prometheus is not None and prometheus.configured
+        if measured and prometheus is not None:
+            from kgov.commands.evidence import measure
+
+            inventory.evidence = measure(inventory, prometheus, [c.id for c in checks])
+        capabilities = Capabilities(live=source.cluster, prometheus=measured, base=base)
+        evaluation = evaluate(inventory, checks, config, params, capabilities)
+    evaluation.errors[:0] = [*loaded.errors, *inventory.errors]
+    refine_lines(evaluation.errors, loaded.texts)
+    report = ScanReport(
+        evaluation, checks, documents=loaded.documents, objects=len(loaded.objects), title=title
+    )
+    return Analysis(report, inventory)
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """The report options every analysing command takes (see `common.report_options`)."""
+
+    fmt: str = "table"
+    file: str | None = None
+    fail_on: Severity = Severity.HIGH
+    lenient: bool = False
+    quiet: bool = False
+    max_chars: int = DEFAULT_MAX_CHARS
+
+    def render_options(self) -> RenderOptions:
+        to_terminal = self.file is None and sys.stdout.isatty()
+        return RenderOptions(
+            fail_on=self.fail_on,
+            width=shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns,
+            color=to_terminal and not os.environ.get("NO_COLOR"),
+            quiet=self.quiet,
+            max_chars=self.max_chars,
+        )
+
+
+def emit(report: ScanReport, output: Output) -> None:
+    text = RENDERERS[output.fmt](report, output.render_options())
+    if output.file:
+        Path(output.file).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+def finish(report: ScanReport, output: Output, *, failed: bool = False) -> None:
+    """Emit the report and exit: 2 on errors, 1 on findings at or above `--fail-on` (or when the
+    caller says the run `failed`, as a blocked migration does), else 0."""
+    emit(report, output)
+    code = exit_code(report, output.fail_on, output.lenient)
+    sys.exit(1 if code == 0 and failed else code)
