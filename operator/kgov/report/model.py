@@ -12,7 +12,9 @@ from kgov.checks.registry import CheckSpec
 from kgov.findings.model import Finding, Severity
 from kgov.migration.readiness import Readiness
 from kgov.model.objects import Location, ObjectRef
+from kgov.report.fingerprint import fingerprint
 
+SCHEMA_VERSION = 1  # of the JSON report: kgov/data/report.schema.json
 SEVERITY_ORDER = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO]
 DEFAULT_MAX_CHARS = 60_000  # a GitHub comment takes 65,536
 
@@ -80,6 +82,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     location = finding.location
     return {
         "check": finding.check,
+        "fingerprint": fingerprint(finding),
         "category": finding.category.value,
         "severity": finding.severity.value,
         "target": ref_dict(finding.target),
@@ -87,7 +90,9 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "message": finding.message,
         "evidence": finding.evidence,
         "remediation": finding.remediation,
-        "location": {"file": location.file, "line": location.line} if location else None,
+        "location": (
+            {"file": location.file, "line": location.line, "column": location.column} if location else None
+        ),
     }
 
 
@@ -97,6 +102,7 @@ def report_dict(report: ScanReport) -> dict[str, Any]:
     by_severity = Counter(f.severity.value for f in findings)
     evaluation = report.evaluation
     data = {
+        "schemaVersion": SCHEMA_VERSION,
         "kgov": report.version,
         "findings": [finding_dict(f) for f in findings],
         "summary": {

@@ -17,6 +17,7 @@ from kgov.checks.registry import CheckSpec
 from kgov.findings.model import Finding, Severity
 from kgov.model.errors import InputError
 from kgov.model.objects import Location, ObjectRef
+from kgov.report.fingerprint import fingerprint
 from kgov.report.model import DEFAULT_OPTIONS, RenderOptions, ScanReport
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -26,6 +27,7 @@ INFORMATION_URI = "https://github.com/kube-governor/kube-governor"
 # helpUri must be absolute: the check reference rendered on the project's page.
 DOCS_BASE = f"{INFORMATION_URI}/blob/main/"
 SRCROOT = "%SRCROOT%"
+FINGERPRINT_KEY = "kgovFinding/v2"  # the value is the report's fingerprint (kgov/report/fingerprint.py)
 # Locations that name no file: objects read from a cluster, or from stdin.
 NO_FILE = frozenset({"cluster", "-"})
 
@@ -123,7 +125,7 @@ def _result(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
     if physical is not None:
         logical = {"name": finding.target.name, "fullyQualifiedName": target, "kind": "resource"}
         result["locations"] = [{"physicalLocation": physical, "logicalLocations": [logical]}]
-    result["partialFingerprints"] = {"kgovFinding/v1": finding.name}
+    result["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint(finding)}
     result["properties"] = {
         "severity": finding.severity.value,
         "category": finding.category.value,
