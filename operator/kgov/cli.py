@@ -11,7 +11,7 @@ from kgov.commands.common import input_options, report_options, split_ids
 from kgov.commands.convert import convert_command
 from kgov.commands.evidence import prometheus_settings
 from kgov.commands.gate import gate
-from kgov.commands.pipeline import Output, Source, analyse, finish
+from kgov.commands.pipeline import Output, Source, analyse, finish, use_baseline
 from kgov.commands.run import run as run_command
 from kgov.config import ConfigError, load_config
 from kgov.findings.model import Severity
@@ -40,6 +40,20 @@ def version() -> None:
     metavar="URL",
     help="Prometheus to measure evidence from (overrides prometheus.url of the config).",
 )
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Leave out (and do not fail on) the findings this baseline records; fail only on new ones.",
+)
+@click.option(
+    "--write-baseline",
+    "write_baseline_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Record every finding of this run in FILE (exit 0 unless input errors).",
+)
 def scan(
     paths: tuple[str, ...],
     cluster: bool,
@@ -56,6 +70,8 @@ def scan(
     only: tuple[str, ...],
     skip: tuple[str, ...],
     prometheus_url: str | None,
+    baseline_file: str | None,
+    write_baseline_file: str | None,
 ) -> None:
     """Scan manifests (files, folders, or - for stdin) or a live cluster."""
     if not paths and not cluster:
@@ -70,8 +86,9 @@ def scan(
         raise click.UsageError(str(exc)) from None
     source = Source(paths, cluster, kube_context, namespace, complete)
     analysis = analyse(source, checks, config, params, prometheus=prometheus)
+    use_baseline(analysis.report, write_baseline_file, baseline_file)
     output = Output(fmt, output_file, Severity(fail_on), lenient, quiet, max_chars)
-    finish(analysis.report, output)
+    finish(analysis.report, output, findings_fail=write_baseline_file is None)
 
 
 @main.command("checks")

@@ -15,10 +15,18 @@ from pydantic import BaseModel
 
 from kgov.analysis import Capabilities, evaluate
 from kgov.checks.registry import CheckSpec
-from kgov.commands.common import collector_paused, exit_code, load_input, scope_inventory
+from kgov.commands.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    collector_paused,
+    exit_code,
+    load_input,
+    scope_inventory,
+)
 from kgov.config import Config, PrometheusSettings
 from kgov.findings.model import Severity
 from kgov.inventory import Inventory
+from kgov.report.baseline import BaselineError, apply_baseline, read_baseline, write_baseline
 from kgov.report.formats import RENDERERS
 from kgov.report.model import DEFAULT_MAX_CHARS, RenderOptions, ScanReport
 from kgov.sources.locate import refine_lines
@@ -102,9 +110,27 @@ def emit(report: ScanReport, output: Output) -> None:
         click.echo(text, nl=False)
 
 
-def finish(report: ScanReport, output: Output, *, failed: bool = False) -> None:
-    """Emit the report and exit: 2 on errors, 1 on findings at or above `--fail-on` (or when the
-    caller says the run `failed`, as a blocked migration does), else 0."""
+def use_baseline(report: ScanReport, write: str | None, read: str | None) -> None:
+    """`--write-baseline FILE` records every finding of the run; `--baseline FILE` then leaves out
+    the findings it records (before rendering, so no format and no exit code sees them)."""
+    if write is not None:
+        write_baseline(write, report.evaluation.findings, report.version)
+    if read is not None:
+        try:
+            known = read_baseline(read)
+        except BaselineError as exc:
+            raise click.UsageError(str(exc)) from None
+        new, result = apply_baseline(report.evaluation.findings, known, read)
+        report.evaluation.findings = new
+        report.baseline = result
+
+
+def finish(report: ScanReport, output: Output, *, failed: bool = False, findings_fail: bool = True) -> None:
+    """Emit the report and exit: 2 on errors, 1 on findings at or above `--fail-on` (unless not
+    `findings_fail`, as when writing a baseline) or when the caller says the run `failed` (a blocked
+    migration), else 0."""
     emit(report, output)
     code = exit_code(report, output.fail_on, output.lenient)
-    sys.exit(1 if code == 0 and failed else code)
+    if code == EXIT_FINDINGS and not findings_fail:
+        code = EXIT_OK
+    sys.exit(EXIT_FINDINGS if code == EXIT_OK and failed else code)

@@ -74,11 +74,12 @@ def _scanned(report: ScanReport) -> str:
 
 def verdict(report: ScanReport) -> str:
     findings = report.findings
+    known = f" Baseline: {escape(report.baseline.note())}." if report.baseline is not None else ""
     if not findings:
-        return f"✅ **{NO_FINDINGS}** {_scanned(report)}."
+        return f"✅ **{NO_FINDINGS}** {_scanned(report)}.{known}"
     counts = Counter(f.severity for f in findings)
     by_severity = ", ".join(f"{counts[s]} {s.value}" for s in SEVERITY_ORDER if counts[s])
-    return f"❌ **{plural(len(findings), 'finding')}**: {by_severity} — {_scanned(report)}."
+    return f"❌ **{plural(len(findings), 'finding')}**: {by_severity} — {_scanned(report)}.{known}"
 
 
 def _summary(findings: list[Finding], specs: dict[str, CheckSpec]) -> Block:

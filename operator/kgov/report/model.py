@@ -12,6 +12,7 @@ from kgov.checks.registry import CheckSpec
 from kgov.findings.model import Finding, Severity
 from kgov.migration.readiness import Readiness
 from kgov.model.objects import Location, ObjectRef
+from kgov.report.baseline import BaselineResult
 from kgov.report.fingerprint import fingerprint
 
 SCHEMA_VERSION = 1  # of the JSON report: kgov/data/report.schema.json
@@ -42,6 +43,7 @@ class ScanReport:
     version: str = __version__
     title: str = "kgov scan"
     migration: Readiness | None = None  # per-Ingress verdicts (`kgov gate migration`)
+    baseline: BaselineResult | None = None  # findings left out because a baseline records them
 
     @property
     def findings(self) -> list[Finding]:
@@ -132,6 +134,8 @@ def report_dict(report: ScanReport) -> dict[str, Any]:
             if w.expires is not None
         ],
     }
+    if report.baseline is not None:
+        data["baseline"] = report.baseline.as_dict()
     if report.migration is not None:
         data["migration"] = report.migration.as_dict()
     return data

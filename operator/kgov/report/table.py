@@ -278,6 +278,8 @@ def render_findings(report: ScanReport, console: Console, options: RenderOptions
             console.print(line, no_wrap=True, overflow="ignore", crop=False)
         console.print()
     print_item(console, summary_line(report), indent=0)
+    if report.baseline is not None:
+        print_item(console, Text(f"Baseline: {report.baseline.note()}.", style="dim"), indent=0)
     _print_notes(console, report.evaluation, options.quiet)
 
 
