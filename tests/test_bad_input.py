@@ -175,7 +175,7 @@ def test_stdin_errors_are_reported_as_dash_with_lines() -> None:
     findings = [
         (f["target"]["name"], f["location"]) for f in report["findings"] if f["check"] == "qos.best-effort"
     ]
-    assert findings == [("typed-fine", {"file": "-", "line": 32})]
+    assert findings == [("typed-fine", {"file": "-", "line": 32, "column": None})]
 
 
 def test_stdin_together_with_a_folder(bad_input: Path) -> None:
@@ -307,7 +307,9 @@ def test_helm_yaml_error_is_reported_at_the_rendered_line(tmp_path: Path) -> Non
     assert [(e["file"], e["line"]) for e in yaml_errors] == [(str(path), 19)]
     assert "shop/templates/configmap.yaml" in yaml_errors[0]["message"]
     worker = [f["location"] for f in report["findings"] if f["target"]["name"] == "worker"]
-    assert worker and all(loc == {"file": "shop/templates/worker.yaml", "line": None} for loc in worker)
+    assert worker and all(
+        loc == {"file": "shop/templates/worker.yaml", "line": None, "column": None} for loc in worker
+    )
 
 
 def test_helm_from_stdin() -> None:
