@@ -56,6 +56,7 @@ def finding_body(finding: Finding) -> dict[str, Any]:
         "check": finding.check,
         "category": finding.category.value,
         "severity": finding.severity.value,
+        "severityRank": finding.severity.rank,  # sortable: kubectl get findings --sort-by
         "target": {**_ref(target, with_uid=True), "ref": f"{target.kind}/{target.name}"},
         "related": [_ref(r) for r in finding.related],
         "message": finding.message,
