@@ -33,3 +33,22 @@ def test_clean_examples_pass() -> None:
     code, report = _scan(str(EXAMPLES / "clean"))
     assert code == 0
     assert report["findings"] == [] and report["errors"] == []
+
+
+def _identities(report: dict[str, object]) -> dict[str, set[tuple[str, ...]]]:
+    by_file: dict[str, set[tuple[str, ...]]] = {}
+    for f in report["findings"]:  # type: ignore[attr-defined]
+        target = f["target"]
+        key = (f["check"], target["kind"], target["namespace"] or "", target["name"], f["message"])
+        by_file.setdefault(f["location"]["file"], set()).add(key)
+    return by_file
+
+
+def test_example_files_do_not_interfere() -> None:
+    """Each file gives the same findings alone as in `kgov scan examples/`: no finding comes from
+    two example files meeting (a shared namespace, hostname, class or controller)."""
+    _, together = _scan(str(EXAMPLES))
+    whole = _identities(together)
+    for path in sorted(EXAMPLES.rglob("*.yaml")):
+        _, alone = _scan(str(path))
+        assert _identities(alone).get(str(path), set()) == whole.get(str(path), set()), path
