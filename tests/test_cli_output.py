@@ -103,3 +103,18 @@ def test_version() -> None:
         code, out = kgov(flag)
         assert code == 0 and out == f"kgov {__version__}\n"
     assert kgov("version") == (0, f"kgov {__version__}\n")
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_scripts_as_the_readme_says(shell: str) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"_KGOV_COMPLETE={shell}_source kgov" in readme
+    result = CliRunner().invoke(main, [], env={"_KGOV_COMPLETE": f"{shell}_source"}, prog_name="kgov")
+    assert result.exit_code == 0 and "_KGOV_COMPLETE" in result.output
+
+
+def test_completion_offers_formats() -> None:
+    env = {"_KGOV_COMPLETE": "bash_complete", "COMP_WORDS": "kgov scan -o ", "COMP_CWORD": "3"}
+    result = CliRunner().invoke(main, [], env=env, prog_name="kgov")
+    offered = {line.split(",", 1)[1] for line in result.output.splitlines()}
+    assert {"table", "compact", "github", "codequality", "markdown"} <= offered

@@ -91,6 +91,29 @@ def scan(
     finish(analysis.report, output, findings_fail=write_baseline_file is None)
 
 
+def _complete_check(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    return [spec.id for spec in default_registry() if spec.id.startswith(incomplete)]
+
+
+@main.command()
+@click.argument("check", shell_complete=_complete_check)
+def explain(check: str) -> None:
+    """Explain CHECK: why it matters and the source of the rule, a bad and a good manifest, the fix,
+    its params."""
+    import difflib
+    import shutil
+
+    from kgov.report.explain import render_explain
+
+    registry = default_registry()
+    if check not in registry:
+        close = difflib.get_close_matches(check, registry.ids(), n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else " (see `kgov checks`)"
+        raise click.UsageError(f"no such check: {check}{hint}")
+    width = min(shutil.get_terminal_size((100, 24)).columns, 100)
+    click.echo(render_explain(registry.get(check), width), nl=False)
+
+
 @main.command("checks")
 @click.option("-o", "--output", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table")
 def list_checks(fmt: str) -> None:
