@@ -85,7 +85,8 @@ def scan(
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
     source = Source(paths, cluster, kube_context, namespace, complete)
-    analysis = analyse(source, checks, config, params, prometheus=prometheus)
+    measured = prometheus if prometheus.configured else None
+    analysis = analyse(source, checks, config, params, prometheus=measured)
     use_baseline(analysis.report, write_baseline_file, baseline_file)
     output = Output(fmt, output_file, Severity(fail_on), lenient, quiet, max_chars)
     finish(analysis.report, output, findings_fail=write_baseline_file is None)

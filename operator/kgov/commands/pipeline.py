@@ -23,6 +23,7 @@ from kgov.commands.common import (
     load_input,
     scope_inventory,
 )
+from kgov.commands.evidence import measure
 from kgov.config import Config, PrometheusSettings
 from kgov.findings.model import Severity
 from kgov.inventory import Inventory
@@ -61,16 +62,15 @@ def analyse(
     base: bool = False,
     title: str = "kgov scan",
 ) -> Analysis:
+    """`prometheus`: where to measure evidence (None: not configured); `base`: a baseline to compare
+    with is given (`gate migration --base`)."""
     with collector_paused():
         loaded = load_input(source.paths, source.cluster, source.context, source.namespace)
         declared = config.scope.declared(source.complete)
         inventory = scope_inventory(loaded, source.cluster, source.namespace, declared)
-        measured = prometheus is not None and prometheus.configured
-        if measured and prometheus is not None:
-            from kgov.commands.evidence import measure
-
+        if prometheus is not None:
             inventory.evidence = measure(inventory, prometheus, [c.id for c in checks])
-        capabilities = Capabilities(live=source.cluster, prometheus=measured, base=base)
+        capabilities = Capabilities(live=source.cluster, prometheus=prometheus is not None, base=base)
         evaluation = evaluate(inventory, checks, config, params, capabilities)
     evaluation.errors[:0] = [*loaded.errors, *inventory.errors]
     refine_lines(evaluation.errors, loaded.texts)

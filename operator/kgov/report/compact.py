@@ -12,7 +12,8 @@ import re
 
 from kgov.findings.model import Finding
 from kgov.model.errors import InputError
-from kgov.report.model import DEFAULT_OPTIONS, RenderOptions, ScanReport, location_text
+from kgov.report.locations import location_text
+from kgov.report.model import DEFAULT_OPTIONS, RenderOptions, ScanReport
 
 _BREAKS = re.compile(r"\s*[\r\n]+\s*")
 

@@ -16,19 +16,15 @@ Quality and `--baseline` all use it.
 from __future__ import annotations
 
 import hashlib
-import posixpath
 
 from kgov.findings.model import Finding
+from kgov.report.locations import normalised_file
 
 VERSION = "kgov-finding/v1"
-NO_FILE = frozenset({"", "cluster", "-"})
 
 
 def source_file(finding: Finding) -> str:
-    location = finding.location
-    if location is None or location.file in NO_FILE:
-        return ""
-    return posixpath.normpath(location.file.replace("\\", "/"))
+    return normalised_file(finding.location)
 
 
 def fingerprint(finding: Finding) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from kgov.findings.model import Finding, Severity
 from kgov.model.errors import InputError
+from kgov.report.locations import NO_FILE, file_of
 from kgov.report.model import DEFAULT_OPTIONS, RenderOptions, ScanReport
 
 COMMANDS: dict[Severity, str] = {
@@ -20,7 +21,6 @@ COMMANDS: dict[Severity, str] = {
     Severity.LOW: "notice",
     Severity.INFO: "notice",
 }
-NO_FILE = frozenset({"cluster", "-"})
 
 
 def escape_data(text: str) -> str:
@@ -39,14 +39,14 @@ def command(name: str, message: str, **properties: str | int | None) -> str:
 
 def finding_command(finding: Finding) -> str:
     location = finding.location
-    has_file = location is not None and location.file and location.file not in NO_FILE
+    file = file_of(location)
     message = f"{finding.target.display()}: {finding.message}"
-    if not has_file or location is None:
+    if file is None or location is None:
         return command(COMMANDS[finding.severity], message, title=finding.check)
     return command(
         COMMANDS[finding.severity],
         message,
-        file=location.file,
+        file=file,
         line=location.line,
         col=location.column,
         title=finding.check,
@@ -55,7 +55,7 @@ def finding_command(finding: Finding) -> str:
 
 def error_command(error: InputError) -> str:
     title = "kgov internal error" if error.kind == "internal" else "kgov input error"
-    file = None if error.file in NO_FILE else error.file
+    file = None if error.file in NO_FILE else error.file  # an error names a file, never a Location
     return command("error", error.message, file=file, line=error.line if file else None, title=title)
 
 

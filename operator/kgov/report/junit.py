@@ -20,10 +20,10 @@ from kgov.analysis import Skipped
 from kgov.findings.model import Finding, Severity
 from kgov.model.errors import InputError
 from kgov.model.objects import ObjectRef
-from kgov.report.model import DEFAULT_OPTIONS, RenderOptions, ScanReport, location_text
+from kgov.report.locations import file_of, location_text
+from kgov.report.model import DEFAULT_OPTIONS, RenderOptions, ScanReport
 
 NO_FINDINGS = "no findings"
-NO_FILE = frozenset({"", "cluster", "-"})
 NOT_RUN = "not run"
 UNDECIDED = "undecided"
 ERRORS_SUITE = "errors"
@@ -73,9 +73,10 @@ def _counts(element: ET.Element, tests: int, failures: int, errors: int, skipped
 
 def _where(finding: Finding) -> dict[str, str]:
     location = finding.location
-    if location is None or location.file in NO_FILE:
+    file = file_of(location)
+    if file is None or location is None:
         return {}
-    where = {"file": location.file}
+    where = {"file": file}
     if location.line is not None:
         where["line"] = str(location.line)
     return where

@@ -27,9 +27,10 @@ from kgov.report.budget import (
     Block,
     fit,
 )
+from kgov.report.locations import location_text
 from kgov.report.mdtext import DETAILS_CLOSE, MARKER, code, details_open, escape, plural, row
 from kgov.report.migration import readiness_blocks
-from kgov.report.model import DEFAULT_OPTIONS, SEVERITY_ORDER, RenderOptions, ScanReport, location_text
+from kgov.report.model import DEFAULT_OPTIONS, SEVERITY_ORDER, RenderOptions, ScanReport
 from kgov.report.sarif import docs_url
 
 NO_FINDINGS = "No findings."

@@ -11,7 +11,7 @@ from kgov.analysis import Evaluation
 from kgov.checks.registry import CheckSpec
 from kgov.findings.model import Finding, Severity
 from kgov.migration.readiness import Readiness
-from kgov.model.objects import Location, ObjectRef
+from kgov.model.objects import ObjectRef
 from kgov.report.baseline import BaselineResult
 from kgov.report.fingerprint import fingerprint
 
@@ -57,18 +57,6 @@ class ScanReport:
                 f.target.name,
             ),
         )
-
-
-def location_text(location: Location | None) -> str | None:
-    """`file:line` (or `file:line:column`) for the text reports; `stdin:line` for stdin, nothing for a
-    cluster object."""
-    if location is None or not location.file or location.file == "cluster":
-        return None
-    file = "stdin" if location.file == "-" else location.file
-    if location.line is None:
-        return file
-    column = f":{location.column}" if location.column is not None else ""
-    return f"{file}:{location.line}{column}"
 
 
 def ref_dict(ref: ObjectRef) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from kgov.findings.model import Finding, Severity
 from kgov.model.errors import InputError
 from kgov.model.objects import Location, ObjectRef
 from kgov.report.fingerprint import fingerprint
+from kgov.report.locations import file_of
 from kgov.report.model import DEFAULT_OPTIONS, RenderOptions, ScanReport
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -28,8 +29,6 @@ INFORMATION_URI = "https://github.com/kube-governor/kube-governor"
 DOCS_BASE = f"{INFORMATION_URI}/blob/main/"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "kgovFinding/v2"  # the value is the report's fingerprint (kgov/report/fingerprint.py)
-# Locations that name no file: objects read from a cluster, or from stdin.
-NO_FILE = frozenset({"cluster", "-"})
 
 LEVELS: dict[Severity, str] = {
     Severity.CRITICAL: "error",
@@ -77,9 +76,10 @@ def artifact_location(file: str) -> dict[str, Any]:
 
 
 def physical_location(location: Location | None) -> dict[str, Any] | None:
-    if location is None or not location.file or location.file in NO_FILE:
+    file = file_of(location)
+    if file is None or location is None:
         return None
-    physical: dict[str, Any] = {"artifactLocation": artifact_location(location.file)}
+    physical: dict[str, Any] = {"artifactLocation": artifact_location(file)}
     if location.line is not None and location.line >= 1:
         physical["region"] = {"startLine": location.line}
         if location.column is not None and location.column >= 1:

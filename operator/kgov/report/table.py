@@ -21,8 +21,9 @@ from rich.text import Text
 
 from kgov.analysis import Evaluation, Skipped
 from kgov.findings.model import Finding, Severity
+from kgov.report.locations import STDIN, file_of, line_column
 from kgov.report.migration import render_readiness_table
-from kgov.report.model import DEFAULT_OPTIONS, SEVERITY_ORDER, RenderOptions, ScanReport, location_text
+from kgov.report.model import DEFAULT_OPTIONS, SEVERITY_ORDER, RenderOptions, ScanReport
 
 INDENT = 2
 GAP = 2
@@ -54,10 +55,11 @@ class Group:
 
 
 def _file_of(finding: Finding) -> str | None:
+    """The group a finding belongs to by file: its file, `stdin`, or None (by object)."""
     location = finding.location
-    if location is None or not location.file or location.file == "cluster":
-        return None
-    return "stdin" if location.file == "-" else location.file
+    if location is not None and location.file == STDIN:
+        return "stdin"
+    return file_of(location)
 
 
 def groups(findings: list[Finding]) -> list[Group]:
@@ -90,10 +92,7 @@ def groups(findings: list[Finding]) -> list[Group]:
 
 def _where(finding: Finding) -> str:
     """`line:column` (or `line`) inside the group's file; empty when there is no file or line."""
-    text = location_text(finding.location) if _file_of(finding) else None
-    if text is None or finding.location is None or finding.location.line is None:
-        return ""
-    return text[len(_file_of(finding) or "") + 1 :]
+    return line_column(finding.location) if _file_of(finding) else ""
 
 
 def wrap_id(check: str, width: int) -> list[str]:
