@@ -261,3 +261,12 @@ def test_scan_reports_readiness_too_but_not_new_ingresses() -> None:
         "check": "migration.new-ingress",
         "reason": "needs a baseline: run `kgov gate migration --base GIT_REF|FOLDER`",
     } in report["skipped"]
+
+
+def test_junit_counts_blocking_findings_as_failures_whatever_fail_on_says() -> None:
+    result = gate(str(BLOCKED), "--fail-on", "critical", "-o", "junit")
+    assert result.exit_code == 1  # blocked
+    root = ET.fromstring(result.output)
+    failed = {c.get("classname") for c in root.iter("testcase") if c.find("failure") is not None}
+    assert "migration.untranslatable-annotation" in failed
+    assert "migration.policy-required" not in failed  # medium: below both thresholds

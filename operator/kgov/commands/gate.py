@@ -15,7 +15,7 @@ from kgov.commands.common import input_options, report_options
 from kgov.commands.pipeline import Output, Source, analyse, finish
 from kgov.config import ConfigError, load_config
 from kgov.findings.model import Category, Severity
-from kgov.migration.readiness import BLOCKED, readiness
+from kgov.migration.readiness import BLOCKED, BLOCKING, readiness
 from kgov.sources.files import MANIFEST_SUFFIXES, LoadResult, load_paths, load_text
 
 NEW_INGRESS = "migration.new-ingress"
@@ -69,7 +69,10 @@ def migration(
     ingresses = [v for v in inventory.network.ingresses if config.namespaces.allows(v.obj.namespace)]
     prefix = _prefix_params(params["migration.untranslatable-annotation"]).annotation_prefix
     report.migration = readiness(inventory, ingresses, report.evaluation.findings, prefix)
-    output = Output(fmt, output_file, Severity(fail_on), lenient, quiet, max_chars)
+    # A finding that blocks an Ingress (high or above) fails the gate whatever --fail-on says, so the
+    # formats that mark failures (JUnit) count it as one too.
+    failing = min(Severity(fail_on), BLOCKING, key=lambda s: s.rank)
+    output = Output(fmt, output_file, failing, lenient, quiet, max_chars)
     finish(report, output, failed=report.migration.verdict == BLOCKED)
 
 

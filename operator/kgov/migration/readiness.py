@@ -23,6 +23,7 @@ from kgov.migration.parity import Parity, migration_index
 from kgov.migration.surface import UNKNOWN_CLASS, Mapped, annotation_surface
 
 READY, NEEDS_REVIEW, BLOCKED = "ready", "needs-review", "blocked"
+BLOCKING = Severity.HIGH  # a migration finding at or above it blocks its Ingress
 _ORDER = {READY: 0, NEEDS_REVIEW: 1, BLOCKED: 2}
 
 
@@ -59,7 +60,7 @@ class Readiness:
 
 def verdict_of(findings: Iterable[Finding], annotations: Iterable[Mapped]) -> str:
     severities = [f.severity for f in findings if f.category is Category.MIGRATION]
-    if any(s.at_least(Severity.HIGH) for s in severities):
+    if any(s.at_least(BLOCKING) for s in severities):
         return BLOCKED
     if any(s.at_least(Severity.LOW) for s in severities) or any(
         m.klass == UNKNOWN_CLASS for m in annotations
