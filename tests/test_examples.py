@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from kgov.analysis import Capabilities
@@ -44,11 +45,13 @@ def _identities(report: dict[str, object]) -> dict[str, set[tuple[str, ...]]]:
     return by_file
 
 
-def test_example_files_do_not_interfere() -> None:
-    """Each file gives the same findings alone as in `kgov scan examples/`: no finding comes from
-    two example files meeting (a shared namespace, hostname, class or controller)."""
-    _, together = _scan(str(EXAMPLES))
+@pytest.mark.parametrize("flags", [(), ("--complete",)], ids=["open", "complete"])
+def test_example_files_do_not_interfere(flags: tuple[str, ...]) -> None:
+    """Each file gives the same findings alone as in `kgov scan [--complete] examples/` (the README's
+    command): no finding comes from two example files meeting (a shared namespace, hostname, class,
+    controller or Service)."""
+    _, together = _scan(*flags, str(EXAMPLES))
     whole = _identities(together)
     for path in sorted(EXAMPLES.rglob("*.yaml")):
-        _, alone = _scan(str(path))
+        _, alone = _scan(*flags, str(path))
         assert _identities(alone).get(str(path), set()) == whole.get(str(path), set()), path
