@@ -542,14 +542,14 @@ def test_findings_someone_else_made_are_never_touched() -> None:
 
 
 def spy_engine(calls: list[str]) -> Engine:
-    from kgov.checks.registry import CheckSpec, Issue, Registry, SubjectKind
+    from kgov.checks.registry import Check, Issue, NoParams, Registry, SubjectKind
     from kgov.findings.model import Category, Severity
 
     def spy(subject: Any, context: Any) -> list[Issue]:
         calls.append(subject.obj.name)
         return []
 
-    spec = CheckSpec(
+    spec = Check(
         id="test.spy",
         title="spy",
         category=Category.RESOURCES,
@@ -558,6 +558,7 @@ def spy_engine(calls: list[str]) -> Engine:
         condition="never",
         remediation="none",
         fn=spy,
+        params=NoParams,
     )
     registry, config = Registry([spec]), Config()
     return Engine(registry, config, resolve_params(registry, config), capabilities=Capabilities(live=True))

@@ -36,3 +36,40 @@ def test_check_has_pass_and_fail_fixtures(spec: CheckSpec) -> None:
 def test_params_have_defaults() -> None:
     for spec in SPECS:
         spec.params()  # constructible from defaults alone
+
+
+_TYPED = """
+from collections.abc import Iterator
+
+from kgov.checks.qos import OvercommitParams
+from kgov.checks.registry import Check, CheckContext, Issue, NoParams, SubjectKind
+from kgov.findings.model import Category, Severity
+from kgov.inventory import Workload
+from kgov.inventory.network import IngressView
+
+
+def on_ingress(view: IngressView, context: CheckContext[NoParams]) -> Iterator[Issue]:
+    yield Issue(view.obj.name)
+
+
+def on_workload(workload: Workload, context: CheckContext[OvercommitParams]) -> Iterator[Issue]:
+    yield Issue(f"{workload.obj.name} {context.params.ratio}")
+
+
+CHECKS = (
+    Check("x.a", "t", Category.INGRESS, Severity.LOW, SubjectKind.INGRESS, "c", "r", on_ingress, NoParams),
+    Check("x.b", "t", Category.INGRESS, Severity.LOW, SubjectKind.WORKLOAD, "c", "r", on_workload, OvercommitParams),
+    Check("x.c", "t", Category.INGRESS, Severity.LOW, SubjectKind.WORKLOAD, "c", "r", on_ingress, NoParams),
+    Check("x.d", "t", Category.INGRESS, Severity.LOW, SubjectKind.WORKLOAD, "c", "r", on_workload, NoParams),
+)
+"""
+
+
+def test_mypy_rejects_a_check_whose_function_does_not_fit_its_subject_or_params(tmp_path: Path) -> None:
+    api = pytest.importorskip("mypy.api")
+    module = tmp_path / "typed_checks.py"
+    module.write_text(_TYPED)
+    root = Path(__file__).parent.parent
+    out, _, status = api.run(["--strict", "--cache-dir", str(root / ".mypy_cache"), str(module)])
+    errors = sorted({int(line.split(":")[1]) for line in out.splitlines() if ": error:" in line})
+    assert status == 1 and errors == [22, 23]  # the last two checks: wrong subject, wrong params, out

@@ -19,7 +19,7 @@ from jsonschema.validators import validator_for
 from helpers import run_checks
 from kgov.analysis import Evaluation, Skipped
 from kgov.checks.catalog import default_registry
-from kgov.checks.registry import CheckSpec, Issue, Need, SubjectKind
+from kgov.checks.registry import Check, CheckSpec, Issue, Need, NoParams, SubjectKind
 from kgov.config import Waiver
 from kgov.findings.model import Category, Finding, Severity
 from kgov.model.errors import InputError
@@ -53,7 +53,7 @@ def spec(
     category: Category = Category.RESOURCES,
     needs: frozenset[Need] = frozenset(),
 ) -> CheckSpec:
-    return CheckSpec(
+    return Check(
         id=check_id,
         title=f"Title of {check_id}",
         category=category,
@@ -62,6 +62,7 @@ def spec(
         condition=f"Condition of {check_id}.",
         remediation=f"Fix {check_id}.",
         fn=_no_issues,
+        params=NoParams,
         needs=needs,
     )
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from kgov.checks.registry import CheckContext, CheckSpec, Need, Registry, SubjectKind, Undecided
+from kgov.checks.registry import CheckContext, CheckSpec, Need, Registry, Subject, Undecided
 from kgov.config import Config, ConfigError, Waiver
 from kgov.findings.model import Finding, Severity
 from kgov.inventory import Inventory
@@ -148,39 +148,14 @@ def evaluate(
     return result
 
 
-_SUBJECTS: dict[SubjectKind, Callable[[Inventory], Sequence[Any]]] = {
-    SubjectKind.WORKLOAD: lambda inv: inv.workloads,
-    SubjectKind.AUTOSCALED: lambda inv: [*inv.workloads, *inv.absent_targets],
-    SubjectKind.COPIES: lambda inv: inv.conflicting_copies,
-    SubjectKind.HPA: lambda inv: inv.hpas,
-    SubjectKind.INGRESS: lambda inv: inv.network.ingresses,
-    SubjectKind.INGRESS_CLASS: lambda inv: inv.network.ingress_classes,
-    SubjectKind.INGRESS_SET: lambda inv: inv.network.ingress_sets(),
-    SubjectKind.CONTROLLER: lambda inv: inv.network.controllers(),
-    SubjectKind.CONTROLLER_WORKLOAD: lambda inv: inv.network.controller_workloads,
-    SubjectKind.WEBHOOK: lambda inv: inv.network.webhooks,
-    SubjectKind.GATEWAY_CLASS: lambda inv: inv.network.gateway_classes,
-    SubjectKind.RELOAD_CLASS: lambda inv: [*inv.network.ingress_classes, *inv.network.gateway_classes],
-    SubjectKind.GATEWAY: lambda inv: inv.network.gateways,
-    SubjectKind.ROUTE: lambda inv: inv.network.routes,
-    SubjectKind.REFERRER: lambda inv: [
-        *inv.network.routes,
-        *inv.network.gateways,
-        *inv.network.listener_sets,
-    ],
-    SubjectKind.ATTACHER: lambda inv: [*inv.network.routes, *inv.network.listener_sets],
-    SubjectKind.LISTENERS: lambda inv: [*inv.network.gateways, *inv.network.listener_sets],
-}
-
-
-def subjects(inventory: Inventory, kind: SubjectKind) -> Sequence[Any]:
-    return _SUBJECTS[kind](inventory)
+def subjects(inventory: Inventory, kind: Subject[Any]) -> Sequence[Any]:
+    return kind.enumerate(inventory)
 
 
 def _run(
     spec: CheckSpec,
     subject: Any,
-    context: CheckContext,
+    context: CheckContext[Any],
     override: Severity | None,
     result: Evaluation,
     undecided: dict[tuple[str, str], int],

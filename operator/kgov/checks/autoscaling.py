@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import pairwise
@@ -12,11 +12,11 @@ from pydantic import Field, ValidationError
 
 from kgov.checks import qos
 from kgov.checks.measured import provenance, window_hours
-from kgov.checks.registry import CheckContext, CheckSpec, Issue, Need, Params, SubjectKind, Undecided
+from kgov.checks.registry import Check, CheckContext, Issue, Need, NoParams, Params, SubjectKind, Undecided
 from kgov.findings.model import Category, Severity
 from kgov.inventory import AbsentTarget, HPAView, VPAView, Workload
 from kgov.model.autoscaling import VPA, MetricSpec
-from kgov.model.evidence import EvidenceUnavailable, Signal
+from kgov.model.evidence import EvidenceSource, EvidenceUnavailable, Signal
 from kgov.model.pods import QOS_RESOURCES, PodTemplate
 from kgov.model.qos import EffectiveContainer, LimitDefaults, effective_containers
 from kgov.model.quantity import format_quantity
@@ -48,7 +48,7 @@ def subject_name(target: Target) -> str:
     return target.obj.display()
 
 
-def distinct(views: Sequence[View], workload: Target, context: CheckContext) -> list[View]:
+def distinct(views: Sequence[View], workload: Target, context: CheckContext[Any]) -> list[View]:
     """One view per autoscaler: a repository holding one HPA per environment folder is not two HPAs.
 
     Among copies of the same object, the one nearest to the workload's file is kept.
@@ -89,7 +89,7 @@ def live_templates(workload: Workload) -> list[PodTemplate]:
     return templates
 
 
-def defaults_of(workload: Workload, context: CheckContext) -> LimitDefaults | None:
+def defaults_of(workload: Workload, context: CheckContext[Any]) -> LimitDefaults | None:
     return context.inventory.limit_defaults_for(workload.obj)
 
 
@@ -156,7 +156,7 @@ def overlaps(hpa: HPAView, vpa: VPAView, containers: list[str]) -> list[Overlap]
     return found
 
 
-def pairs(workload: Target, context: CheckContext) -> Iterator[tuple[HPAView, VPAView, list[Overlap]]]:
+def pairs(workload: Target, context: CheckContext[Any]) -> Iterator[tuple[HPAView, VPAView, list[Overlap]]]:
     containers = running_names(workload)
     for hpa in distinct(workload.hpas, workload, context):
         for vpa in distinct(workload.vpas, workload, context):
@@ -179,7 +179,7 @@ def overlap_evidence(
         "modeDefaulted": vpa.vpa.spec.update_policy.update_mode is None,
         "overlappingResources": per_container,
         "metrics": [o.metric.describe() for o in found],
-        "source": "spec",
+        "source": EvidenceSource.SPEC,
     } | _absent(workload)
 
 
@@ -190,7 +190,7 @@ def _absent(workload: Target | None) -> dict[str, Any]:
     return {"workload": workload.display(), "workloadInInput": False}
 
 
-def hpa_vpa_overlap(workload: Target, context: CheckContext) -> Iterator[Issue]:
+def hpa_vpa_overlap(workload: Target, context: CheckContext[NoParams]) -> Iterator[Issue]:
     for hpa, vpa, found in pairs(workload, context):
         if not found or not vpa.vpa.is_active:
             continue
@@ -215,7 +215,7 @@ def hpa_vpa_overlap(workload: Target, context: CheckContext) -> Iterator[Issue]:
         )
 
 
-def hpa_vpa_initial_overlap(workload: Target, context: CheckContext) -> Iterator[Issue]:
+def hpa_vpa_initial_overlap(workload: Target, context: CheckContext[NoParams]) -> Iterator[Issue]:
     for hpa, vpa, found in pairs(workload, context):
         if not found or vpa.vpa.update_mode != "Initial":
             continue
@@ -231,7 +231,7 @@ def hpa_vpa_initial_overlap(workload: Target, context: CheckContext) -> Iterator
         )
 
 
-def hpa_vpa_coexist(workload: Target, context: CheckContext) -> Iterator[Issue]:
+def hpa_vpa_coexist(workload: Target, context: CheckContext[NoParams]) -> Iterator[Issue]:
     containers = running_names(workload)
     for hpa, vpa, found in pairs(workload, context):
         if found or not vpa.vpa.is_active:
@@ -258,7 +258,7 @@ def hpa_vpa_coexist(workload: Target, context: CheckContext) -> Iterator[Issue]:
 # ---- several autoscalers on one target -----------------------------------------------------------
 
 
-def multiple_vpa(workload: Target, context: CheckContext) -> Iterator[Issue]:
+def multiple_vpa(workload: Target, context: CheckContext[NoParams]) -> Iterator[Issue]:
     vpas = [v for v in distinct(workload.vpas, workload, context) if not v.vpa.is_off]
     if len(vpas) > 1:
         names = [v.obj.name for v in vpas]
@@ -270,7 +270,7 @@ def multiple_vpa(workload: Target, context: CheckContext) -> Iterator[Issue]:
         )
 
 
-def multiple_hpa(workload: Target, context: CheckContext) -> Iterator[Issue]:
+def multiple_hpa(workload: Target, context: CheckContext[NoParams]) -> Iterator[Issue]:
     hpas = distinct(workload.hpas, workload, context)
     if len(hpas) > 1:
         names = [h.obj.name for h in hpas]
@@ -319,7 +319,7 @@ _UNKNOWN_TEMPLATE = Undecided(
 )
 
 
-def hpa_missing_requests(workload: Target, context: CheckContext) -> Iterator[Issue | Undecided]:
+def hpa_missing_requests(workload: Target, context: CheckContext[NoParams]) -> Iterator[Issue | Undecided]:
     if isinstance(workload, AbsentTarget):
         if any(m.target_type == "Utilization" for h in workload.hpas for m in h.hpa.metrics):
             yield _UNKNOWN_REQUESTS
@@ -327,7 +327,9 @@ def hpa_missing_requests(workload: Target, context: CheckContext) -> Iterator[Is
     pods = live_templates(workload)
     # Live pods carry what the HPA really divides by (LimitRange and VPA admission applied).
     templates, defaults, source = (
-        (pods, None, "pods") if pods else ([workload.template], defaults_of(workload, context), "spec")
+        (pods, None, EvidenceSource.PODS)
+        if pods
+        else ([workload.template], defaults_of(workload, context), EvidenceSource.SPEC)
     )
     for view in distinct(workload.hpas, workload, context):
         for metric in view.hpa.metrics:
@@ -372,7 +374,7 @@ def hpa_missing_requests(workload: Target, context: CheckContext) -> Iterator[Is
 _UNKNOWN_TARGET = Undecided("HPA whose target is not in the input", "HPAs whose targets are not in the input")
 
 
-def hpa_target_missing(view: HPAView, context: CheckContext) -> Iterator[Issue | Undecided]:
+def hpa_target_missing(view: HPAView, context: CheckContext[NoParams]) -> Iterator[Issue | Undecided]:
     inventory = context.inventory
     ref = view.hpa.scale_target_ref
     namespace = view.obj.namespace
@@ -387,7 +389,7 @@ def hpa_target_missing(view: HPAView, context: CheckContext) -> Iterator[Issue |
         return
     evidence: dict[str, Any] = {
         "ref": {"apiVersion": ref.api_version, "kind": ref.kind, "name": ref.name},
-        "source": "cluster" if inventory.live else "files",
+        "source": EvidenceSource.CLUSTER if inventory.live else EvidenceSource.FILES,
     }
     failed = [
         {"reason": c.reason, "message": c.message}
@@ -408,7 +410,7 @@ def hpa_target_missing(view: HPAView, context: CheckContext) -> Iterator[Issue |
     )
 
 
-def hpa_fixed_replicas(view: HPAView, context: CheckContext) -> Iterator[Issue]:
+def hpa_fixed_replicas(view: HPAView, context: CheckContext[NoParams]) -> Iterator[Issue]:
     hpa = view.hpa
     if hpa.min_replicas == hpa.max_replicas:
         target = hpa.scale_target_ref
@@ -423,7 +425,9 @@ def hpa_fixed_replicas(view: HPAView, context: CheckContext) -> Iterator[Issue]:
 # ---- autoscaling.hpa-replicas-in-template --------------------------------------------------------
 
 
-def hpa_replicas_in_template(workload: Target, context: CheckContext) -> Iterator[Issue | Undecided]:
+def hpa_replicas_in_template(
+    workload: Target, context: CheckContext[NoParams]
+) -> Iterator[Issue | Undecided]:
     if isinstance(workload, AbsentTarget):
         if workload.hpas:
             yield _UNKNOWN_TEMPLATE
@@ -450,7 +454,7 @@ class StarvedParams(qos.WindowParams):
     )
 
 
-def hpa_on_starved_pods(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+def hpa_on_starved_pods(workload: Workload, context: CheckContext[StarvedParams]) -> Iterator[Issue]:
     hpas = distinct(workload.hpas, workload, context)
     if not hpas:
         return
@@ -467,7 +471,7 @@ def hpa_on_starved_pods(workload: Workload, context: CheckContext) -> Iterator[I
         "hpas": names,
         "buildsOn": check,
         "qosFinding": {"message": issue.message, "evidence": issue.evidence},
-        "source": issue.evidence.get("source", "status"),
+        "source": issue.evidence.get("source", EvidenceSource.STATUS),
     }
     if len(starved) > 1:
         evidence["alsoBuildsOn"] = [c for c, _ in starved[1:]]
@@ -492,13 +496,13 @@ def _starved_phrase(check: str, issue: Issue, params: StarvedParams) -> str:
 
 
 def _starvation(
-    workload: Workload, context: CheckContext, params: StarvedParams
+    workload: Workload, context: CheckContext[Any], params: StarvedParams
 ) -> tuple[list[tuple[str, Issue]], EvidenceUnavailable | None]:
     """The qos findings that show the pods starved (OOM kills, CPU throttling), and what could not be
     decided for want of evidence."""
     found: list[tuple[str, Issue]] = []
     unavailable = None
-    probes = [
+    probes: list[tuple[str, Callable[[Workload, CheckContext[Any]], Iterable[Issue]], Params]] = [
         ("qos.oom-killed", qos.oom_killed, qos.WindowParams(window_hours=params.window_hours)),
         ("qos.cpu-throttled", qos.cpu_throttled, qos.ThrottleParams(ratio=params.throttle_ratio)),
     ]
@@ -522,7 +526,7 @@ class OscillationParams(Params):
     )
 
 
-def scaling_oscillation(view: HPAView, context: CheckContext) -> Iterator[Issue]:
+def scaling_oscillation(view: HPAView, context: CheckContext[OscillationParams]) -> Iterator[Issue]:
     """Measured desired-replica changes win; without Prometheus, the operator's watch history of the
     HPA is used. Files have neither and never fire."""
     if context.inventory.evidence is not None:
@@ -531,7 +535,7 @@ def scaling_oscillation(view: HPAView, context: CheckContext) -> Iterator[Issue]
         yield from _watched_oscillation(view, context)
 
 
-def _measured_oscillation(view: HPAView, context: CheckContext) -> Iterator[Issue]:
+def _measured_oscillation(view: HPAView, context: CheckContext[Any]) -> Iterator[Issue]:
     params: OscillationParams = context.params
     evidence = context.inventory.evidence
     if evidence is None or view.obj.namespace is None:
@@ -561,7 +565,7 @@ def _measured_oscillation(view: HPAView, context: CheckContext) -> Iterator[Issu
         )
 
 
-def _watched_oscillation(view: HPAView, context: CheckContext) -> Iterator[Issue]:
+def _watched_oscillation(view: HPAView, context: CheckContext[Any]) -> Iterator[Issue]:
     """From the operator's watch history of the HPA's desired replicas."""
     history = context.inventory.scale_history.get((view.obj.namespace, view.obj.name), ())
     window = context.params.window_minutes
@@ -575,7 +579,12 @@ def _watched_oscillation(view: HPAView, context: CheckContext) -> Iterator[Issue
     yield Issue(
         f"HPA {view.obj.namespace}/{view.obj.name} changed its desired replicas {len(replicas)} times "
         f"({reversals} reversals) in the last {window} minutes",
-        {"scaleEvents": len(replicas), "reversals": reversals, "windowMinutes": window, "source": "watch"},
+        {
+            "scaleEvents": len(replicas),
+            "reversals": reversals,
+            "windowMinutes": window,
+            "source": EvidenceSource.WATCH,
+        },
     )
 
 
@@ -587,7 +596,7 @@ class GapParams(Params):
 
 
 def current_requests(
-    workload: Workload, vpa: VPA, context: CheckContext
+    workload: Workload, vpa: VPA, context: CheckContext[Any]
 ) -> tuple[dict[str, list[Decimal]], str] | None:
     """Each container's requests as the pods run them, and where that came from; None when unknown.
 
@@ -611,7 +620,7 @@ def current_requests(
     return requests, source
 
 
-def vpa_recommendation_gap(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+def vpa_recommendation_gap(workload: Workload, context: CheckContext[GapParams]) -> Iterator[Issue]:
     params: GapParams = context.params
     for view in distinct(workload.vpas, workload, context):
         vpa = view.vpa
@@ -663,7 +672,7 @@ def vpa_recommendation_gap(workload: Workload, context: CheckContext) -> Iterato
         )
 
 
-def vpa_requests_only_limit(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+def vpa_requests_only_limit(workload: Workload, context: CheckContext[NoParams]) -> Iterator[Issue]:
     containers = running(effective_containers(workload.template, defaults_of(workload, context)))
     for view in distinct(workload.vpas, workload, context):
         vpa = view.vpa
@@ -694,7 +703,12 @@ def vpa_requests_only_limit(workload: Workload, context: CheckContext) -> Iterat
             f"recommends {first['target']} {first['resource']} for container "
             f"{first['container']}, above its {first['limit']} limit: the request is capped at "
             f"the limit and the container is {risk} below what it needs",
-            {"containers": over, "vpa": view.obj.name, "mode": vpa.update_mode, "source": "spec"},
+            {
+                "containers": over,
+                "vpa": view.obj.name,
+                "mode": vpa.update_mode,
+                "source": EvidenceSource.SPEC,
+            },
             related=(view.obj.ref,),
             discriminator=view.obj.name,
         )
@@ -708,7 +722,7 @@ _UNKNOWN_VPA_TARGET = Undecided(
 )
 
 
-def vpa_unknown_container(workload: Target, context: CheckContext) -> Iterator[Issue | Undecided]:
+def vpa_unknown_container(workload: Target, context: CheckContext[NoParams]) -> Iterator[Issue | Undecided]:
     if isinstance(workload, AbsentTarget):
         if any(
             p.container_name != "*"
@@ -730,7 +744,12 @@ def vpa_unknown_container(workload: Target, context: CheckContext) -> Iterator[I
             f"{join(stray)}, which {'is' if len(stray) == 1 else 'are'} not a container of the pods: the "
             "policy applies to nothing (a renamed container, or a typo) and its containers fall under "
             "the default policy",
-            {"vpa": view.obj.name, "policies": stray, "containers": sorted(names), "source": "spec"},
+            {
+                "vpa": view.obj.name,
+                "policies": stray,
+                "containers": sorted(names),
+                "source": EvidenceSource.SPEC,
+            },
             related=(view.obj.ref,),
             discriminator=view.obj.name,
         )
@@ -742,8 +761,8 @@ OVERLAP_FIX = (
     "updateMode to Off and apply its recommendations by hand."
 )
 
-CHECKS = [
-    CheckSpec(
+CHECKS = (
+    Check(
         id="autoscaling.hpa-vpa-overlap",
         title="HPA and active VPA scale on the same resource",
         category=Category.AUTOSCALING,
@@ -758,8 +777,9 @@ CHECKS = [
         "finding then targets the HPA and names the workload.",
         remediation=OVERLAP_FIX,
         fn=hpa_vpa_overlap,
+        params=NoParams,
     ),
-    CheckSpec(
+    Check(
         id="autoscaling.hpa-vpa-initial-overlap",
         title="HPA and Initial-mode VPA on the same resource",
         category=Category.AUTOSCALING,
@@ -769,8 +789,9 @@ CHECKS = [
         "Initial`: requests change only on new pods, but every pod the HPA adds is a new pod.",
         remediation=OVERLAP_FIX,
         fn=hpa_vpa_initial_overlap,
+        params=NoParams,
     ),
-    CheckSpec(
+    Check(
         id="autoscaling.hpa-vpa-coexist",
         title="HPA and active VPA on separate dimensions",
         category=Category.AUTOSCALING,
@@ -783,8 +804,9 @@ CHECKS = [
         "updateMode to Initial or Off and keep its `controlledResources` apart from the HPA's "
         "metrics.",
         fn=hpa_vpa_coexist,
+        params=NoParams,
     ),
-    CheckSpec(
+    Check(
         id="autoscaling.multiple-vpa",
         title="Several active VPAs on one workload",
         category=Category.AUTOSCALING,
@@ -795,8 +817,9 @@ CHECKS = [
         remediation="Keep one VPA per workload; merge the container policies into it or set the "
         "others' updateMode to Off.",
         fn=multiple_vpa,
+        params=NoParams,
     ),
-    CheckSpec(
+    Check(
         id="autoscaling.multiple-hpa",
         title="Several HPAs on one workload",
         category=Category.AUTOSCALING,
@@ -806,8 +829,9 @@ CHECKS = [
         remediation="Keep one HPA per workload and list every metric in it; the HPA scales to the "
         "largest replica count any metric asks for.",
         fn=multiple_hpa,
+        params=NoParams,
     ),
-    CheckSpec(
+    Check(
         id="autoscaling.hpa-missing-requests",
         title="HPA utilization target without requests",
         category=Category.AUTOSCALING,
@@ -821,8 +845,9 @@ CHECKS = [
         "pod, or scale on `AverageValue` or on a `ContainerResource` metric of a container that "
         "has one.",
         fn=hpa_missing_requests,
+        params=NoParams,
     ),
-    CheckSpec(
+    Check(
         id="autoscaling.hpa-target-missing",
         title="HPA target does not exist",
         category=Category.AUTOSCALING,
@@ -833,8 +858,9 @@ CHECKS = [
         "the HPA's namespace; otherwise undecided and counted in skipped).",
         remediation="Point `scaleTargetRef` at the workload's current kind and name, or delete the HPA.",
         fn=hpa_target_missing,
+        params=NoParams,
     ),
-    CheckSpec(
+    Check(
         id="autoscaling.hpa-fixed-replicas",
         title="HPA with minReplicas equal to maxReplicas",
         category=Category.AUTOSCALING,
@@ -845,8 +871,9 @@ CHECKS = [
         remediation="Raise `maxReplicas` above `minReplicas`, or delete the HPA and set "
         "`spec.replicas` on the workload.",
         fn=hpa_fixed_replicas,
+        params=NoParams,
     ),
-    CheckSpec(
+    Check(
         id="autoscaling.hpa-replicas-in-template",
         title="Workload manifest sets replicas under an HPA",
         category=Category.AUTOSCALING,
@@ -857,9 +884,10 @@ CHECKS = [
         remediation="Remove `spec.replicas` from the manifest of HPA-managed workloads and let "
         "the HPA's `minReplicas` set the floor.",
         fn=hpa_replicas_in_template,
+        params=NoParams,
         needs=frozenset({Need.MANIFESTS}),
     ),
-    CheckSpec(
+    Check(
         id="autoscaling.hpa-on-starved-pods",
         title="HPA scales out starved pods",
         category=Category.AUTOSCALING,
@@ -876,7 +904,7 @@ CHECKS = [
         needs=frozenset({Need.LIVE, Need.PROMETHEUS}),
         alternatives=True,
     ),
-    CheckSpec(
+    Check(
         id="autoscaling.scaling-oscillation",
         title="HPA scaling oscillates",
         category=Category.AUTOSCALING,
@@ -893,7 +921,7 @@ CHECKS = [
         needs=frozenset({Need.HISTORY, Need.PROMETHEUS}),
         alternatives=True,
     ),
-    CheckSpec(
+    Check(
         id="autoscaling.vpa-recommendation-gap",
         title="VPA recommendation far from requests",
         category=Category.AUTOSCALING,
@@ -907,7 +935,7 @@ CHECKS = [
         fn=vpa_recommendation_gap,
         params=GapParams,
     ),
-    CheckSpec(
+    Check(
         id="autoscaling.vpa-requests-only-limit",
         title="RequestsOnly VPA recommends above the limit",
         category=Category.AUTOSCALING,
@@ -919,8 +947,9 @@ CHECKS = [
         remediation="Raise the container's limit above the VPA's upper bound, or use "
         "`controlledValues: RequestsAndLimits` so the VPA scales the limit with the request.",
         fn=vpa_requests_only_limit,
+        params=NoParams,
     ),
-    CheckSpec(
+    Check(
         id="autoscaling.vpa-unknown-container",
         title="VPA container policy names no container",
         category=Category.AUTOSCALING,
@@ -931,5 +960,6 @@ CHECKS = [
         "resources) applies to nothing. Undecided when the target is not in the input.",
         remediation="Name the container as the pod template does, or remove the stale policy.",
         fn=vpa_unknown_container,
+        params=NoParams,
     ),
-]
+)

@@ -18,7 +18,7 @@ from kgov.checks.gateway_attach import (
     route_kind_problem,
 )
 from kgov.checks.gateway_rules import Conflict, listener_problems, merge_conflicts, route_problems
-from kgov.checks.registry import CheckContext, CheckSpec, Issue, Need, Params, SubjectKind, Undecided
+from kgov.checks.registry import Check, CheckContext, Issue, Need, NoParams, Params, SubjectKind, Undecided
 from kgov.data import data_yaml
 from kgov.findings.model import Category, Severity
 from kgov.inventory import Inventory
@@ -32,6 +32,7 @@ from kgov.inventory.network import (
 )
 from kgov.inventory.scope import Knowledge
 from kgov.model import gateway as gw
+from kgov.model.evidence import EvidenceSource
 
 
 def _parents(route: RouteView) -> list[gw.RouteParentStatus]:
@@ -61,7 +62,7 @@ class GraceParams(Params):
     grace_minutes: int = Field(5, ge=0, description="how long a new route may have no status")
 
 
-def route_not_accepted(route: RouteView, context: CheckContext) -> Iterator[Issue]:
+def route_not_accepted(route: RouteView, context: CheckContext[GraceParams]) -> Iterator[Issue]:
     params: GraceParams = context.params
     refused = _failing(route, "Accepted")
     if refused:
@@ -69,7 +70,7 @@ def route_not_accepted(route: RouteView, context: CheckContext) -> Iterator[Issu
         yield Issue(
             f"{route.obj.display()} is not accepted by {first['parentRef']} ({first['reason']}): "
             "traffic for it is not routed there",
-            {"parents": refused, "source": "status"},
+            {"parents": refused, "source": EvidenceSource.STATUS},
         )
         return
     created = route.obj.created
@@ -77,7 +78,10 @@ def route_not_accepted(route: RouteView, context: CheckContext) -> Iterator[Issu
         yield Issue(
             f"{route.obj.display()} has no status from any controller after {params.grace_minutes} "
             "minutes: it is attached to nothing (no controller serves its parents)",
-            {"parentRefs": [r.display() for r in route.route.spec.parent_refs], "source": "status"},
+            {
+                "parentRefs": [r.display() for r in route.route.spec.parent_refs],
+                "source": EvidenceSource.STATUS,
+            },
         )
 
 
@@ -99,7 +103,7 @@ _CA_KINDS = frozenset({"ConfigMap", "Secret"})
 
 
 def unresolved_refs(
-    subject: RouteView | GatewayView | ListenerSetView, context: CheckContext
+    subject: RouteView | GatewayView | ListenerSetView, context: CheckContext[NoParams]
 ) -> Iterator[Issue | Undecided]:
     if not isinstance(subject, RouteView):
         yield from _invalid_listener_refs(subject, context)
@@ -113,7 +117,11 @@ def unresolved_refs(
     yield Issue(
         f"{subject.obj.display()} has backend references that do not resolve ({what}): requests for "
         "those backends get HTTP 500",
-        {"backends": missing, "parents": unresolved, "source": "status" if unresolved else "spec"},
+        {
+            "backends": missing,
+            "parents": unresolved,
+            "source": EvidenceSource.STATUS if unresolved else EvidenceSource.SPEC,
+        },
     )
 
 
@@ -130,7 +138,7 @@ def _kind_problem(
 
 
 def _invalid_listener_refs(
-    subject: GatewayView | ListenerSetView, context: CheckContext
+    subject: GatewayView | ListenerSetView, context: CheckContext[Any]
 ) -> Iterator[Issue | Undecided]:
     inventory = context.inventory
     problems = [
@@ -172,7 +180,7 @@ def _invalid_listener_refs(
         yield Issue(
             f"{subject.obj.display()}: listener {first['listener']} has references that do not resolve "
             f"({first['problem']})",
-            {"listeners": problems, "source": "spec"},
+            {"listeners": problems, "source": EvidenceSource.SPEC},
         )
 
 
@@ -220,13 +228,13 @@ def _listener_conditions(
 # ---- gateway.partially-invalid (live) ----------------------------------------------------------
 
 
-def partially_invalid(route: RouteView, context: CheckContext) -> Iterator[Issue]:
+def partially_invalid(route: RouteView, context: CheckContext[NoParams]) -> Iterator[Issue]:
     found = _failing(route, "PartiallyInvalid", status="True")
     if found:
         yield Issue(
             f"{route.obj.display()} is partially invalid on {found[0]['parentRef']}: the controller "
             "dropped some of its rules",
-            {"parents": found, "source": "status"},
+            {"parents": found, "source": EvidenceSource.STATUS},
         )
 
 
@@ -258,11 +266,11 @@ def _attachment_issue(
     if failed:
         yield Issue(
             f"{route.obj.display()} {what} {failed[0].ref.display()}: {failed[0].detail}",
-            {"parents": [a.evidence() for a in failed], "source": "spec"},
+            {"parents": [a.evidence() for a in failed], "source": EvidenceSource.SPEC},
         )
 
 
-def parent_not_found(route: RouteView, context: CheckContext) -> Iterator[Issue | Undecided]:
+def parent_not_found(route: RouteView, context: CheckContext[NoParams]) -> Iterator[Issue | Undecided]:
     yield from _attachment_issue(
         route,
         context.inventory.network,
@@ -272,7 +280,7 @@ def parent_not_found(route: RouteView, context: CheckContext) -> Iterator[Issue 
 
 
 def listener_not_allowed(
-    subject: RouteView | ListenerSetView, context: CheckContext
+    subject: RouteView | ListenerSetView, context: CheckContext[NoParams]
 ) -> Iterator[Issue | Undecided]:
     network = context.inventory.network
     if isinstance(subject, RouteView):
@@ -283,11 +291,11 @@ def listener_not_allowed(
             f"{subject.obj.display()} is not admitted by {parent.obj.display() if parent else 'its parent'}: "
             "its allowedListeners (default: none) do not include this namespace, so none of its "
             "listeners is served",
-            {"parent": parent.obj.display() if parent else None, "source": "spec"},
+            {"parent": parent.obj.display() if parent else None, "source": EvidenceSource.SPEC},
         )
 
 
-def hostname_mismatch(route: RouteView, context: CheckContext) -> Iterator[Issue | Undecided]:
+def hostname_mismatch(route: RouteView, context: CheckContext[NoParams]) -> Iterator[Issue | Undecided]:
     yield from _attachment_issue(
         route, context.inventory.network, {Outcome.HOSTNAME_MISMATCH}, "matches no listener hostname of"
     )
@@ -303,7 +311,7 @@ _UNKNOWN_GRANTS = Undecided(
 
 
 def missing_reference_grant(
-    subject: RouteView | GatewayView | ListenerSetView, context: CheckContext
+    subject: RouteView | GatewayView | ListenerSetView, context: CheckContext[NoParams]
 ) -> Iterator[Issue | Undecided]:
     network = context.inventory.network
     namespace = subject.obj.namespace
@@ -339,7 +347,7 @@ def missing_reference_grant(
             f"{subject.obj.display()} references {ungranted[0]['ref']} in another namespace, and no "
             f"ReferenceGrant in {ungranted[0]['namespace']} allows it: the reference is refused "
             "(RefNotPermitted)",
-            {"refs": ungranted, "source": "spec"},
+            {"refs": ungranted, "source": EvidenceSource.SPEC},
         )
 
 
@@ -363,7 +371,9 @@ def _tls_refs_by_listener(view: GatewayView) -> list[tuple[gw.SecretObjectRefere
 # ---- gateway.listener-conflict -----------------------------------------------------------------
 
 
-def listener_conflict(subject: GatewayView | ListenerSetView, context: CheckContext) -> Iterator[Issue]:
+def listener_conflict(
+    subject: GatewayView | ListenerSetView, context: CheckContext[NoParams]
+) -> Iterator[Issue]:
     if isinstance(subject, ListenerSetView):
         problems = listener_problems(subject.listeners, pairwise=False)
         problems += _conflicts_with_parent(subject, context.inventory.network)
@@ -385,7 +395,7 @@ def listener_conflict(subject: GatewayView | ListenerSetView, context: CheckCont
                 "problems": [p.message for p in problems],
                 "conflictedListeners": sorted(out),
                 "conflicted": conflicted,
-                "source": "status" if conflicted else "spec",
+                "source": EvidenceSource.STATUS if conflicted else EvidenceSource.SPEC,
             },
         )
 
@@ -404,13 +414,13 @@ def _conflicts_with_parent(view: ListenerSetView, network: Network) -> list[Conf
 # ---- gateway.invalid-route ---------------------------------------------------------------------
 
 
-def invalid_route(route: RouteView, context: CheckContext) -> Iterator[Issue]:
+def invalid_route(route: RouteView, context: CheckContext[NoParams]) -> Iterator[Issue]:
     problems = route_problems(route.obj.kind, route.route)
     if problems:
         yield Issue(
             f"{route.obj.display()} breaks the Gateway API's validation ({problems[0]}): the API server "
             "rejects it",
-            {"problems": problems, "source": "spec"},
+            {"problems": problems, "source": EvidenceSource.SPEC},
         )
 
 
@@ -472,7 +482,7 @@ def _filter_uses(flt: gw.RouteFilter, when: dict[str, Any]) -> bool:
     return value is not None and ("value" not in when or value == when["value"])
 
 
-def unsupported_feature(route: RouteView, context: CheckContext) -> Iterator[Issue]:
+def unsupported_feature(route: RouteView, context: CheckContext[NoParams]) -> Iterator[Issue]:
     network = context.inventory.network
     table = _feature_table()
     kind = route.obj.kind
@@ -501,7 +511,7 @@ def unsupported_feature(route: RouteView, context: CheckContext) -> Iterator[Iss
                 "unsupported": unsupported,
                 "experimental": experimental,
                 "crdChannel": channel,
-                "source": "spec",
+                "source": EvidenceSource.SPEC,
             },
         )
 
@@ -509,14 +519,18 @@ def unsupported_feature(route: RouteView, context: CheckContext) -> Iterator[Iss
 # ---- gateway.controller-maturity ---------------------------------------------------------------
 
 
-def controller_maturity(view: GatewayClassView, context: CheckContext) -> Iterator[Issue]:
+def controller_maturity(view: GatewayClassView, context: CheckContext[NoParams]) -> Iterator[Issue]:
     controller = view.controller
     if controller is None or controller.gateway_support not in ("partial", "beta"):
         return
     yield Issue(
         f"{view.obj.display()} is implemented by {controller.name}, whose Gateway API support is "
         f"{controller.gateway_support}: features and conformance may lag the API",
-        {"controller": controller.id, "support": controller.gateway_support, "source": "catalogue"},
+        {
+            "controller": controller.id,
+            "support": controller.gateway_support,
+            "source": EvidenceSource.CATALOGUE,
+        },
     )
 
 
@@ -528,7 +542,7 @@ class RouteCountParams(Params):
     high: int = Field(500, gt=0, description="routes for medium")
 
 
-def route_count(view: ControllerView, context: CheckContext) -> Iterator[Issue]:
+def route_count(view: ControllerView, context: CheckContext[RouteCountParams]) -> Iterator[Issue]:
     params: RouteCountParams = context.params
     count = len(view.routes) + len(view.ingresses)
     if count < params.warn:
@@ -551,14 +565,14 @@ def route_count(view: ControllerView, context: CheckContext) -> Iterator[Issue]:
             "ingresses": len(view.ingresses),
             "threshold": params.warn,
             "withoutProbeOrPDB": fragile,
-            "source": "spec",
+            "source": EvidenceSource.SPEC,
         },
         severity=severity,
     )
 
 
-CHECKS = [
-    CheckSpec(
+CHECKS = (
+    Check(
         id="gateway.route-not-accepted",
         title="Route not accepted",
         category=Category.GATEWAY,
@@ -572,7 +586,7 @@ CHECKS = [
         params=GraceParams,
         needs=frozenset({Need.LIVE}),
     ),
-    CheckSpec(
+    Check(
         id="gateway.unresolved-refs",
         title="Route backend references do not resolve",
         category=Category.GATEWAY,
@@ -586,8 +600,9 @@ CHECKS = [
         "kind or that its protocol cannot serve (InvalidRouteKinds).",
         remediation="Point the backendRef at an existing Service and one of its ports.",
         fn=unresolved_refs,
+        params=NoParams,
     ),
-    CheckSpec(
+    Check(
         id="gateway.partially-invalid",
         title="Route partially invalid",
         category=Category.GATEWAY,
@@ -596,9 +611,10 @@ CHECKS = [
         condition="Live status: a `PartiallyInvalid` condition on some parent (rules were dropped).",
         remediation="Read the condition message for the dropped rules and fix or remove them.",
         fn=partially_invalid,
+        params=NoParams,
         needs=frozenset({Need.LIVE}),
     ),
-    CheckSpec(
+    Check(
         id="gateway.parent-not-found",
         title="Route parent not found",
         category=Category.GATEWAY,
@@ -609,8 +625,9 @@ CHECKS = [
         "listener has.",
         remediation="Fix the parentRef's name, namespace, sectionName or port.",
         fn=parent_not_found,
+        params=NoParams,
     ),
-    CheckSpec(
+    Check(
         id="gateway.missing-reference-grant",
         title="Cross-namespace reference without a ReferenceGrant",
         category=Category.GATEWAY,
@@ -623,8 +640,9 @@ CHECKS = [
         remediation="Add a ReferenceGrant in the target namespace whose `from` names the referring kind "
         "and namespace and whose `to` names the referenced kind (and name).",
         fn=missing_reference_grant,
+        params=NoParams,
     ),
-    CheckSpec(
+    Check(
         id="gateway.listener-not-allowed",
         title="No listener admits the route",
         category=Category.GATEWAY,
@@ -636,8 +654,9 @@ CHECKS = [
         remediation="Widen the listener's allowedRoutes (a namespace selector or `from: All`), label the "
         "route's namespace, or attach to a listener meant for it.",
         fn=listener_not_allowed,
+        params=NoParams,
     ),
-    CheckSpec(
+    Check(
         id="gateway.hostname-mismatch",
         title="Route hostnames match no listener",
         category=Category.GATEWAY,
@@ -648,8 +667,9 @@ CHECKS = [
         remediation="Add the listener's hostname (or a matching one) to the route's hostnames, or attach "
         "the route to a listener for its hostnames.",
         fn=hostname_mismatch,
+        params=NoParams,
     ),
-    CheckSpec(
+    Check(
         id="gateway.listener-conflict",
         title="Conflicting Gateway listeners",
         category=Category.GATEWAY,
@@ -661,8 +681,9 @@ CHECKS = [
         "`Conflicted=True`.",
         remediation="Give each listener on a port its own hostname, or move it to its own port.",
         fn=listener_conflict,
+        params=NoParams,
     ),
-    CheckSpec(
+    Check(
         id="gateway.invalid-route",
         title="Route breaks the API's validation",
         category=Category.GATEWAY,
@@ -674,8 +695,9 @@ CHECKS = [
         "timeout, 128 or more matches, duplicate rule names or parentRefs.",
         remediation="Fix the rule as the message says; `kubectl apply` would reject it.",
         fn=invalid_route,
+        params=NoParams,
     ),
-    CheckSpec(
+    Check(
         id="gateway.unsupported-feature",
         title="Route uses a feature its target lacks",
         category=Category.GATEWAY,
@@ -687,8 +709,9 @@ CHECKS = [
         remediation="Use only features the GatewayClass supports, or install the Experimental channel "
         "where that is acceptable.",
         fn=unsupported_feature,
+        params=NoParams,
     ),
-    CheckSpec(
+    Check(
         id="gateway.controller-maturity",
         title="GatewayClass controller with partial support",
         category=Category.GATEWAY,
@@ -699,8 +722,9 @@ CHECKS = [
         remediation="Check the implementation's conformance report for the features you need before "
         "moving production traffic.",
         fn=controller_maturity,
+        params=NoParams,
     ),
-    CheckSpec(
+    Check(
         id="gateway.route-count",
         title="Many routes on one controller",
         category=Category.GATEWAY,
@@ -714,4 +738,4 @@ CHECKS = [
         fn=route_count,
         params=RouteCountParams,
     ),
-]
+)

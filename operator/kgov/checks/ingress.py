@@ -16,7 +16,7 @@ from pydantic import Field
 
 from kgov.catalogue import Annotation, AnnotationCatalogue, Controller, image_tag, parse_version
 from kgov.checks.measured import provenance, window_hours
-from kgov.checks.registry import CheckContext, CheckSpec, Issue, Need, Params, SubjectKind, Undecided
+from kgov.checks.registry import Check, CheckContext, Issue, Need, NoParams, Params, SubjectKind, Undecided
 from kgov.findings.model import Category, Severity
 from kgov.inventory.network import (
     ControllerView,
@@ -29,7 +29,7 @@ from kgov.inventory.network import (
     WebhookView,
 )
 from kgov.model import networking as net
-from kgov.model.evidence import ChurnEstimate, Evidence, EvidenceUnavailable, Series, Signal
+from kgov.model.evidence import ChurnEstimate, Evidence, EvidenceSource, EvidenceUnavailable, Series, Signal
 from kgov.model.objects import ObjectRef
 
 INGRESS_NGINX = "ingress-nginx"
@@ -107,7 +107,7 @@ class SprawlParams(PrefixParams):
     high: int = Field(20, gt=0, description="this many or more is high severity")
 
 
-def annotation_sprawl(view: IngressView, context: CheckContext) -> Iterator[Issue]:
+def annotation_sprawl(view: IngressView, context: CheckContext[SprawlParams]) -> Iterator[Issue]:
     params: SprawlParams = context.params
     keys = controller_keys(view, context.inventory.network, params.annotation_prefix)
     if len(keys) <= params.warn:
@@ -125,7 +125,7 @@ def annotation_sprawl(view: IngressView, context: CheckContext) -> Iterator[Issu
             "threshold": params.warn,
             "high": params.high,
             "byCategory": {c: sorted(k) for c, k in sorted(by_category.items())},
-            "source": "spec",
+            "source": EvidenceSource.SPEC,
         },
         severity=Severity.HIGH if len(keys) >= params.high else Severity.LOW,
     )
@@ -227,7 +227,7 @@ _SNIPPET_WHY = {
 }
 
 
-def snippet_annotation(view: IngressView, context: CheckContext) -> Iterator[Issue]:
+def snippet_annotation(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
     params: PrefixParams = context.params
     network = context.inventory.network
     snippets = [
@@ -243,7 +243,7 @@ def snippet_annotation(view: IngressView, context: CheckContext) -> Iterator[Iss
     yield Issue(
         f"{view.obj.display()} has snippet annotations ({', '.join(k.key for k in snippets)}); "
         f"{_SNIPPET_WHY[policy.state]}",
-        {"keys": keys, "controllerConfig": policy.state, **policy.evidence, "source": "spec"},
+        {"keys": keys, "controllerConfig": policy.state, **policy.evidence, "source": EvidenceSource.SPEC},
         severity=_SNIPPET_SEVERITY[policy.state],
     )
 
@@ -251,7 +251,7 @@ def snippet_annotation(view: IngressView, context: CheckContext) -> Iterator[Iss
 # ---- ingress.snippets-allowed -----------------------------------------------------------------------
 
 
-def snippets_allowed(subject: ControllerWorkload, context: CheckContext) -> Iterator[Issue]:
+def snippets_allowed(subject: ControllerWorkload, context: CheckContext[NoParams]) -> Iterator[Issue]:
     if subject.controller.id != INGRESS_NGINX:
         return
     policy = workload_snippet_policy(subject, context.inventory.network)
@@ -263,7 +263,7 @@ def snippets_allowed(subject: ControllerWorkload, context: CheckContext) -> Iter
         f"(allow-snippet-annotations true, annotations-risk-level Critical, from {where} or the "
         "version's defaults): anyone who can create or edit an Ingress of its class can inject raw "
         "NGINX configuration and read every Secret the controller can",
-        {**policy.evidence, "source": "spec"},
+        {**policy.evidence, "source": EvidenceSource.SPEC},
     )
 
 
@@ -304,7 +304,7 @@ def _claim_index(network: Network) -> dict[Claim, list[tuple[IngressView, str]]]
     return index
 
 
-def conflicting_paths(view: IngressView, context: CheckContext) -> Iterator[Issue]:
+def conflicting_paths(view: IngressView, context: CheckContext[NoParams]) -> Iterator[Issue]:
     if view.controller is None or view.controller.id != INGRESS_NGINX:
         return
     network = context.inventory.network
@@ -344,7 +344,7 @@ def conflicting_paths(view: IngressView, context: CheckContext) -> Iterator[Issu
         f"{view.obj.display()} routes {first['host']}{first['path']} ({first['pathType']}) to "
         f"{first['backend']} while {first['other']} of the same class routes it to "
         f"{first['otherBackend']}: ingress-nginx serves only the older Ingress's; {who}",
-        {"conflicts": conflicts, "source": "spec"},
+        {"conflicts": conflicts, "source": EvidenceSource.SPEC},
         related=tuple(related.values()),
     )
 
@@ -359,7 +359,7 @@ def _older(view: IngressView, other: IngressView) -> str | None:
 # ---- ingress.risky-annotation ----------------------------------------------------------------------
 
 
-def risky_annotation(view: IngressView, context: CheckContext) -> Iterator[Issue]:
+def risky_annotation(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
     params: PrefixParams = context.params
     risky = [
         k
@@ -371,14 +371,14 @@ def risky_annotation(view: IngressView, context: CheckContext) -> Iterator[Issue
             f"{view.obj.display()} uses annotations ingress-nginx rates High risk "
             f"({', '.join(k.key for k in risky)}): their values reach the generated configuration and "
             "several were injection vectors (CVE-2025-1097, CVE-2025-1098, CVE-2025-24514)",
-            {"keys": [{"key": k.key, "risk": "High"} for k in risky], "source": "spec"},
+            {"keys": [{"key": k.key, "risk": "High"} for k in risky], "source": EvidenceSource.SPEC},
         )
 
 
 # ---- ingress.unknown-annotation --------------------------------------------------------------------
 
 
-def unknown_annotation(view: IngressView, context: CheckContext) -> Iterator[Issue]:
+def unknown_annotation(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
     params: PrefixParams = context.params
     unknown = []
     for key in controller_keys(view, context.inventory.network, params.annotation_prefix):
@@ -396,7 +396,7 @@ def unknown_annotation(view: IngressView, context: CheckContext) -> Iterator[Iss
     yield Issue(
         f"{view.obj.display()}: annotation {first['key']}{hint}{more} is not one the controller "
         "defines, so it is silently ignored",
-        {"keys": unknown, "source": "spec"},
+        {"keys": unknown, "source": EvidenceSource.SPEC},
     )
 
 
@@ -408,7 +408,7 @@ class DriftParams(PrefixParams):
     copies: int = Field(5, ge=2, description="identical blocks on this many Ingresses are reported")
 
 
-def annotation_drift(group: IngressSet, context: CheckContext) -> Iterator[Issue]:
+def annotation_drift(group: IngressSet, context: CheckContext[DriftParams]) -> Iterator[Issue]:
     params: DriftParams = context.params
     network = context.inventory.network
     by_keys: dict[tuple[str | None, frozenset[str]], list[tuple[IngressView, dict[str, str]]]] = defaultdict(
@@ -501,7 +501,7 @@ def controller_versions(network: Network, controller: Controller) -> list[dict[s
     return found
 
 
-def eol_controller(view: IngressClassView, context: CheckContext) -> Iterator[Issue]:
+def eol_controller(view: IngressClassView, context: CheckContext[EolParams]) -> Iterator[Issue]:
     params: EolParams = context.params
     controller = view.controller
     if controller is None or not controller.retired:
@@ -533,7 +533,7 @@ def eol_controller(view: IngressClassView, context: CheckContext) -> Iterator[Is
             "versions": versions,
             "exploitableCves": exploitable,
             "ingresses": len(served),
-            "source": "spec",
+            "source": EvidenceSource.SPEC,
         },
         severity=Severity.CRITICAL if params.compliance or exploitable else Severity.HIGH,
     )
@@ -555,7 +555,7 @@ def _nginx_hooks(view: WebhookView) -> list[Any]:
     return found
 
 
-def admission_webhook(view: WebhookView, context: CheckContext) -> Iterator[Issue]:
+def admission_webhook(view: WebhookView, context: CheckContext[NoParams]) -> Iterator[Issue]:
     network = context.inventory.network
     nginx = next((c for c in network.catalogue.controllers if c.id == "ingress-nginx"), None)
     for hook in _nginx_hooks(view):
@@ -594,7 +594,7 @@ def admission_webhook(view: WebhookView, context: CheckContext) -> Iterator[Issu
                 "path": service.path if service else None,
                 "versions": versions,
                 "openCves": open_cves,
-                "source": "spec",
+                "source": EvidenceSource.SPEC,
             },
             severity=severity,
             discriminator=hook.name,
@@ -612,7 +612,9 @@ class ChurnParams(Params):
     )
 
 
-def reload_churn(view: IngressClassView | GatewayClassView, context: CheckContext) -> Iterator[Issue]:
+def reload_churn(
+    view: IngressClassView | GatewayClassView, context: CheckContext[ChurnParams]
+) -> Iterator[Issue]:
     """Measured reloads (Prometheus reload counters) win; the watch-based estimate is used otherwise."""
     params: ChurnParams = context.params
     controller = view.controller
@@ -643,7 +645,7 @@ def reload_churn(view: IngressClassView | GatewayClassView, context: CheckContex
 
 
 def _measured_reloads(
-    view: IngressClassView | GatewayClassView, context: CheckContext
+    view: IngressClassView | GatewayClassView, context: CheckContext[Any]
 ) -> tuple[list[Series], EvidenceUnavailable | None]:
     """ingress-nginx's reload counters for the controller pods serving this IngressClass."""
     evidence = context.inventory.evidence
@@ -666,7 +668,7 @@ def reload_series(view: IngressClassView | GatewayClassView, evidence: Evidence)
     return evidence.matching(Signal.RELOADS, controller_class=names)  # type: ignore[arg-type]
 
 
-def _measured_churn(measured: list[Series], context: CheckContext) -> tuple[float, dict[str, Any]]:
+def _measured_churn(measured: list[Series], context: CheckContext[Any]) -> tuple[float, dict[str, Any]]:
     evidence = context.inventory.evidence
     assert evidence is not None
     hours = window_hours(evidence, Signal.RELOADS)
@@ -697,11 +699,11 @@ def _estimated_churn(estimate: ChurnEstimate) -> dict[str, Any]:
         "topContributors": [{"object": name, "events": count} for name, count in estimate.top_contributors],
         "window": f"{estimate.window_seconds / 60:g}m",
         "estimated": True,
-        "source": "watch",
+        "source": EvidenceSource.WATCH,
     }
 
 
-def reload_failing(view: ControllerView, context: CheckContext) -> Iterator[Issue]:
+def reload_failing(view: ControllerView, context: CheckContext[NoParams]) -> Iterator[Issue]:
     evidence = context.inventory.evidence
     if evidence is None or view.controller.id != INGRESS_NGINX:
         return
@@ -736,7 +738,7 @@ def reload_failing(view: ControllerView, context: CheckContext) -> Iterator[Issu
     )
 
 
-def _serial_reloads(view: ControllerView, context: CheckContext) -> bool:
+def _serial_reloads(view: ControllerView, context: CheckContext[Any]) -> bool:
     """Whether `enable-serial-reloads` is on: then a reload refused while workers are still reloading
     counts as an error although the configuration is fine, so errors alone prove nothing."""
     network = context.inventory.network
@@ -758,7 +760,7 @@ def _time(value: Any) -> str | None:
 # ---- ingress.autoscaled-backend-on-reload-controller -----------------------------------------------
 
 
-def autoscaled_backend(view: IngressView, context: CheckContext) -> Iterator[Issue]:
+def autoscaled_backend(view: IngressView, context: CheckContext[NoParams]) -> Iterator[Issue]:
     controller = view.controller
     if controller is None or controller.churn.get("endpoint_change") != "reload":
         return
@@ -786,7 +788,7 @@ def autoscaled_backend(view: IngressView, context: CheckContext) -> Iterator[Iss
             f"{view.obj.display()} routes to HPA-scaled workloads ({chains[0]['workload']}) through "
             f"{controller.name}, which reloads its proxy when endpoints change: every scale event is "
             "a reload that drops long-lived connections",
-            {"controller": controller.id, "chains": chains, "source": "spec"},
+            {"controller": controller.id, "chains": chains, "source": EvidenceSource.SPEC},
             related=tuple(dict.fromkeys(related)),
         )
 
@@ -794,7 +796,7 @@ def autoscaled_backend(view: IngressView, context: CheckContext) -> Iterator[Iss
 # ---- ingress.controller-hardening ------------------------------------------------------------------
 
 
-def controller_hardening(subject: ControllerWorkload, context: CheckContext) -> Iterator[Issue]:
+def controller_hardening(subject: ControllerWorkload, context: CheckContext[NoParams]) -> Iterator[Issue]:
     network = context.inventory.network
     workload, container = subject.workload, subject.container
     data_plane = subject.plane == "data"
@@ -821,7 +823,7 @@ def controller_hardening(subject: ControllerWorkload, context: CheckContext) -> 
         "controller": subject.controller.id,
         "plane": subject.plane,
         "failed": failed,
-        "source": "spec",
+        "source": EvidenceSource.SPEC,
     }
     missing = [r for r in ("cpu", "memory") if r not in container.resources.requests]
     if missing:
@@ -844,7 +846,7 @@ _UNKNOWN_DEFAULT_CLASS = Undecided(
 )
 
 
-def no_class(view: IngressView, context: CheckContext) -> Iterator[Issue | Undecided]:
+def no_class(view: IngressView, context: CheckContext[NoParams]) -> Iterator[Issue | Undecided]:
     network = context.inventory.network
     if view.class_name is not None or view.ingress_class is not None:
         return
@@ -854,11 +856,14 @@ def no_class(view: IngressView, context: CheckContext) -> Iterator[Issue | Undec
     yield Issue(
         f"{view.obj.display()} names no IngressClass and no class is marked default, so no "
         "controller is bound to serve it (or every controller in the cluster does)",
-        {"ingressClasses": sorted(v.obj.name for v in network.ingress_classes), "source": "spec"},
+        {
+            "ingressClasses": sorted(v.obj.name for v in network.ingress_classes),
+            "source": EvidenceSource.SPEC,
+        },
     )
 
 
-def legacy_class_annotation(view: IngressView, context: CheckContext) -> Iterator[Issue]:
+def legacy_class_annotation(view: IngressView, context: CheckContext[NoParams]) -> Iterator[Issue]:
     value = view.legacy_class
     if value is None:
         return
@@ -867,7 +872,7 @@ def legacy_class_annotation(view: IngressView, context: CheckContext) -> Iterato
     yield Issue(
         f"{view.obj.display()} selects its class with the deprecated kubernetes.io/ingress.class "
         f"annotation ({value}){also}; use spec.ingressClassName",
-        {"value": value, "ingressClassName": field, "source": "spec"},
+        {"value": value, "ingressClassName": field, "source": EvidenceSource.SPEC},
     )
 
 
@@ -879,8 +884,8 @@ SNIPPET_CONDITION = (
     "never copied: evidence holds its length and hash."
 )
 
-CHECKS = [
-    CheckSpec(
+CHECKS = (
+    Check(
         id="ingress.annotation-sprawl",
         title="Too many controller-specific annotations",
         category=Category.INGRESS,
@@ -893,7 +898,7 @@ CHECKS = [
         fn=annotation_sprawl,
         params=SprawlParams,
     ),
-    CheckSpec(
+    Check(
         id="ingress.snippet-annotation",
         title="Snippet annotation",
         category=Category.INGRESS,
@@ -906,7 +911,7 @@ CHECKS = [
         fn=snippet_annotation,
         params=PrefixParams,
     ),
-    CheckSpec(
+    Check(
         id="ingress.snippets-allowed",
         title="ingress-nginx allows snippet annotations",
         category=Category.INGRESS,
@@ -920,8 +925,9 @@ CHECKS = [
         remediation='Set `allow-snippet-annotations: "false"` (or keep `annotations-risk-level` at '
         "High), and move what snippets did into supported annotations or the controller's config.",
         fn=snippets_allowed,
+        params=NoParams,
     ),
-    CheckSpec(
+    Check(
         id="ingress.conflicting-paths",
         title="Two Ingresses claim one host and path",
         category=Category.INGRESS,
@@ -934,8 +940,9 @@ CHECKS = [
         remediation="Keep one Ingress per host and path: merge the rules, or give one of them another "
         "host or path.",
         fn=conflicting_paths,
+        params=NoParams,
     ),
-    CheckSpec(
+    Check(
         id="ingress.risky-annotation",
         title="High-risk ingress-nginx annotation",
         category=Category.INGRESS,
@@ -948,7 +955,7 @@ CHECKS = [
         fn=risky_annotation,
         params=PrefixParams,
     ),
-    CheckSpec(
+    Check(
         id="ingress.unknown-annotation",
         title="Unknown controller annotation",
         category=Category.INGRESS,
@@ -961,7 +968,7 @@ CHECKS = [
         fn=unknown_annotation,
         params=PrefixParams,
     ),
-    CheckSpec(
+    Check(
         id="ingress.annotation-drift",
         title="Copied annotation blocks that drifted",
         category=Category.INGRESS,
@@ -975,7 +982,7 @@ CHECKS = [
         fn=annotation_drift,
         params=DriftParams,
     ),
-    CheckSpec(
+    Check(
         id="ingress.eol-controller",
         title="Ingress class served by a retired controller",
         category=Category.INGRESS,
@@ -990,7 +997,7 @@ CHECKS = [
         fn=eol_controller,
         params=EolParams,
     ),
-    CheckSpec(
+    Check(
         id="ingress.admission-webhook",
         title="ingress-nginx admission webhook registered",
         category=Category.INGRESS,
@@ -1004,8 +1011,9 @@ CHECKS = [
         remediation="Disable the webhook (`controller.admissionWebhooks.enabled=false`) or restrict "
         "network access to it to the API server only, and migrate off the retired controller.",
         fn=admission_webhook,
+        params=NoParams,
     ),
-    CheckSpec(
+    Check(
         id="ingress.reload-churn",
         title="Ingress controller reload churn",
         category=Category.INGRESS,
@@ -1024,7 +1032,7 @@ CHECKS = [
         needs=frozenset({Need.HISTORY, Need.PROMETHEUS}),
         alternatives=True,
     ),
-    CheckSpec(
+    Check(
         id="ingress.reload-failing",
         title="Ingress controller reloads failing",
         category=Category.INGRESS,
@@ -1037,9 +1045,10 @@ CHECKS = [
         remediation="Read the controller log for the failing configuration (often a snippet or an "
         "invalid annotation value) and fix or remove the Ingress that introduced it.",
         fn=reload_failing,
+        params=NoParams,
         needs=frozenset({Need.PROMETHEUS}),
     ),
-    CheckSpec(
+    Check(
         id="ingress.autoscaled-backend-on-reload-controller",
         title="Autoscaled backend behind a reloading controller",
         category=Category.INGRESS,
@@ -1052,8 +1061,9 @@ CHECKS = [
         remediation="Use a controller that updates endpoints dynamically (NGINX Plus API, Envoy "
         "xDS), or widen the HPA's stabilisation windows to reduce scale events.",
         fn=autoscaled_backend,
+        params=NoParams,
     ),
-    CheckSpec(
+    Check(
         id="ingress.controller-hardening",
         title="Ingress or gateway controller not hardened",
         category=Category.INGRESS,
@@ -1068,8 +1078,9 @@ CHECKS = [
         remediation="Run at least 2 replicas with a PodDisruptionBudget, a readiness probe distinct "
         "from liveness, and cpu and memory requests (memory limit = request).",
         fn=controller_hardening,
+        params=NoParams,
     ),
-    CheckSpec(
+    Check(
         id="ingress.no-class",
         title="Ingress without a class",
         category=Category.INGRESS,
@@ -1081,8 +1092,9 @@ CHECKS = [
         remediation="Set `spec.ingressClassName`, or mark one IngressClass with "
         '`ingressclass.kubernetes.io/is-default-class: "true"`.',
         fn=no_class,
+        params=NoParams,
     ),
-    CheckSpec(
+    Check(
         id="ingress.legacy-class-annotation",
         title="Legacy ingress class annotation",
         category=Category.INGRESS,
@@ -1091,5 +1103,6 @@ CHECKS = [
         condition="The Ingress uses the deprecated `kubernetes.io/ingress.class` annotation.",
         remediation="Replace the annotation with `spec.ingressClassName` naming an IngressClass.",
         fn=legacy_class_annotation,
+        params=NoParams,
     ),
-]
+)

@@ -14,21 +14,22 @@ from typing import Any
 from pydantic import PrivateAttr
 
 from kgov.checks.ingress import PrefixParams
-from kgov.checks.registry import CheckContext, CheckSpec, Issue, Need, SubjectKind
+from kgov.checks.registry import Check, CheckContext, Issue, Need, SubjectKind
 from kgov.findings.model import Category, Severity
 from kgov.inventory.network import IngressView, RouteView
 from kgov.migration.parity import Mismatch, Parity, ingress_hosts, migration_index
 from kgov.migration.surface import Mapped, annotation_surface, semantic_gaps
+from kgov.model.evidence import EvidenceSource
 
 MAX_LISTED = 20  # mismatches carried in a finding's evidence
 
 
-def surface(view: IngressView, context: CheckContext) -> list[Mapped]:
+def surface(view: IngressView, context: CheckContext[Any]) -> list[Mapped]:
     params: PrefixParams = context.params
     return annotation_surface(view, context.inventory.network, params.annotation_prefix)
 
 
-def _by_class(view: IngressView, context: CheckContext, klass: str) -> list[Mapped]:
+def _by_class(view: IngressView, context: CheckContext[Any], klass: str) -> list[Mapped]:
     return [m for m in surface(view, context) if m.klass == klass]
 
 
@@ -39,11 +40,11 @@ def _keys(mapped: list[Mapped]) -> str:
 def _annotation_evidence(mapped: list[Mapped]) -> dict[str, Any]:
     return {
         "annotations": [{"key": m.key, "gatewayAPI": m.equivalent, "note": m.note} for m in mapped],
-        "source": "spec",
+        "source": EvidenceSource.SPEC,
     }
 
 
-def untranslatable_annotation(view: IngressView, context: CheckContext) -> Iterator[Issue]:
+def untranslatable_annotation(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
     found = _by_class(view, context, "—")
     if found:
         yield Issue(
@@ -53,7 +54,7 @@ def untranslatable_annotation(view: IngressView, context: CheckContext) -> Itera
         )
 
 
-def policy_required(view: IngressView, context: CheckContext) -> Iterator[Issue]:
+def policy_required(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
     found = _by_class(view, context, "I")
     if found:
         yield Issue(
@@ -63,7 +64,7 @@ def policy_required(view: IngressView, context: CheckContext) -> Iterator[Issue]
         )
 
 
-def experimental_required(view: IngressView, context: CheckContext) -> Iterator[Issue]:
+def experimental_required(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
     found = _by_class(view, context, "X")
     if found:
         yield Issue(
@@ -73,7 +74,7 @@ def experimental_required(view: IngressView, context: CheckContext) -> Iterator[
         )
 
 
-def semantic_gap(view: IngressView, context: CheckContext) -> Iterator[Issue]:
+def semantic_gap(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
     params: PrefixParams = context.params
     model = migration_index(context.inventory, params.annotation_prefix).model_for(view)
     gaps = semantic_gaps(view, surface(view, context), model)
@@ -84,11 +85,11 @@ def semantic_gap(view: IngressView, context: CheckContext) -> Iterator[Issue]:
         yield Issue(
             f"{view.obj.display()} relies on ingress-nginx behaviour that Gateway API maps with known "
             f"differences ({subjects}): review each before migrating",
-            {"gaps": [g.as_dict() for g in gaps], "source": "spec"},
+            {"gaps": [g.as_dict() for g in gaps], "source": EvidenceSource.SPEC},
         )
 
 
-def parity_of(view: IngressView, context: CheckContext) -> Parity:
+def parity_of(view: IngressView, context: CheckContext[Any]) -> Parity:
     params: PrefixParams = context.params
     return migration_index(context.inventory, params.annotation_prefix).parity(view)
 
@@ -103,27 +104,27 @@ def _mismatch_issue(view: IngressView, parity: Parity, found: list[Mismatch], wh
             "count": len(found),
             "probes": parity.probes,
             "gateways": parity.planes,
-            "source": "spec",
+            "source": EvidenceSource.SPEC,
         },
         related=tuple(route.obj.ref for route in parity.routes[:MAX_LISTED]),
     )
 
 
-def route_parity(view: IngressView, context: CheckContext) -> Iterator[Issue]:
+def route_parity(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
     parity = parity_of(view, context)
     found = parity.route_mismatches
     if found:
         yield _mismatch_issue(view, parity, found, "route differently")
 
 
-def tls_parity(view: IngressView, context: CheckContext) -> Iterator[Issue]:
+def tls_parity(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
     parity = parity_of(view, context)
     found = parity.tls_mismatches
     if found:
         yield _mismatch_issue(view, parity, found, "differ on TLS or the HTTPS redirect")
 
 
-def dual_served_host(view: IngressView, context: CheckContext) -> Iterator[Issue]:
+def dual_served_host(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
     params: PrefixParams = context.params
     by_hostname = migration_index(context.inventory, params.annotation_prefix).gateways.by_hostname
     for host in ingress_hosts(view):
@@ -133,7 +134,7 @@ def dual_served_host(view: IngressView, context: CheckContext) -> Iterator[Issue
             yield Issue(
                 f"host {host} is served by {view.obj.display()} and by {names} at once: which one answers "
                 "depends on DNS and the load balancers in front",
-                {"host": host, "routes": [r.obj.display() for r in serving], "source": "spec"},
+                {"host": host, "routes": [r.obj.display() for r in serving], "source": EvidenceSource.SPEC},
                 related=tuple(r.obj.ref for r in serving),
                 discriminator=host,
             )
@@ -168,7 +169,7 @@ def ingress_key(namespace: str | None, name: str) -> str:
     return f"{namespace or ''}/{name}"
 
 
-def new_ingress(view: IngressView, context: CheckContext) -> Iterator[Issue]:
+def new_ingress(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
     params = context.params
     baseline = params.baseline if isinstance(params, NewIngressParams) else None
     if baseline is None or ingress_key(view.obj.namespace, view.obj.name) in baseline:
@@ -176,14 +177,14 @@ def new_ingress(view: IngressView, context: CheckContext) -> Iterator[Issue]:
     yield Issue(
         f"{view.obj.display()} is new relative to the base, and policy forbids new Ingresses: "
         "write Gateway API routes instead",
-        {"policy": "migration.forbid_new_ingress", "source": "spec"},
+        {"policy": "migration.forbid_new_ingress", "source": EvidenceSource.SPEC},
     )
 
 
 _REMEDIATION_CLASS = "Run `kgov gate migration` and `kgov convert` on it; "
 
-CHECKS = [
-    CheckSpec(
+CHECKS = (
+    Check(
         id="migration.untranslatable-annotation",
         title="Annotation with no Gateway API equivalent",
         category=Category.MIGRATION,
@@ -196,7 +197,7 @@ CHECKS = [
         fn=untranslatable_annotation,
         params=PrefixParams,
     ),
-    CheckSpec(
+    Check(
         id="migration.policy-required",
         title="Annotation that needs an implementation policy",
         category=Category.MIGRATION,
@@ -209,7 +210,7 @@ CHECKS = [
         fn=policy_required,
         params=PrefixParams,
     ),
-    CheckSpec(
+    Check(
         id="migration.experimental-required",
         title="Annotation that needs the Experimental channel",
         category=Category.MIGRATION,
@@ -222,7 +223,7 @@ CHECKS = [
         fn=experimental_required,
         params=PrefixParams,
     ),
-    CheckSpec(
+    Check(
         id="migration.semantic-gap",
         title="Behaviour that Gateway API maps with differences",
         category=Category.MIGRATION,
@@ -237,7 +238,7 @@ CHECKS = [
         fn=semantic_gap,
         params=PrefixParams,
     ),
-    CheckSpec(
+    Check(
         id="migration.route-parity",
         title="Gateway API routes differ from the Ingress",
         category=Category.MIGRATION,
@@ -252,7 +253,7 @@ CHECKS = [
         fn=route_parity,
         params=PrefixParams,
     ),
-    CheckSpec(
+    Check(
         id="migration.tls-parity",
         title="TLS or HTTPS redirect lost in the migration",
         category=Category.MIGRATION,
@@ -266,7 +267,7 @@ CHECKS = [
         fn=tls_parity,
         params=PrefixParams,
     ),
-    CheckSpec(
+    Check(
         id="migration.dual-served-host",
         title="Host served by an Ingress and a route at once",
         category=Category.MIGRATION,
@@ -279,7 +280,7 @@ CHECKS = [
         fn=dual_served_host,
         params=PrefixParams,
     ),
-    CheckSpec(
+    Check(
         id="migration.new-ingress",
         title="New Ingress while Ingresses are frozen",
         category=Category.MIGRATION,
@@ -293,4 +294,4 @@ CHECKS = [
         params=PrefixParams,
         needs=frozenset({Need.BASE}),
     ),
-]
+)

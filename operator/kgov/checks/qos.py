@@ -14,18 +14,20 @@ from pydantic import Field
 
 from kgov.catalogue import image_name
 from kgov.checks.measured import pod_series, provenance, worst_per_container
-from kgov.checks.registry import CheckContext, CheckSpec, Issue, Need, Params, SubjectKind
+from kgov.checks.registry import Check, CheckContext, Issue, Need, NoParams, Params, SubjectKind
 from kgov.data import data_yaml
 from kgov.findings.model import Category, Severity
 from kgov.inventory import Workload
-from kgov.model.evidence import Evidence, EvidenceUnavailable, Series, Signal
+from kgov.model.evidence import Evidence, EvidenceSource, EvidenceUnavailable, Series, Signal
 from kgov.model.objects import parse_time
 from kgov.model.pods import QOS_RESOURCES, PodTemplate
 from kgov.model.qos import EffectiveContainer, QoSClass, effective_containers, template_qos
 from kgov.model.quantity import format_quantity
 
 
-def workload_qos(workload: Workload, context: CheckContext) -> tuple[QoSClass, str, list[EffectiveContainer]]:
+def workload_qos(
+    workload: Workload, context: CheckContext[Any]
+) -> tuple[QoSClass, EvidenceSource, list[EffectiveContainer]]:
     """The workload's QoS class, where it came from (`status` of live pods, else `spec`), and containers.
 
     Live pods carry the class the kubelet assigned, LimitRange defaults included, so they win.
@@ -35,14 +37,14 @@ def workload_qos(workload: Workload, context: CheckContext) -> tuple[QoSClass, s
 
 
 def _workload_qos(
-    workload: Workload, context: CheckContext
-) -> tuple[QoSClass, str, list[EffectiveContainer]]:
+    workload: Workload, context: CheckContext[Any]
+) -> tuple[QoSClass, EvidenceSource, list[EffectiveContainer]]:
     defaults = context.inventory.limit_defaults_for(workload.obj)
     containers = effective_containers(workload.template, defaults)
     live = {p.pod.status.qos_class for p in workload.pods if p.pod.status.qos_class}
     if len(live) == 1:
-        return QoSClass(live.pop()), "status", containers
-    return template_qos(workload.template, defaults), "spec", containers
+        return QoSClass(live.pop()), EvidenceSource.STATUS, containers
+    return template_qos(workload.template, defaults), EvidenceSource.SPEC, containers
 
 
 def _names(containers: list[EffectiveContainer]) -> list[str]:
@@ -86,7 +88,7 @@ def _lowered(severity: Severity, why: str | None) -> Severity:
 # ---- qos.best-effort --------------------------------------------------------------------------------
 
 
-def best_effort(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+def best_effort(workload: Workload, context: CheckContext[NoParams]) -> Iterator[Issue]:
     qos, source, containers = workload_qos(workload, context)
     if qos is not QoSClass.BEST_EFFORT:
         return
@@ -112,7 +114,7 @@ def best_effort(workload: Workload, context: CheckContext) -> Iterator[Issue]:
 # ---- qos.missing-requests ---------------------------------------------------------------------------
 
 
-def missing_requests(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+def missing_requests(workload: Workload, context: CheckContext[NoParams]) -> Iterator[Issue]:
     qos, _, containers = workload_qos(workload, context)
     if qos is QoSClass.BEST_EFFORT or _pod_level_requests(workload.template):
         return
@@ -161,7 +163,7 @@ def _pod_level_requests(template: PodTemplate) -> bool:
 # ---- qos.memory-limit-missing -----------------------------------------------------------------------
 
 
-def memory_limit_missing(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+def memory_limit_missing(workload: Workload, context: CheckContext[NoParams]) -> Iterator[Issue]:
     _, _, containers = workload_qos(workload, context)
     pod = workload.template.spec.resources
     if pod is not None and "memory" in pod.limits:
@@ -182,7 +184,7 @@ class OvercommitParams(Params):
     ratio: Decimal = Field(Decimal("2.0"), gt=1, description="largest accepted memory limit / request")
 
 
-def memory_overcommit(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+def memory_overcommit(workload: Workload, context: CheckContext[OvercommitParams]) -> Iterator[Issue]:
     params: OvercommitParams = context.params
     _, _, containers = workload_qos(workload, context)
     over: list[dict[str, Any]] = []
@@ -241,7 +243,7 @@ _SERVES = "an eviction or OOM kill hits it before the workloads it serves"
 
 
 def why_critical(
-    workload: Workload, context: CheckContext, params: CriticalParams | None = None
+    workload: Workload, context: CheckContext[Any], params: CriticalParams | None = None
 ) -> Critical | None:
     """Why a workload is critical: an ingress or gateway controller (data plane: high; control plane:
     medium), kube-governor itself, a system priority class, or a selector of `params` (the checks that
@@ -277,7 +279,7 @@ def why_critical(
     return None
 
 
-def critical_not_guaranteed(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+def critical_not_guaranteed(workload: Workload, context: CheckContext[CriticalParams]) -> Iterator[Issue]:
     critical = why_critical(workload, context, context.params)
     if critical is None:
         return
@@ -304,7 +306,7 @@ class WindowParams(Params):
     window_hours: int = Field(24, gt=0, description="how far back an event still counts, in hours")
 
 
-def oom_killed(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+def oom_killed(workload: Workload, context: CheckContext[WindowParams]) -> Iterator[Issue]:
     params: WindowParams = context.params
     killed = _status_kills(workload, context.now - timedelta(hours=params.window_hours))
     measured, unavailable = _measured_kills(workload, context)
@@ -322,7 +324,11 @@ def oom_killed(workload: Workload, context: CheckContext) -> Iterator[Issue]:
         when = f"{evidence['window']} (OOM events)" if not killed else f"{when} (status and OOM events)"
     if unavailable is not None:
         evidence["prometheus"] = unavailable.reason
-    evidence["source"] = "+".join(["status"] * bool(killed) + ["prometheus"] * bool(measured))
+    evidence["source"] = (
+        EvidenceSource.STATUS_PROMETHEUS
+        if killed and measured
+        else (EvidenceSource.STATUS if killed else EvidenceSource.PROMETHEUS)
+    )
     names = list(dict.fromkeys([*killed, *(s.labels.get("container", "") for s in measured)]))
     yield Issue(
         f"{workload.obj.display()}: {containers_phrase(names)} OOM-killed in the last {when}: it needs "
@@ -375,7 +381,7 @@ def _status_kills(workload: Workload, since: Any) -> dict[str, dict[str, Any]]:
 
 
 def _measured_kills(
-    workload: Workload, context: CheckContext
+    workload: Workload, context: CheckContext[Any]
 ) -> tuple[list[Series], EvidenceUnavailable | None]:
     """Containers whose OOM event counter rose in the window (kernel OOM kills, PID 1 or not)."""
     evidence = context.inventory.evidence
@@ -398,7 +404,7 @@ class ThrottleParams(Params):
     ratio: Decimal = Field(Decimal("0.25"), gt=0, le=1, description="throttled periods / all periods")
 
 
-def cpu_throttled(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+def cpu_throttled(workload: Workload, context: CheckContext[ThrottleParams]) -> Iterator[Issue]:
     params: ThrottleParams = context.params
     evidence = context.inventory.evidence
     if evidence is None:
@@ -446,7 +452,7 @@ def _limit_ratio(series: Series) -> float | None:
     return series.value / limit if isinstance(limit, int | float) and limit > 0 else None
 
 
-def memory_near_limit(workload: Workload, context: CheckContext) -> Iterator[Issue]:
+def memory_near_limit(workload: Workload, context: CheckContext[NearLimitParams]) -> Iterator[Issue]:
     params: NearLimitParams = context.params
     evidence = context.inventory.evidence
     if evidence is None:
@@ -482,8 +488,8 @@ def memory_near_limit(workload: Workload, context: CheckContext) -> Iterator[Iss
     )
 
 
-CHECKS = [
-    CheckSpec(
+CHECKS = (
+    Check(
         id="qos.best-effort",
         title="Pods run BestEffort",
         category=Category.RESOURCES,
@@ -496,8 +502,9 @@ CHECKS = [
         remediation="Set cpu and memory requests on every container; for critical pods set the memory limit "
         "equal to the request.",
         fn=best_effort,
+        params=NoParams,
     ),
-    CheckSpec(
+    Check(
         id="qos.missing-requests",
         title="Containers without cpu or memory requests",
         category=Category.RESOURCES,
@@ -511,8 +518,9 @@ CHECKS = [
         remediation="Give every container, sidecars and init containers included, a cpu and a memory request "
         "sized from observed usage.",
         fn=missing_requests,
+        params=NoParams,
     ),
-    CheckSpec(
+    Check(
         id="qos.memory-limit-missing",
         title="Memory request without a memory limit",
         category=Category.RESOURCES,
@@ -521,8 +529,9 @@ CHECKS = [
         condition="Some container has a memory request but no memory limit.",
         remediation="Set a memory limit; equal to the request for predictable behaviour under node pressure.",
         fn=memory_limit_missing,
+        params=NoParams,
     ),
-    CheckSpec(
+    Check(
         id="qos.memory-overcommit",
         title="Memory limit far above the request",
         category=Category.RESOURCES,
@@ -534,7 +543,7 @@ CHECKS = [
         fn=memory_overcommit,
         params=OvercommitParams,
     ),
-    CheckSpec(
+    Check(
         id="qos.critical-not-guaranteed",
         title="Critical workload not Guaranteed",
         category=Category.RESOURCES,
@@ -551,7 +560,7 @@ CHECKS = [
         fn=critical_not_guaranteed,
         params=CriticalParams,
     ),
-    CheckSpec(
+    Check(
         id="qos.oom-killed",
         title="Containers OOM-killed",
         category=Category.RESOURCES,
@@ -567,7 +576,7 @@ CHECKS = [
         needs=frozenset({Need.LIVE, Need.PROMETHEUS}),
         alternatives=True,
     ),
-    CheckSpec(
+    Check(
         id="qos.cpu-throttled",
         title="Containers CPU-throttled",
         category=Category.RESOURCES,
@@ -581,7 +590,7 @@ CHECKS = [
         params=ThrottleParams,
         needs=frozenset({Need.PROMETHEUS}),
     ),
-    CheckSpec(
+    Check(
         id="qos.memory-near-limit",
         title="Memory working set near the limit",
         category=Category.RESOURCES,
@@ -595,4 +604,4 @@ CHECKS = [
         params=NearLimitParams,
         needs=frozenset({Need.PROMETHEUS}),
     ),
-]
+)

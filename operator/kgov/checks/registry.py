@@ -2,39 +2,128 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
-from typing import Any
+from enum import Enum, StrEnum, auto
+from typing import Any, Final, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from kgov.findings.model import Category, Severity
-from kgov.inventory import Inventory
+from kgov.inventory import HPAView, Inventory, Workload
+from kgov.inventory.inventory import AbsentTarget, Copies
+from kgov.inventory.network import (
+    ControllerView,
+    ControllerWorkload,
+    GatewayClassView,
+    GatewayView,
+    IngressClassView,
+    IngressSet,
+    IngressView,
+    ListenerSetView,
+    RouteView,
+    WebhookView,
+)
 from kgov.model.objects import ObjectRef
 
+S = TypeVar("S")
+P = TypeVar("P", bound=BaseModel)
 
-class SubjectKind(StrEnum):
-    """What a check looks at; the inventory hands it every subject of this kind."""
 
-    WORKLOAD = "workload"  # a top-owner workload (or bare Pod) with its template, live pods and autoscalers
-    AUTOSCALED = "autoscaled"  # the workloads, and autoscaler targets outside the scope (AbsentTarget)
-    HPA = "hpa"
-    INGRESS = "ingress"
-    INGRESS_CLASS = "ingress-class"
-    INGRESS_SET = "ingress-set"  # the Ingresses of one namespace, compared with each other
-    CONTROLLER = "controller"  # a catalogued controller with its workloads and what it serves
-    CONTROLLER_WORKLOAD = "controller-workload"
-    WEBHOOK = "webhook"  # a ValidatingWebhookConfiguration
-    GATEWAY_CLASS = "gateway-class"
-    RELOAD_CLASS = "reload-class"  # IngressClasses and GatewayClasses: what a controller reloads for
-    GATEWAY = "gateway"
-    ROUTE = "route"  # HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute
-    REFERRER = "referrer"  # routes, Gateways, ListenerSets: what references other objects
-    ATTACHER = "attacher"  # routes and ListenerSets: what attaches to a Gateway
-    LISTENERS = "listeners"  # Gateways and ListenerSets: what declares listeners
-    COPIES = "copies"  # one object defined more than once in one folder with different content
+class Reach(Enum):
+    """Which watch events re-evaluate a subject in the operator, besides a change of its own object."""
+
+    OWN = auto()  # its object, what rolls up to it, and changes to its namespace
+    NAMESPACE_NETWORK = auto()  # also any network change in its namespace (its Services, workloads, grants)
+    NETWORK = auto()  # also any network change anywhere: few subjects, each reading many objects
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Subject(Generic[S]):
+    """What a check looks at: its name, how the inventory enumerates it, and what it reads beyond its
+    object (see `Reach`). A check's function takes exactly `S`, which mypy holds it to."""
+
+    value: str
+    enumerate: Callable[[Inventory], Sequence[S]]
+    reach: Reach = Reach.OWN
+
+
+class SubjectKind:
+    """Every subject kind, declared once; `analysis.evaluate` hands a check each subject of its kind."""
+
+    # A top-owner workload (or bare Pod) with its template, live pods and autoscalers.
+    WORKLOAD: Final[Subject[Workload]] = Subject("workload", lambda inv: inv.workloads)
+    # The workloads, and autoscaler targets outside the scope (AbsentTarget).
+    AUTOSCALED: Final[Subject[Workload | AbsentTarget]] = Subject(
+        "autoscaled", lambda inv: [*inv.workloads, *inv.absent_targets]
+    )
+    # One object defined more than once in one folder with different content.
+    COPIES: Final[Subject[Copies]] = Subject("copies", lambda inv: inv.conflicting_copies)
+    HPA: Final[Subject[HPAView]] = Subject("hpa", lambda inv: inv.hpas)
+    INGRESS: Final[Subject[IngressView]] = Subject(
+        "ingress", lambda inv: inv.network.ingresses, Reach.NAMESPACE_NETWORK
+    )
+    INGRESS_CLASS: Final[Subject[IngressClassView]] = Subject(
+        "ingress-class", lambda inv: inv.network.ingress_classes, Reach.NETWORK
+    )
+    # The Ingresses of one namespace, compared with each other.
+    INGRESS_SET: Final[Subject[IngressSet]] = Subject("ingress-set", lambda inv: inv.network.ingress_sets())
+    # A catalogued controller with its workloads and what it serves.
+    CONTROLLER: Final[Subject[ControllerView]] = Subject(
+        "controller", lambda inv: inv.network.controllers(), Reach.NETWORK
+    )
+    CONTROLLER_WORKLOAD: Final[Subject[ControllerWorkload]] = Subject(
+        "controller-workload", lambda inv: inv.network.controller_workloads, Reach.NETWORK
+    )
+    # A ValidatingWebhookConfiguration.
+    WEBHOOK: Final[Subject[WebhookView]] = Subject("webhook", lambda inv: inv.network.webhooks, Reach.NETWORK)
+    GATEWAY_CLASS: Final[Subject[GatewayClassView]] = Subject(
+        "gateway-class", lambda inv: inv.network.gateway_classes, Reach.NETWORK
+    )
+    # IngressClasses and GatewayClasses: what a controller reloads for.
+    RELOAD_CLASS: Final[Subject[IngressClassView | GatewayClassView]] = Subject(
+        "reload-class", lambda inv: [*inv.network.ingress_classes, *inv.network.gateway_classes]
+    )
+    GATEWAY: Final[Subject[GatewayView]] = Subject("gateway", lambda inv: inv.network.gateways, Reach.NETWORK)
+    # HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute.
+    ROUTE: Final[Subject[RouteView]] = Subject(
+        "route", lambda inv: inv.network.routes, Reach.NAMESPACE_NETWORK
+    )
+    # Routes, Gateways, ListenerSets: what references other objects.
+    REFERRER: Final[Subject[RouteView | GatewayView | ListenerSetView]] = Subject(
+        "referrer",
+        lambda inv: [*inv.network.routes, *inv.network.gateways, *inv.network.listener_sets],
+        Reach.NAMESPACE_NETWORK,
+    )
+    # Routes and ListenerSets: what attaches to a Gateway.
+    ATTACHER: Final[Subject[RouteView | ListenerSetView]] = Subject(
+        "attacher", lambda inv: [*inv.network.routes, *inv.network.listener_sets], Reach.NAMESPACE_NETWORK
+    )
+    # Gateways and ListenerSets: what declares listeners.
+    LISTENERS: Final[Subject[GatewayView | ListenerSetView]] = Subject(
+        "listeners", lambda inv: [*inv.network.gateways, *inv.network.listener_sets], Reach.NETWORK
+    )
+
+    ALL: Final[tuple[Subject[Any], ...]] = (
+        WORKLOAD,
+        AUTOSCALED,
+        COPIES,
+        HPA,
+        INGRESS,
+        INGRESS_CLASS,
+        INGRESS_SET,
+        CONTROLLER,
+        CONTROLLER_WORKLOAD,
+        WEBHOOK,
+        GATEWAY_CLASS,
+        RELOAD_CLASS,
+        GATEWAY,
+        ROUTE,
+        REFERRER,
+        ATTACHER,
+        LISTENERS,
+    )
 
 
 class Need(StrEnum):
@@ -47,22 +136,22 @@ class Need(StrEnum):
     BASE = "base"  # a baseline to compare with (`kgov gate migration --base`)
 
 
-class NoParams(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 class Params(BaseModel):
     """Base of check params: unknown keys in config are an error, values are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class NoParams(Params):
+    """The params of a check that has none."""
+
+
 @dataclass(frozen=True, slots=True)
-class CheckContext:
+class CheckContext(Generic[P]):
     """What a check sees besides its subject: the whole inventory, its params, and the time."""
 
     inventory: Inventory
-    params: Any
+    params: P
     now: datetime
 
 
@@ -87,20 +176,20 @@ class Undecided:
     many: str
 
 
-CheckFn = Callable[[Any, Any], Iterable[Issue | Undecided]]
-
-
 @dataclass(frozen=True, slots=True)
-class CheckSpec:
+class Check(Generic[S, P]):
+    """A check: metadata, and a function over subjects of one kind with params of one model. Declare
+    a module's checks as a tuple (not an annotated list) so each is inferred, and checked, on its own."""
+
     id: str
     title: str
     category: Category
     severity: Severity
-    subject: SubjectKind
+    subject: Subject[S]
     condition: str
     remediation: str
-    fn: CheckFn
-    params: type[BaseModel] = NoParams
+    fn: Callable[[S, CheckContext[P]], Iterable[Issue | Undecided]]
+    params: type[P]
     needs: frozenset[Need] = frozenset()
     # Needs that are enough on their own: the check runs when any of them is available.
     alternatives: bool = False
@@ -112,6 +201,10 @@ class CheckSpec:
     @property
     def docs(self) -> str:
         return f"docs/checks.md#{self.anchor}"
+
+
+# A check of any subject and params, as the registry, the engine and the reporters hold them.
+CheckSpec = Check[Any, Any]
 
 
 class Registry:

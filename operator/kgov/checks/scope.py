@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from kgov.checks.registry import CheckContext, CheckSpec, Issue, SubjectKind
+from kgov.checks.registry import Check, CheckContext, Issue, NoParams, SubjectKind
 from kgov.findings.model import Category, Severity
 from kgov.inventory import Copies
+from kgov.model.evidence import EvidenceSource
 
 
-def conflicting_copies(subject: Copies, context: CheckContext) -> Iterator[Issue]:
+def conflicting_copies(subject: Copies, context: CheckContext[NoParams]) -> Iterator[Issue]:
     first, last = subject.copies[0], subject.obj
     differing = sorted(_differing(first.raw, last.raw))
     where = [str(c.location) for c in subject.copies if c.location is not None]
@@ -18,7 +19,7 @@ def conflicting_copies(subject: Copies, context: CheckContext) -> Iterator[Issue
         f"{last.display()} is defined {len(subject.copies)} times in one folder with different "
         f"content ({', '.join(differing[:3]) or 'the documents'} differ): applied together, the last "
         f"copy ({where[-1]}) silently replaces the others",
-        {"copies": where, "differingFields": differing, "source": "spec"},
+        {"copies": where, "differingFields": differing, "source": EvidenceSource.SPEC},
     )
 
 
@@ -33,8 +34,8 @@ def _differing(a: Any, b: Any, path: str = "") -> set[str]:
     return found
 
 
-CHECKS = [
-    CheckSpec(
+CHECKS = (
+    Check(
         id="scope.conflicting-copies",
         title="One object defined twice with different content",
         category=Category.RESOURCES,
@@ -48,5 +49,6 @@ CHECKS = [
         "their base).",
         remediation="Keep one definition, or move the variants into separate overlay folders.",
         fn=conflicting_copies,
+        params=NoParams,
     ),
-]
+)

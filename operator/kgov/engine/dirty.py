@@ -4,26 +4,10 @@ scopes, asked the same question for a subject about to be checked and for a find
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from kgov.checks.registry import SubjectKind
+from kgov.checks.registry import Reach, Subject
 from kgov.inventory.inventory import Key
-
-# Few subjects, each reading many objects: re-run all of them whenever any network object changes.
-GLOBAL_KINDS = frozenset(
-    {
-        SubjectKind.INGRESS_CLASS,
-        SubjectKind.CONTROLLER,
-        SubjectKind.CONTROLLER_WORKLOAD,
-        SubjectKind.WEBHOOK,
-        SubjectKind.GATEWAY_CLASS,
-        SubjectKind.GATEWAY,
-        SubjectKind.LISTENERS,
-    }
-)
-# Subjects that read the Services, workloads and grants of their namespace: re-run per namespace.
-NAMESPACE_NETWORK_KINDS = frozenset(
-    {SubjectKind.INGRESS, SubjectKind.ROUTE, SubjectKind.REFERRER, SubjectKind.ATTACHER}
-)
 
 
 @dataclass(slots=True)
@@ -32,8 +16,8 @@ class Dirty:
     keys: set[Key] = field(default_factory=set)  # subjects (and findings' targets) by object key
     namespaces: set[str | None] = field(default_factory=set)  # every subject in these namespaces
     network_namespaces: set[str | None] = field(default_factory=set)
-    network_touched: bool = False  # GLOBAL_KINDS
-    all_network: bool = False  # GLOBAL_KINDS and NAMESPACE_NETWORK_KINDS everywhere
+    network_touched: bool = False  # Reach.NETWORK subjects
+    all_network: bool = False  # every NETWORK and NAMESPACE_NETWORK subject
     checks: set[str] = field(default_factory=set)  # checks re-run on every subject (new evidence)
 
     def __bool__(self) -> bool:
@@ -47,7 +31,7 @@ class Dirty:
             or self.checks
         )
 
-    def covers(self, kind: SubjectKind, key: Key) -> bool:
+    def covers(self, kind: Subject[Any], key: Key) -> bool:
         """Whether a subject of this kind with this object key is re-evaluated (and so whether the
         findings a check of this kind holds on that target are replaced)."""
         if self.everything or key in self.keys:
@@ -55,13 +39,13 @@ class Dirty:
         namespace = key[1]
         if namespace in self.namespaces:
             return True
-        if kind in GLOBAL_KINDS:
+        if kind.reach is Reach.NETWORK:
             return self.network_touched or self.all_network
-        if kind in NAMESPACE_NETWORK_KINDS:
+        if kind.reach is Reach.NAMESPACE_NETWORK:
             return self.all_network or namespace in self.network_namespaces
         return False
 
-    def reruns(self, check: str, kind: SubjectKind, key: Key) -> bool:
+    def reruns(self, check: str, kind: Subject[Any], key: Key) -> bool:
         """`covers`, or the whole check is re-run."""
         return check in self.checks or self.covers(kind, key)
 

@@ -487,8 +487,9 @@ def _kind(change: tuple[KubeObject | None, KubeObject | None]) -> str:
 
 def _same_measurement(held: Finding, new: Finding) -> bool:
     return (
-        new.evidence.get("source") == "prometheus"
-        and held.evidence.get("source") == "prometheus"
+        new.source is not None
+        and new.source.measured
+        and held.source is new.source
         and held.severity == new.severity
         and held.related == new.related
         and close(held.evidence, new.evidence)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from kgov.model.evidence import EvidenceSource
 from kgov.model.objects import Location, ObjectRef
 
 
@@ -56,6 +57,11 @@ class Finding:
     location: Location | None = None
     # Distinguishes several findings of one check on one target (rare; empty for most checks).
     discriminator: str = ""
+    source: EvidenceSource | None = None  # evidence["source"], typed
+
+    def __post_init__(self) -> None:
+        if self.source is None and "source" in self.evidence:
+            object.__setattr__(self, "source", EvidenceSource(self.evidence["source"]))
 
     @property
     def name(self) -> str:

@@ -40,6 +40,25 @@ class Signal(StrEnum):
     RELOAD_FAILURES = "reload_failures"  # per controller pod: last reload successful (0/1), errors in details
 
 
+class EvidenceSource(StrEnum):
+    """Where a finding's evidence comes from: written as `evidence.source`, compared only as this enum."""
+
+    SPEC = "spec"  # the objects' spec (files or cluster)
+    STATUS = "status"  # live status the controllers wrote
+    PODS = "pods"  # the live pods rather than the template
+    WATCH = "watch"  # the operator's watch stream over time
+    CATALOGUE = "catalogue"  # kube-governor's controller catalogue
+    CLUSTER = "cluster"  # what exists in the cluster
+    FILES = "files"  # what exists in the file set
+    PROMETHEUS = "prometheus"  # measured series
+    STATUS_PROMETHEUS = "status+prometheus"  # live status and measured series
+
+    @property
+    def measured(self) -> bool:
+        """Partly measured: numbers that move a little between collections without meaning a change."""
+        return self in (EvidenceSource.PROMETHEUS, EvidenceSource.STATUS_PROMETHEUS)
+
+
 class EvidenceUnavailable(Exception):
     """Raised by a check that needs a measurement it cannot have: Prometheus is configured but failing, or
     the series have too few samples. The engine reports the check as skipped with this reason, never as a
@@ -81,7 +100,7 @@ class EvidenceHealth(_Frozen):
 class Evidence(_Frozen):
     """Everything measured for one evaluation, with the health of the source."""
 
-    source: str = "prometheus"
+    source: EvidenceSource = EvidenceSource.PROMETHEUS
     window: str = "1h"
     min_samples: int = 10
     evaluated_at: datetime | None = None
