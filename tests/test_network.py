@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 import pytest
 
 from helpers import run_checks
-from kgov import catalogue
+from kgov import catalogue, data
 from kgov.analysis import Capabilities, Evaluation, evaluate, resolve_params, select_checks
 from kgov.checks.catalog import default_registry
 from kgov.config import Config
+from kgov.data import DataError
 from kgov.inventory import Inventory
 from kgov.sources.files import load_text
 
@@ -113,7 +114,7 @@ def test_catalogue_loads_and_resolves_controllers() -> None:
 
 
 def test_a_malformed_catalogue_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = catalogue._read
+    real = data.data_file
 
     def broken(path: str) -> object:
         data = real(path)
@@ -121,10 +122,10 @@ def test_a_malformed_catalogue_is_a_clear_error(monkeypatch: pytest.MonkeyPatch)
             data["controllers"][0]["config_model"] = "telepathy"
         return data
 
-    monkeypatch.setattr(catalogue, "_read", broken)
+    monkeypatch.setattr(data, "data_file", broken)
     catalogue.load_catalogue.cache_clear()
     try:
-        with pytest.raises(catalogue.CatalogueError, match=r"controllers\.yaml: controllers/0/config_model"):
+        with pytest.raises(DataError, match=r"controllers\.yaml: controllers/0/config_model"):
             catalogue.load_catalogue()
     finally:
         catalogue.load_catalogue.cache_clear()

@@ -7,21 +7,13 @@ against `controllers.schema.json`. `annotations/<id>.yaml` lists one prefix's an
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import cache
 from typing import Any
 
-import jsonschema
-import yaml
-
-from kgov.data import YAML_LOADER, data_text
-
-
-class CatalogueError(Exception):
-    """A catalogue file is malformed: a packaging bug, reported with the file and the problem."""
+from kgov.data import data_yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,14 +196,6 @@ class Catalogue:
         return found[0] if len(found) == 1 else None
 
 
-def _read(path: str) -> Any:
-    text = data_text(path)
-    try:
-        return json.loads(text) if path.endswith(".json") else yaml.load(text, Loader=YAML_LOADER)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise CatalogueError(f"kgov/data/{path}: {exc}") from None
-
-
 def _controller(entry: dict[str, Any]) -> Controller:
     gateway, lifecycle = entry["gateway_api"], entry["lifecycle"]
     return Controller(
@@ -246,23 +230,9 @@ def _controller(entry: dict[str, Any]) -> Controller:
     )
 
 
-def _validated(data: Any, schema_path: str, path: str) -> Any:
-    schema = _read(schema_path)
-    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(data))
-    if errors:
-        # The deepest error names the offending field; conditional rules report on the whole entry.
-        error = max(errors, key=lambda e: len(e.absolute_path))
-        where = "/".join(map(str, error.absolute_path))
-        message = (
-            error.message if len(error.message) < 200 else f"breaks the schema's {error.validator!r} rule"
-        )
-        raise CatalogueError(f"kgov/data/{path}: {where}: {message}")
-    return data
-
-
 def _annotation_catalogue(catalogue_id: str) -> AnnotationCatalogue:
     path = f"annotations/{catalogue_id}.yaml"
-    data = _validated(_read(path), "annotations.schema.json", path)
+    data = data_yaml(path, "annotations.schema.json")
     entries = {}
     for item in data.get("annotations") or []:
         fields = {("klass" if k == "class" else k): v for k, v in item.items() if k != "key"}
@@ -278,7 +248,7 @@ def _annotation_catalogue(catalogue_id: str) -> AnnotationCatalogue:
 
 @cache
 def load_catalogue() -> Catalogue:
-    data = _validated(_read("controllers.yaml"), "controllers.schema.json", "controllers.yaml")
+    data = data_yaml("controllers.yaml")
     controllers = [_controller(entry) for entry in data["controllers"]]
     ids = {cid for c in controllers for cid in c.annotation_catalogues}
     return Catalogue(controllers, {cid: _annotation_catalogue(cid) for cid in sorted(ids)})

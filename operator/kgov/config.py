@@ -86,18 +86,27 @@ def duration_seconds(text: str) -> float:
     return sum(int(n) * _UNIT_SECONDS[unit] for n, unit in _DURATION_PART.findall(text))
 
 
+class ExporterJobs(_Strict):
+    """A job per exporter; an exporter left unset gets no job matcher."""
+
+    cadvisor: str | None = None
+    kube_state_metrics: str | None = None
+    ingress_nginx: str | None = None
+
+
 class PrometheusLabels(_Strict):
     """Extra label matchers added to every evidence query."""
 
-    # One job for every exporter, or a job per exporter: keys `cadvisor`, `kube_state_metrics`,
-    # `ingress_nginx` (unset exporters get no job matcher).
-    job: str | dict[str, str] | None = None
+    job: str | ExporterJobs | None = None  # one job for every exporter, or a job per exporter
     # The value of the cluster label, for a Prometheus (Thanos, Mimir) that holds several clusters.
     cluster: str | None = None
     cluster_label: str = Field(default="cluster", pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 
     def job_for(self, exporter: str) -> str | None:
-        return self.job if isinstance(self.job, str) or self.job is None else self.job.get(exporter)
+        if isinstance(self.job, ExporterJobs):
+            job: str | None = getattr(self.job, exporter)
+            return job
+        return self.job
 
 
 class PrometheusSettings(_Strict):
