@@ -10,9 +10,9 @@ from typing import Any, TypeVar
 
 from pydantic import Field, ValidationError
 
-from kgov.checks import qos
-from kgov.checks.measured import provenance, window_hours
+from kgov.checks import pressure
 from kgov.checks.registry import Check, CheckContext, Issue, Need, NoParams, Params, SubjectKind, Undecided
+from kgov.domain.measured import provenance, window_hours
 from kgov.findings.model import Category, Severity
 from kgov.inventory import AbsentTarget, HPAView, VPAView, Workload
 from kgov.model.autoscaling import VPA, MetricSpec
@@ -448,7 +448,7 @@ def hpa_replicas_in_template(
 # ---- autoscaling.hpa-on-starved-pods -------------------------------------------------------------
 
 
-class StarvedParams(qos.WindowParams):
+class StarvedParams(pressure.WindowParams):
     throttle_ratio: Decimal = Field(
         Decimal("0.25"), gt=0, le=1, description="throttled CFS periods / all periods that count as starved"
     )
@@ -503,8 +503,8 @@ def _starvation(
     found: list[tuple[str, Issue]] = []
     unavailable = None
     probes: list[tuple[str, Callable[[Workload, CheckContext[Any]], Iterable[Issue]], Params]] = [
-        ("qos.oom-killed", qos.oom_killed, qos.WindowParams(window_hours=params.window_hours)),
-        ("qos.cpu-throttled", qos.cpu_throttled, qos.ThrottleParams(ratio=params.throttle_ratio)),
+        ("qos.oom-killed", pressure.oom_killed, pressure.WindowParams(window_hours=params.window_hours)),
+        ("qos.cpu-throttled", pressure.cpu_throttled, pressure.ThrottleParams(ratio=params.throttle_ratio)),
     ]
     for check, fn, probe_params in probes:
         try:

@@ -10,24 +10,24 @@ from typing import Any
 
 from pydantic import Field
 
-from kgov.checks.gateway_attach import (
+from kgov.checks.gateway_rules import Conflict, listener_problems, merge_conflicts, route_problems
+from kgov.checks.registry import Check, CheckContext, Issue, Need, NoParams, Params, SubjectKind, Undecided
+from kgov.data import data_yaml
+from kgov.domain.attachment import (
     Attachment,
     Outcome,
     attachments,
     listener_set_admission,
     route_kind_problem,
 )
-from kgov.checks.gateway_rules import Conflict, listener_problems, merge_conflicts, route_problems
-from kgov.checks.registry import Check, CheckContext, Issue, Need, NoParams, Params, SubjectKind, Undecided
-from kgov.data import data_yaml
 from kgov.findings.model import Category, Severity
-from kgov.inventory import Inventory
 from kgov.inventory.network import (
     ControllerView,
     GatewayClassView,
     GatewayView,
     ListenerSetView,
     Network,
+    Objects,
     RouteView,
 )
 from kgov.inventory.scope import Knowledge
@@ -125,9 +125,7 @@ def unresolved_refs(
     )
 
 
-def _kind_problem(
-    inventory: Inventory, group: str, kind: str, core: frozenset[str]
-) -> str | Undecided | None:
+def _kind_problem(inventory: Objects, group: str, kind: str, core: frozenset[str]) -> str | Undecided | None:
     """Why a reference's group and kind name nothing it may point at, if they do not."""
     if group == "":
         return None if kind in core else f"kind {kind} cannot be referenced here"

@@ -14,9 +14,11 @@ from typing import Any
 
 from pydantic import Field
 
-from kgov.catalogue import Annotation, AnnotationCatalogue, Controller, image_tag, parse_version
-from kgov.checks.measured import provenance, window_hours
+from kgov.catalogue import Controller, image_tag, parse_version
+from kgov.checks.params import PrefixParams
 from kgov.checks.registry import Check, CheckContext, Issue, Need, NoParams, Params, SubjectKind, Undecided
+from kgov.domain.annotations import INGRESS_NGINX, controller_keys, value_digest
+from kgov.domain.measured import provenance, reload_series, window_hours
 from kgov.findings.model import Category, Severity
 from kgov.inventory.network import (
     ControllerView,
@@ -29,75 +31,8 @@ from kgov.inventory.network import (
     WebhookView,
 )
 from kgov.model import networking as net
-from kgov.model.evidence import ChurnEstimate, Evidence, EvidenceSource, EvidenceUnavailable, Series, Signal
+from kgov.model.evidence import ChurnEstimate, EvidenceSource, EvidenceUnavailable, Series, Signal
 from kgov.model.objects import ObjectRef
-
-INGRESS_NGINX = "ingress-nginx"
-NGINX_PREFIX = "nginx.ingress.kubernetes.io/"
-
-
-class PrefixParams(Params):
-    annotation_prefix: str = Field(
-        NGINX_PREFIX,
-        pattern=r"^[a-z0-9.-]+/$",
-        description="ingress-nginx annotation prefix (the controller's `--annotations-prefix`)",
-    )
-
-
-def value_digest(value: str) -> dict[str, Any]:
-    """What a finding may say about an annotation value that could hold code or credentials."""
-    return {"length": len(value), "sha256": hashlib.sha256(value.encode()).hexdigest()[:16]}
-
-
-@dataclass(frozen=True, slots=True)
-class ControllerKey:
-    """One controller-specific annotation of an Ingress."""
-
-    key: str  # the full key as written
-    short: str  # without the prefix
-    catalogue: AnnotationCatalogue | None
-    entry: Annotation | None
-
-    @property
-    def category(self) -> str:
-        return self.entry.category if self.entry else "other"
-
-    @property
-    def is_ingress_nginx(self) -> bool:
-        return self.catalogue is not None and self.catalogue.controller == INGRESS_NGINX
-
-
-def controller_keys(
-    view: IngressView, network: Network, prefix: str = NGINX_PREFIX
-) -> tuple[ControllerKey, ...]:
-    """The Ingress's annotations under a known controller prefix, looked up in their catalogues.
-
-    `prefix` is the ingress-nginx prefix in use (the controller's `--annotations-prefix`): its keys are
-    read against the ingress-nginx catalogue whatever the prefix is. Several checks read them, so
-    they are worked out once per Ingress and prefix in a scan.
-    """
-    return network.inventory.derived(
-        f"controller_keys:{prefix}", view, lambda: tuple(_controller_keys(view, network, prefix))
-    )
-
-
-def _controller_keys(view: IngressView, network: Network, prefix: str) -> list[ControllerKey]:
-    catalogue = network.catalogue
-    keys = []
-    for key in view.obj.annotations:
-        if key.startswith(prefix):
-            nginx = catalogue.annotations.get(INGRESS_NGINX)
-            short = key[len(prefix) :]
-            keys.append(ControllerKey(key, short, nginx, nginx.lookup(short) if nginx else None))
-            continue
-        found = catalogue.prefix_of(key, view.controller)
-        if found is None or (found[0] == NGINX_PREFIX and prefix != NGINX_PREFIX):
-            continue
-        short = key[len(found[0]) :]
-        owner = catalogue.catalogue_for(found[0], view.controller)
-        keys.append(ControllerKey(key, short, owner, owner.lookup(short) if owner else None))
-    return keys
-
 
 # ---- ingress.annotation-sprawl ----------------------------------------------------------------------
 
@@ -655,17 +590,6 @@ def _measured_reloads(
         return reload_series(view, evidence), None
     except EvidenceUnavailable as exc:
         return [], exc
-
-
-def reload_series(view: IngressClassView | GatewayClassView, evidence: Evidence) -> list[Series]:
-    """The reload counters of the controller pods serving this class (ingress-nginx only: the others
-    export none); EvidenceUnavailable when they could not be measured."""
-    if not isinstance(view, IngressClassView) or view.controller is None:
-        return []
-    if view.controller.id != INGRESS_NGINX:
-        return []
-    names = {view.spec.spec.controller, view.obj.name} - {None, ""}
-    return evidence.matching(Signal.RELOADS, controller_class=names)  # type: ignore[arg-type]
 
 
 def _measured_churn(measured: list[Series], context: CheckContext[Any]) -> tuple[float, dict[str, Any]]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import PrivateAttr
 
-from kgov.checks.ingress import PrefixParams
+from kgov.checks.params import PrefixParams
 from kgov.checks.registry import Check, CheckContext, Issue, Need, SubjectKind
 from kgov.findings.model import Category, Severity
 from kgov.inventory.network import IngressView, RouteView

@@ -9,8 +9,8 @@ import click
 
 from kgov.analysis import resolve_params, select_checks
 from kgov.checks.catalog import default_registry
-from kgov.checks.ingress import PrefixParams
 from kgov.checks.migration import NewIngressParams, ingress_key
+from kgov.checks.params import PrefixParams
 from kgov.commands.common import input_options, report_options
 from kgov.commands.pipeline import Output, Source, analyse, finish
 from kgov.config import ConfigError, load_config

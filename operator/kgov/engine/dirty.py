@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kgov.checks.registry import Reach, Subject
-from kgov.inventory.inventory import Key
+from kgov.inventory.views import Key
 
 
 @dataclass(slots=True)

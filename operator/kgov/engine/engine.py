@@ -21,10 +21,9 @@ from pydantic import BaseModel
 
 from kgov.analysis import Capabilities, evaluate, select_checks
 from kgov.catalogue import load_catalogue
-from kgov.checks.ingress import reload_series
-from kgov.checks.measured import window_hours
 from kgov.checks.registry import CheckSpec, Need, Registry
 from kgov.config import Config
+from kgov.domain.measured import reload_series, window_hours
 from kgov.engine import churn as ch
 from kgov.engine.dirty import Dirty
 from kgov.engine.history import HPAKey, ScaleHistory

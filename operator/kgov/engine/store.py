@@ -8,7 +8,8 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from kgov.inventory.inventory import Key, ProjectionCache, pod_template_of
+from kgov.inventory.inventory import ProjectionCache, pod_template_of
+from kgov.inventory.views import Key
 from kgov.model.errors import ObjectError
 from kgov.model.kinds import ANALYSED_KINDS, CHURN_ONLY_KINDS, WORKLOAD_KINDS
 from kgov.model.objects import KubeObject, NotAnalysed, object_from_dict

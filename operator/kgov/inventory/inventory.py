@@ -18,68 +18,19 @@ from kgov.catalogue import load_catalogue
 from kgov.inventory.network import Network
 from kgov.inventory.projection import ProjectionError, project
 from kgov.inventory.scope import NOTHING_DECLARED, Completeness, Declared, Knowledge, Listing
+from kgov.inventory.views import HPA_KIND, VPA_KIND, HPAView, Key, LivePodView, TargetKey, VPAView, Workload
 from kgov.model.autoscaling import HPA, VPA, normalize_hpa
 from kgov.model.errors import InputError, ObjectError, describe_path
 from kgov.model.evidence import ChurnEstimate, Evidence
 from kgov.model.gateway import GROUP as GATEWAY_GROUP
 from kgov.model.kinds import KINDS, POD_BEARING_KINDS
 from kgov.model.limits import LimitRange
-from kgov.model.objects import KubeObject, ObjectRef
+from kgov.model.objects import KubeObject
 from kgov.model.pods import LivePod, PodTemplate, WorkloadSpec
 from kgov.model.qos import LimitDefaults
 
-Key = tuple[str, str | None, str]  # (kind, namespace, name)
-TargetKey = tuple[str | None, str, str]  # (namespace, kind, name) of an autoscaler's target
-
 V = TypeVar("V")
 M = TypeVar("M", bound=BaseModel)
-
-HPA_KIND = "HorizontalPodAutoscaler"
-VPA_KIND = "VerticalPodAutoscaler"
-
-
-@dataclass(slots=True)
-class HPAView:
-    obj: KubeObject
-    hpa: HPA
-
-    @property
-    def target_key(self) -> TargetKey:
-        ref = self.hpa.scale_target_ref
-        return (self.obj.namespace, ref.kind, ref.name)
-
-
-@dataclass(slots=True)
-class VPAView:
-    obj: KubeObject
-    vpa: VPA
-
-    @property
-    def target_key(self) -> TargetKey | None:
-        ref = self.vpa.spec.target_ref
-        return None if ref is None else (self.obj.namespace, ref.kind, ref.name)
-
-
-@dataclass(slots=True)
-class LivePodView:
-    obj: KubeObject
-    pod: LivePod
-
-
-@dataclass(slots=True)
-class Workload:
-    """A top-owner workload (or a bare Pod), its pod template, the live pods it runs and its autoscalers."""
-
-    obj: KubeObject
-    template: PodTemplate
-    spec: WorkloadSpec
-    pods: list[LivePodView] = field(default_factory=list)
-    hpas: list[HPAView] = field(default_factory=list)
-    vpas: list[VPAView] = field(default_factory=list)
-
-    @property
-    def ref(self) -> ObjectRef:
-        return self.obj.ref
 
 
 @dataclass(slots=True)
@@ -185,8 +136,8 @@ class Inventory:
             listing = Listing(frozenset(spec.kind for spec in KINDS if spec.watched))
         self.completeness = Completeness(objects_list, declared, listing)
         self.limit_ranges = self._index_limit_ranges()
-        self.hpas: list[HPAView] = self._project_all(HPA_KIND, lambda o: HPAView(o, self._hpa(o)))
-        self.vpas: list[VPAView] = self._project_all(VPA_KIND, lambda o: VPAView(o, self.projection(VPA, o)))
+        self.hpas: list[HPAView] = self.project_all(HPA_KIND, lambda o: HPAView(o, self._hpa(o)))
+        self.vpas: list[VPAView] = self.project_all(VPA_KIND, lambda o: VPAView(o, self.projection(VPA, o)))
         self.absent_targets: list[AbsentTarget] = []
         self.conflicting_copies = _conflicting_copies(
             self.objects, by_file=bool(self.completeness.generators)
@@ -296,7 +247,7 @@ class Inventory:
     def _hpa(self, obj: KubeObject) -> HPA:
         return self.projection(HPA, obj, lambda: normalize_hpa(dict(obj.raw)), ("spec",))
 
-    def _project_all(self, kind: str, build: Callable[[KubeObject], V]) -> list[V]:
+    def project_all(self, kind: str, build: Callable[[KubeObject], V]) -> list[V]:
         views = []
         for obj in self.by_kind.get(kind, ()):
             view = self._guarded(obj, build)

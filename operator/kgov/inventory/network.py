@@ -7,19 +7,52 @@ import weakref
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
+
+from pydantic import BaseModel
 
 from kgov.catalogue import Catalogue, Controller
 from kgov.inventory.projection import ProjectionError
+from kgov.inventory.scope import Knowledge
+from kgov.inventory.views import Workload
 from kgov.model import gateway as gw
 from kgov.model import networking as net
 from kgov.model.objects import KubeObject
 from kgov.model.pods import Container
 
-if TYPE_CHECKING:
-    from kgov.inventory.inventory import Inventory, Workload
-
 V = TypeVar("V")
+M = TypeVar("M", bound=BaseModel)
+
+
+class Objects(Protocol):
+    """What the network reads of the inventory that holds it (`kgov.inventory.Inventory`)."""
+
+    by_kind: dict[str, list[KubeObject]]
+    workloads: list[Workload]
+
+    def get(
+        self, kind: str, namespace: str | None, name: str, near: KubeObject | None = None
+    ) -> KubeObject | None: ...
+
+    def namespace(self, name: str | None, near: KubeObject | None = None) -> KubeObject | None: ...
+
+    def workloads_in(self, namespace: str | None) -> list[Workload]: ...
+
+    def complete(self, kind: str, namespace: str | None) -> bool: ...
+
+    def kind_knowledge(self, group: str, kind: str) -> Knowledge: ...
+
+    def derived(self, name: str, subject: object, compute: Callable[[], V]) -> V: ...
+
+    def projection(
+        self,
+        model: type[M],
+        obj: KubeObject,
+        data: Callable[[], Any] | None = None,
+        prefix: tuple[str | int, ...] = (),
+    ) -> M: ...
+
+    def project_all(self, kind: str, build: Callable[[KubeObject], V]) -> list[V]: ...
 
 
 @dataclass(slots=True)
@@ -141,10 +174,10 @@ class ControllerView:
 class Network:
     """Built once per inventory; projections with type errors become input errors of the inventory."""
 
-    def __init__(self, inventory: Inventory, catalogue: Catalogue) -> None:
+    def __init__(self, inventory: Objects, catalogue: Catalogue) -> None:
         # A proxy, not a reference: no Inventory ↔ Network cycle, so a replaced inventory is freed at
         # once instead of waiting for the cyclic collector (the operator rebuilds it often).
-        self.inventory = cast("Inventory", weakref.proxy(inventory))
+        self.inventory = cast(Objects, weakref.proxy(inventory))
         self.catalogue = catalogue
         self.ingress_classes = self._all("IngressClass", self._ingress_class)
         self._class_views = {id(v.obj): v for v in self.ingress_classes}
@@ -192,7 +225,7 @@ class Network:
     # ---- building ---------------------------------------------------------------------------------
 
     def _all(self, kind: str, build: Callable[[KubeObject], V]) -> list[V]:
-        return self.inventory._project_all(kind, build)
+        return self.inventory.project_all(kind, build)
 
     def _ingress_class(self, obj: KubeObject) -> IngressClassView:
         spec = self.inventory.projection(net.IngressClass, obj)
@@ -394,7 +427,7 @@ def _precedence(view: ListenerSetView) -> tuple[str, str, str]:
     return (str(created or ""), view.obj.namespace or "", view.obj.name)
 
 
-def _namespace_object(inventory: Inventory, namespace: str | None, near: KubeObject) -> KubeObject:
+def _namespace_object(inventory: Objects, namespace: str | None, near: KubeObject) -> KubeObject:
     found = inventory.namespace(namespace, near=near)
     if found is not None:
         return found

@@ -10,7 +10,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from kgov.catalogue import AnnotationCatalogue, Catalogue, Controller
-from kgov.migration.convert_model import NGINX_PREFIX, Level, Note
+from kgov.domain.annotations import NGINX_PREFIX
+from kgov.migration.convert_model import Level, Note
 
 # ingress-nginx defaults (docs/user-guide/nginx-configuration/annotations.md, CORS section).
 CORS_DEFAULT_METHODS = "GET, PUT, POST, DELETE, PATCH, OPTIONS"

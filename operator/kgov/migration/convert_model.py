@@ -9,7 +9,6 @@ Level = Literal["blocker", "gap", "info"]
 ListenerLayout = Literal["per-host", "shared"]
 
 GATEWAY_API = "gateway.networking.k8s.io/v1"
-NGINX_PREFIX = "nginx.ingress.kubernetes.io/"
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ Facts: reference gateway-api-semantics.md §5 (hostnames) and the HTTPRoute API 
 - a request reaches the listeners of its scheme (HTTP for `http`, HTTPS and TLS passthrough for
   `https`) on the standard port (80/443; any port of that protocol when none is on it), and the most
   specific listener hostname that covers the host takes it;
-- routes attach as `kgov.checks.gateway_attach` decides; a route whose Gateway is not in the input is
+- routes attach as `kgov.domain.attachment` decides; a route whose Gateway is not in the input is
   assumed to attach to a Gateway with one HTTP, HTTPS and TLS passthrough listener without hostname;
 - among the routes of the listener, the most specific matching route hostname wins (characters of a
   non-wildcard name, then of any name), then the rule match: Exact path, then RegularExpression (an
@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from kgov.checks.gateway_attach import Outcome as Attach
-from kgov.checks.gateway_attach import attachments, hostnames_intersect
+from kgov.domain.attachment import Outcome as Attach
+from kgov.domain.attachment import attachments, hostnames_intersect
 from kgov.inventory.network import GatewayView, Network, RouteView
 from kgov.migration.outcome import (
     ERROR,

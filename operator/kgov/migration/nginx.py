@@ -32,6 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from kgov.domain.annotations import NGINX_PREFIX
 from kgov.inventory.network import IngressView, Network
 from kgov.migration.outcome import (
     NO_ROUTE,
@@ -44,7 +45,6 @@ from kgov.migration.outcome import (
 )
 from kgov.model import networking as net
 
-NGINX_PREFIX = "nginx.ingress.kubernetes.io/"
 CATCH_ALL = ""
 SSL_REDIRECT_CODE = 308  # the controller ConfigMap's `http-redirect-code` default
 _CAPTURE = re.compile(r"\$(\d+)")

@@ -16,10 +16,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from kgov.domain.annotations import NGINX_PREFIX
 from kgov.inventory import Inventory
 from kgov.inventory.network import IngressView, RouteView
 from kgov.migration.gatewayapi import GatewayModel, Plane, PlaneListener
-from kgov.migration.nginx import CATCH_ALL, NGINX_PREFIX, NginxModel, Server, tls_hosts
+from kgov.migration.nginx import CATCH_ALL, NginxModel, Server, tls_hosts
 from kgov.migration.outcome import NO_ROUTE, PASSTHROUGH, REDIRECT, Outcome, Probe, same_outcome
 from kgov.migration.sample import example
 

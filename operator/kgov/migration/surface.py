@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from kgov.checks.ingress import INGRESS_NGINX, controller_keys
+from kgov.domain.annotations import INGRESS_NGINX, controller_keys
 from kgov.inventory.network import IngressView, Network
 from kgov.migration.nginx import CATCH_ALL, NginxModel, rewrites
 

@@ -1,11 +1,14 @@
-"""Helpers for checks decided from measured evidence (`inventory.evidence`, filled from Prometheus)."""
+"""Measured series of a subject (`inventory.evidence`, filled from Prometheus): a workload's pods, the
+controller pods behind an IngressClass; read by the measured checks and by the engine."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from kgov.config import duration_seconds
+from kgov.domain.annotations import INGRESS_NGINX
 from kgov.inventory import Workload
+from kgov.inventory.network import GatewayClassView, IngressClassView
 from kgov.model.evidence import Evidence, Series, Signal
 
 
@@ -37,3 +40,14 @@ def worst_per_container(series: list[Series], value: Any) -> dict[str, tuple[Ser
         if v is not None and (name not in worst or v > worst[name][1]):
             worst[name] = (s, v)
     return worst
+
+
+def reload_series(view: IngressClassView | GatewayClassView, evidence: Evidence) -> list[Series]:
+    """The reload counters of the controller pods serving this class (ingress-nginx only: the others
+    export none); EvidenceUnavailable when they could not be measured."""
+    if not isinstance(view, IngressClassView) or view.controller is None:
+        return []
+    if view.controller.id != INGRESS_NGINX:
+        return []
+    names = {view.spec.spec.controller, view.obj.name} - {None, ""}
+    return evidence.matching(Signal.RELOADS, controller_class=names)  # type: ignore[arg-type]
