@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from kgov.analysis import Capabilities, resolve_params
-from kgov.checks.catalog import default_registry
+from kgov.checks.builtin import default_registry
 from kgov.config import Config
 from kgov.engine import Engine, WritePlan
 

@@ -47,7 +47,7 @@ import generate  # noqa: E402 - the sibling module, importable once BENCH is on 
 
 try:
     from kgov.analysis import Capabilities, evaluate, resolve_params, select_checks
-    from kgov.checks.catalog import default_registry
+    from kgov.checks.builtin import default_registry
     from kgov.commands.common import collector_paused
     from kgov.config import load_config
     from kgov.inventory import Inventory

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from kgov.analysis import Capabilities, Evaluation, evaluate, resolve_params, select_checks
-from kgov.checks.catalog import default_registry
+from kgov.checks.builtin import default_registry
 from kgov.config import Config
 from kgov.inventory import Inventory
 from kgov.model.evidence import ChurnEstimate, Evidence

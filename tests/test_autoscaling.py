@@ -8,7 +8,7 @@ import pytest
 
 from kgov.analysis import Capabilities, Evaluation, evaluate, resolve_params, select_checks
 from kgov.checks import autoscaling
-from kgov.checks.catalog import default_registry
+from kgov.checks.builtin import default_registry
 from kgov.checks.registry import Need, SubjectKind
 from kgov.config import Config, ScopeSettings
 from kgov.findings.model import Finding, Severity

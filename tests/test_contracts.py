@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from helpers import run_checks
 from kgov.analysis import Capabilities, resolve_params
-from kgov.checks.catalog import default_registry
+from kgov.checks.builtin import default_registry
 from kgov.config import Config
 from kgov.engine import Engine
 from kgov.model.evidence import Evidence, EvidenceSource, Series, Signal, SignalResult

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from conftest import require_shared
 from kgov.analysis import Capabilities, evaluate, resolve_params, select_checks
-from kgov.checks.catalog import default_registry
+from kgov.checks.builtin import default_registry
 from kgov.cli import main
 from kgov.config import Config
 from kgov.findings.model import Finding, Severity

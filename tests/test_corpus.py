@@ -14,7 +14,7 @@ import pytest
 
 from conftest import require_shared
 from kgov.analysis import Capabilities, Evaluation, evaluate, resolve_params, select_checks
-from kgov.checks.catalog import default_registry
+from kgov.checks.builtin import default_registry
 from kgov.config import Config
 from kgov.inventory import Inventory
 from kgov.model.errors import InputError

@@ -8,10 +8,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from kgov.checks.catalog import default_registry
+from kgov.checks.builtin import default_registry
 from kgov.cli import main
 from kgov.config import Config
-from kgov.report.catalog import render_markdown
+from kgov.report.reference import render_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,7 +10,7 @@ import pytest
 
 from integration.harness import validator_for
 from kgov.analysis import Capabilities, resolve_params
-from kgov.checks.catalog import default_registry
+from kgov.checks.builtin import default_registry
 from kgov.config import Config, ConfigError, load_config
 from kgov.engine import Engine, WritePlan
 from kgov.engine.churn import ENDPOINTS, SPEC, weight

@@ -24,7 +24,7 @@ from click.testing import CliRunner
 import evidence_series as es
 from conftest import Server, free_port
 from kgov.analysis import Capabilities, Evaluation, evaluate, resolve_params, select_checks
-from kgov.checks.catalog import default_registry
+from kgov.checks.builtin import default_registry
 from kgov.cli import main
 from kgov.config import Config, PrometheusSettings
 from kgov.evidence import CHECK_SIGNALS, collect_evidence, signals_for

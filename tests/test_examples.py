@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from kgov.analysis import Capabilities
-from kgov.checks.catalog import default_registry
+from kgov.checks.builtin import default_registry
 from kgov.cli import main
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from jsonschema import Draft202012Validator
 
 from helpers import read_header, run_fixture
-from kgov.checks.catalog import default_registry
+from kgov.checks.builtin import default_registry
 from kgov.cli import main
 from kgov.data import data_text, data_yaml
 from kgov.report.explain import MAX_EXAMPLE_LINES, example_text, explanation

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from helpers import EVIDENCE_SUFFIX, read_header, run_fixture
-from kgov.checks.catalog import default_registry
+from kgov.checks.builtin import default_registry
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CASES = sorted(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kgov.analysis import Capabilities, evaluate, resolve_params, select_checks
-from kgov.checks.catalog import default_registry
+from kgov.checks.builtin import default_registry
 from kgov.config import Config
 from kgov.inventory import Inventory
 from kgov.model.kinds import ANALYSED_KINDS, BY_KIND, KINDS, WORKLOAD_KINDS

@@ -11,7 +11,7 @@ import pytest
 from helpers import run_checks
 from kgov import catalogue, data
 from kgov.analysis import Capabilities, Evaluation, evaluate, resolve_params, select_checks
-from kgov.checks.catalog import default_registry
+from kgov.checks.builtin import default_registry
 from kgov.config import Config
 from kgov.data import DataError
 from kgov.inventory import Inventory

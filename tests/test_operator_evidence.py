@@ -12,7 +12,7 @@ import yaml
 import evidence_series as es
 from conftest import Server, free_port
 from kgov.analysis import Capabilities, resolve_params
-from kgov.checks.catalog import default_registry
+from kgov.checks.builtin import default_registry
 from kgov.config import Config, PrometheusSettings
 from kgov.engine import Engine, WritePlan
 from kgov.engine.measured import close

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kgov.checks.catalog import default_registry
+from kgov.checks.builtin import default_registry
 from kgov.checks.registry import CheckSpec
 from kgov.findings.model import Severity
 

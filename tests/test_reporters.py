@@ -18,7 +18,7 @@ from jsonschema.validators import validator_for
 
 from helpers import run_checks
 from kgov.analysis import Evaluation, Skipped
-from kgov.checks.catalog import default_registry
+from kgov.checks.builtin import default_registry
 from kgov.checks.registry import Check, CheckSpec, Issue, Need, NoParams, SubjectKind
 from kgov.config import Waiver
 from kgov.findings.model import Category, Finding, Severity

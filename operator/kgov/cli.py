@@ -6,7 +6,7 @@ import click
 
 from kgov import __version__
 from kgov.analysis import resolve_params, select_checks
-from kgov.checks.catalog import default_registry
+from kgov.checks.builtin import default_registry
 from kgov.commands.common import input_options, report_options, split_ids
 from kgov.commands.convert import convert_command
 from kgov.commands.evidence import prometheus_settings
@@ -119,9 +119,9 @@ def explain(check: str) -> None:
 @click.option("-o", "--output", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table")
 def list_checks(fmt: str) -> None:
     """List every registered check with its metadata."""
-    from kgov.report.catalog import render_catalog
+    from kgov.report.reference import render_reference
 
-    click.echo(render_catalog(default_registry(), fmt), nl=False)
+    click.echo(render_reference(default_registry(), fmt), nl=False)
 
 
 main.add_command(convert_command)

@@ -14,8 +14,8 @@ from kgov.checks.gateway_rules import Conflict, listener_problems, merge_conflic
 from kgov.checks.registry import Check, CheckContext, Issue, Need, NoParams, Params, SubjectKind, Undecided
 from kgov.data import data_yaml
 from kgov.domain.attachment import (
+    Acceptance,
     Attachment,
-    Outcome,
     attachments,
     listener_set_admission,
     route_kind_problem,
@@ -250,15 +250,15 @@ _UNKNOWN_ADMISSION = Undecided(
 
 
 def _attachment_issue(
-    route: RouteView, network: Network, outcomes: set[Outcome], what: str
+    route: RouteView, network: Network, refusals: set[Acceptance], what: str
 ) -> Iterator[Issue | Undecided]:
     found = attachments(route, network)
-    failed: list[Attachment] = [a for a in found if a.outcome in outcomes]
+    failed: list[Attachment] = [a for a in found if a.acceptance in refusals]
     # Each unknown attachment is counted once: by parent-not-found when the parent is unknown, by
     # listener-not-allowed when admission is.
     for attachment in found:
-        if attachment.outcome is Outcome.UNKNOWN and (attachment.parent is None) == (
-            Outcome.PARENT_NOT_FOUND in outcomes
+        if attachment.acceptance is Acceptance.UNKNOWN and (attachment.parent is None) == (
+            Acceptance.PARENT_NOT_FOUND in refusals
         ):
             yield _UNKNOWN_PARENT if attachment.parent is None else _UNKNOWN_ADMISSION
     if failed:
@@ -272,7 +272,7 @@ def parent_not_found(route: RouteView, context: CheckContext[NoParams]) -> Itera
     yield from _attachment_issue(
         route,
         context.inventory.network,
-        {Outcome.PARENT_NOT_FOUND, Outcome.NO_MATCHING_LISTENER},
+        {Acceptance.PARENT_NOT_FOUND, Acceptance.NO_MATCHING_LISTENER},
         "cannot attach to",
     )
 
@@ -282,8 +282,8 @@ def listener_not_allowed(
 ) -> Iterator[Issue | Undecided]:
     network = context.inventory.network
     if isinstance(subject, RouteView):
-        yield from _attachment_issue(subject, network, {Outcome.NOT_ALLOWED}, "is refused by")
-    elif listener_set_admission(subject, network) is Outcome.NOT_ALLOWED:
+        yield from _attachment_issue(subject, network, {Acceptance.NOT_ALLOWED}, "is refused by")
+    elif listener_set_admission(subject, network) is Acceptance.NOT_ALLOWED:
         parent = network.listener_set_parent(subject)
         yield Issue(
             f"{subject.obj.display()} is not admitted by {parent.obj.display() if parent else 'its parent'}: "
@@ -295,7 +295,7 @@ def listener_not_allowed(
 
 def hostname_mismatch(route: RouteView, context: CheckContext[NoParams]) -> Iterator[Issue | Undecided]:
     yield from _attachment_issue(
-        route, context.inventory.network, {Outcome.HOSTNAME_MISMATCH}, "matches no listener hostname of"
+        route, context.inventory.network, {Acceptance.HOSTNAME_MISMATCH}, "matches no listener hostname of"
     )
 
 

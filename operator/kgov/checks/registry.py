@@ -39,7 +39,7 @@ class Reach(Enum):
     NETWORK = auto()  # also any network change anywhere: few subjects, each reading many objects
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class Subject(Generic[S]):
     """What a check looks at: its name, how the inventory enumerates it, and what it reads beyond its
     object (see `Reach`). A check's function takes exactly `S`, which mypy holds it to."""
@@ -176,7 +176,8 @@ class Undecided:
     many: str
 
 
-@dataclass(frozen=True, slots=True)
+# Not slotted: a generic alias (`CheckSpec(...)`) sets __orig_class__ on what it builds.
+@dataclass(frozen=True)
 class Check(Generic[S, P]):
     """A check: metadata, and a function over subjects of one kind with params of one model. Declare
     a module's checks as a tuple (not an annotated list) so each is inferred, and checked, on its own."""

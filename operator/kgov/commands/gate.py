@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from kgov.analysis import resolve_params, select_checks
-from kgov.checks.catalog import default_registry
+from kgov.checks.builtin import default_registry
 from kgov.checks.migration import NewIngressParams, ingress_key
 from kgov.checks.params import PrefixParams
 from kgov.commands.common import input_options, report_options

@@ -28,7 +28,10 @@ _IMPLIED_KINDS = {
 HOSTNAME_KINDS = {"HTTPRoute", "GRPCRoute", "TLSRoute"}
 
 
-class Outcome(StrEnum):
+class Acceptance(StrEnum):
+    """Whether a parent accepts a route or ListenerSet, and the reason when it does not (the `Accepted`
+    condition of Gateway API status)."""
+
     ACCEPTED = "accepted"
     PARENT_NOT_FOUND = "parent-not-found"
     NO_MATCHING_LISTENER = "no-matching-listener"  # NoMatchingParent: sectionName/port match nothing
@@ -41,7 +44,7 @@ class Outcome(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Attachment:
     ref: gw.ParentReference
-    outcome: Outcome
+    acceptance: Acceptance
     parent: KubeObject | None = None
     detail: str = ""
     listeners: tuple[str, ...] = field(default=())
@@ -71,7 +74,7 @@ def attachments(route: RouteView, network: Network) -> list[Attachment]:
 
 def _attach(route: RouteView, ref: gw.ParentReference, network: Network) -> Attachment:
     if ref.group != gw.GROUP or ref.kind not in ("Gateway", "ListenerSet"):
-        return Attachment(ref, Outcome.OTHER_PARENT)
+        return Attachment(ref, Acceptance.OTHER_PARENT)
     namespace = ref.namespace or route.obj.namespace
     ref = ref.model_copy(update={"namespace": namespace})  # shown resolved in messages
     parent: GatewayView | ListenerSetView | None = (
@@ -82,9 +85,9 @@ def _attach(route: RouteView, ref: gw.ParentReference, network: Network) -> Atta
     if parent is None:
         if network.inventory.complete(ref.kind, namespace):
             return Attachment(
-                ref, Outcome.PARENT_NOT_FOUND, detail=f"no {ref.kind} {ref.name} in the complete scope"
+                ref, Acceptance.PARENT_NOT_FOUND, detail=f"no {ref.kind} {ref.name} in the complete scope"
             )
-        return Attachment(ref, Outcome.UNKNOWN)
+        return Attachment(ref, Acceptance.UNKNOWN)
     listeners = [
         listener
         for listener in parent.listeners
@@ -100,7 +103,7 @@ def _attach(route: RouteView, ref: gw.ParentReference, network: Network) -> Atta
             )
             if part
         )
-        return Attachment(ref, Outcome.NO_MATCHING_LISTENER, parent.obj, f"no listener with {wanted}")
+        return Attachment(ref, Acceptance.NO_MATCHING_LISTENER, parent.obj, f"no listener with {wanted}")
     return _admission(route, ref, parent, listeners, network)
 
 
@@ -123,8 +126,8 @@ def _admission(
     names = tuple(listener.name for listener in listeners)
     if not allowed:
         if any(by_ns is None or by_kind is None for _, by_ns, by_kind in verdicts):
-            return Attachment(ref, Outcome.UNKNOWN, parent.obj)
-        return Attachment(ref, Outcome.NOT_ALLOWED, parent.obj, _refusal(route.obj, verdicts), names)
+            return Attachment(ref, Acceptance.UNKNOWN, parent.obj)
+        return Attachment(ref, Acceptance.NOT_ALLOWED, parent.obj, _refusal(route.obj, verdicts), names)
     hosts = route.route.spec.hostnames
     if route.obj.kind in HOSTNAME_KINDS and hosts:
         listener_hosts = [listener.hostname for listener in allowed]
@@ -132,9 +135,9 @@ def _admission(
             hostnames_intersect(host, lh) for host in hosts for lh in listener_hosts if lh
         ):
             why = f"route hostnames {', '.join(hosts)} do not intersect listener hostnames {', '.join(h for h in listener_hosts if h)}"
-            return Attachment(ref, Outcome.HOSTNAME_MISMATCH, parent.obj, why, names)
+            return Attachment(ref, Acceptance.HOSTNAME_MISMATCH, parent.obj, why, names)
     return Attachment(
-        ref, Outcome.ACCEPTED, parent.obj, listeners=tuple(listener.name for listener in allowed)
+        ref, Acceptance.ACCEPTED, parent.obj, listeners=tuple(listener.name for listener in allowed)
     )
 
 
@@ -170,23 +173,23 @@ def admits_namespace(
     return None
 
 
-def listener_set_admission(view: ListenerSetView, network: Network) -> Outcome:
+def listener_set_admission(view: ListenerSetView, network: Network) -> Acceptance:
     """Whether the parent Gateway's `allowedListeners` admits a ListenerSet (default: none)."""
     parent = network.listener_set_parent(view)
     if parent is None:
         ref = view.listener_set.spec.parent_ref
         namespace = (ref.namespace if ref else None) or view.obj.namespace
         return (
-            Outcome.PARENT_NOT_FOUND
+            Acceptance.PARENT_NOT_FOUND
             if ref and network.inventory.complete("Gateway", namespace)
-            else Outcome.UNKNOWN
+            else Acceptance.UNKNOWN
         )
     allowed = admits_namespace(
         parent.gateway.spec.allowed_listeners.namespaces, parent.obj, view.obj, network
     )
     if allowed is None:
-        return Outcome.UNKNOWN
-    return Outcome.ACCEPTED if allowed else Outcome.NOT_ALLOWED
+        return Acceptance.UNKNOWN
+    return Acceptance.ACCEPTED if allowed else Acceptance.NOT_ALLOWED
 
 
 def route_kind_problem(listener: gw.Listener, group: str, kind: str) -> str | None:

@@ -33,7 +33,6 @@ from kgov.engine.resources import (
     FINDING_KINDS,
     MANAGER,
     REPORT,
-    EvidenceHealth,
     ReportFacts,
     finding_body,
     finding_key,
@@ -47,7 +46,14 @@ from kgov.inventory import Inventory
 from kgov.inventory.inventory import ProjectionCache
 from kgov.inventory.projection import ProjectionError, project
 from kgov.model.errors import InputError
-from kgov.model.evidence import ChurnEstimate, Evidence, EvidenceUnavailable, Signal
+from kgov.model.evidence import (
+    NOT_CONFIGURED,
+    ChurnEstimate,
+    Evidence,
+    EvidenceHealth,
+    EvidenceUnavailable,
+    Signal,
+)
 from kgov.model.gateway import ROUTE_KINDS
 from kgov.model.kinds import CHURN_ONLY_KINDS, Invalidates, invalidation
 from kgov.model.objects import KubeObject
@@ -75,7 +81,7 @@ class Engine:
         self.churn = ch.ChurnCounter(churn_window_s)
         self.scale_history = ScaleHistory(churn_window_s)
         self._scales: dict[HPAKey, tuple[tuple[float, int], ...]] = {}
-        self.evidence = EvidenceHealth()
+        self.evidence = NOT_CONFIGURED
         self.measured: Evidence | None = None  # what the checks read (see kgov.engine.measured)
         self._kept = KeptEvidence(evidence_max_age_s)
         self.errors: list[InputError] = []  # check failures of the last evaluation
@@ -156,7 +162,7 @@ class Engine:
             self._pending.add(key)
 
     def set_evidence_health(self, configured: bool, reachable: bool, last_error: str | None) -> None:
-        self.evidence = EvidenceHealth(configured, reachable, last_error)
+        self.evidence = EvidenceHealth(configured=configured, reachable=reachable, last_error=last_error)
 
     def set_evidence(self, evidence: Evidence | None) -> None:
         """Prometheus evidence from a collection (None: Prometheus not configured). Sets the evidence

@@ -12,6 +12,7 @@ from typing import Any
 
 from kgov.findings.diff import MANAGED_BY, ObjectKey
 from kgov.findings.model import Finding, Severity
+from kgov.model.evidence import NOT_CONFIGURED, EvidenceHealth
 from kgov.model.objects import ObjectRef
 
 GROUP = "kgov.io"
@@ -109,25 +110,13 @@ def label_value(text: str) -> str:
 
 
 @dataclass(slots=True)
-class EvidenceHealth:
-    """What the evidence layer reports about Prometheus, shown in the GovernanceReport."""
-
-    configured: bool = False
-    reachable: bool = False
-    last_error: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"configured": self.configured, "reachable": self.reachable, "lastError": self.last_error}
-
-
-@dataclass(slots=True)
 class ReportFacts:
     severities: Counter[str] = field(default_factory=Counter)
     checks: Counter[str] = field(default_factory=Counter)
     dropped: int = 0
     max_findings: int = 0
     last_full_evaluation: str | None = None
-    prometheus: EvidenceHealth = field(default_factory=EvidenceHealth)
+    prometheus: EvidenceHealth = NOT_CONFIGURED
 
 
 def report_body(facts: ReportFacts) -> dict[str, Any]:
@@ -140,7 +129,7 @@ def report_body(facts: ReportFacts) -> dict[str, Any]:
         "droppedByCap": facts.dropped,
         "maxFindings": facts.max_findings,
         "lastFullEvaluation": facts.last_full_evaluation,
-        "evidence": {"prometheus": facts.prometheus.as_dict()},
+        "evidence": {"prometheus": _health(facts.prometheus)},
     }
     return {
         "apiVersion": API_VERSION,
@@ -148,3 +137,7 @@ def report_body(facts: ReportFacts) -> dict[str, Any]:
         "metadata": {"name": REPORT_NAME, "labels": {MANAGED_BY: MANAGER}},
         "status": status,
     }
+
+
+def _health(health: EvidenceHealth) -> dict[str, Any]:
+    return {"configured": health.configured, "reachable": health.reachable, "lastError": health.last_error}

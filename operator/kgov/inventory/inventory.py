@@ -15,6 +15,7 @@ from typing import Any, TypeVar, cast
 from pydantic import BaseModel
 
 from kgov.catalogue import load_catalogue
+from kgov.inventory.folders import in_tree_of, shared_prefix
 from kgov.inventory.network import Network
 from kgov.inventory.projection import ProjectionError, project
 from kgov.inventory.scope import NOTHING_DECLARED, Completeness, Declared, Knowledge, Listing
@@ -163,7 +164,7 @@ class Inventory:
             return None
         if len(copies) == 1 or near is None:
             return copies[0]
-        return max(copies, key=lambda c: _shared_prefix(c, near))
+        return max(copies, key=lambda c: shared_prefix(c, near))
 
     def namespace(self, name: str | None, near: KubeObject | None = None) -> KubeObject | None:
         return None if name is None else self.get("Namespace", None, name, near)
@@ -281,7 +282,7 @@ class Inventory:
         """
         merged: LimitDefaults | None = None
         for holder, defaults in self.limit_ranges.get(obj.namespace, ()):
-            if obj.namespace is None and not _same_tree(holder, obj):
+            if obj.namespace is None and not in_tree_of(holder, obj):
                 continue
             merged = (
                 defaults
@@ -506,19 +507,6 @@ def _remove_view(views: list[Any], obj: KubeObject) -> None:
     views[:] = [v for v in views if v.obj is not obj]
 
 
-def _shared_prefix(a: KubeObject, b: KubeObject) -> int:
-    """How many leading path parts the two objects' files share (same file scores highest)."""
-    if a.location is None or b.location is None:
-        return 0
-    parts_a, parts_b = a.location.file.split("/"), b.location.file.split("/")
-    shared = 0
-    for part_a, part_b in zip(parts_a, parts_b, strict=False):
-        if part_a != part_b:
-            break
-        shared += 1
-    return shared
-
-
 def _conflicting_copies(objects: dict[Key, list[KubeObject]], by_file: bool) -> list[Copies]:
     """Copies of one object in one folder (one file when a kustomization or another generator in
     scope decides what is applied: patches and variants sit beside their base) whose content differs
@@ -545,11 +533,3 @@ def _content(obj: KubeObject) -> dict[str, Any]:
         k: v for k, v in (obj.raw.get("metadata") or {}).items() if k not in ("labels", "annotations")
     }
     return {**obj.raw, "metadata": metadata}
-
-
-def _same_tree(holder: KubeObject, obj: KubeObject) -> bool:
-    """Whether `obj`'s file lies in `holder`'s folder or below it (live objects always do)."""
-    if holder.location is None or obj.location is None:
-        return True
-    folder = holder.location.file.rpartition("/")[0]
-    return obj.location.file.startswith(folder + "/") if folder else True

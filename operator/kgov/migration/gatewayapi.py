@@ -28,8 +28,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from kgov.domain.attachment import Outcome as Attach
-from kgov.domain.attachment import attachments, hostnames_intersect
+from kgov.domain.attachment import Acceptance, attachments, hostnames_intersect
 from kgov.inventory.network import GatewayView, Network, RouteView
 from kgov.migration.outcome import (
     ERROR,
@@ -171,9 +170,12 @@ class GatewayModel:
         """Puts the route on the listeners it attaches to; true when there is at least one."""
         attached = False
         for attachment in attachments(route, self.network):
-            if attachment.outcome == Attach.UNKNOWN and attachment.parent is None:
+            if attachment.acceptance == Acceptance.UNKNOWN and attachment.parent is None:
                 targets = self.assumed.listeners
-            elif attachment.outcome in (Attach.ACCEPTED, Attach.UNKNOWN) and attachment.parent is not None:
+            elif (
+                attachment.acceptance in (Acceptance.ACCEPTED, Acceptance.UNKNOWN)
+                and attachment.parent is not None
+            ):
                 plane = by_owner.get(id(attachment.parent))
                 ref = attachment.ref
                 targets = [

@@ -97,6 +97,10 @@ class EvidenceHealth(_Frozen):
     failures: dict[str, str] = Field(default_factory=dict)  # signal → error of its failed query
 
 
+# Prometheus not configured: what the operator reports until its evidence layer says otherwise.
+NOT_CONFIGURED = EvidenceHealth(configured=False, reachable=False)
+
+
 class Evidence(_Frozen):
     """Everything measured for one evaluation, with the health of the source."""
 

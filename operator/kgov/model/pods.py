@@ -16,9 +16,6 @@ class Resources(Projection):
     requests: ResourceList = Field(default_factory=dict)
     limits: ResourceList = Field(default_factory=dict)
 
-    def is_empty(self) -> bool:
-        return not self.requests and not self.limits
-
 
 class Container(Projection):
     name: str

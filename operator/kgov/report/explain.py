@@ -15,7 +15,7 @@ from typing import Any
 
 from kgov.checks.registry import CheckSpec
 from kgov.data import data_text, data_yaml
-from kgov.report.catalog import needs_doc, params_doc
+from kgov.report.reference import needs_doc, params_doc
 
 MAX_EXAMPLE_LINES = 40  # longer manifests are cut in the display, with a count of what was cut
 _TEST_HEADER = "# kgov-test:"

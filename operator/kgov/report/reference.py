@@ -59,7 +59,7 @@ def check_dict(spec: CheckSpec) -> dict[str, Any]:
     }
 
 
-def render_catalog(registry: Registry, fmt: str) -> str:
+def render_reference(registry: Registry, fmt: str) -> str:
     if fmt == "json":
         return json.dumps([check_dict(s) for s in registry], indent=2) + "\n"
     if fmt == "markdown":

@@ -1,4 +1,4 @@
-"""The registry of every built-in check, in a stable order (families, then catalogue order)."""
+"""The registry of every built-in check, in a stable order (families, then the order each declares)."""
 
 from __future__ import annotations
 
