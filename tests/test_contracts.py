@@ -1,12 +1,19 @@
-"""Contracts between layers held by types, not by strings: evidence sources and severities."""
+"""Contracts between layers held by types, not by strings: evidence sources, severities, what a check reads."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
 
 from helpers import run_checks
 from kgov.analysis import Capabilities, resolve_params
 from kgov.checks.builtin import default_registry
+from kgov.checks.registry import Check, CheckContext, Issue, NoParams, Reach, Registry, SubjectKind
 from kgov.config import Config
 from kgov.engine import Engine
+from kgov.findings.model import Category, Severity
+from kgov.inventory import Workload
 from kgov.model.evidence import Evidence, EvidenceSource, Series, Signal, SignalResult
 from test_engine import Clock, deployment, feed, namespace, pod
 
@@ -75,3 +82,42 @@ def test_critical_severity_follows_why_not_the_words_of_the_reason() -> None:
     config = Config.model_validate({"checks": {check: {"params": {"selectors": [{"tier": "data plane"}]}}}})
     [finding] = run_checks(_CRITICAL, [check], config=config).findings
     assert finding.severity.value == "medium", finding.message
+
+
+def _services_check(reads: Reach | None) -> Engine:
+    def count(workload: Workload, context: CheckContext[NoParams]) -> Iterator[Issue]:
+        services = len(context.inventory.network.services)
+        yield Issue(f"{workload.obj.display()} shares the cluster with {services} Services")
+
+    check = Check(
+        "test.services",
+        "t",
+        Category.RESOURCES,
+        Severity.LOW,
+        SubjectKind.WORKLOAD,
+        "c",
+        "r.",
+        count,
+        NoParams,
+    )
+    registry, config = Registry([replace(check, reads=reads)]), Config()
+    return Engine(registry, config, resolve_params(registry, config), capabilities=Capabilities(live=True))
+
+
+def _service(name: str, ns: str) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": ns}, "spec": {}}
+
+
+def test_a_check_reading_across_namespaces_declares_it_and_is_rerun() -> None:
+    """A workload check re-runs on its own workload's changes only, unless it declares what else it reads."""
+    messages = {}
+    for reads in (None, Reach.NETWORK):
+        engine = _services_check(reads)
+        feed(engine, namespace("shop"), deployment("web", resources=GOOD), _service("a", "other"))
+        engine.evaluate()
+        feed(engine, _service("b", "elsewhere"))
+        engine.evaluate()
+        [finding] = engine.desired_findings
+        messages[reads] = finding.message
+    assert messages[Reach.NETWORK].endswith("with 2 Services")
+    assert messages[None].endswith("with 1 Services")  # what the declaration is for

@@ -194,6 +194,13 @@ class Check(Generic[S, P]):
     needs: frozenset[Need] = frozenset()
     # Needs that are enough on their own: the check runs when any of them is available.
     alternatives: bool = False
+    # What the check reads beyond its subject's `reach` (a check comparing objects across namespaces
+    # declares NETWORK), so the operator re-runs it when that changes; None: the subject's.
+    reads: Reach | None = None
+
+    @property
+    def reach(self) -> Reach:
+        return self.reads if self.reads is not None else self.subject.reach
 
     @property
     def anchor(self) -> str:

@@ -4,9 +4,8 @@ scopes, asked the same question for a subject about to be checked and for a find
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from kgov.checks.registry import Reach, Subject
+from kgov.checks.registry import CheckSpec, Reach
 from kgov.inventory.views import Key
 
 
@@ -31,23 +30,23 @@ class Dirty:
             or self.checks
         )
 
-    def covers(self, kind: Subject[Any], key: Key) -> bool:
-        """Whether a subject of this kind with this object key is re-evaluated (and so whether the
-        findings a check of this kind holds on that target are replaced)."""
+    def covers(self, reach: Reach, key: Key) -> bool:
+        """Whether a subject with this object key, read by a check of this reach, is re-evaluated (and
+        so whether the findings that check holds on that target are replaced)."""
         if self.everything or key in self.keys:
             return True
         namespace = key[1]
         if namespace in self.namespaces:
             return True
-        if kind.reach is Reach.NETWORK:
+        if reach is Reach.NETWORK:
             return self.network_touched or self.all_network
-        if kind.reach is Reach.NAMESPACE_NETWORK:
+        if reach is Reach.NAMESPACE_NETWORK:
             return self.all_network or namespace in self.network_namespaces
         return False
 
-    def reruns(self, check: str, kind: Subject[Any], key: Key) -> bool:
+    def reruns(self, check: CheckSpec, key: Key) -> bool:
         """`covers`, or the whole check is re-run."""
-        return check in self.checks or self.covers(kind, key)
+        return check.id in self.checks or self.covers(check.reach, key)
 
     def network(self, namespace: str | None) -> None:
         self.network_touched = True

@@ -389,7 +389,7 @@ class Engine:
         replaced: dict[ObjectKey, tuple[Finding, dict[str, Any]]] = {}
         for key, (finding, _) in list(self._desired.items()):
             spec = specs.get(finding.check)
-            if spec is None or dirty.reruns(spec.id, spec.subject, finding.target.key):
+            if spec is None or dirty.reruns(spec, finding.target.key):
                 replaced[key] = self._desired.pop(key)
                 self._pending.add(key)
         result = evaluate(
@@ -399,9 +399,7 @@ class Engine:
             self.params,
             self.capabilities,
             now=datetime.fromtimestamp(now, UTC),
-            select=None
-            if dirty.everything
-            else lambda spec, subject: dirty.reruns(spec.id, spec.subject, subject.obj.key),
+            select=None if dirty.everything else lambda spec, subject: dirty.reruns(spec, subject.obj.key),
         )
         self.errors = result.errors
         for finding in result.findings:
