@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 import yaml
-from kgov.checks.catalog import default_registry
 
 from conftest import require_shared
 from kgov.analysis import Capabilities, Evaluation, evaluate, resolve_params, select_checks
+from kgov.checks.builtin import default_registry
 from kgov.config import Config
 from kgov.inventory import Inventory
 from kgov.sources.files import LoadResult, discover, read_source
