@@ -295,7 +295,7 @@ def test_a_changed_finding_is_patched_and_keeps_first_seen() -> None:
     assert patch.name == created["metadata"]["name"]
     assert patch.body == {
         "metadata": {"labels": {"kgov.io/severity": "critical"}},
-        "spec": {"severity": "critical"},
+        "spec": {"severity": "critical", "severityRank": 4},
     }
     assert patch.status == {"firstSeen": "2026-11-23T22:30:00Z", "lastEvaluated": "2026-11-23T23:30:00Z"}
     assert not plan.creates and not plan.deletes
