@@ -138,37 +138,45 @@ class Columns:
         return cls(where, severity, check, message)
 
 
-def _row(finding: Finding, cols: Columns, console: Console) -> Iterator[Text]:
-    check_lines = wrap_id(finding.check, cols.check)
-    message = Text(finding.message.replace("\r\n", "\n").replace("\r", "\n"))
-    message_width = cols.message or max(console.width - INDENT * 3, 10)
-    message_lines = list(message.wrap(console, message_width))
-    for text in message_lines:
-        text.rstrip()
-    first = Text(" " * INDENT)
+def _lead(finding: Finding, cols: Columns) -> Text:
+    """The start of a finding's first line: indent, where in the file, severity."""
+    lead = Text(" " * INDENT)
     if cols.where:
-        first.append(_where(finding).ljust(cols.where), style="dim")
-        first.append(" " * GAP)
-    first.append(finding.severity.value.ljust(cols.severity), style=SEVERITY_STYLES[finding.severity])
-    first.append(" " * GAP)
-    lead = len(first.plain)
-    if cols.message:
-        rows = max(len(check_lines), len(message_lines))
-        for index in range(rows):
-            line = first if index == 0 else Text(" " * lead)
-            check = check_lines[index] if index < len(check_lines) else ""
-            line.append(check.ljust(cols.check) + " " * GAP)
-            if index < len(message_lines):
-                line.append_text(message_lines[index])
-            line.rstrip()
-            yield line
+        lead.append(_where(finding).ljust(cols.where), style="dim")
+        lead.append(" " * GAP)
+    lead.append(finding.severity.value.ljust(cols.severity), style=SEVERITY_STYLES[finding.severity])
+    lead.append(" " * GAP)
+    return lead
+
+
+def _message_lines(finding: Finding, width: int, console: Console) -> list[Text]:
+    message = Text(finding.message.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = list(message.wrap(console, width))
+    for line in lines:
+        line.rstrip()
+    return lines
+
+
+def _row(finding: Finding, cols: Columns, console: Console) -> Iterator[Text]:
+    """The check id and the message side by side, each wrapped in its column; on a terminal too
+    narrow for that, the message goes under the row."""
+    first = _lead(finding, cols)
+    pad = Text(" " * len(first.plain))
+    checks = wrap_id(finding.check, cols.check)
+    if not cols.message:
+        for index, check in enumerate(checks):
+            yield (first if index == 0 else pad.copy()) + check
+        for line in _message_lines(finding, max(console.width - INDENT * 3, 10), console):
+            yield Text(" " * INDENT * 3) + line
         return
-    for index, check in enumerate(check_lines):
-        line = first if index == 0 else Text(" " * lead)
-        line.append(check)
+    messages = _message_lines(finding, cols.message, console)
+    for index in range(max(len(checks), len(messages))):
+        line = first if index == 0 else pad.copy()
+        line.append((checks[index] if index < len(checks) else "").ljust(cols.check) + " " * GAP)
+        if index < len(messages):
+            line.append_text(messages[index])
+        line.rstrip()
         yield line
-    for text in message_lines:
-        yield Text(" " * INDENT * 3) + text
 
 
 def _findings_lines(findings: list[Finding], console: Console) -> Iterator[Text]:
