@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from kgov.cli import main
+from kgov.report.budget import PRIORITY_HEAD, PRIORITY_NOTES, PRIORITY_ROWS, Block, fit
 
 INGRESSES = 700
 GITHUB_COMMENT_LIMIT = 65_536
@@ -104,3 +105,34 @@ def test_the_budget_is_an_option(ingresses: Path) -> None:
     _not_shown(text, "Ingresses")
     result = CliRunner().invoke(main, ["scan", str(ingresses), "--max-chars", "10"])
     assert result.exit_code == 2  # below the smallest useful budget
+
+
+def test_fit_never_exceeds_the_budget_and_counts_what_it_leaves_out() -> None:
+    blocks = [
+        Block(["# head"], priority=PRIORITY_HEAD),
+        Block(
+            ["", "| a |", "|---|"],
+            [f"| row {i:03} |" for i in range(200)],
+            priority=PRIORITY_ROWS,
+            more=lambda n: f"\n…and {n} more rows not shown",
+        ),
+        Block(
+            ["<details>"],
+            [f"- note {i}" for i in range(50)],
+            ["</details>"],
+            priority=PRIORITY_NOTES,
+            optional=True,
+        ),
+    ]
+    full = fit(blocks, 1_000_000)
+    assert "not shown" not in full and full.count("| row ") == 200 and "- note 49" in full
+    for budget in range(300, 4_000, 37):
+        text = fit(blocks, budget)
+        assert len(text) <= budget, budget
+        shown = text.count("| row ")
+        if shown < 200:
+            assert f"…and {200 - shown} more rows not shown" in text
+        if "<details>" not in text:  # the optional block went whole, and is counted
+            assert "…and 1 more section(s) not shown" in text
+    tight = fit(blocks, 400)
+    assert tight.startswith("# head\n") and "<details>" not in tight

@@ -45,47 +45,59 @@ def _more_size(block: Block) -> int:
     return len(block.more(len(block.items))) + 1
 
 
+def _fixed_size(block: Block) -> int:
+    """Head, tail and the room for the line that counts left-out items."""
+    return _size(block.head) + _size(block.tail) + _more_size(block)
+
+
+def _items_that_fit(block: Block, room: int) -> int:
+    """How many of the block's items, in order, fit into `room`."""
+    count = 0
+    for item in block.items:
+        room -= len(item) + 1
+        if room < 0:
+            break
+        count += 1
+    return count
+
+
+def _allot(blocks: list[Block], budget: int) -> dict[int, int]:
+    """Block index → how many of its items are shown, for the blocks that are shown at all."""
+    order = sorted(range(len(blocks)), key=lambda i: blocks[i].priority)
+    room = budget - DROPPED_RESERVE
+    shown: dict[int, int] = {}
+    for index in order:  # first every block's fixed lines, most important first
+        if _fixed_size(blocks[index]) <= room:
+            shown[index] = 0
+            room -= _fixed_size(blocks[index])
+    for index in (i for i in order if i in shown):  # then their items, in the same order
+        block = blocks[index]
+        count = _items_that_fit(block, room)
+        room -= sum(len(item) + 1 for item in block.items[:count])
+        if count == len(block.items):
+            room += _more_size(block)  # no line about left-out items after all
+        if count == 0 and block.items and block.optional:
+            del shown[index]
+            room += _fixed_size(block)
+        else:
+            shown[index] = count
+    return shown
+
+
 def fit(blocks: list[Block], budget: int) -> str:
     """The blocks as one text of at most `budget` characters (or as few as can be when even the
     fixed lines of the first block do not fit)."""
-    order = sorted(range(len(blocks)), key=lambda i: blocks[i].priority)
-    room = budget - DROPPED_RESERVE
-    kept_blocks: set[int] = set()
-    for index in order:
-        block = blocks[index]
-        fixed = _size(block.head) + _size(block.tail) + _more_size(block)
-        if fixed <= room:
-            kept_blocks.add(index)
-            room -= fixed
-    taken: dict[int, int] = {}
-    for index in order:
-        if index not in kept_blocks:
-            continue
-        block = blocks[index]
-        count = 0
-        for item in block.items:
-            size = len(item) + 1
-            if size > room:
-                break
-            room -= size
-            count += 1
-        if count == len(block.items):
-            room += _more_size(block)  # not needed after all
-        if count == 0 and block.items and block.optional:
-            kept_blocks.discard(index)
-            room += _size(block.head) + _size(block.tail) + _more_size(block)
-            continue
-        taken[index] = count
+    shown = _allot(blocks, budget)
     lines: list[str] = []
     for index, block in enumerate(blocks):
-        if index not in kept_blocks:
+        if index not in shown:
             continue
-        count = taken[index]
+        count = shown[index]
         lines += block.head + block.items[:count]
         if count < len(block.items):
             lines.append(block.more(len(block.items) - count))
         lines += block.tail
-    dropped = len(blocks) - len(kept_blocks)
+    dropped = len(blocks) - len(shown)
     if dropped:
         lines += ["", f"…and {dropped} more section(s) not shown: the report is over its size limit."]
     return "\n".join(lines) + "\n"
