@@ -118,3 +118,9 @@ def test_completion_offers_formats() -> None:
     result = CliRunner().invoke(main, [], env=env, prog_name="kgov")
     offered = {line.split(",", 1)[1] for line in result.output.splitlines()}
     assert {"table", "compact", "github", "codequality", "markdown"} <= offered
+
+
+def test_completion_offers_check_ids_to_explain() -> None:
+    env = {"_KGOV_COMPLETE": "bash_complete", "COMP_WORDS": "kgov explain qos.best", "COMP_CWORD": "2"}
+    result = CliRunner().invoke(main, [], env=env, prog_name="kgov")
+    assert {line.split(",", 1)[1] for line in result.output.splitlines()} == {"qos.best-effort"}
