@@ -70,10 +70,17 @@ def test_long_examples_are_cut_in_the_display() -> None:
     lines = text.splitlines()
     assert len(lines) == MAX_EXAMPLE_LINES + 1 and lines[-1].startswith("# … ")
     full = (EXPLAIN / "gateway.route-count" / "bad.yaml").read_text(encoding="utf-8")
-    assert lines[-1] == f"# … {len(full.splitlines()) - MAX_EXAMPLE_LINES} more lines of the same kind"
+    assert lines[-1] == f"# … {len(full.splitlines()) - MAX_EXAMPLE_LINES} more lines"
 
 
 def test_checks_reference_carries_the_explanations() -> None:
     text = (Path(__file__).resolve().parent.parent / "docs" / "checks.md").read_text(encoding="utf-8")
     for check in IDS:
         assert explanation(check).why in text, check
+
+
+def test_measured_checks_say_their_examples_need_measurements() -> None:
+    assert explanation("qos.cpu-throttled").measured
+    assert not explanation("qos.best-effort").measured
+    out = CliRunner().invoke(main, ["explain", "qos.cpu-throttled"]).output
+    assert "decided with Prometheus measurements" in out

@@ -33,6 +33,12 @@ class Explanation:
     sources: tuple[Source, ...]
     bad: str
     good: str
+    measured: bool  # the examples are decided with Prometheus measurements kept beside them
+
+
+MEASURED_NOTE = (
+    "(decided with Prometheus measurements of these objects, as `kgov scan --prometheus` takes them)"
+)
 
 
 @cache
@@ -48,7 +54,16 @@ def explanation(check: str) -> Explanation:
         sources=tuple(Source(s["title"], s["url"]) for s in entry["sources"]),
         bad=example_text(check, "bad"),
         good=example_text(check, "good"),
+        measured=_has_evidence(check),
     )
+
+
+def _has_evidence(check: str) -> bool:
+    try:
+        data_text(f"explain/{check}/bad.evidence.yaml")
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def example_text(check: str, role: str) -> str:
@@ -62,7 +77,7 @@ def example_text(check: str, role: str) -> str:
         lines.pop(0)
     if len(lines) > MAX_EXAMPLE_LINES:
         cut = len(lines) - MAX_EXAMPLE_LINES
-        lines = [*lines[:MAX_EXAMPLE_LINES], f"# … {cut} more lines of the same kind"]
+        lines = [*lines[:MAX_EXAMPLE_LINES], f"# … {cut} more lines"]
     return "\n".join(lines) + "\n"
 
 
@@ -98,6 +113,8 @@ def render_explain(spec: CheckSpec, width: int = 100) -> str:
         for p in params:
             lines += para(f"- {p['name']} (default {p['default']}): {p['description']}", "  ")
     text = "\n".join(lines) + "\n"
+    if about.measured:
+        text += f"\n{MEASURED_NOTE}\n"
     text += f"\nBad (the check fires):\n\n{_indent(about.bad)}"
     text += f"\nGood (the check stays quiet):\n\n{_indent(about.good)}"
     return text
@@ -119,6 +136,7 @@ def explain_markdown(spec: CheckSpec) -> list[str]:
         "",
         "<details><summary>Bad and good manifests</summary>",
         "",
+        *([MEASURED_NOTE, ""] if about.measured else []),
         "Bad (the check fires):",
         "",
         "```yaml",
