@@ -969,3 +969,64 @@ def test_overlap_on_a_workload_known_absent_is_left_to_target_missing() -> None:
     evaluation = run(docs(hpa_v2(), vpa()), checks=[OVERLAP, TARGET], config=complete)
     assert not fired(evaluation, OVERLAP)
     assert fired(evaluation, TARGET)
+
+
+# ---- KEDA ScaledObjects: the HPA KEDA creates ----------------------------------------------------------
+
+SCALED_OBJECT = """
+apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata:
+  name: web
+  namespace: shop
+spec:
+  scaleTargetRef: {name: web}
+  minReplicaCount: 2
+  maxReplicaCount: 20
+  triggers:
+    - type: cpu
+      metricType: Utilization
+      metadata: {value: "60"}
+    - type: prometheus
+      metadata: {serverAddress: "http://prometheus:9090", query: "sum(rate(http_requests_total[1m]))", threshold: "100"}
+"""
+
+
+def test_scaled_object_is_the_hpa_keda_creates() -> None:
+    evaluation = run(
+        docs(deployment(replicas=3), SCALED_OBJECT, vpa()),
+        checks=[OVERLAP, "autoscaling.hpa-replicas-in-template"],
+    )
+    finding = one(evaluation, OVERLAP)
+    assert finding.severity is Severity.HIGH  # the cpu trigger is a Utilization target
+    assert (
+        "is scaled by ScaledObject web (through the HPA KEDA creates) on cpu utilization" in finding.message
+    )
+    assert [r.kind for r in finding.related] == ["ScaledObject", "VerticalPodAutoscaler"]
+    # Replicas in the template fight KEDA's HPA as they fight any HPA.
+    assert one(evaluation, "autoscaling.hpa-replicas-in-template").evidence["hpa"] == "web"
+
+
+def test_scaled_object_defaults_and_scale_to_zero() -> None:
+    external_only = SCALED_OBJECT.replace(
+        '    - type: cpu\n      metricType: Utilization\n      metadata: {value: "60"}\n', ""
+    )
+    # Only an external trigger: no resource overlap with the VPA, they coexist.
+    evaluation = run(docs(deployment(), external_only, vpa()), checks=[OVERLAP, COEXIST])
+    assert not fired(evaluation, OVERLAP) and fired(evaluation, COEXIST)
+    # minReplicaCount 0 and maxReplicaCount 1: KEDA scales between zero and one, nothing is pinned.
+    zero = external_only.replace("minReplicaCount: 2", "minReplicaCount: 0").replace(
+        "maxReplicaCount: 20", "maxReplicaCount: 1"
+    )
+    assert not fired(
+        run(docs(deployment(), zero), checks=["autoscaling.hpa-fixed-replicas"]),
+        "autoscaling.hpa-fixed-replicas",
+    )
+
+
+def test_scaled_object_beside_the_hpa_keda_made_is_one_autoscaler() -> None:
+    made = hpa_v2("keda-hpa-web").replace(
+        "metadata:\n  name: keda-hpa-web", "metadata:\n  name: keda-hpa-web"
+    )
+    evaluation = run(docs(deployment(), SCALED_OBJECT, made), checks=["autoscaling.multiple-hpa"])
+    assert not fired(evaluation, "autoscaling.multiple-hpa")

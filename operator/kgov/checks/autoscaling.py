@@ -15,7 +15,7 @@ from kgov.checks.registry import Check, CheckContext, Issue, Need, NoParams, Par
 from kgov.domain.measured import provenance, window_hours
 from kgov.findings.model import Category, Severity
 from kgov.inventory import AbsentTarget, HPAView, VPAView, Workload
-from kgov.model.autoscaling import VPA, MetricSpec
+from kgov.model.autoscaling import SCALED_OBJECT_KIND, VPA, MetricSpec
 from kgov.model.evidence import EvidenceSource, EvidenceUnavailable, Signal
 from kgov.model.pods import QOS_RESOURCES, PodTemplate
 from kgov.model.qos import EffectiveContainer, LimitDefaults, effective_containers
@@ -46,6 +46,13 @@ def subject_name(target: Target) -> str:
     if isinstance(target, AbsentTarget):
         return f"{target.display()} (not in the input)"
     return target.obj.display()
+
+
+def hpa_label(view: HPAView) -> str:
+    """`HPA web`, or `ScaledObject web (through the HPA KEDA creates)` for a KEDA ScaledObject."""
+    if view.obj.kind == SCALED_OBJECT_KIND:
+        return f"ScaledObject {view.obj.name} (through the HPA KEDA creates)"
+    return f"HPA {view.obj.name}"
 
 
 def distinct(views: Sequence[View], workload: Target, context: CheckContext[Any]) -> list[View]:
@@ -205,7 +212,7 @@ def hpa_vpa_overlap(workload: Target, context: CheckContext[NoParams]) -> Iterat
         else:
             why = "the VPA resizes pods from the per-pod usage the HPA changes with every scale"
         yield Issue(
-            f"{subject_name(workload)} is scaled by HPA {hpa.obj.name} on "
+            f"{subject_name(workload)} is scaled by {hpa_label(hpa)} on "
             f"{dimension(lead.metric)} while VPA {vpa.obj.name} ({mode_label(vpa.vpa)}) also sets "
             f"{resources} requests: {why}",
             overlap_evidence(hpa, vpa, found, workload),
@@ -221,7 +228,7 @@ def hpa_vpa_initial_overlap(workload: Target, context: CheckContext[NoParams]) -
             continue
         resources = join([o.metric.resource or "" for o in found])
         yield Issue(
-            f"{subject_name(workload)} is scaled by HPA {hpa.obj.name} on "
+            f"{subject_name(workload)} is scaled by {hpa_label(hpa)} on "
             f"{dimension(found[0].metric)} while VPA {vpa.obj.name} (Initial) sets {resources} "
             "requests on every new pod, each one the HPA adds included: the HPA's per-pod "
             "baseline drifts with every scale-out",
@@ -241,7 +248,7 @@ def hpa_vpa_coexist(workload: Target, context: CheckContext[NoParams]) -> Iterat
             continue
         metrics = [m.describe() for m in hpa.hpa.metrics]
         yield Issue(
-            f"{subject_name(workload)} is scaled by HPA {hpa.obj.name} ({join(metrics)}) while "
+            f"{subject_name(workload)} is scaled by {hpa_label(hpa)} ({join(metrics)}) while "
             f"VPA {vpa.obj.name} ({mode_label(vpa.vpa)}) sets {join(controlled)} requests, a "
             "dimension the HPA does not scale on: allowed, but the stricter guidance keeps the "
             "VPA in Off or Initial mode when both run",
@@ -359,7 +366,7 @@ def hpa_missing_requests(workload: Target, context: CheckContext[NoParams]) -> I
                 else f"containers {join(missing)} request"
             )
             yield Issue(
-                f"{workload.obj.display()} is scaled by HPA {view.obj.name} on "
+                f"{workload.obj.display()} is scaled by {hpa_label(view)} on "
                 f"{dimension(metric)} but {who} no {resource}: the utilization is undefined, so the "
                 "HPA takes no action on this metric",
                 evidence,

@@ -20,7 +20,7 @@ from kgov.inventory.network import Network
 from kgov.inventory.projection import ProjectionError, project
 from kgov.inventory.scope import NOTHING_DECLARED, Completeness, Declared, Knowledge, Listing
 from kgov.inventory.views import HPA_KIND, VPA_KIND, HPAView, Key, LivePodView, TargetKey, VPAView, Workload
-from kgov.model.autoscaling import HPA, VPA, normalize_hpa
+from kgov.model.autoscaling import HPA, SCALED_OBJECT_KIND, VPA, hpa_from_scaled_object, normalize_hpa
 from kgov.model.errors import InputError, ObjectError, describe_path
 from kgov.model.evidence import ChurnEstimate, Evidence
 from kgov.model.gateway import GROUP as GATEWAY_GROUP
@@ -138,6 +138,18 @@ class Inventory:
         self.completeness = Completeness(objects_list, declared, listing)
         self.limit_ranges = self._index_limit_ranges()
         self.hpas: list[HPAView] = self.project_all(HPA_KIND, lambda o: HPAView(o, self._hpa(o)))
+        # A ScaledObject whose HPA is in scope too (a cluster under the files) is that HPA already.
+        keda_made = {
+            (h.obj.namespace, owner.name)
+            for h in self.hpas
+            for owner in h.obj.owners
+            if owner.kind == SCALED_OBJECT_KIND
+        } | {(h.obj.namespace, h.obj.name.removeprefix("keda-hpa-")) for h in self.hpas}
+        self.hpas += [
+            view
+            for view in self.project_all(SCALED_OBJECT_KIND, lambda o: HPAView(o, self._scaled_object_hpa(o)))
+            if (view.obj.namespace, view.obj.name) not in keda_made
+        ]
         self.vpas: list[VPAView] = self.project_all(VPA_KIND, lambda o: VPAView(o, self.projection(VPA, o)))
         self.absent_targets: list[AbsentTarget] = []
         self.conflicting_copies = _conflicting_copies(
@@ -247,6 +259,12 @@ class Inventory:
 
     def _hpa(self, obj: KubeObject) -> HPA:
         return self.projection(HPA, obj, lambda: normalize_hpa(dict(obj.raw)), ("spec",))
+
+    def _scaled_object_hpa(self, obj: KubeObject) -> HPA:
+        """A KEDA ScaledObject as the HPA it makes KEDA create (kgov/model/autoscaling.py)."""
+        return self.projection(
+            HPA, obj, lambda: normalize_hpa(hpa_from_scaled_object(dict(obj.raw))), ("spec",)
+        )
 
     def project_all(self, kind: str, build: Callable[[KubeObject], V]) -> list[V]:
         views = []

@@ -95,6 +95,62 @@ def normalize_hpa(obj: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+SCALED_OBJECT_KIND = "ScaledObject"  # keda.sh: KEDA creates and owns an HPA for each one
+_KEDA_RESOURCE_TRIGGERS = ("cpu", "memory")
+
+
+def hpa_from_scaled_object(obj: dict[str, Any]) -> dict[str, Any]:
+    """The autoscaling/v2 HPA KEDA creates for a ScaledObject: its target (Deployment by default),
+    replica bounds (min 0 stays 0: KEDA scales to zero and back itself; max defaults to 100), cpu and
+    memory triggers as Resource or ContainerResource metrics, every other trigger as an External one."""
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        return {"apiVersion": "autoscaling/v2", "spec": spec}
+    ref = spec.get("scaleTargetRef")
+    if isinstance(ref, dict):
+        ref = {"apiVersion": "apps/v1", "kind": "Deployment", **ref}
+    metrics = []
+    for index, trigger in enumerate(spec.get("triggers") or []):
+        if not isinstance(trigger, dict):
+            continue
+        kind, metadata = trigger.get("type"), trigger.get("metadata") or {}
+        if kind in _KEDA_RESOURCE_TRIGGERS and isinstance(metadata, dict):
+            target_type = trigger.get("metricType") or metadata.get("type") or "Utilization"
+            value = metadata.get("value")
+            target: dict[str, Any] = {"type": target_type}
+            if target_type == "Utilization":
+                target["averageUtilization"] = int(str(value)) if str(value).isdigit() else None
+            else:
+                target["averageValue"] = value
+            container = metadata.get("containerName")
+            if container:
+                metrics.append(
+                    {
+                        "type": "ContainerResource",
+                        "containerResource": {"name": kind, "container": container, "target": target},
+                    }
+                )
+            else:
+                metrics.append({"type": "Resource", "resource": {"name": kind, "target": target}})
+        else:
+            metrics.append(
+                {
+                    "type": "External",
+                    "external": {
+                        "metric": {"name": f"s{index}-{kind}"},
+                        "target": {"type": "AverageValue", "averageValue": "1"},
+                    },
+                }
+            )
+    hpa_spec: dict[str, Any] = {
+        "scaleTargetRef": ref,
+        "minReplicas": spec.get("minReplicaCount", 0),
+        "maxReplicas": spec.get("maxReplicaCount", 100),
+        "metrics": metrics,
+    }
+    return {"apiVersion": "autoscaling/v2", "spec": hpa_spec, "status": {}}
+
+
 def _default_metric() -> dict[str, Any]:
     return {
         "type": "Resource",
