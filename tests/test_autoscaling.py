@@ -1025,8 +1025,6 @@ def test_scaled_object_defaults_and_scale_to_zero() -> None:
 
 
 def test_scaled_object_beside_the_hpa_keda_made_is_one_autoscaler() -> None:
-    made = hpa_v2("keda-hpa-web").replace(
-        "metadata:\n  name: keda-hpa-web", "metadata:\n  name: keda-hpa-web"
-    )
+    made = hpa_v2("keda-hpa-web")
     evaluation = run(docs(deployment(), SCALED_OBJECT, made), checks=["autoscaling.multiple-hpa"])
     assert not fired(evaluation, "autoscaling.multiple-hpa")
