@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import Field
 
+from kgov.checks import gateway_schema
 from kgov.checks.gateway_rules import Conflict, listener_problems, merge_conflicts, route_problems
 from kgov.checks.registry import Check, CheckContext, Issue, Need, NoParams, Params, SubjectKind, Undecided
 from kgov.data import data_yaml
@@ -736,4 +737,5 @@ CHECKS = (
         fn=route_count,
         params=RouteCountParams,
     ),
+    *gateway_schema.CHECKS,
 )

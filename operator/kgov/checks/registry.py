@@ -25,7 +25,7 @@ from kgov.inventory.network import (
     RouteView,
     WebhookView,
 )
-from kgov.model.objects import ObjectRef
+from kgov.model.objects import KubeObject, ObjectRef
 
 S = TypeVar("S")
 P = TypeVar("P", bound=BaseModel)
@@ -47,6 +47,16 @@ class Subject(Generic[S]):
     value: str
     enumerate: Callable[[Inventory], Sequence[S]]
     reach: Reach = Reach.OWN
+
+
+GATEWAY_GROUP_PREFIX = "gateway.networking."  # k8s.io and x-k8s.io
+
+
+@dataclass(slots=True)
+class GatewayObject:
+    """Any object of a Gateway API group, whatever its kind."""
+
+    obj: KubeObject
 
 
 class SubjectKind:
@@ -105,6 +115,17 @@ class SubjectKind:
         "listeners", lambda inv: [*inv.network.gateways, *inv.network.listener_sets], Reach.NETWORK
     )
 
+    # Any object of a Gateway API group (gateway.networking.k8s.io, gateway.networking.x-k8s.io).
+    GATEWAY_OBJECT: Final[Subject[GatewayObject]] = Subject(
+        "gateway-object",
+        lambda inv: [
+            GatewayObject(obj)
+            for objects in inv.by_kind.values()
+            for obj in objects
+            if obj.api_group.startswith(GATEWAY_GROUP_PREFIX)
+        ],
+    )
+
     ALL: Final[tuple[Subject[Any], ...]] = (
         WORKLOAD,
         AUTOSCALED,
@@ -123,6 +144,7 @@ class SubjectKind:
         REFERRER,
         ATTACHER,
         LISTENERS,
+        GATEWAY_OBJECT,
     )
 
 

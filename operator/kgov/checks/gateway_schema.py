@@ -1,0 +1,86 @@
+"""`gateway.schema-invalid`: every Gateway API object against the structure of the bundled CRDs.
+
+`kgov/data/gateway-schemas.json` is made from the Gateway API v1.6.1 Experimental CRDs by
+`scripts/gateway-schemas`: types, required fields, enums, patterns and bounds, with unknown fields
+refused as the API server's strict field validation does. CEL rules are not in it; the ones that
+matter are written out in gateway_rules.py (routes, listeners).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+import jsonschema
+
+from kgov.checks.registry import Check, CheckContext, GatewayObject, Issue, NoParams, SubjectKind
+from kgov.data import data_text
+from kgov.findings.model import Category, Severity
+from kgov.model.evidence import EvidenceSource
+
+MAX_LISTED = 5
+
+
+@cache
+def _schemas() -> dict[str, dict[str, Any]]:
+    schemas: dict[str, dict[str, Any]] = json.loads(data_text("gateway-schemas.json"))
+    return schemas
+
+
+@cache
+def _validator(kind: str, version: str) -> jsonschema.Draft202012Validator | None:
+    schema = _schemas().get(kind, {}).get(version)
+    return None if schema is None else jsonschema.Draft202012Validator(schema)
+
+
+def schema_invalid(subject: GatewayObject, context: CheckContext[NoParams]) -> Iterator[Issue]:
+    obj = subject.obj
+    group, _, version = obj.api_version.rpartition("/")
+    key = f"{group}/{obj.kind}"
+    if key not in _schemas():
+        return
+    validator = _validator(key, version)
+    if validator is None:
+        served = ", ".join(sorted(_schemas()[key]))
+        yield Issue(
+            f"{obj.display()} uses {obj.api_version}, a version no Gateway API release serves for "
+            f"{obj.kind} (served: {served}): the API server rejects it",
+            {"apiVersion": obj.api_version, "served": sorted(_schemas()[key]), "source": EvidenceSource.SPEC},
+        )
+        return
+    document = {k: v for k, v in obj.raw.items() if k != "status"}
+    problems = [
+        {"path": "/".join(str(p) for p in error.absolute_path) or "(object)", "problem": error.message}
+        for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
+    ]
+    if problems:
+        first = problems[0]
+        yield Issue(
+            f"{obj.display()} does not match the {obj.kind} {version} schema: {first['path']}: "
+            f"{first['problem']}"
+            + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
+            + ": the API server rejects it",
+            {"problems": problems[:MAX_LISTED], "count": len(problems), "source": EvidenceSource.SPEC},
+        )
+
+
+CHECKS = (
+    Check(
+        id="gateway.schema-invalid",
+        title="Gateway API object does not match its CRD",
+        category=Category.GATEWAY,
+        severity=Severity.HIGH,
+        subject=SubjectKind.GATEWAY_OBJECT,
+        condition="A Gateway API object of any kind (GatewayClass, Gateway, ListenerSet, the routes, "
+        "ReferenceGrant, BackendTLSPolicy, the X-kinds) does not match the structure of its CRD in "
+        "Gateway API v1.6.1 (Experimental channel, a superset of Standard): an unknown field, a wrong "
+        "type, a missing required field, a value outside its enum, pattern or bounds, or an "
+        "apiVersion no release serves. CEL rules are checked by gateway.invalid-route and "
+        "gateway.listener-conflict.",
+        remediation="Fix the field as the message says; `kubectl apply` would reject the object.",
+        fn=schema_invalid,
+        params=NoParams,
+    ),
+)
