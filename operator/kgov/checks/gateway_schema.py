@@ -15,7 +15,7 @@ from typing import Any
 
 import jsonschema
 
-from kgov.checks.registry import Check, CheckContext, GatewayObject, Issue, NoParams, SubjectKind
+from kgov.checks.registry import Check, CheckContext, GatewayObject, Issue, NoParams, SubjectKind, Undecided
 from kgov.data import data_text
 from kgov.findings.model import Category, Severity
 from kgov.model.evidence import EvidenceSource
@@ -35,7 +35,13 @@ def _validator(kind: str, version: str) -> jsonschema.Draft202012Validator | Non
     return None if schema is None else jsonschema.Draft202012Validator(schema)
 
 
-def schema_invalid(subject: GatewayObject, context: CheckContext[NoParams]) -> Iterator[Issue]:
+_SUBSTITUTION = "${"
+_UNEXPANDED = Undecided(
+    "field holding an unexpanded ${...} variable", "fields holding unexpanded ${...} variables"
+)
+
+
+def schema_invalid(subject: GatewayObject, context: CheckContext[NoParams]) -> Iterator[Issue | Undecided]:
     obj = subject.obj
     group, _, version = obj.api_version.rpartition("/")
     key = f"{group}/{obj.kind}"
@@ -51,10 +57,13 @@ def schema_invalid(subject: GatewayObject, context: CheckContext[NoParams]) -> I
         )
         return
     document = {k: v for k, v in obj.raw.items() if k != "status"}
-    problems = [
-        {"path": "/".join(str(p) for p in error.absolute_path) or "(object)", "problem": error.message}
-        for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
-    ]
+    problems = []
+    for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))):
+        if isinstance(error.instance, str) and _SUBSTITUTION in error.instance:
+            yield _UNEXPANDED  # `${domain}`: Flux or envsubst fills it in before anything is applied
+            continue
+        path = "/".join(str(p) for p in error.absolute_path) or "(object)"
+        problems.append({"path": path, "problem": error.message})
     if problems:
         first = problems[0]
         yield Issue(
@@ -77,7 +86,8 @@ CHECKS = (
         "ReferenceGrant, BackendTLSPolicy, the X-kinds) does not match the structure of its CRD in "
         "Gateway API v1.6.1 (Experimental channel, a superset of Standard): an unknown field, a wrong "
         "type, a missing required field, a value outside its enum, pattern or bounds, or an "
-        "apiVersion no release serves. CEL rules are checked by gateway.invalid-route and "
+        "apiVersion no release serves. A value holding an unexpanded `${...}` variable (Flux "
+        "postBuild, envsubst) is undecided. CEL rules are checked by gateway.invalid-route and "
         "gateway.listener-conflict.",
         remediation="Fix the field as the message says; `kubectl apply` would reject the object.",
         fn=schema_invalid,
