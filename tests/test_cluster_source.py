@@ -433,3 +433,39 @@ def test_scan_files_alone_leave_live_references_undecided(tmp_path: Path) -> Non
         "reason": "2 backendRefs to Services not in the input",
         "undecided": 2,
     } in report["skipped"]
+
+
+def test_gate_migration_over_the_cluster(cluster: RunningEmulator, tmp_path: Path) -> None:
+    """`kgov gate migration PATHS --cluster` reads the same layered scope as `scan`."""
+    kubeconfig = cluster.write_kubeconfig(tmp_path / "kubeconfig")
+    manifest = tmp_path / "ingress.yaml"
+    manifest.write_text(
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, namespace: shop}
+spec:
+  ingressClassName: traefik
+  rules:
+    - host: shop.example.com
+      http:
+        paths:
+          - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+""",
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
+    env.update(KUBECONFIG=str(kubeconfig), NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
+    proc = subprocess.run(
+        [sys.executable, "-m", "kgov", "gate", "migration", str(manifest), "--cluster", "-o", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    report = _report(proc)
+    assert report["errors"] == [], report["errors"]
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "shop/web" in proc.stdout or '"web"' in proc.stdout
+    _assert_read_only(cluster)
