@@ -91,3 +91,21 @@ def test_complete_flag_decides_what_is_missing() -> None:
     report = _json(["--checks", "gateway.unresolved-refs", "--complete", "-"], stdin=CHANGE)
     assert len(report["findings"]) == 2  # type: ignore[arg-type]
     assert not [s for s in report["skipped"] if s.get("undecided")]  # type: ignore[attr-defined,union-attr]
+
+
+def test_completeness_rules() -> None:
+    from kgov.inventory.scope import Completeness, Declared, Listing
+    from kgov.sources.files import load_text
+
+    objects = load_text(BASE, "base.yaml").objects
+    closed = Completeness(objects)
+    assert closed.complete("Service", "shop")  # its Namespace object and some of its Services
+    assert not closed.complete("Gateway", "shop")  # no Gateway of shop at all: not vouched for
+    assert not closed.complete("Secret", "shop")  # never: kgov reads no Secrets
+    assert not closed.complete("Service", "other") and not closed.complete("IngressClass", None)
+    assert Completeness(objects, Declared(everything=True)).complete("IngressClass", None)
+    assert Completeness(objects, Declared(namespaces=frozenset({"other"}))).complete("Gateway", "other")
+    listing = Listing(frozenset({"Service", "Gateway"}), namespace="shop")
+    assert Completeness([], listing=listing).complete("Gateway", "shop")
+    assert not Completeness([], listing=listing).complete("Gateway", "other")
+    assert not Completeness([], listing=listing).complete("HTTPRoute", "shop")
