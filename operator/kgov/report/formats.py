@@ -13,6 +13,7 @@ from kgov.report.github import render_github
 from kgov.report.junit import render_junit
 from kgov.report.markdown import render_markdown
 from kgov.report.model import DEFAULT_OPTIONS, RenderOptions, ScanReport, report_dict
+from kgov.report.policyreport import render_openreports, render_wgpolicyk8s
 from kgov.report.sarif import render_sarif
 from kgov.report.table import render_table
 
@@ -37,4 +38,6 @@ RENDERERS: dict[str, Renderer] = {
     "junit": render_junit,
     "codequality": render_codequality,
     "markdown": render_markdown,
+    "policyreport": render_openreports,
+    "policyreport-wgpolicyk8s": render_wgpolicyk8s,
 }
