@@ -221,7 +221,7 @@ def test_probes_and_guaranteed_resources(rendered: list[dict[str, Any]]) -> None
 
 def test_config_is_mounted_from_the_configmap(rendered: list[dict[str, Any]]) -> None:
     deployment = one(rendered, "Deployment")
-    configmap = one(rendered, "ConfigMap")
+    configmap = one(rendered, "ConfigMap", "kube-governor")
     volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
     assert volumes["config"]["configMap"]["name"] == configmap["metadata"]["name"]
     mounts = {m["name"]: m["mountPath"] for m in _container(rendered)["volumeMounts"]}
@@ -230,7 +230,7 @@ def test_config_is_mounted_from_the_configmap(rendered: list[dict[str, Any]]) ->
 
 
 def _rendered_config(docs: list[dict[str, Any]]) -> dict[str, Any]:
-    config: dict[str, Any] = yaml.safe_load(one(docs, "ConfigMap")["data"]["config.yaml"])
+    config: dict[str, Any] = yaml.safe_load(one(docs, "ConfigMap", "kube-governor")["data"]["config.yaml"])
     return config
 
 

@@ -7,7 +7,7 @@ import click
 from kgov import __version__
 from kgov.analysis import resolve_params, select_checks
 from kgov.checks.builtin import default_registry
-from kgov.commands.common import input_options, report_options, split_ids
+from kgov.commands.common import annotation_counts, input_options, report_options, split_ids
 from kgov.commands.convert import convert_command
 from kgov.commands.evidence import prometheus_settings
 from kgov.commands.gate import gate
@@ -87,6 +87,8 @@ def scan(
     source = Source(paths, cluster, kube_context, namespace, complete)
     measured = prometheus if prometheus.configured else None
     analysis = analyse(source, checks, config, params, prometheus=measured)
+    if fmt == "html":
+        annotation_counts(analysis.report, analysis.inventory, params)
     use_baseline(analysis.report, write_baseline_file, baseline_file)
     output = Output(fmt, output_file, Severity(fail_on), lenient, quiet, max_chars)
     finish(analysis.report, output, findings_fail=write_baseline_file is None)

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import gc
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TypeVar
 
 import click
+from pydantic import BaseModel
 
 from kgov.commands.extras import missing_extra
 from kgov.findings.model import Severity
 from kgov.inventory import Inventory
 from kgov.inventory.scope import Declared, Listing
 from kgov.report.formats import RENDERERS
-from kgov.report.model import DEFAULT_MAX_CHARS, ScanReport
+from kgov.report.model import DEFAULT_MAX_CHARS, AnnotationCount, ScanReport
 from kgov.sources.files import STDIN, LoadResult, discover, read_source
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
@@ -166,3 +167,18 @@ def exit_code(report: ScanReport, fail_on: Severity, lenient: bool) -> int:
     if any(f.severity.at_least(fail_on) for f in report.evaluation.findings):
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def annotation_counts(report: ScanReport, inventory: Inventory, params: Mapping[str, BaseModel]) -> None:
+    """Give the report every Ingress's controller-annotation count and the sprawl bands (HTML charts)."""
+    from kgov.checks.ingress import SprawlParams
+    from kgov.domain.annotations import controller_keys
+
+    sprawl = params.get("ingress.annotation-sprawl")
+    bands = sprawl if isinstance(sprawl, SprawlParams) else SprawlParams.model_validate({})
+    network = inventory.network
+    report.annotation_bands = (bands.warn, bands.high)
+    report.annotations = [
+        AnnotationCount(view.obj.ref, len(controller_keys(view, network, bands.annotation_prefix)))
+        for view in network.ingresses
+    ]

@@ -11,7 +11,7 @@ from kgov.analysis import resolve_params, select_checks
 from kgov.checks.builtin import default_registry
 from kgov.checks.migration import NewIngressParams, ingress_key
 from kgov.checks.params import PrefixParams
-from kgov.commands.common import input_options, report_options
+from kgov.commands.common import annotation_counts, input_options, report_options
 from kgov.commands.pipeline import Output, Source, analyse, finish
 from kgov.config import ConfigError, load_config
 from kgov.findings.model import Category, Severity
@@ -69,6 +69,8 @@ def migration(
     ingresses = [v for v in inventory.network.ingresses if config.namespaces.allows(v.obj.namespace)]
     prefix = _prefix_params(params["migration.untranslatable-annotation"]).annotation_prefix
     report.migration = readiness(inventory, ingresses, report.evaluation.findings, prefix)
+    if fmt == "html":
+        annotation_counts(report, inventory, params)
     # A finding that blocks an Ingress (high or above) fails the gate whatever --fail-on says, so the
     # formats that mark failures (JUnit) count it as one too.
     failing = min(Severity(fail_on), BLOCKING, key=lambda s: s.rank)

@@ -51,6 +51,11 @@ from kgov.config import ConfigError
     type=click.IntRange(min=1),
     help="Safety cap on Findings (overrides operator.max_findings).",
 )
+@click.option(
+    "--html-report",
+    is_flag=True,
+    help="Serve the HTML report of the live findings at /report on the HTTP port (read-only).",
+)
 def run(
     config_path: str | None,
     namespaces: tuple[str, ...],
@@ -61,6 +66,7 @@ def run(
     port: int,
     prometheus: str | None,
     max_findings: int | None,
+    html_report: bool,
 ) -> None:
     """Run the operator: watch the cluster and keep Finding resources up to date."""
     if standalone and peering:
@@ -80,6 +86,7 @@ def run(
         port=port,
         prometheus=prometheus,
         max_findings=max_findings,
+        html_report=html_report,
     )
     try:
         prepared = prepare(options)

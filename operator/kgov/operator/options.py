@@ -24,6 +24,8 @@ class RunOptions:
     host: str = "0.0.0.0"
     prometheus: str | None = None
     max_findings: int | None = None
+    # Serve the HTML report of the live findings at /report on the HTTP port (read-only; off by default).
+    html_report: bool = False
     # How often the config file is checked for changes, and the longest time between evaluations
     # (churn windows slide and waivers expire without any event).
     config_poll_seconds: float = 5.0

@@ -1,11 +1,22 @@
-"""The operator's only listener: `/healthz` and `/metrics` on one port."""
+"""The operator's only listener: `/healthz`, `/metrics` and (when asked) `/report` on one port."""
 
 from __future__ import annotations
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from kgov.analysis import Evaluation
 from kgov.operator.runtime import Runtime
+from kgov.report.html import CONTENT_SECURITY_POLICY, render_html
+from kgov.report.model import ScanReport
+
+
+def live_report(runtime: Runtime) -> ScanReport:
+    """The findings the operator holds now, as the report `kgov scan -o html` renders."""
+    findings = list(runtime.engine.desired_findings)
+    return ScanReport(
+        Evaluation(findings=findings), list(runtime.registry), title="kube-governor: live cluster"
+    )
 
 
 async def start_server(runtime: Runtime, host: str, port: int) -> web.AppRunner:
@@ -16,9 +27,18 @@ async def start_server(runtime: Runtime, host: str, port: int) -> web.AppRunner:
     async def metrics(_: web.Request) -> web.Response:
         return web.Response(body=runtime.metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
+    async def report(_: web.Request) -> web.Response:
+        return web.Response(
+            text=render_html(live_report(runtime)),
+            content_type="text/html",
+            headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY, "Cache-Control": "no-store"},
+        )
+
     app = web.Application()
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
+    if runtime.options.html_report:
+        app.router.add_get("/report", report)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()

@@ -10,6 +10,7 @@ import yaml
 from kgov.report.codequality import render_codequality
 from kgov.report.compact import render_compact
 from kgov.report.github import render_github
+from kgov.report.html import render_html
 from kgov.report.junit import render_junit
 from kgov.report.markdown import render_markdown
 from kgov.report.model import DEFAULT_OPTIONS, RenderOptions, ScanReport, report_dict
@@ -38,6 +39,7 @@ RENDERERS: dict[str, Renderer] = {
     "junit": render_junit,
     "codequality": render_codequality,
     "markdown": render_markdown,
+    "html": render_html,
     "policyreport": render_openreports,
     "policyreport-wgpolicyk8s": render_wgpolicyk8s,
 }

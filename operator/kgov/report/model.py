@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kgov import __version__
@@ -34,6 +34,14 @@ class RenderOptions:
 DEFAULT_OPTIONS = RenderOptions()
 
 
+@dataclass(frozen=True, slots=True)
+class AnnotationCount:
+    """How many controller-specific annotations one Ingress carries (the HTML report's sprawl chart)."""
+
+    ingress: ObjectRef
+    count: int
+
+
 @dataclass(slots=True)
 class ScanReport:
     evaluation: Evaluation
@@ -44,6 +52,10 @@ class ScanReport:
     title: str = "kgov scan"
     migration: Readiness | None = None  # per-Ingress verdicts (`kgov gate migration`)
     baseline: BaselineResult | None = None  # findings left out because a baseline records them
+    # Filled only for the formats that show them (HTML): per-Ingress annotation counts against the
+    # sprawl check's (warn, high) bands.
+    annotations: list[AnnotationCount] = field(default_factory=list)
+    annotation_bands: tuple[int, int] = (5, 20)
 
     @property
     def findings(self) -> list[Finding]:
