@@ -36,7 +36,9 @@ from kube_emulator import BUILTIN, TOKEN, RunningEmulator, Served, running_emula
 ROOT = Path(__file__).resolve().parents[2]
 CRDS = ROOT / "crds"
 SEED = Path(__file__).with_name("seed.yaml")
-TIMEOUT = 20.0
+# Generous: the waits end as soon as their condition holds, and a loaded machine (two cores running
+# other builds) can take several times longer than an idle one to settle.
+TIMEOUT = 60.0
 
 GATEWAY_API = {
     f"gateway.networking.k8s.io/v1/{plural}": Served(kind, namespaced)
