@@ -67,7 +67,9 @@ def _properties(finding: Finding) -> dict[str, str]:
         line = f":{finding.location.line}" if finding.location.line else ""
         properties["location"] = f"{finding.location.file}{line}"
     for key, value in finding.evidence.items():
-        properties[f"evidence.{key}"] = value if isinstance(value, str) else json.dumps(value, default=str)
+        properties[f"evidence.{key}"] = (
+            str(value) if isinstance(value, str) else json.dumps(value, default=str)
+        )
     return properties
 
 
