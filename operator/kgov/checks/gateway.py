@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import Field
 
-from kgov.checks import gateway_schema
+from kgov.checks import gateway_cel, gateway_schema
 from kgov.checks.gateway_rules import Conflict, listener_problems, merge_conflicts, route_problems
 from kgov.checks.registry import Check, CheckContext, Issue, Need, NoParams, Params, SubjectKind, Undecided
 from kgov.data import data_yaml
@@ -738,4 +738,5 @@ CHECKS = (
         params=RouteCountParams,
     ),
     *gateway_schema.CHECKS,
+    *gateway_cel.CHECKS,
 )

@@ -2,8 +2,8 @@
 
 `kgov/data/gateway-schemas.json` is made from the Gateway API v1.6.1 Experimental CRDs by
 `scripts/gateway-schemas`: types, required fields, enums, patterns and bounds, with unknown fields
-refused as the API server's strict field validation does. CEL rules are not in it; the ones that
-matter are written out in gateway_rules.py (routes, listeners).
+refused as the API server's strict field validation does. The CRDs' CEL rules are checked by
+gateway.validation-rule (gateway_cel.py) on objects that match this structure.
 """
 
 from __future__ import annotations
@@ -33,6 +33,12 @@ def _schemas() -> dict[str, dict[str, Any]]:
 def _validator(kind: str, version: str) -> jsonschema.Draft202012Validator | None:
     schema = _schemas().get(kind, {}).get(version)
     return None if schema is None else jsonschema.Draft202012Validator(schema)
+
+
+def structure_valid(kind: str, version: str, document: dict[str, Any]) -> bool:
+    """Whether the object (without status) matches the structure of its CRD version."""
+    validator = _validator(kind, version)
+    return validator is not None and validator.is_valid(document)
 
 
 _SUBSTITUTION = "${"
@@ -87,8 +93,7 @@ CHECKS = (
         "Gateway API v1.6.1 (Experimental channel, a superset of Standard): an unknown field, a wrong "
         "type, a missing required field, a value outside its enum, pattern or bounds, or an "
         "apiVersion no release serves. A value holding an unexpanded `${...}` variable (Flux "
-        "postBuild, envsubst) is undecided. CEL rules are checked by gateway.invalid-route and "
-        "gateway.listener-conflict.",
+        "postBuild, envsubst) is undecided. CEL rules are checked by gateway.validation-rule.",
         remediation="Fix the field as the message says; `kubectl apply` would reject the object.",
         fn=schema_invalid,
         params=NoParams,

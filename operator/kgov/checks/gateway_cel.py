@@ -1,0 +1,211 @@
+"""`gateway.validation-rule`: every Gateway API object against the CEL rules of the bundled CRDs.
+
+`kgov/data/gateway-rules.json` is made from the Gateway API v1.6.1 Experimental CRDs by
+`scripts/gateway-schemas`: each kind's schema tree cut down to its `x-kubernetes-validations` rules and
+the defaults the API server fills in before evaluating them. The rules run on cel-python with the
+Kubernetes functions they use added (`isIP`, `split`, `substring`). What cannot be decided is counted as undecided:
+transition rules (`oldSelf` needs the live object), rules the library cannot evaluate, and failing
+rules on objects holding unexpanded `${...}` variables. Rules on route rules and parentRefs and on
+listeners are left to gateway.invalid-route and gateway.listener-conflict, which name the conflicting
+items; the object must first match its structure (gateway.schema-invalid).
+"""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import celpy
+from celpy import celtypes
+from celpy.adapter import json_to_cel
+from celpy.evaluation import CELFunction
+
+from kgov.checks.gateway_schema import structure_valid
+from kgov.checks.registry import Check, CheckContext, GatewayObject, Issue, NoParams, SubjectKind, Undecided
+from kgov.data import data_text
+from kgov.findings.model import Category, Severity
+from kgov.model.evidence import EvidenceSource
+from kgov.model.gateway import ROUTE_KINDS
+
+MAX_LISTED = 5
+_OLD_SELF = re.compile(r"\boldSelf\b")
+# Paths whose rules another check reports with the conflicting items named: one root cause, one finding.
+_LEFT_TO_OTHER_CHECKS = {
+    **{kind: ("spec.parentRefs", "spec.rules") for kind in ROUTE_KINDS},
+    "Gateway": ("spec.listeners",),
+    "ListenerSet": ("spec.listeners",),
+}
+_TRANSITION = Undecided(
+    "transition rule (oldSelf: needs the live object)", "transition rules (oldSelf: need the live object)"
+)
+_NOT_EVALUATED = Undecided("CEL rule the evaluator cannot run", "CEL rules the evaluator cannot run")
+_UNEXPANDED = Undecided(
+    "CEL rule failing on an object with unexpanded ${...} variables",
+    "CEL rules failing on objects with unexpanded ${...} variables",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Broken:
+    path: str
+    rule: str
+    message: str
+
+
+@cache
+def _trees() -> dict[str, dict[str, Any]]:
+    trees: dict[str, dict[str, Any]] = json.loads(data_text("gateway-rules.json"))
+    return trees
+
+
+def _is_ip(value: celtypes.StringType) -> celtypes.BoolType:
+    try:
+        ipaddress.ip_address(str(value))
+    except ValueError:
+        return celtypes.BoolType(False)
+    return celtypes.BoolType(True)
+
+
+def _split(value: celtypes.StringType, separator: celtypes.StringType) -> celtypes.ListType:
+    return celtypes.ListType([celtypes.StringType(part) for part in str(value).split(str(separator))])
+
+
+def _substring(
+    value: celtypes.StringType, start: celtypes.IntType, end: celtypes.IntType | None = None
+) -> celtypes.StringType:
+    text = str(value)
+    stop = len(text) if end is None else int(end)
+    if not 0 <= int(start) <= stop <= len(text):
+        raise ValueError(f"substring({start}, {stop}) out of range for {len(text)} characters")
+    return celtypes.StringType(text[int(start) : stop])
+
+
+_KUBERNETES_FUNCTIONS: dict[str, CELFunction] = {
+    "isIP": _is_ip,
+    "split": _split,
+    "substring": _substring,
+}
+
+
+@cache
+def _program(rule: str) -> celpy.Runner | None:
+    """The compiled rule, or None when cel-python cannot compile it."""
+    environment = celpy.Environment()
+    try:
+        return environment.program(environment.compile(rule), functions=_KUBERNETES_FUNCTIONS)
+    except Exception:  # any compile failure leaves the rule undecided
+        return None
+
+
+def _holds(rule: str, value: Any) -> bool | None:
+    """True or False as the rule decides `self`; None when it cannot be evaluated here."""
+    program = _program(rule)
+    if program is None:
+        return None
+    try:
+        result = program.evaluate({"self": json_to_cel(value)})
+    except Exception:  # celpy raises evaluation errors of many types
+        return None
+    return bool(result) if isinstance(result, celtypes.BoolType) else None
+
+
+def _apply_defaults(value: Any, node: dict[str, Any]) -> None:
+    """Fill in absent fields with their defaults, as the API server does before validating."""
+    if isinstance(value, dict):
+        for name, child in node.get("properties", {}).items():
+            if name not in value and "default" in child:
+                value[name] = copy.deepcopy(child["default"])
+            if name in value:
+                _apply_defaults(value[name], child)
+        if "additionalProperties" in node:
+            for item in value.values():
+                _apply_defaults(item, node["additionalProperties"])
+    elif isinstance(value, list) and "items" in node:
+        for item in value:
+            _apply_defaults(item, node["items"])
+
+
+def _evaluate(
+    value: Any, node: dict[str, Any], path: str, skip: tuple[str, ...]
+) -> Iterator[Broken | Undecided]:
+    if path.startswith(skip):
+        return
+    if isinstance(value, dict):
+        for name, child in node.get("properties", {}).items():
+            if name in value:
+                yield from _evaluate(value[name], child, f"{path}.{name}" if path else name, skip)
+        if "additionalProperties" in node:
+            for key, item in value.items():
+                yield from _evaluate(item, node["additionalProperties"], f"{path}[{key}]", skip)
+    elif isinstance(value, list) and "items" in node:
+        for i, item in enumerate(value):
+            yield from _evaluate(item, node["items"], f"{path}[{i}]", skip)
+    for rule in node.get("rules", ()):
+        if _OLD_SELF.search(rule["rule"]):
+            yield _TRANSITION
+            continue
+        holds = _holds(rule["rule"], value)
+        if holds is None:
+            yield _NOT_EVALUATED
+        elif not holds:
+            yield Broken(path or "(object)", rule["rule"], rule["message"])
+
+
+def validation_rule(subject: GatewayObject, context: CheckContext[NoParams]) -> Iterator[Issue | Undecided]:
+    obj = subject.obj
+    group, _, version = obj.api_version.rpartition("/")
+    tree = _trees().get(f"{group}/{obj.kind}", {}).get(version)
+    document = {k: v for k, v in obj.raw.items() if k != "status"}
+    if tree is None or not structure_valid(f"{group}/{obj.kind}", version, document):
+        return
+    document = copy.deepcopy(document)
+    _apply_defaults(document, tree)
+    broken = []
+    for outcome in _evaluate(document, tree, "", _LEFT_TO_OTHER_CHECKS.get(obj.kind, ())):
+        if isinstance(outcome, Undecided):
+            yield outcome
+        else:
+            broken.append(outcome)
+    if broken and "${" in json.dumps(document):
+        yield _UNEXPANDED  # Flux postBuild or envsubst fills the value in before anything is applied
+    elif broken:
+        first = broken[0]
+        yield Issue(
+            f"{obj.display()} breaks a validation rule of the {obj.kind} {version} CRD at {first.path}: "
+            f"{first.message}"
+            + (f" (and {len(broken) - 1} more)" if len(broken) > 1 else "")
+            + ": the API server rejects it",
+            {
+                "problems": [
+                    {"path": b.path, "message": b.message, "rule": b.rule} for b in broken[:MAX_LISTED]
+                ],
+                "count": len(broken),
+                "source": EvidenceSource.SPEC,
+            },
+        )
+
+
+CHECKS = (
+    Check(
+        id="gateway.validation-rule",
+        title="Gateway API object breaks a CEL validation rule of its CRD",
+        category=Category.GATEWAY,
+        severity=Severity.HIGH,
+        subject=SubjectKind.GATEWAY_OBJECT,
+        condition="A Gateway API object that matches its CRD's structure breaks one of the CRD's CEL "
+        "validation rules (`x-kubernetes-validations`, Gateway API v1.6.1 Experimental channel), "
+        "evaluated after the CRD's defaults are filled in as the API server does. Transition rules "
+        "(`oldSelf`), rules the evaluator cannot run and failing rules on objects holding unexpanded "
+        "`${...}` variables are undecided. Rules on route rules and parentRefs and on listeners are "
+        "reported by gateway.invalid-route and gateway.listener-conflict.",
+        remediation="Fix the field as the rule's message says; `kubectl apply` would reject the object.",
+        fn=validation_rule,
+        params=NoParams,
+    ),
+)

@@ -1,0 +1,170 @@
+"""gateway.validation-rule: the CRDs' CEL rules as bundled, evaluated on cel-python."""
+
+from __future__ import annotations
+
+import json
+import runpy
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from conftest import ROOT, require_shared
+from helpers import run_checks
+from kgov.checks import gateway_cel
+from kgov.data import data_text
+
+CHECK = "gateway.validation-rule"
+
+
+def _rules(node: dict[str, Any]) -> Iterator[str]:
+    yield from (rule["rule"] for rule in node.get("rules", ()))
+    for child in [*node.get("properties", {}).values(), node.get("items"), node.get("additionalProperties")]:
+        if child is not None:
+            yield from _rules(child)
+
+
+def _all_rules() -> set[str]:
+    trees = json.loads(data_text("gateway-rules.json"))
+    return {rule for versions in trees.values() for tree in versions.values() for rule in _rules(tree)}
+
+
+def test_the_rules_file_follows_its_schema() -> None:
+    schema = json.loads(data_text("gateway-rules.schema.json"))
+    Draft202012Validator.check_schema(schema)
+    assert list(Draft202012Validator(schema).iter_errors(json.loads(data_text("gateway-rules.json")))) == []
+
+
+def test_the_generated_files_match_the_crds() -> None:
+    """scripts/gateway-schemas, run on the v1.6.1 Experimental CRDs, writes exactly the bundled files."""
+    script = runpy.run_path(str(ROOT / "scripts" / "gateway-schemas"))
+    schemas, rules = script["tables"](str(require_shared("corpus/crds/gateway-api-experimental")))
+    assert json.loads(data_text("gateway-schemas.json")) == schemas
+    assert json.loads(data_text("gateway-rules.json")) == rules
+
+
+def test_every_bundled_rule_compiles() -> None:
+    rules = _all_rules()
+    assert len(rules) > 80
+    assert [rule for rule in rules if gateway_cel._program(rule) is None] == []
+
+
+@pytest.mark.parametrize(
+    ("rule", "value", "holds"),
+    [
+        ("self.all(h, !isIP(h))", ["db.example.com"], True),
+        ("self.all(h, !isIP(h))", ["db.example.com", "2001:db8::1"], False),
+        ('self.all(key, key.split("/")[0].size() < 253)', {"example.com/team": "a"}, True),
+        ('self.all(key, key.split("/")[0].size() < 253)', {"a" * 253 + "/team": "a"}, False),
+        ("self.substring(2) == 'example.com'", "*.example.com", True),
+        ("self.substring(2, 4) == 'ex'", "*.example.com", True),
+        ("self.substring(20) == ''", "short", None),  # out of range: an evaluation error, undecided
+        ("!(duration(self) < duration('1s') || duration(self) > duration('1h'))", "59m60s", True),
+        ("!(duration(self) < duration('1s') || duration(self) > duration('1h'))", "1h1ms", False),
+        ("format.dns1123Label().validate(self) == null", "http", None),  # not in cel-python
+    ],
+)
+def test_kubernetes_functions(rule: str, value: Any, holds: bool | None) -> None:
+    assert gateway_cel._holds(rule, value) is holds
+
+
+def _one(text: str) -> tuple[list[Any], list[str]]:
+    evaluation = run_checks(text, [CHECK])
+    findings = [f for f in evaluation.findings if f.check == CHECK]
+    return findings, [s.reason for s in evaluation.skipped if s.check == CHECK and s.undecided]
+
+
+def test_defaults_are_filled_in_before_the_rules_run() -> None:
+    """The address type defaults to IPAddress: two untyped equal values are duplicate IP addresses."""
+    findings, _ = _one(
+        """apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: public, namespace: infra}
+spec:
+  gatewayClassName: edge
+  addresses: [{value: 203.0.113.10}, {value: 203.0.113.10}]
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+"""
+    )
+    assert [f.evidence["problems"][0]["path"] for f in findings] == ["spec.addresses"]
+    assert "IPAddress values must be unique" in findings[0].message
+
+
+def test_each_broken_rule_is_listed_with_its_field_path() -> None:
+    findings, _ = _one(
+        """apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: api-tls, namespace: shop}
+spec:
+  targetRefs: [{group: "", kind: Service, name: api}]
+  validation:
+    hostname: api.shop.svc
+    wellKnownCACertificates: System
+    subjectAltNames:
+      - {type: Hostname, hostname: api.example.com}
+      - {type: URI, hostname: api.example.com}
+"""
+    )
+    assert len(findings) == 1
+    problems = findings[0].evidence["problems"]
+    assert {p["path"] for p in problems} == {"spec.validation.subjectAltNames[1]"}
+    assert {p["message"] for p in problems} == {
+        "SubjectAltName element must contain URI, if Type is set to URI",
+        "SubjectAltName element must not contain Hostname, if Type is not set to Hostname",
+    }
+    assert "(and 1 more)" in findings[0].message
+
+
+def test_transition_rules_and_unrunnable_rules_are_undecided() -> None:
+    findings, undecided = _one(
+        """apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: edge}
+spec: {controllerName: example.com/gateway}
+---
+apiVersion: gateway.networking.x-k8s.io/v1alpha1
+kind: XBackend
+metadata: {name: api, namespace: shop}
+spec:
+  type: ExternalHostname
+  externalHostname: {hostname: api.example.com}
+  port: {port: 443, name: https}
+"""
+    )
+    assert findings == []
+    assert sorted(undecided) == [
+        "1 CEL rule the evaluator cannot run",
+        "1 transition rule (oldSelf: needs the live object)",
+    ]
+
+
+def test_a_structurally_invalid_object_is_left_to_schema_invalid() -> None:
+    findings, undecided = _one(
+        """apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: api-tls, namespace: shop}
+spec:
+  targetRefs: [{group: "", kind: Service, name: api}]
+  validation: {hostname: api.shop.svc, wellKnownCACerts: System}
+"""
+    )
+    assert findings == [] and undecided == []
+
+
+def test_rules_on_route_rules_are_left_to_invalid_route() -> None:
+    """Two RequestHeaderModifier filters in one rule break a CEL rule that gateway.invalid-route reports."""
+    text = """apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: shop}
+spec:
+  parentRefs: [{name: public, namespace: infra}]
+  rules:
+    - filters:
+        - {type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: a, value: b}]}}
+        - {type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: c, value: d}]}}
+      backendRefs: [{name: web, port: 80}]
+"""
+    assert _one(text) == ([], [])
+    evaluation = run_checks(text, ["gateway.invalid-route"])
+    assert [f.check for f in evaluation.findings] == ["gateway.invalid-route"]
