@@ -19,12 +19,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
-
-import celpy
-from celpy import celtypes
-from celpy.adapter import json_to_cel
-from celpy.evaluation import CELFunction
+from typing import TYPE_CHECKING, Any
 
 from kgov.checks.gateway_schema import structure_valid
 from kgov.checks.registry import Check, CheckContext, GatewayObject, Issue, NoParams, SubjectKind, Undecided
@@ -32,6 +27,11 @@ from kgov.data import data_text
 from kgov.findings.model import Category, Severity
 from kgov.model.evidence import EvidenceSource
 from kgov.model.gateway import ROUTE_KINDS
+
+if TYPE_CHECKING:  # cel-python is imported on first use: it is not needed to start the CLI
+    import celpy
+    from celpy import celtypes
+    from celpy.evaluation import CELFunction
 
 MAX_LISTED = 5
 _OLD_SELF = re.compile(r"\boldSelf\b")
@@ -65,6 +65,8 @@ def _trees() -> dict[str, dict[str, Any]]:
 
 
 def _is_ip(value: celtypes.StringType) -> celtypes.BoolType:
+    from celpy import celtypes
+
     try:
         ipaddress.ip_address(str(value))
     except ValueError:
@@ -73,12 +75,16 @@ def _is_ip(value: celtypes.StringType) -> celtypes.BoolType:
 
 
 def _split(value: celtypes.StringType, separator: celtypes.StringType) -> celtypes.ListType:
+    from celpy import celtypes
+
     return celtypes.ListType([celtypes.StringType(part) for part in str(value).split(str(separator))])
 
 
 def _substring(
     value: celtypes.StringType, start: celtypes.IntType, end: celtypes.IntType | None = None
 ) -> celtypes.StringType:
+    from celpy import celtypes
+
     text = str(value)
     stop = len(text) if end is None else int(end)
     if not 0 <= int(start) <= stop <= len(text):
@@ -96,6 +102,8 @@ _KUBERNETES_FUNCTIONS: dict[str, CELFunction] = {
 @cache
 def _program(rule: str) -> celpy.Runner | None:
     """The compiled rule, or None when cel-python cannot compile it."""
+    import celpy
+
     environment = celpy.Environment()
     try:
         return environment.program(environment.compile(rule), functions=_KUBERNETES_FUNCTIONS)
@@ -105,6 +113,9 @@ def _program(rule: str) -> celpy.Runner | None:
 
 def _holds(rule: str, value: Any) -> bool | None:
     """True or False as the rule decides `self`; None when it cannot be evaluated here."""
+    from celpy import celtypes
+    from celpy.adapter import json_to_cel
+
     program = _program(rule)
     if program is None:
         return None
