@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import gc
+import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -11,10 +13,13 @@ from typing import TypeVar
 import click
 from pydantic import BaseModel
 
+from kgov import escape
 from kgov.commands.extras import missing_extra
+from kgov.decode import decode, read_stream
 from kgov.findings.model import Severity
 from kgov.inventory import Inventory
 from kgov.inventory.scope import Declared, Listing
+from kgov.model.errors import InputError
 from kgov.report.formats import RENDERERS
 from kgov.report.model import DEFAULT_MAX_CHARS, AnnotationCount, ScanReport
 from kgov.sources.files import STDIN, LoadResult, discover, read_source
@@ -108,7 +113,12 @@ def load_input(paths: Sequence[str], cluster: bool, context: str | None, namespa
         result.extend(load_cluster(context, namespace))
     sources, errors = discover(paths)
     result.errors.extend(errors)
-    stdin_text = sys.stdin.read() if STDIN in sources else None
+    stdin_text = None
+    if STDIN in sources:
+        stdin_text, problem = read_stdin()
+        if problem:
+            result.errors.append(InputError(STDIN, None, problem))
+            sources = [s for s in sources if s != STDIN]
     with progress(len(sources)) as advance:
         for source in sources:
             result.extend(read_source(source, stdin_text))
@@ -127,6 +137,21 @@ def scope_inventory(
         objects = [obj for obj in objects if obj.location is not None or obj.key not in from_files]
     listing = Listing(frozenset(loaded.listed), namespace) if cluster else None
     return Inventory(objects, live=cluster, declared=declared, listing=listing)
+
+
+def read_stdin() -> tuple[str, str | None]:
+    """The text on stdin, decoded like a file, and why it could not be read (or None)."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        return "", "stdin is closed"
+    try:
+        data = read_stream(stream)
+    except (OSError, ValueError) as exc:
+        return "", f"cannot read stdin: {exc}"
+    text = decode(data)
+    if text is None:
+        return "", "stdin is not text (binary, or not UTF-8, UTF-16 or UTF-32)"
+    return text, None
 
 
 @contextmanager
@@ -158,6 +183,44 @@ def progress(total: int) -> Iterator[Callable[[], None]]:
     with Progress(transient=True) as progress:
         task = progress.add_task("scanning", total=total)
         yield lambda: progress.advance(task)
+
+
+class InputProblem(click.ClickException):
+    """A problem with what the user gave (an option, a file to write): the message, and exit 2."""
+
+    exit_code = EXIT_INPUT
+
+
+def write_file(path: str, text: str) -> None:
+    """Write `text` to `path`, created or truncated, never through a symbolic link at `path` (a link
+    planted there would redirect the write to its target). Any failure is an InputProblem."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        descriptor = os.open(path, flags, 0o644)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            out.write(text)
+    except OSError as exc:
+        reason = "it is a symbolic link" if exc.errno == errno.ELOOP else exc.strerror or str(exc)
+        raise InputProblem(f"cannot write {escape.quoted(path)}: {reason}") from None
+
+
+def write_output(text: str, output_file: str | None) -> None:
+    """The report to `output_file`, or to stdout (which may be closed, or a full disk)."""
+    if output_file:
+        write_file(output_file, text)
+        return
+    if sys.stdout is None:
+        raise InputProblem("cannot write the report: stdout is closed")
+    try:
+        click.echo(text, nl=False)
+        sys.stdout.flush()
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InputProblem(f"cannot write the report to stdout: {reason}") from None
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout is not None and sys.stdout.isatty()
 
 
 def exit_code(report: ScanReport, fail_on: Severity, lenient: bool) -> int:

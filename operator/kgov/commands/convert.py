@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import click
 
+from kgov import escape
 from kgov.commands.common import (
     EXIT_FINDINGS,
     EXIT_INPUT,
     EXIT_OK,
+    InputProblem,
     input_options,
     load_input,
     scope_inventory,
+    write_file,
+    write_output,
 )
 from kgov.inventory.scope import Declared
 from kgov.migration.convert import convert, render_yaml
 from kgov.migration.convert_model import Conversion, ConvertOptions
+from kgov.model.names import label_problem, subdomain_problem
 from kgov.sources.locate import refine_lines
 
 
@@ -59,6 +63,7 @@ def convert_command(
     """
     if not paths and not cluster:
         raise click.UsageError("give PATH ... (or - for stdin), or --cluster")
+    _check_names(gateway, gateway_namespace, gateway_class)
     loaded = load_input(paths, cluster, kube_context, namespace)
     inventory = scope_inventory(loaded, cluster, namespace, Declared(everything=complete))
     errors = [*loaded.errors, *inventory.errors]
@@ -68,27 +73,36 @@ def convert_command(
     )
     conversion = convert(inventory, options)
     text = render_yaml(conversion)
-    if output_file:
-        Path(output_file).write_text(text, encoding="utf-8")
-    elif text:
-        click.echo(text, nl=False)
+    if output_file or text:
+        write_output(text, output_file)
     for error in errors:
-        click.echo(f"error: {error}", err=True)
+        click.echo(escape.terminal(f"error: {error}"), err=True)
     _report_notes(conversion)
     if report_file:
-        Path(report_file).write_text(_report_json(conversion), encoding="utf-8")
+        write_file(report_file, _report_json(conversion))
     if errors:
         sys.exit(EXIT_INPUT)
     sys.exit(EXIT_FINDINGS if conversion.blocked else EXIT_OK)
+
+
+def _check_names(gateway: str | None, namespace: str | None, gateway_class: str | None) -> None:
+    """The names given on the command line become object names: they must be valid ones."""
+    for option, value, problem in (
+        ("--gateway", gateway, subdomain_problem),
+        ("--gateway-namespace", namespace, label_problem),
+        ("--gateway-class", gateway_class, subdomain_problem),
+    ):
+        reason = problem(value) if value is not None else None
+        if reason:
+            raise InputProblem(f"{option} {escape.quoted(value or '')}: {reason}")
 
 
 def _report_notes(conversion: Conversion) -> None:
     if conversion.ingresses == 0:
         click.echo("no Ingress in the input", err=True)
     for note in sorted(conversion.notes, key=lambda n: (n.namespace or "", n.ingress)):
-        click.echo(
-            f"{note.level}: Ingress {note.source()}: {note.key} [{note.klass}]: {note.reason}", err=True
-        )
+        line = f"{note.level}: Ingress {note.source()}: {note.key} [{note.klass}]: {note.reason}"
+        click.echo(escape.terminal(line), err=True)
     blocked = len(conversion.blocked_ingresses())
     if conversion.ingresses:
         click.echo(

@@ -11,7 +11,7 @@ from kgov.analysis import resolve_params, select_checks
 from kgov.checks.builtin import default_registry
 from kgov.checks.migration import NewIngressParams, ingress_key
 from kgov.checks.params import PrefixParams
-from kgov.commands.common import annotation_counts, input_options, report_options
+from kgov.commands.common import InputProblem, annotation_counts, input_options, report_options
 from kgov.commands.pipeline import Output, Source, analyse, finish
 from kgov.config import ConfigError, load_config
 from kgov.findings.model import Category, Severity
@@ -60,7 +60,12 @@ def migration(
         checks = select_checks(registry, config, only)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
-    baseline = _baseline(base, paths) if base is not None and config.migration.forbid_new_ingress else None
+    if base is not None and not config.migration.forbid_new_ingress:
+        raise InputProblem(
+            "--base is read only for migration.forbid_new_ingress, which the config does not enable "
+            "(enable it, or leave --base out)"
+        )
+    baseline = _baseline(base, paths) if base is not None else None
     if baseline is not None:
         params[NEW_INGRESS] = NewIngressParams.with_baseline(_prefix_params(params[NEW_INGRESS]), baseline)
     source = Source(paths, cluster, kube_context, namespace, complete)

@@ -8,7 +8,6 @@ import os
 import shutil
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import click
 from pydantic import BaseModel
@@ -22,12 +21,15 @@ from kgov.commands.common import (
     exit_code,
     load_input,
     scope_inventory,
+    stdout_is_terminal,
+    write_file,
+    write_output,
 )
 from kgov.commands.evidence import measure
 from kgov.config import Config, PrometheusSettings
 from kgov.findings.model import Severity
 from kgov.inventory import Inventory
-from kgov.report.baseline import BaselineError, apply_baseline, read_baseline, write_baseline
+from kgov.report.baseline import BaselineError, apply_baseline, baseline_text, read_baseline
 from kgov.report.formats import RENDERERS
 from kgov.report.model import DEFAULT_MAX_CHARS, RenderOptions, ScanReport
 from kgov.sources.locate import refine_lines
@@ -92,7 +94,7 @@ class Output:
     max_chars: int = DEFAULT_MAX_CHARS
 
     def render_options(self) -> RenderOptions:
-        to_terminal = self.file is None and sys.stdout.isatty()
+        to_terminal = self.file is None and stdout_is_terminal()
         return RenderOptions(
             fail_on=self.fail_on,
             width=shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns,
@@ -103,18 +105,14 @@ class Output:
 
 
 def emit(report: ScanReport, output: Output) -> None:
-    text = RENDERERS[output.fmt](report, output.render_options())
-    if output.file:
-        Path(output.file).write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
+    write_output(RENDERERS[output.fmt](report, output.render_options()), output.file)
 
 
 def use_baseline(report: ScanReport, write: str | None, read: str | None) -> None:
     """`--write-baseline FILE` records every finding of the run; `--baseline FILE` then leaves out
     the findings it records (before rendering, so no format and no exit code sees them)."""
     if write is not None:
-        write_baseline(write, report.evaluation.findings, report.version)
+        write_file(write, baseline_text(report.evaluation.findings, report.version))
     if read is not None:
         try:
             known = read_baseline(read)

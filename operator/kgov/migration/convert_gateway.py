@@ -3,12 +3,16 @@ are written, then emitted once."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from kgov.migration.convert_model import GATEWAY_API, Generated, ListenerLayout
 
 NAMESPACE_LABEL = "kubernetes.io/metadata.name"
+
+
+_NOT_IN_NAME = re.compile(r"[^a-z0-9-]+")
 
 
 def slug(host: str | None) -> str:
@@ -18,7 +22,9 @@ def slug(host: str | None) -> str:
 
 
 def dns_name(*parts: str) -> str:
-    name = "-".join(p for p in parts if p).lower()
+    """A DNS-1123 subdomain made of `parts`: what a Kubernetes name may not hold becomes `-`."""
+    labels = "-".join(p for p in parts if p).lower().split(".")
+    name = ".".join(label for label in (_NOT_IN_NAME.sub("-", x).strip("-") for x in labels) if label)
     return name[:253].rstrip("-.") or "route"
 
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, model_validator
 from pydantic.alias_generators import to_camel
 
+from kgov.model.names import subdomain_problem
 from kgov.model.quantity import parse_quantity
 
 
@@ -45,9 +46,12 @@ Quantity = Annotated[Decimal, BeforeValidator(parse_quantity)]
 
 
 def _round_up_to_milli(values: dict[str, Decimal]) -> dict[str, Decimal]:
-    """SetDefaults_ResourceList: the API stores every resource value rounded up (away from 0) to 1m."""
+    """SetDefaults_ResourceList: the API stores every resource value rounded up (away from 0) to 1m.
+    A negative value is refused, as the API server refuses it."""
     rounded = {}
     for key, value in values.items():
+        if value < 0:
+            raise ValueError(f"{key} must not be negative, got {value}")
         exponent = value.as_tuple().exponent
         if isinstance(exponent, int) and exponent < -3:
             with localcontext() as ctx:  # enough digits for any magnitude
@@ -60,6 +64,17 @@ def _round_up_to_milli(values: dict[str, Decimal]) -> dict[str, Decimal]:
 ResourceList = Annotated[
     dict[str, Quantity], BeforeValidator(_none_to_empty_dict), AfterValidator(_round_up_to_milli)
 ]
+
+
+def _subdomain(value: str) -> str:
+    problem = subdomain_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+# A reference the API server validates as an object name (`spec.ingressClassName`).
+SubdomainName = Annotated[str, AfterValidator(_subdomain)]
 StrMap = Annotated[dict[str, str], BeforeValidator(_none_to_empty_dict)]
 T = TypeVar("T")
 # A list where YAML `null` means empty, as the API server treats it.

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import Field
 
-from kgov.model.base import NullableList, Projection, StrMap
+from kgov.model.base import NullableList, Projection, StrMap, SubdomainName
 
 LEGACY_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
@@ -56,7 +56,7 @@ class IngressTLS(Projection):
 
 
 class IngressSpec(Projection):
-    ingress_class_name: str | None = None
+    ingress_class_name: SubdomainName | None = None
     default_backend: IngressBackend | None = None
     rules: NullableList[IngressRule] = Field(default_factory=list)
     tls: NullableList[IngressTLS] = Field(default_factory=list)

@@ -9,6 +9,7 @@ from typing import Any
 
 from kgov.model.errors import ObjectError
 from kgov.model.kinds import ANALYSED_KINDS
+from kgov.model.names import describe, label_problem, name_problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,16 +160,27 @@ def object_from_dict(raw: Mapping[str, Any], location: Location | None = None) -
         metadata = {}
     if not isinstance(metadata, dict):
         raise ObjectError("expected 'metadata' to be a mapping", ("metadata",))
-    name = metadata.get("name", metadata.get("generateName"))
+    generated = "name" not in metadata
+    name = metadata.get("generateName") if generated else metadata.get("name")
     if name is None and kind == "Kustomization" and api_version.startswith("kustomize.config.k8s.io/"):
         name = "kustomization"  # a kustomization file names itself by its folder; it is kept as a generator
     if not isinstance(name, str) or not name:
         if kind not in ANALYSED_KINDS and name is None:
             raise NotAnalysed(kind)
         raise ObjectError(f"{kind} has no metadata.name", ("metadata", "name"))
+    field_name = "generateName" if generated else "name"
+    problem = name_problem(kind, name, kind in ANALYSED_KINDS, generated)
+    if problem:
+        raise ObjectError(
+            f"{kind} {describe(f'metadata.{field_name}', name, problem)}", ("metadata", field_name)
+        )
     namespace = metadata.get("namespace")
     if namespace is not None and not isinstance(namespace, str):
         raise ObjectError("expected metadata.namespace to be a string", ("metadata", "namespace"))
+    if namespace and (problem := label_problem(namespace)):
+        raise ObjectError(
+            f"{kind} {describe('metadata.namespace', namespace, problem)}", ("metadata", "namespace")
+        )
     uid = metadata.get("uid")
     return KubeObject(
         api_version=api_version,

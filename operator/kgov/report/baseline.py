@@ -53,9 +53,8 @@ def baseline_dict(findings: list[Finding], version: str) -> dict[str, Any]:
     return {"schemaVersion": SCHEMA_VERSION, "kgov": version, "findings": entries}
 
 
-def write_baseline(path: str, findings: list[Finding], version: str) -> None:
-    text = json.dumps(baseline_dict(findings, version), indent=2) + "\n"
-    Path(path).write_text(text, encoding="utf-8")
+def baseline_text(findings: list[Finding], version: str) -> str:
+    return json.dumps(baseline_dict(findings, version), indent=2) + "\n"
 
 
 def read_baseline(path: str) -> Counter[str]:
