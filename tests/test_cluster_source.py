@@ -17,8 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kubernetes.client import Configuration
-from kubernetes.config import kube_config
 
 import kgov.sources.cluster as cluster_source
 from kgov.sources.cluster import LISTED_KINDS, load_cluster
@@ -317,8 +315,6 @@ def test_load_cluster_follows_continue_tokens(monkeypatch: pytest.MonkeyPatch, t
     # kmock 0.8 ignores `limit` and `continue` (its lists return everything at once); the emulator
     # helper pages its lists itself, the way the apiserver does, so this really crosses pages.
     monkeypatch.setattr(cluster_source, "PAGE_SIZE", 2)
-    # load_kube_config() replaces the client's default Configuration: put it back afterwards.
-    monkeypatch.setattr(Configuration, "_default", Configuration._default)
     with running_emulator() as running:
         running.put(*_namespace("shop"))
         for i in range(5):
@@ -333,8 +329,7 @@ def test_load_cluster_follows_continue_tokens(monkeypatch: pytest.MonkeyPatch, t
                 },
             )
         kubeconfig = running.write_kubeconfig(tmp_path / "kubeconfig")
-        # The client reads $KUBECONFIG once, when it is imported: point its default there instead.
-        monkeypatch.setattr(kube_config, "KUBE_CONFIG_DEFAULT_LOCATION", str(kubeconfig))
+        monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
         for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
             monkeypatch.delenv(name, raising=False)
 

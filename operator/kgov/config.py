@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from kgov.decode import LimitExceeded, decode, load_yaml, read_limited
 from kgov.findings.model import Severity
 from kgov.inventory.scope import Declared
 
@@ -219,15 +220,22 @@ def load_config(path: str | Path | None) -> Config:
     if path is None:
         return Config()
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        text = decode(read_limited(Path(path)))
+        if text is None:
+            raise ConfigError(f"{path}: not a text file (binary, or not UTF-8, UTF-16 or UTF-32)")
+        data = load_yaml(text) or {}
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except LimitExceeded as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         raise ConfigError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
     try:
         return Config.model_validate(data)
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply") from None
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in exc.errors()

@@ -282,6 +282,10 @@ class Inventory:
                 where = describe_path(problem.path)
                 self._error(obj, f"{obj.display()}: {where}: {problem.message}", problem.path)
             return None
+        except (TypeError, AttributeError, LookupError, ValueError, ArithmeticError, RecursionError) as exc:
+            # A shape no projection foresaw: this object is left out and reported, its neighbours stay.
+            self._error(obj, f"{obj.display()}: cannot be read ({type(exc).__name__}: {exc})", ())
+            return None
 
     def _index_limit_ranges(self) -> dict[str | None, list[tuple[KubeObject, LimitDefaults]]]:
         ranges: dict[str | None, list[tuple[KubeObject, LimitDefaults]]] = defaultdict(list)

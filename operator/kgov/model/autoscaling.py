@@ -80,7 +80,8 @@ def normalize_hpa(obj: dict[str, Any]) -> dict[str, Any]:
     if api_version == "autoscaling/v1":
         metrics = _v1_metrics(spec)
     else:
-        metrics = [_metric(m, api_version) for m in (spec.get("metrics") or [])]
+        listed = spec.get("metrics") or []
+        metrics = [_metric(m, api_version) for m in listed] if isinstance(listed, list) else listed
     if not metrics:
         metrics = [_default_metric()]
     result: dict[str, Any] = {

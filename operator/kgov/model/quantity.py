@@ -22,6 +22,9 @@ _QUANTITY = re.compile(
 )
 
 
+MAX_QUANTITY = Decimal("1e1000")  # far beyond any machine, far below where arithmetic overflows
+
+
 class QuantityError(ValueError):
     """A value that is not a Kubernetes quantity."""
 
@@ -53,12 +56,16 @@ def parse_quantity(value: object) -> Decimal:
         ctx.prec = 60
         try:
             if suffix in _BINARY:
-                return number * (Decimal(1024) ** _BINARY[suffix])
-            if suffix in _DECIMAL:
-                return number.scaleb(_DECIMAL[suffix])
-            return number.scaleb(int(suffix[1:]))
+                result = number * (Decimal(1024) ** _BINARY[suffix])
+            elif suffix in _DECIMAL:
+                result = number.scaleb(_DECIMAL[suffix])
+            else:
+                result = number.scaleb(int(suffix[1:]))
         except ArithmeticError as exc:  # exponent far outside any real quantity (InvalidOperation, Overflow)
             raise QuantityError(f"quantity {value!r} is out of range") from exc
+    if abs(result) >= MAX_QUANTITY:
+        raise QuantityError(f"quantity {value!r} is out of range (kgov reads up to 1e1000)")
+    return result
 
 
 def format_quantity(value: Decimal, resource: str) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from kgov import decode as boundary
 from kgov.data import YAML_LOADER
 from kgov.model.errors import InputError, ObjectError, describe_path
 from kgov.model.objects import KubeObject, Location, NotAnalysed, object_from_dict
@@ -27,6 +28,7 @@ LOADER = YAML_LOADER
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
 _SEPARATOR = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r]|$)", re.MULTILINE)
+_DIRECTIVES = re.compile(r"(?:[ \t]*(?:#.*)?\n)*(?:%[^\n]*\n(?:[ \t]*(?:#.*)?\n)*)+")
 _HELM_SOURCE = re.compile(r"^# Source: (\S.*?)\s*$", re.MULTILINE)
 
 
@@ -58,19 +60,24 @@ def discover(paths: Iterable[str]) -> tuple[list[Path | str], list[InputError]]:
             continue
         path = Path(raw)
         if path.is_dir():
-            found.extend(_manifests_under(path))
-        elif path.is_file():
+            found.extend(_manifests_under(path, errors))
+        elif path.exists():  # a file, or a pipe such as the shell's <(...)
             found.append(path)
         else:
             errors.append(InputError(raw, None, "no such file or folder"))
     return found, errors
 
 
-def _manifests_under(root: Path) -> list[Path]:
+def _manifests_under(root: Path, errors: list[InputError]) -> list[Path]:
     """Manifest files below `root`, sorted; hidden folders are not entered, symlinked ones not
-    followed (the walk prunes them instead of listing and then dropping their files)."""
+    followed (the walk prunes them instead of listing and then dropping their files). A folder that
+    cannot be read is an error: what was not read must not pass for nothing found."""
+
+    def unreadable(exc: OSError) -> None:
+        errors.append(InputError(str(exc.filename or root), None, f"cannot read the folder: {exc.strerror}"))
+
     found = []
-    for folder, folders, names in os.walk(root):
+    for folder, folders, names in os.walk(root, onerror=unreadable):
         folders[:] = [name for name in folders if not name.startswith(".")]
         for name in names:
             if name.startswith(".") or name[name.rfind(".") :].lower() not in MANIFEST_SUFFIXES:
@@ -89,31 +96,28 @@ def read_source(source: Path | str, stdin_text: str | None = None) -> LoadResult
         result.texts[STDIN] = stdin_text or ""
         return result
     try:
-        data = Path(source).read_bytes()
+        data = boundary.read_limited(Path(source))
     except OSError as exc:
         return LoadResult(errors=[InputError(name, None, f"cannot read: {exc.strerror}")])
-    text = decode(data)
+    except boundary.LimitExceeded as exc:
+        return LoadResult(errors=[InputError(name, None, str(exc))])
+    text = boundary.decode(data)
     if text is None:
-        return LoadResult(errors=[InputError(name, 1, "not a text file (binary content)")])
+        return LoadResult(
+            errors=[InputError(name, 1, "not a text file (binary, or not UTF-8, UTF-16 or UTF-32)")]
+        )
     if name.lower().endswith(".json"):
         return load_json(text, name)
     return load_text(text, name)
 
 
-def decode(data: bytes) -> str | None:
-    if b"\0" in data[:8192]:
-        return None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None
-
-
 def load_json(text: str, name: str) -> LoadResult:
     try:
-        value = json.loads(text)
+        value = boundary.load_json(text)
     except json.JSONDecodeError as exc:
         return LoadResult(errors=[InputError(name, exc.lineno, f"invalid JSON: {exc.msg}")])
+    except boundary.LimitExceeded as exc:
+        return LoadResult(errors=[InputError(name, 1, f"JSON refused: {exc}")])
     result = LoadResult()
     _add_document(result, value, Location(name, 1))
     return result
@@ -126,9 +130,15 @@ def load_text(text: str, name: str) -> LoadResult:
     for start_line, chunk in split_documents(text):
         location, rendered_from = _chunk_location(chunk, name, start_line)
         try:
-            value = yaml.load(chunk, Loader=LOADER)
+            value = boundary.load_yaml(chunk)
         except yaml.YAMLError as exc:
             result.errors.append(_yaml_error(exc, name, start_line, rendered_from, chunk))
+            empty = False
+            continue
+        except boundary.LimitExceeded as exc:
+            result.errors.append(
+                InputError(location.origin.file, location.origin.line, f"YAML refused: {exc}")
+            )
             empty = False
             continue
         if value is None:
@@ -144,11 +154,22 @@ def split_documents(text: str) -> Iterator[tuple[int, str]]:
     """(first line number, text) of each document. A `---` line starts a document (its rest belongs
     to it); a `...` line ends one, and what follows it before the next `---` is comments at most."""
     position, line = 0, 1
+    directives: tuple[int, str] | None = None  # `%YAML`/`%TAG` lines, which belong to the next document
     for match in _SEPARATOR.finditer(text):
-        yield line, text[position : match.start()]
+        chunk = text[position : match.start()]
+        if directives is not None:
+            yield directives[0], directives[1] + "---" + chunk
+            directives = None
+        elif _DIRECTIVES.fullmatch(chunk) and match.group(0) == "---":
+            directives = (line, chunk)
+        else:
+            yield line, chunk
         line += text.count("\n", position, match.start())
         position = match.end()
-    yield line, text[position:]
+    if directives is not None:
+        yield directives[0], directives[1] + "---" + text[position:]
+    else:
+        yield line, text[position:]
 
 
 def _chunk_location(chunk: str, name: str, start_line: int) -> tuple[Location, str | None]:
@@ -168,7 +189,7 @@ def _first_key_line(chunk: str, limit: int = 64) -> int:
     for offset in range(limit):
         end = chunk.find("\n", position)
         stripped = (chunk[position:] if end < 0 else chunk[position:end]).strip()
-        if (stripped and not stripped.startswith(("#", "%"))) or end < 0:
+        if (stripped and not stripped.startswith(("#", "%")) and stripped != "---") or end < 0:
             return offset
         position = end + 1
     return limit
