@@ -55,6 +55,14 @@ KNOWN_INVALID = {
     "gke-samples/autoscaling/custom-compute-classes/reservations/deployment-gpu.yaml": "an unexpanded ${ACCELERATOR_QUANTITY} placeholder as a quantity",
     "checkov/tests/kubernetes/checks/example_Requests_Limits/pod-requests-limits-UNKNOWN.yaml": "resources given as a list (a negative test)",
     "checkov/tests/kubernetes/checks/example_Requests_Limits/pod-requests-limits-UNKNOWN2.yaml": "requests given as a list (a negative test)",
+    "ingress2gateway/pkg/i2gw/providers/common/testdata/input-file.yaml": "ingressClassName with capitals (not a DNS-1123 subdomain)",
+    "ingress2gateway/pkg/i2gw/providers/common/testdata/input-file.json": "ingressClassName with capitals (not a DNS-1123 subdomain)",
+    "autoscaler/md-extracted/vertical-pod-autoscaler/docs/sidecar-containers.md.block04.yaml": "doc excerpt: two objects with no `---` between them (every key twice)",
+    "kube-linter/tests/checks/dangling-hpa.yml": "an unrendered RELEASE-NAME in a name (capitals)",
+    "kyverno-policies/other/require-reasonable-pdbs/.kyverno-test/pdb-maxUnavailable-bad.yaml": "names with capitals",
+    "kyverno-policies/other/require-reasonable-pdbs/.kyverno-test/pdb-maxUnavailable-good.yaml": "names with capitals",
+    "kyverno-policies/other/require-reasonable-pdbs/.kyverno-test/pdb-minAvailable-bad.yaml": "names with capitals",
+    "kyverno-policies/other/require-reasonable-pdbs/.kyverno-test/pdb-minAvailable-good.yaml": "names with capitals",
 }
 KNOWN_INVALID = {f"manifests/{k}": v for k, v in KNOWN_INVALID.items()}
 

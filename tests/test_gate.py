@@ -173,8 +173,13 @@ def test_new_ingress_against_a_folder(forbid: Path) -> None:
 
 
 def test_new_ingress_needs_the_policy(forbid: Path) -> None:
-    _, report = gate_json(str(NEW_INGRESS / "fail-new-blog.yaml"), "--base", str(NEW_INGRESS / "base"))
-    assert new_ingress_findings(report) == []
+    # --base without the policy would be ignored: an error rather than a gate that looks checked.
+    result = CliRunner().invoke(
+        main,
+        ["gate", "migration", str(NEW_INGRESS / "fail-new-blog.yaml"), "--base", str(NEW_INGRESS / "base")],
+    )
+    assert result.exit_code == 2
+    assert "forbid_new_ingress" in result.output
     _, report = gate_json(str(NEW_INGRESS / "fail-new-blog.yaml"), "--config", str(forbid))
     assert new_ingress_findings(report) == []
     assert any(s["check"] == "migration.new-ingress" and "baseline" in s["reason"] for s in report["skipped"])

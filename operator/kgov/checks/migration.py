@@ -90,8 +90,12 @@ def semantic_gap(view: IngressView, context: CheckContext[PrefixParams]) -> Iter
 
 
 def parity_of(view: IngressView, context: CheckContext[Any]) -> Parity:
+    """The Ingress's parity; one that could not be decided skips the check for it, with the reason."""
     params: PrefixParams = context.params
-    return migration_index(context.inventory, params.annotation_prefix).parity(view)
+    parity = migration_index(context.inventory, params.annotation_prefix).parity(view)
+    if parity.undecided is not None:
+        raise parity.undecided
+    return parity
 
 
 def _mismatch_issue(view: IngressView, parity: Parity, found: list[Mismatch], what: str) -> Issue:

@@ -7,7 +7,7 @@ import importlib.util
 
 # extra -> (the module it brings, what needs it)
 EXTRAS = {
-    "cluster": ("kubernetes", "reading a live cluster (--cluster)"),
+    "cluster": ("urllib3", "reading a live cluster (--cluster)"),
     "prometheus": ("prometheus_api_client", "measured evidence from Prometheus"),
     "operator": ("kopf", "the operator (kgov run)"),
 }

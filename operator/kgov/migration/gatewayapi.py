@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 from kgov.domain.attachment import Acceptance, attachments, hostnames_intersect
@@ -42,6 +41,7 @@ from kgov.migration.outcome import (
 )
 from kgov.model import gateway as gw
 from kgov.model.objects import KubeObject
+from kgov.regex import Pattern, compile_bounded
 
 T = TypeVar("T")
 STANDARD_PORTS = {"http": 80, "https": 443}
@@ -377,12 +377,8 @@ def _extra_matches(match: gw.RouteMatch | None, probe: Probe, grpc: bool) -> boo
     return True
 
 
-@lru_cache(maxsize=4096)
-def _regex(pattern: str) -> re.Pattern[str] | None:
-    try:
-        return re.compile(pattern)
-    except (re.error, RecursionError, OverflowError):
-        return None
+def _regex(pattern: str) -> Pattern | None:
+    return compile_bounded(pattern)
 
 
 def _passthrough(listener: PlaneListener, probe: Probe) -> Outcome:

@@ -30,7 +30,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from kgov.domain.annotations import NGINX_PREFIX
 from kgov.inventory.network import IngressView, Network
@@ -44,6 +43,7 @@ from kgov.migration.outcome import (
     backends_outcome,
 )
 from kgov.model import networking as net
+from kgov.regex import Pattern, compile_bounded
 
 CATCH_ALL = ""
 SSL_REDIRECT_CODE = 308  # the controller ConfigMap's `http-redirect-code` default
@@ -427,10 +427,6 @@ def tls_hosts(view: IngressView) -> set[str]:
     return hosts
 
 
-@lru_cache(maxsize=4096)
-def _compile(pattern: str, ignore_case: bool = True) -> re.Pattern[str] | None:
-    """PCRE read as Python regular expressions; a pattern Python cannot read matches nothing."""
-    try:
-        return re.compile(pattern, re.IGNORECASE if ignore_case else 0)
-    except (re.error, RecursionError, OverflowError):
-        return None
+def _compile(pattern: str, ignore_case: bool = True) -> Pattern | None:
+    """PCRE read on RE2 (bounded time); `Undecided` for what only a backtracking engine reads."""
+    return compile_bounded(pattern, ignore_case)

@@ -8,7 +8,8 @@ the ingress-nginx model of the Ingress's class and by the Gateway API model; a d
 mismatch naming the probe and both answers. The structural part compares TLS hosts with HTTPS
 listeners that carry a certificateRef (or TLS passthrough listeners for `ssl-passthrough`).
 
-Parity is `not-checked` when no route of the input serves any host of the Ingress.
+Parity is `not-checked` when no route of the input serves any host of the Ingress, and `undecided`
+when a regular expression on either side cannot be evaluated within kgov's bounds (see `kgov.regex`).
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from kgov.migration.gatewayapi import GatewayModel, Plane, PlaneListener
 from kgov.migration.nginx import CATCH_ALL, NginxModel, Server, tls_hosts
 from kgov.migration.outcome import NO_ROUTE, PASSTHROUGH, REDIRECT, Outcome, Probe, same_outcome
 from kgov.migration.sample import example
+from kgov.regex import Undecided
 
-FULL, MISMATCH, NOT_CHECKED = "full", "mismatch", "not-checked"
+FULL, MISMATCH, NOT_CHECKED, UNDECIDED = "full", "mismatch", "not-checked", "undecided"
 PROBE_HOST = "kgov-probe.invalid"  # a host no rule names: what the catch-all server answers
 SUB_PATH = "kgov-probe"
 _REGEX_META = re.compile(r"[.^$*+?()\[\]{}|\\]")
@@ -48,6 +50,7 @@ class Parity:
     probes: int = 0
     planes: list[str] = field(default_factory=list)
     routes: list[RouteView] = field(default_factory=list)
+    undecided: Undecided | None = None  # why parity could not be decided (a regex beyond the bounds)
 
     @property
     def route_mismatches(self) -> list[Mismatch]:
@@ -88,9 +91,12 @@ class MigrationIndex:
         planes = _for_class(list({id(plane): plane for plane, _ in serving}.values()), class_key(view))
         routes = list({id(route): route for _, route in serving}.values())
         model = self.model_for(view)
-        probes = probes_for(view, model)
-        mismatches = [m for probe in probes if (m := self._compare(model, planes, probe)) is not None]
-        mismatches += tls_mismatches(view, model, planes)
+        try:
+            probes = probes_for(view, model)
+            mismatches = [m for probe in probes if (m := self._compare(model, planes, probe)) is not None]
+            mismatches += tls_mismatches(view, model, planes)
+        except Undecided as exc:
+            return Parity(UNDECIDED, planes=[p.display() for p in planes], routes=routes, undecided=exc)
         status = MISMATCH if mismatches else FULL
         return Parity(status, mismatches, len(probes), [p.display() for p in planes], routes)
 

@@ -3,7 +3,8 @@
 - `blocked`: a migration finding on the Ingress at high severity or above (by default: an
   untranslatable annotation, a route or TLS parity mismatch);
 - `needs-review`: a migration finding at low or medium (policy, Experimental channel, semantic gap,
-  new Ingress), or an annotation the catalogue cannot map (`?`);
+  new Ingress), an annotation the catalogue cannot map (`?`), or parity that could not be decided
+  (a regular expression beyond kgov's bounds);
 - `ready`: nothing but information (a dual-served host).
 
 Verdicts follow the findings after severity overrides, waivers and exemptions, so a team that accepts
@@ -80,5 +81,9 @@ def readiness(
     for view in sorted(ingresses, key=lambda v: (v.obj.namespace or "", v.obj.name)):
         mine = by_target.get(view.obj.key, [])
         surface = annotation_surface(view, inventory.network, prefix)
-        found.append(IngressReadiness(view, verdict_of(mine, surface), surface, index.parity(view), mine))
+        parity = index.parity(view)
+        verdict = verdict_of(mine, surface)
+        if parity.undecided is not None and verdict == READY:
+            verdict = NEEDS_REVIEW  # parity not decided is not parity shown
+        found.append(IngressReadiness(view, verdict, surface, parity, mine))
     return Readiness(found)

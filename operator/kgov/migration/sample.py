@@ -11,6 +11,8 @@ import re
 from re import _parser as parser  # type: ignore[attr-defined]
 from typing import Any
 
+from kgov.regex import Undecided, compile_bounded
+
 _CATEGORIES = {"CATEGORY_DIGIT": "0", "CATEGORY_WORD": "a", "CATEGORY_SPACE": " "}
 
 
@@ -18,13 +20,16 @@ class _Unsupported(Exception):
     pass
 
 
+MAX_EXAMPLE = 4096  # characters: `((a{1000}){1000}){1000}` must not build a gigabyte
+
+
 def example(pattern: str) -> str | None:
     try:
         text = _walk(parser.parse(pattern))
-        compiled = re.compile(pattern)
-    except (_Unsupported, re.error, RecursionError, OverflowError, ValueError):
+        compiled = compile_bounded(pattern)
+    except (_Unsupported, Undecided, re.error, RecursionError, OverflowError, ValueError):
         return None
-    return text if compiled.match(text) else None
+    return text if compiled is not None and compiled.match(text) else None
 
 
 def _walk(items: Any) -> str:
@@ -43,7 +48,10 @@ def _item(op: Any, arg: Any) -> str:
         return _member(arg)
     if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
         low, _, sub = arg
-        return _walk(sub) * max(int(low), 1)
+        inner = _walk(sub)
+        if len(inner) * max(int(low), 1) > MAX_EXAMPLE:
+            raise _Unsupported("too long")
+        return inner * max(int(low), 1)
     if name == "SUBPATTERN":
         return _walk(arg[-1])
     if name == "ATOMIC_GROUP":
