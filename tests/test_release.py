@@ -21,7 +21,7 @@ WORKFLOW = ROOT / ".github" / "workflows" / "release.yaml"
 # (A None in sys.modules is what Python's import system treats as "not installed".)
 _BASE_INSTALL = """
 import sys
-for name in ("kubernetes", "kopf", "prometheus_api_client", "prometheus_client"):
+for name in ("kubernetes", "urllib3", "kopf", "prometheus_api_client", "prometheus_client"):
     sys.modules[name] = None
 from kgov.cli import main
 sys.argv = ["kgov", *sys.argv[1:]]
