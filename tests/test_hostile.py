@@ -381,17 +381,36 @@ def test_config_that_is_not_usable(tmp_path: Path, content: bytes) -> None:
 
 
 def test_lone_surrogates_in_every_format(tmp_path: Path) -> None:
+    # JSON may escape a lone surrogate (\ud800), which no output encoding can carry.
     doc = {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
-        "metadata": {"name": "web\ud800", "namespace": "shop"},
-        "spec": {"rules": [{"host": "a\udc00.example.com"}]},
+        "metadata": {
+            "name": "web",
+            "namespace": "shop",
+            "annotations": {"nginx.ingress.kubernetes.io/x\ud800": "1"},
+        },
+        "spec": {"ingressClassName": "nginx", "rules": [{"host": "a\udc00.example.com"}]},
     }
     (tmp_path / "x.json").write_text(json.dumps(doc), encoding="utf-8")
+    (tmp_path / "bad-name.json").write_text(
+        json.dumps(doc | {"metadata": {"name": "w\ud800"}}), encoding="utf-8"
+    )
     for fmt in ("table", "json", "yaml", "sarif", "junit", "markdown"):
         result = invoke("scan", str(tmp_path), "-o", fmt)
-        assert result.exit_code == 2, fmt
-        assert "\\ud800" in result.output, fmt
+        assert result.exit_code == 2, (fmt, result.output)
+        assert "ud800" in result.output and "x.json" in result.output, fmt
+    for command in (("gate", "migration"), ("convert",)):
+        assert invoke(*command, str(tmp_path)).exit_code in (1, 2)
+
+
+def test_closed_stdout(tmp_path: Path) -> None:
+    command = f"{sys.executable} -m kgov scan {HOSTILE / 'yaml-directive.yaml'} >&-"
+    proc = subprocess.run(
+        ["bash", "-c", command], capture_output=False, stderr=subprocess.PIPE, text=True, timeout=60
+    )
+    assert proc.returncode == 2
+    assert "stdout is closed" in proc.stderr and "Traceback" not in proc.stderr
 
 
 # ---- regular expressions from input -------------------------------------------------------------
@@ -522,3 +541,36 @@ def test_a_dripping_server_meets_the_deadline(kubeconfig_env: pytest.MonkeyPatch
     assert code == 2
     assert "took longer than 0.5 s" in messages(report)[0]
     assert len(api.requests) == 1  # an unreachable server is not asked again for every kind
+
+
+# ---- the escaping every emitter uses ------------------------------------------------------------
+
+
+def test_terminal_text_carries_no_control_sequence() -> None:
+    from kgov import escape
+
+    hostile = "ok\x1b]52;c;cGF5bG9hZA==\x07\x1bPtmux;\x1b\x1b[2J\x1b\\\r\x9b31m\u202e\ud800\nnext\tcol"
+    shown = escape.terminal(hostile)
+    assert not any(ord(c) < 0x20 and c not in "\n\t" for c in shown)
+    assert not any(0x7F <= ord(c) <= 0x9F or 0xD800 <= ord(c) <= 0xDFFF or c == "\u202e" for c in shown)
+    assert shown.endswith("\\ud800\nnext\tcol")
+    assert "\n" not in escape.line(hostile)
+
+
+def test_markdown_text_is_inert() -> None:
+    from kgov import escape
+
+    shown = escape.markdown("[x](https://evil.example) ![i](x.png) <img src=x> @octocat a|b `c` www.e.com")
+    for live in ("[x](", "![i](", "<img", "@octocat", "a|b", "`c`", "https://", "www."):
+        assert live not in shown
+    assert "&lt;img" in shown and "\\|" in shown
+
+
+def test_xml_text_is_well_formed() -> None:
+    from xml.etree import ElementTree
+
+    from kgov import escape
+
+    element = ElementTree.Element("t", {"a": escape.xml("a\x00\x1b\ud800\ufffe")})
+    element.text = escape.xml("b\x0c")
+    ElementTree.fromstring(ElementTree.tostring(element, encoding="unicode"))

@@ -23,6 +23,7 @@ from yaml.constructor import ConstructorError
 from kgov.data import YAML_LOADER
 
 MAX_FILE = 512 * 1024 * 1024  # bytes of one input file (or of stdin)
+READ_CHUNK = 1024 * 1024
 MAX_DOCUMENT = 16 * 1024 * 1024  # characters of one YAML or JSON document (the API server takes 3 MiB)
 MAX_NODES_PER_CHAR = 4  # alias expansion budget: nodes a document may expand to, per character of it
 MIN_NODE_BUDGET = 100_000
@@ -80,10 +81,14 @@ def read_limited(path: Path) -> bytes:
 
 
 def read_stream(stream: BinaryIO) -> bytes:
-    data = stream.read(MAX_FILE + 1)
-    if len(data) > MAX_FILE:
-        raise LimitExceeded(f"larger than {MAX_FILE} bytes")
-    return data
+    """Everything in `stream`, read in pieces (one read of the limit would allocate all of it)."""
+    chunks, size = [], 0
+    while chunk := stream.read(READ_CHUNK):
+        size += len(chunk)
+        if size > MAX_FILE:
+            raise LimitExceeded(f"larger than {MAX_FILE} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def normalise_newlines(text: str) -> str:

@@ -38,3 +38,28 @@ def quoted(text: str, limit: int = _MAX_QUOTED) -> str:
     """A value read from input, quoted for a message: a JSON string of at most `limit` characters."""
     shown = text if len(text) <= limit else text[:limit] + "…"
     return line(json.dumps(shown, ensure_ascii=False))
+
+
+# Markdown: the punctuation CommonMark lets a backslash escape, where it could start a link, an image,
+# emphasis, code, a table cell, a heading or HTML.
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+_AUTOLINK = re.compile(r"(?i)(://|www\.)")
+
+
+def markdown(text: str) -> str:
+    """Inline Markdown (GitHub-flavoured) showing `text` as written: no link, image, HTML, code span,
+    table cell break, @mention or bare-URL autolink can come from it. One line."""
+    text = line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MARKDOWN.sub(r"\\\1", text)
+    text = _AUTOLINK.sub(lambda found: found.group(1)[:-1] + "\u200b" + found.group(1)[-1], text)
+    return text.replace("@", "@\u200b")
+
+
+# XML 1.0 allows tab, LF, CR and everything from U+0020 except surrogates, U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml(text: str) -> str:
+    """Text an XML parser accepts: characters XML cannot carry shown as escapes (the markup itself
+    is escaped by the XML writer)."""
+    return _NOT_XML.sub(_visible, text)

@@ -194,6 +194,7 @@ class InputProblem(click.ClickException):
 def write_file(path: str, text: str) -> None:
     """Write `text` to `path`, created or truncated, never through a symbolic link at `path` (a link
     planted there would redirect the write to its target). Any failure is an InputProblem."""
+    text = encodable(text)
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         descriptor = os.open(path, flags, 0o644)
@@ -204,6 +205,16 @@ def write_file(path: str, text: str) -> None:
         raise InputProblem(f"cannot write {escape.quoted(path)}: {reason}") from None
 
 
+def encodable(text: str) -> str:
+    """`text` with lone surrogates (from JSON `\\ud800` escapes in input) shown as escapes: they
+    cannot be encoded, and would otherwise lose the whole report."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 def write_output(text: str, output_file: str | None) -> None:
     """The report to `output_file`, or to stdout (which may be closed, or a full disk)."""
     if output_file:
@@ -212,7 +223,7 @@ def write_output(text: str, output_file: str | None) -> None:
     if sys.stdout is None:
         raise InputProblem("cannot write the report: stdout is closed")
     try:
-        click.echo(text, nl=False)
+        click.echo(encodable(text), nl=False)
         sys.stdout.flush()
     except (OSError, ValueError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
