@@ -11,6 +11,7 @@ included, is an input error, so a scan that could not read is never reported as 
 from __future__ import annotations
 
 import json
+import ssl
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -136,6 +137,8 @@ class _Client:
         }
         if connection.ssl_context is not None:
             options["ssl_context"] = connection.ssl_context
+            if connection.ssl_context.verify_mode == ssl.CERT_NONE:  # insecure-skip-tls-verify, as asked
+                urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
             if connection.tls_server_name:
                 options["server_hostname"] = connection.tls_server_name
         if connection.proxy:
