@@ -574,3 +574,11 @@ def test_xml_text_is_well_formed() -> None:
     element = ElementTree.Element("t", {"a": escape.xml("a\x00\x1b\ud800\ufffe")})
     element.text = escape.xml("b\x0c")
     ElementTree.fromstring(ElementTree.tostring(element, encoding="unicode"))
+
+
+def test_environment_proxies_as_kubectl(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "internal.example,127.0.0.1")
+    assert cluster_source.environment_proxy("https://api.example:6443") == "http://proxy.example:3128"
+    assert cluster_source.environment_proxy("https://k.internal.example:6443") is None
+    assert cluster_source.environment_proxy("https://127.0.0.1:6443") is None

@@ -15,7 +15,8 @@ import ssl
 import time
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
+from urllib.request import getproxies, proxy_bypass_environment  # type: ignore[attr-defined]
 
 from kgov import escape
 from kgov.model.errors import InputError, ObjectError
@@ -123,6 +124,16 @@ def _path(listed: KindSpec, namespace: str | None) -> str:
     return f"{base}/{listed.plural}"
 
 
+def environment_proxy(server: str) -> str | None:
+    """The proxy `HTTPS_PROXY`/`HTTP_PROXY` name for `server`, unless `NO_PROXY` exempts it (as kubectl)."""
+    proxies = getproxies()
+    parts = urlsplit(server)
+    proxy = proxies.get(parts.scheme)
+    if not proxy or proxy_bypass_environment(parts.hostname or "", proxies):
+        return None
+    return proxy
+
+
 class _Client:
     """GET requests to one API server, with timeouts and limits."""
 
@@ -141,8 +152,9 @@ class _Client:
                 urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
             if connection.tls_server_name:
                 options["server_hostname"] = connection.tls_server_name
-        if connection.proxy:
-            self.pool: Any = urllib3.ProxyManager(connection.proxy, **options)
+        proxy = connection.proxy or environment_proxy(connection.server)
+        if proxy:
+            self.pool: Any = urllib3.ProxyManager(proxy, **options)
         else:
             self.pool = urllib3.PoolManager(**options)
 

@@ -288,7 +288,9 @@ def _exec_plugin(
     except subprocess.TimeoutExpired:
         raise KubeconfigError(f"{where}: login plugin {shown} did not finish in {EXEC_TIMEOUT:g} s") from None
     except OSError as exc:
-        raise KubeconfigError(f"{where}: cannot run login plugin {shown}: {exc.strerror}") from None
+        hint = spec.get("installHint")
+        extra = f" ({escape.line(hint.strip())})" if isinstance(hint, str) and hint.strip() else ""
+        raise KubeconfigError(f"{where}: cannot run login plugin {shown}: {exc.strerror}{extra}") from None
     if done.returncode != 0:
         detail = escape.line(done.stderr.decode("utf-8", "replace").strip()[-300:])
         raise KubeconfigError(f"{where}: login plugin {shown} failed (exit {done.returncode}): {detail}")
