@@ -582,3 +582,17 @@ def test_environment_proxies_as_kubectl(monkeypatch: pytest.MonkeyPatch) -> None
     assert cluster_source.environment_proxy("https://api.example:6443") == "http://proxy.example:3128"
     assert cluster_source.environment_proxy("https://k.internal.example:6443") is None
     assert cluster_source.environment_proxy("https://127.0.0.1:6443") is None
+
+
+def test_table_and_markdown_carry_no_live_input() -> None:
+    manifest = str(HOSTILE / "terminal-and-markdown.yaml")
+    table = invoke("scan", manifest).output
+    assert "ingress.unknown-annotation" in table
+    assert "\x1b" not in table and "\x07" not in table
+    assert "\\x1b]52;c;" in table  # shown, not executed
+    comment = invoke("scan", manifest, "-o", "markdown").output
+    assert "unknown-annotation" in comment
+    for live in ("[click here](", "![x](", "@octocat", "https://evil", "\x1b"):
+        assert live not in comment, live
+    junit = invoke("scan", manifest, "-o", "junit").output
+    assert "\x1b" not in junit and "\\x1b" in junit

@@ -40,9 +40,9 @@ def quoted(text: str, limit: int = _MAX_QUOTED) -> str:
     return line(json.dumps(shown, ensure_ascii=False))
 
 
-# Markdown: the punctuation CommonMark lets a backslash escape, where it could start a link, an image,
-# emphasis, code, a table cell, a heading or HTML.
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+# Markdown: what could open a link or an image (`[`), a code span, a table cell, or undo an escape.
+# Emphasis characters are left alone: they can restyle text, not hide it or point elsewhere.
+_MARKDOWN = re.compile(r"([\\`\[\]|])")
 _AUTOLINK = re.compile(r"(?i)(://|www\.)")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from kgov import escape
 from kgov.findings.model import Finding
 from kgov.model.errors import InputError
 from kgov.report.locations import location_text
@@ -19,7 +20,7 @@ _BREAKS = re.compile(r"\s*[\r\n]+\s*")
 
 
 def one_line(text: str) -> str:
-    return _BREAKS.sub(" ", text.strip())
+    return escape.line(_BREAKS.sub(" ", text.strip()))
 
 
 def finding_line(finding: Finding) -> str:

@@ -9,6 +9,7 @@ are `error` annotations on their file.
 
 from __future__ import annotations
 
+from kgov import escape
 from kgov.findings.model import Finding, Severity
 from kgov.model.errors import InputError
 from kgov.report.locations import NO_FILE, file_of
@@ -24,7 +25,7 @@ COMMANDS: dict[Severity, str] = {
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return escape.terminal(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:

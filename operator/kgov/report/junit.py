@@ -12,10 +12,10 @@ the same bytes.
 from __future__ import annotations
 
 import io
-import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
+from kgov import escape
 from kgov.analysis import Skipped
 from kgov.findings.model import Finding, Severity
 from kgov.model.errors import InputError
@@ -28,12 +28,10 @@ NOT_RUN = "not run"
 UNDECIDED = "undecided"
 ERRORS_SUITE = "errors"
 
+
 # Characters XML 1.0 cannot carry at all (a YAML error message can quote any byte of the input).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
 def _clean(text: str) -> str:
-    return _NOT_XML.sub("\ufffd", text)
+    return escape.xml(text)
 
 
 def case_name(ref: ObjectRef, discriminator: str = "") -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from kgov import escape as untrusted
+
 MARKER = "<!-- kgov-report -->"
 
 _NEWLINES = re.compile(r"\r\n|\r|\n")
@@ -12,15 +14,13 @@ _BACKTICKS = re.compile(r"`+")
 
 def escape(text: str) -> str:
     """Text for a table cell or a list item: no raw HTML, no cell breaks, one line."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = text.replace("|", "\\|")
-    return _NEWLINES.sub("<br>", text.strip())
+    return "<br>".join(untrusted.markdown(part) for part in _NEWLINES.split(text.strip()))
 
 
 def code(text: str, *, cell: bool = False) -> str:
     """A code span that survives backticks in the text; in a table `cell`, pipes are escaped (GFM
     unescapes `\\|` inside code spans in tables, and only there)."""
-    text = _NEWLINES.sub(" ", text)
+    text = untrusted.line(_NEWLINES.sub(" ", text))
     if cell:
         text = text.replace("|", "\\|")
     longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from rich.console import Console
 from rich.text import Text
 
+from kgov import escape
 from kgov.analysis import Evaluation, Skipped
 from kgov.findings.model import Finding, Severity
 from kgov.report.locations import STDIN, file_of, line_column
@@ -150,7 +151,7 @@ def _lead(finding: Finding, cols: Columns) -> Text:
 
 
 def _message_lines(finding: Finding, width: int, console: Console) -> list[Text]:
-    message = Text(finding.message.replace("\r\n", "\n").replace("\r", "\n"))
+    message = Text(escape.terminal(finding.message.replace("\r\n", "\n").replace("\r", "\n")))
     lines = list(message.wrap(console, width))
     for line in lines:
         line.rstrip()
@@ -184,7 +185,7 @@ def _findings_lines(findings: list[Finding], console: Console) -> Iterator[Text]
     for index, group in enumerate(groups(findings)):
         if index:
             yield Text("")
-        yield Text(group.heading, style="bold underline")
+        yield Text(escape.terminal(group.heading), style="bold underline")
         for finding in group.findings:
             yield from _row(finding, cols, console)
 
@@ -249,21 +250,26 @@ def _print_notes(console: Console, evaluation: Evaluation, quiet: bool) -> None:
         console.print()
         console.print(Text("Skipped:", style="bold"))
         for line in skipped_lines(evaluation.skipped):
-            print_item(console, Text(line, style="dim"))
+            print_item(console, Text(escape.terminal(line), style="dim"))
     if evaluation.errors:
         console.print()
         console.print(Text(f"{plural(len(evaluation.errors), 'error')}:", style="bold red"))
         for error in evaluation.errors:
             kind = "internal error: " if error.kind == "internal" else ""
             where = error.file if error.line is None else f"{error.file}:{error.line}"
-            print_item(console, Text(f"{where}: {kind}{error.message}"))
+            print_item(console, Text(escape.terminal(f"{where}: {kind}{error.message}")))
     expired = [w for w in evaluation.expired_waivers if w.expires is not None]
     if expired:
         console.print()
         console.print(Text("Expired waivers (no longer applied):", style="bold yellow"))
         for waiver in expired:
             print_item(
-                console, Text(f"{waiver.check} {waiver.target}: expired {waiver.expires} ({waiver.reason})")
+                console,
+                Text(
+                    escape.terminal(
+                        f"{waiver.check} {waiver.target}: expired {waiver.expires} ({waiver.reason})"
+                    )
+                ),
             )
 
 
