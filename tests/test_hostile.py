@@ -596,3 +596,19 @@ def test_table_and_markdown_carry_no_live_input() -> None:
         assert live not in comment, live
     junit = invoke("scan", manifest, "-o", "junit").output
     assert "\x1b" not in junit and "\\x1b" in junit
+
+
+def test_path_that_cannot_be_examined(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    locked = tmp_path / "locked" / "deploy.yaml"
+    real_stat = Path.stat
+
+    def stat(self: Path, **kwargs: Any) -> Any:
+        if self == locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_stat(self, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", stat)  # as root, chmod cannot lock a folder
+    code, report = scan_json(str(locked), str(HOSTILE / "yaml-directive.yaml"))
+    assert code == 2
+    assert messages(report) == ["cannot read: Permission denied"]
+    assert _names(report) == {"directive"}

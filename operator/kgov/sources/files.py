@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,12 +60,18 @@ def discover(paths: Iterable[str]) -> tuple[list[Path | str], list[InputError]]:
             found.append(STDIN)
             continue
         path = Path(raw)
-        if path.is_dir():
-            found.extend(_manifests_under(path, errors))
-        elif path.exists():  # a file, or a pipe such as the shell's <(...)
-            found.append(path)
-        else:
+        try:
+            mode = path.stat().st_mode
+        except FileNotFoundError:
             errors.append(InputError(raw, None, "no such file or folder"))
+            continue
+        except OSError as exc:  # a folder on the way that cannot be entered, a link loop, ...
+            errors.append(InputError(raw, None, f"cannot read: {exc.strerror}"))
+            continue
+        if stat.S_ISDIR(mode):
+            found.extend(_manifests_under(path, errors))
+        else:  # a file, or a pipe such as the shell's <(...)
+            found.append(path)
     return found, errors
 
 
