@@ -80,6 +80,8 @@ def test_invalid_names_are_input_errors_at_their_line() -> None:
         ("we b", False),
         ("web/../secrets", False),
         ("web\u202e", False),
+        ("${APP}-backup", True),  # a Flux/envsubst template: substituted before it is applied
+        ("${APP}\n-backup", False),
     ],
 )
 def test_names_follow_kubernetes_rules(tmp_path: Path, name: str, valid: bool) -> None:

@@ -11,6 +11,7 @@ import re
 from kgov.escape import quoted
 
 LABEL_MAX, SUBDOMAIN_MAX = 63, 253
+_PLACEHOLDER = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-=+?][^}]*)?\}")
 _LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
 _SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
@@ -61,15 +62,21 @@ def path_segment_problem(value: str) -> str | None:
 
 def name_problem(kind: str, name: str, analysed: bool, generated: bool = False) -> str | None:
     """Why the API server would reject `name` for an object of `kind`, or None. A `generateName`
-    prefix is checked as the server does: with a suffix added."""
+    prefix is checked as the server does: with a suffix added. A name holding a `${VAR}` placeholder
+    (Flux post-build substitution, envsubst) is a template: only what no substitution can fix counts."""
     value = name + "x" if generated else name
-    if not analysed:
+    if not analysed or _PLACEHOLDER.search(value):
         return path_segment_problem(value)
     if kind in _LABEL_KINDS:
         return label_problem(value)
     if kind in _DNS1035_KINDS:
         return dns1035_problem(value)
     return subdomain_problem(value)
+
+
+def namespace_problem(value: str) -> str | None:
+    """Why `value` cannot be a metadata.namespace (templates as for names), or None."""
+    return path_segment_problem(value) if _PLACEHOLDER.search(value) else label_problem(value)
 
 
 def describe(field: str, value: str, problem: str) -> str:

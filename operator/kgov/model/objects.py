@@ -9,7 +9,7 @@ from typing import Any
 
 from kgov.model.errors import ObjectError
 from kgov.model.kinds import ANALYSED_KINDS
-from kgov.model.names import describe, label_problem, name_problem
+from kgov.model.names import describe, name_problem, namespace_problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +177,7 @@ def object_from_dict(raw: Mapping[str, Any], location: Location | None = None) -
     namespace = metadata.get("namespace")
     if namespace is not None and not isinstance(namespace, str):
         raise ObjectError("expected metadata.namespace to be a string", ("metadata", "namespace"))
-    if namespace and (problem := label_problem(namespace)):
+    if namespace and (problem := namespace_problem(namespace)):
         raise ObjectError(
             f"{kind} {describe('metadata.namespace', namespace, problem)}", ("metadata", "namespace")
         )
