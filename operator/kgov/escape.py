@@ -40,15 +40,16 @@ def quoted(text: str, limit: int = _MAX_QUOTED) -> str:
     return line(json.dumps(shown, ensure_ascii=False))
 
 
-# Markdown: what could open a link or an image (`[`), a code span, a table cell, or undo an escape.
-# Emphasis characters are left alone: they can restyle text, not hide it or point elsewhere.
-_MARKDOWN = re.compile(r"([\\`\[\]|])")
+# Markdown: what could open a link or an image (`[`), break a table cell, or undo an escape. Emphasis
+# and backticks are left alone: they restyle text (kgov's own messages use code spans), and nothing
+# inside a code span is live.
+_MARKDOWN = re.compile(r"([\\\[\]|])")
 _AUTOLINK = re.compile(r"(?i)(://|www\.)")
 
 
 def markdown(text: str) -> str:
-    """Inline Markdown (GitHub-flavoured) showing `text` as written: no link, image, HTML, code span,
-    table cell break, @mention or bare-URL autolink can come from it. One line."""
+    """Inline Markdown (GitHub-flavoured) in which `text` can make no link, image, HTML, table cell
+    break, @mention or bare-URL autolink. One line."""
     text = line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MARKDOWN.sub(r"\\\1", text)
     text = _AUTOLINK.sub(lambda found: found.group(1)[:-1] + "\u200b" + found.group(1)[-1], text)
