@@ -25,7 +25,8 @@ COMMANDS: dict[Severity, str] = {
 
 
 def escape_data(text: str) -> str:
-    return escape.terminal(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    text = "\r".join(escape.terminal(part) for part in text.split("\r"))  # CR is encoded below
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:
