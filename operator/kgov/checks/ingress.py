@@ -16,7 +16,17 @@ from pydantic import Field
 
 from kgov.catalogue import Controller, image_tag, parse_version
 from kgov.checks.params import PrefixParams
-from kgov.checks.registry import Check, CheckContext, Issue, Need, NoParams, Params, SubjectKind, Undecided
+from kgov.checks.registry import (
+    Check,
+    CheckContext,
+    Issue,
+    LoneNginxConfig,
+    Need,
+    NoParams,
+    Params,
+    SubjectKind,
+    Undecided,
+)
 from kgov.domain.annotations import INGRESS_NGINX, controller_keys, value_digest
 from kgov.domain.measured import provenance, reload_series, window_hours
 from kgov.findings.model import Category, Severity
@@ -135,6 +145,22 @@ def workload_snippet_policy(workload: ControllerWorkload | None, network: Networ
             evidence["configMap"] = f"{found[0].namespace}/{found[0].name}"
     if config is None:
         return SnippetPolicy("unknown", evidence)
+    return _read_policy(config, version, evidence)
+
+
+def lone_config_snippet_policy(lone: LoneNginxConfig, network: Network) -> SnippetPolicy:
+    """The snippet policy a controller ConfigMap sets on its own: only what it says explicitly (no
+    controller image, so no version defaults)."""
+    evidence: dict[str, Any] = {"configMap": f"{lone.obj.namespace}/{lone.obj.name}"}
+    config = network.config_map(lone.obj.namespace, lone.obj.name, lone.obj)
+    if config is None:
+        return SnippetPolicy("unknown", evidence)
+    return _read_policy(config, None, evidence)
+
+
+def _read_policy(
+    config: net.ConfigMap, version: tuple[int, int] | None, evidence: dict[str, Any]
+) -> SnippetPolicy:
     allow = config.data.get("allow-snippet-annotations")
     risk = config.data.get("annotations-risk-level")
     evidence |= {"allow-snippet-annotations": allow, "annotations-risk-level": risk}
@@ -186,10 +212,16 @@ def snippet_annotation(view: IngressView, context: CheckContext[PrefixParams]) -
 # ---- ingress.snippets-allowed -----------------------------------------------------------------------
 
 
-def snippets_allowed(subject: ControllerWorkload, context: CheckContext[NoParams]) -> Iterator[Issue]:
+def snippets_allowed(
+    subject: ControllerWorkload | LoneNginxConfig, context: CheckContext[NoParams]
+) -> Iterator[Issue]:
+    network = context.inventory.network
+    if isinstance(subject, LoneNginxConfig):
+        yield from _lone_config_allows_snippets(subject, network)
+        return
     if subject.controller.id != INGRESS_NGINX:
         return
-    policy = workload_snippet_policy(subject, context.inventory.network)
+    policy = workload_snippet_policy(subject, network)
     if policy.state != "allowed":
         return
     where = policy.evidence.get("configMap", "its ConfigMap")
@@ -198,6 +230,19 @@ def snippets_allowed(subject: ControllerWorkload, context: CheckContext[NoParams
         f"(allow-snippet-annotations true, annotations-risk-level Critical, from {where} or the "
         "version's defaults): anyone who can create or edit an Ingress of its class can inject raw "
         "NGINX configuration and read every Secret the controller can",
+        {**policy.evidence, "source": EvidenceSource.SPEC},
+    )
+
+
+def _lone_config_allows_snippets(lone: LoneNginxConfig, network: Network) -> Iterator[Issue]:
+    policy = lone_config_snippet_policy(lone, network)
+    if policy.state != "allowed":
+        return
+    yield Issue(
+        f"{lone.obj.display()} is an ingress-nginx controller configuration that allows snippet annotations "
+        '(allow-snippet-annotations "true", annotations-risk-level Critical); the controller that '
+        "reads it is not in the input, but whichever does lets anyone who can create or edit an "
+        "Ingress of its class inject raw NGINX configuration and read every Secret the controller can",
         {**policy.evidence, "source": EvidenceSource.SPEC},
     )
 
@@ -840,12 +885,13 @@ CHECKS = (
         title="ingress-nginx allows snippet annotations",
         category=Category.INGRESS,
         severity=Severity.HIGH,
-        subject=SubjectKind.CONTROLLER_WORKLOAD,
+        subject=SubjectKind.CONTROLLER_CONFIG,
         condition="An ingress-nginx controller's ConfigMap (its `--configmap`, else the chart's "
         '`ingress-nginx-controller`) sets `allow-snippet-annotations: "true"` and '
         "`annotations-risk-level: Critical` (keys left out take the defaults of the version in the "
         "image tag: snippets allowed before v1.9, risk level Critical before v1.12), whether or not an "
-        "Ingress uses snippets yet.",
+        "Ingress uses snippets yet. A controller ConfigMap (the chart's name or labels) in an input "
+        "without the controller is judged on what it sets explicitly.",
         remediation='Set `allow-snippet-annotations: "false"` (or keep `annotations-risk-level` at '
         "High), and move what snippets did into supported annotations or the controller's config.",
         fn=snippets_allowed,

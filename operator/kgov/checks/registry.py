@@ -10,6 +10,7 @@ from typing import Any, Final, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from kgov.domain.annotations import INGRESS_NGINX
 from kgov.findings.model import Category, Severity
 from kgov.inventory import HPAView, Inventory, Workload
 from kgov.inventory.inventory import AbsentTarget, Copies
@@ -59,6 +60,31 @@ class GatewayObject:
     obj: KubeObject
 
 
+NGINX_CONFIG_NAME = "ingress-nginx-controller"  # the chart's controller ConfigMap
+_NGINX_CONFIG_LABELS = {
+    "app.kubernetes.io/name": "ingress-nginx",
+    "app.kubernetes.io/component": "controller",
+}
+
+
+@dataclass(slots=True)
+class LoneNginxConfig:
+    """An ingress-nginx controller ConfigMap (the chart's name or labels) in a scope that holds no
+    ingress-nginx controller workload to read it."""
+
+    obj: KubeObject
+
+
+def lone_nginx_configs(inventory: Inventory) -> list[LoneNginxConfig]:
+    if any(w.controller.id == INGRESS_NGINX for w in inventory.network.controller_workloads):
+        return []
+    return [
+        LoneNginxConfig(obj)
+        for obj in inventory.by_kind.get("ConfigMap", ())
+        if obj.name == NGINX_CONFIG_NAME or _NGINX_CONFIG_LABELS.items() <= obj.labels.items()
+    ]
+
+
 class SubjectKind:
     """Every subject kind, declared once; `analysis.evaluate` hands a check each subject of its kind."""
 
@@ -85,6 +111,13 @@ class SubjectKind:
     )
     CONTROLLER_WORKLOAD: Final[Subject[ControllerWorkload]] = Subject(
         "controller-workload", lambda inv: inv.network.controller_workloads, Reach.NETWORK
+    )
+    # What sets a controller's configuration: its workloads, and an ingress-nginx controller ConfigMap
+    # in a scope without the workload.
+    CONTROLLER_CONFIG: Final[Subject[ControllerWorkload | LoneNginxConfig]] = Subject(
+        "controller-config",
+        lambda inv: [*inv.network.controller_workloads, *lone_nginx_configs(inv)],
+        Reach.NETWORK,
     )
     # A ValidatingWebhookConfiguration.
     WEBHOOK: Final[Subject[WebhookView]] = Subject("webhook", lambda inv: inv.network.webhooks, Reach.NETWORK)
@@ -136,6 +169,7 @@ class SubjectKind:
         INGRESS_SET,
         CONTROLLER,
         CONTROLLER_WORKLOAD,
+        CONTROLLER_CONFIG,
         WEBHOOK,
         GATEWAY_CLASS,
         RELOAD_CLASS,
