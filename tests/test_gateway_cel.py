@@ -168,3 +168,27 @@ spec:
     assert _one(text) == ([], [])
     evaluation = run_checks(text, ["gateway.invalid-route"])
     assert [f.check for f in evaluation.findings] == ["gateway.invalid-route"]
+
+
+def test_route_rules_the_hand_written_check_does_not_cover_are_decided_here() -> None:
+    """invalid-route is silent on a mirror backendRef without a port; the CRD's rule decides it."""
+    text = """apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: reviews, namespace: shop}
+spec:
+  parentRefs: [{name: public, namespace: infra}]
+  rules:
+    - filters: [{type: RequestMirror, requestMirror: {backendRef: {name: shadow}}}]
+      backendRefs: [{name: reviews, port: 8080}]
+"""
+    assert run_checks(text, ["gateway.invalid-route"]).findings == []
+    findings, _ = _one(text)
+    assert [p["message"] for p in findings[0].evidence["problems"]] == [
+        "Must have port for Service reference"
+    ]
+
+
+def test_an_evaluation_error_is_undecided_not_a_finding() -> None:
+    """cel-python errors inside exists_one where CEL reads `has(...) && ...` as false."""
+    rule = "self.all(x, !has(x.n) || self.exists_one(y, has(y.n) && x.n == y.n))"
+    assert gateway_cel._holds(rule, [{"m": 1}, {"n": "a"}]) is None

@@ -5,9 +5,10 @@
 the defaults the API server fills in before evaluating them. The rules run on cel-python with the
 Kubernetes functions they use added (`isIP`, `split`, `substring`). What cannot be decided is counted as undecided:
 transition rules (`oldSelf` needs the live object), rules the library cannot evaluate, and failing
-rules on objects holding unexpanded `${...}` variables. Rules on route rules and parentRefs and on
-listeners are left to gateway.invalid-route and gateway.listener-conflict, which name the conflicting
-items; the object must first match its structure (gateway.schema-invalid).
+rules on objects holding unexpanded `${...}` variables. Rules on listeners are left to
+gateway.listener-conflict, and rules on route rules and parentRefs to gateway.invalid-route when it
+fires on the route (both name the conflicting items); the object must first match its structure
+(gateway.schema-invalid).
 """
 
 from __future__ import annotations
@@ -18,15 +19,19 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
+from kgov.checks.gateway_rules import route_problems
 from kgov.checks.gateway_schema import structure_valid
 from kgov.checks.registry import Check, CheckContext, GatewayObject, Issue, NoParams, SubjectKind, Undecided
 from kgov.data import data_text
 from kgov.findings.model import Category, Severity
+from kgov.inventory.projection import ProjectionError
+from kgov.model import gateway as gw
 from kgov.model.evidence import EvidenceSource
 from kgov.model.gateway import ROUTE_KINDS
+from kgov.model.objects import KubeObject
 
 if TYPE_CHECKING:  # cel-python is imported on first use: it is not needed to start the CLI
     import celpy
@@ -35,12 +40,11 @@ if TYPE_CHECKING:  # cel-python is imported on first use: it is not needed to st
 
 MAX_LISTED = 5
 _OLD_SELF = re.compile(r"\boldSelf\b")
-# Paths whose rules another check reports with the conflicting items named: one root cause, one finding.
-_LEFT_TO_OTHER_CHECKS = {
-    **{kind: ("spec.parentRefs", "spec.rules") for kind in ROUTE_KINDS},
-    "Gateway": ("spec.listeners",),
-    "ListenerSet": ("spec.listeners",),
-}
+# Paths whose rules another check writes out, naming the conflicting items: one root cause, one
+# finding. Listener rules are always left to gateway.listener-conflict (it covers every one); route
+# rules only when gateway.invalid-route fires on the route, as it writes out only some of them.
+_LISTENER_PATHS = ("spec.listeners",)
+_ROUTE_PATHS = ("spec.parentRefs", "spec.rules")
 _TRANSITION = Undecided(
     "transition rule (oldSelf: needs the live object)", "transition rules (oldSelf: need the live object)"
 )
@@ -113,6 +117,13 @@ def _program(rule: str) -> celpy.Runner | None:
 
 def _holds(rule: str, value: Any) -> bool | None:
     """True or False as the rule decides `self`; None when it cannot be evaluated here."""
+    return _holds_on(rule, json.dumps(value, sort_keys=True))
+
+
+@lru_cache(maxsize=16384)
+def _holds_on(rule: str, value: str) -> bool | None:
+    # Keyed by the value's JSON: charts and overlays repeat the same refs and filters many times,
+    # and cel-python interprets each rule afresh.
     from celpy import celtypes
     from celpy.adapter import json_to_cel
 
@@ -120,7 +131,7 @@ def _holds(rule: str, value: Any) -> bool | None:
     if program is None:
         return None
     try:
-        result = program.evaluate({"self": json_to_cel(value)})
+        result = program.evaluate({"self": json_to_cel(json.loads(value))})
     except Exception:  # celpy raises evaluation errors of many types
         return None
     return bool(result) if isinstance(result, celtypes.BoolType) else None
@@ -168,6 +179,18 @@ def _evaluate(
             yield Broken(path or "(object)", rule["rule"], rule["message"])
 
 
+def _left_to_other_checks(obj: KubeObject, context: CheckContext[NoParams]) -> tuple[str, ...]:
+    if obj.kind in ("Gateway", "ListenerSet"):
+        return _LISTENER_PATHS
+    if obj.kind not in ROUTE_KINDS:
+        return ()
+    try:
+        fires = bool(route_problems(obj.kind, context.inventory.projection(gw.Route, obj)))
+    except ProjectionError:
+        fires = True  # a field of the wrong type: reported as an input error, not here
+    return _ROUTE_PATHS if fires else ()
+
+
 def validation_rule(subject: GatewayObject, context: CheckContext[NoParams]) -> Iterator[Issue | Undecided]:
     obj = subject.obj
     group, _, version = obj.api_version.rpartition("/")
@@ -178,7 +201,7 @@ def validation_rule(subject: GatewayObject, context: CheckContext[NoParams]) -> 
     document = copy.deepcopy(document)
     _apply_defaults(document, tree)
     broken = []
-    for outcome in _evaluate(document, tree, "", _LEFT_TO_OTHER_CHECKS.get(obj.kind, ())):
+    for outcome in _evaluate(document, tree, "", _left_to_other_checks(obj, context)):
         if isinstance(outcome, Undecided):
             yield outcome
         else:
@@ -213,8 +236,8 @@ CHECKS = (
         "validation rules (`x-kubernetes-validations`, Gateway API v1.6.1 Experimental channel), "
         "evaluated after the CRD's defaults are filled in as the API server does. Transition rules "
         "(`oldSelf`), rules the evaluator cannot run and failing rules on objects holding unexpanded "
-        "`${...}` variables are undecided. Rules on route rules and parentRefs and on listeners are "
-        "reported by gateway.invalid-route and gateway.listener-conflict.",
+        "`${...}` variables are undecided. Rules on listeners are reported by gateway.listener-conflict, "
+        "and rules on route rules and parentRefs by gateway.invalid-route when it fires on the route.",
         remediation="Fix the field as the rule's message says; `kubectl apply` would reject the object.",
         fn=validation_rule,
         params=NoParams,
