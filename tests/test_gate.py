@@ -18,6 +18,7 @@ from click.testing import CliRunner, Result
 
 from conftest import unavailable
 from kgov.cli import main
+from kgov.migration.readiness import verdict_table
 from kube_emulator import BUILTIN, Served, running_emulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +44,8 @@ def test_blocked_example_exits_1_with_every_reason() -> None:
     code, report = gate_json(str(BLOCKED))
     assert code == 1
     assert report["migration"]["verdict"] == "blocked"
-    (orders,) = report["migration"]["ingresses"]
+    docs, orders = report["migration"]["ingresses"]
+    assert docs["verdict"] == "blocked"
     assert orders["verdict"] == "blocked" and orders["parity"] == "mismatch"
     classes = {a["key"].rsplit("/", 1)[1]: a["class"] for a in orders["annotations"]}
     assert classes == {
@@ -56,7 +58,14 @@ def test_blocked_example_exits_1_with_every_reason() -> None:
     assert "orders/orders:8080" in probes["https://orders.example.org/orders/0"]["ingress"]
     assert "orders/orders:9090" in probes["https://orders.example.org/orders/0"]["routes"]
     checks = set(report["summary"]["by_check"])
-    assert {"migration.untranslatable-annotation", "migration.route-parity", "migration.tls-parity"} <= checks
+    assert {
+        "migration.untranslatable-annotation",
+        "migration.route-parity",
+        "migration.tls-parity",
+        "migration.access-control-dropped",
+        "migration.invalid-annotation-value",
+        "migration.nginx-config-rejected",
+    } <= checks
 
 
 def test_ready_example_exits_0() -> None:
@@ -71,7 +80,7 @@ def test_ready_example_exits_0() -> None:
 def test_json_shape_is_the_contract() -> None:
     _, report = gate_json(str(BLOCKED))
     assert set(report["migration"]) == {"verdict", "ingresses"}
-    item = report["migration"]["ingresses"][0]
+    item = report["migration"]["ingresses"][1]
     assert set(item) == {"namespace", "name", "verdict", "annotations", "parity", "mismatches"}
     assert set(item["annotations"][0]) == {"key", "class", "equivalent", "note"}
     assert set(item["mismatches"][0]) == {"probe", "ingress", "routes"}
@@ -213,10 +222,10 @@ def test_new_ingress_against_a_git_ref(tmp_path: Path, forbid: Path, monkeypatch
 
 def test_cluster_read_only(tmp_path: Path) -> None:
     """`kgov gate migration --cluster` over real HTTP against the Kubernetes API emulator."""
-    plurals = {"Ingress": "networking.k8s.io/v1/ingresses"}
+    plurals = {"Ingress": "networking.k8s.io/v1/ingresses", "ConfigMap": "v1/configmaps"}
     for kind in ("Gateway", "HTTPRoute"):
         plurals[kind] = f"gateway.networking.k8s.io/v1/{kind.lower()}s"
-    served = {**BUILTIN, **{plurals[k]: Served(k) for k in ("Gateway", "HTTPRoute")}}
+    served = {**BUILTIN, **{plurals[k]: Served(k) for k in ("Gateway", "HTTPRoute", "ConfigMap")}}
     env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
     with running_emulator(served) as cluster:
         for doc in yaml.safe_load_all(READY.read_text(encoding="utf-8")):
@@ -244,16 +253,36 @@ def test_verdicts_follow_severity_overrides_and_waivers(tmp_path: Path) -> None:
         "checks:\n"
         "  migration.untranslatable-annotation: {severity: medium}\n"
         "  migration.route-parity: {severity: low}\n"
+        "  migration.nginx-config-rejected: {severity: low}\n"
         "waivers:\n"
         "  - check: migration.tls-parity\n"
         "    target: orders/Ingress/orders\n"
-        "    reason: HTTP stays open until DNS moves\n",
+        "    reason: HTTP stays open until DNS moves\n"
+        "  - check: migration.access-control-dropped\n"
+        "    target: orders/Ingress/orders\n"
+        "    reason: the allow list and auth move to the Gateway\n"
+        "    replacement: SecurityPolicy orders/orders-access\n",
         encoding="utf-8",
     )
     code, report = gate_json(str(BLOCKED), "--config", str(config))
     assert code == 0
-    assert verdicts(report) == {"orders": "needs-review"}
+    assert verdicts(report) == {"orders": "needs-review", "docs": "needs-review"}
     assert "migration.tls-parity" not in report["summary"]["by_check"]
+    assert "migration.access-control-dropped" not in report["summary"]["by_check"]
+
+
+def test_access_control_waiver_must_name_the_replacement(tmp_path: Path) -> None:
+    config = tmp_path / "accept.yaml"
+    config.write_text(
+        "waivers:\n"
+        "  - check: migration.access-control-dropped\n"
+        "    target: orders/Ingress/orders\n"
+        "    reason: we will sort it out later\n",
+        encoding="utf-8",
+    )
+    code, report = gate_json(str(BLOCKED), "--config", str(config))
+    assert code == 1
+    assert report["summary"]["by_check"]["migration.access-control-dropped"] == 1
 
 
 def test_scan_reports_readiness_too_but_not_new_ingresses() -> None:
@@ -275,3 +304,8 @@ def test_junit_counts_blocking_findings_as_failures_whatever_fail_on_says() -> N
     failed = {c.get("classname") for c in root.iter("testcase") if c.find("failure") is not None}
     assert "migration.untranslatable-annotation" in failed
     assert "migration.policy-required" not in failed  # medium: below both thresholds
+
+
+def test_docs_verdict_table_is_the_code_table() -> None:
+    text = (Path(__file__).resolve().parent.parent / "docs" / "migration.md").read_text(encoding="utf-8")
+    assert verdict_table() in text

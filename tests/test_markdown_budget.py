@@ -30,7 +30,7 @@ metadata:
   name: app-{index:03}
   namespace: team-{index % 20:02}
   annotations:
-{snippet}    nginx.ingress.kubernetes.io/whitelist-source-range: 10.0.0.0/8
+{snippet}    nginx.ingress.kubernetes.io/limit-rps: "5"
     nginx.ingress.kubernetes.io/proxy-body-size: 8m
     nginx.ingress.kubernetes.io/use-regex: "true"
 spec:

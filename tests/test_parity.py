@@ -207,10 +207,11 @@ def test_prefix_is_element_wise() -> None:
     assert_mismatch(found, f"http://{HOST}/foox")
 
 
-def test_implementation_specific_is_a_string_prefix() -> None:
+def test_implementation_specific_is_prefix() -> None:
+    # internal/k8s/main.go SetDefaultNGINXPathType: ImplementationSpecific is served as Prefix.
     shop = ingress([("/foo", "ImplementationSpecific", "foo", 80)])
-    assert_full(parity(shop, gateway(), route(rule("/foo.*", "RegularExpression", [("foo", 80, 1)]))))
-    found = parity(shop, gateway(), route(rule("/foo", backends=[("foo", 80, 1)])))
+    assert_full(parity(shop, gateway(), route(rule("/foo", backends=[("foo", 80, 1)]))))
+    found = parity(shop, gateway(), route(rule("/foo.*", "RegularExpression", [("foo", 80, 1)])))
     assert_mismatch(found, f"http://{HOST}/foox")
 
 
@@ -337,13 +338,22 @@ def test_canary_by_weight() -> None:
     assert_mismatch(parity(ingress(), canary(**{"canary-weight": "20"}), gateway(), half), f"http://{HOST}/")
 
 
-def test_canary_weight_total() -> None:
+def test_canary_weight_total_counts_only_above_100() -> None:
+    # rootfs/etc/nginx/lua/balancer.lua: weightTotal is 100 unless the annotation is greater.
     notes = {"canary-weight": "5", "canary-weight-total": "10"}
     assert_full(
-        parity(ingress(), canary(**notes), gateway(), route(rule(backends=[("web", 80, 1), ("next", 80, 1)])))
+        parity(
+            ingress(), canary(**notes), gateway(), route(rule(backends=[("web", 80, 95), ("next", 80, 5)]))
+        )
     )
-    skewed = route(rule(backends=[("web", 80, 95), ("next", 80, 5)]))
-    assert_mismatch(parity(ingress(), canary(**notes), gateway(), skewed), f"http://{HOST}/")
+    halves = route(rule(backends=[("web", 80, 1), ("next", 80, 1)]))
+    assert_mismatch(parity(ingress(), canary(**notes), gateway(), halves), f"http://{HOST}/")
+    above = {"canary-weight": "5", "canary-weight-total": "1000"}
+    assert_full(
+        parity(
+            ingress(), canary(**above), gateway(), route(rule(backends=[("web", 80, 995), ("next", 80, 5)]))
+        )
+    )
 
 
 def test_canary_by_header() -> None:
@@ -594,11 +604,33 @@ def test_canary_by_cookie() -> None:
     )
 
 
-def test_rewrite_target_equal_to_the_path_changes_nothing() -> None:
+SLASH_REDIRECT = {
+    "type": "RequestRedirect",
+    "requestRedirect": {"path": {"type": "ReplaceFullPath", "replaceFullPath": "/app/"}, "statusCode": 301},
+}
+
+
+def test_rewrite_target_equal_to_the_written_path_changes_nothing() -> None:
+    # template.go buildProxyPass compares the target with the written location path.
+    shop = ingress([("/app/", "Prefix", "app", 80)], annotations={"rewrite-target": "/app/"})
+    assert_full(
+        parity(
+            shop,
+            gateway(),
+            route(rule("/app/", backends=[("app", 80, 1)])),
+            route(rule("/app", "Exact", [], filters=[SLASH_REDIRECT]), name="slash"),
+        )
+    )
+    regex = rule("(?i)/app/.*", "RegularExpression", [("app", 80, 1)])
+    assert_mismatch(parity(shop, gateway(), route(regex)), f"http://{HOST}/APP/")
+
+
+def test_rewrite_target_equal_to_a_prefix_path_rewrites_its_sub_paths() -> None:
+    # location.go updateServerLocations writes Prefix /app as /app/ (plus = /app): /app/ differs
+    # from the target /app, so sub-paths are rewritten to /app and the host's paths turn regex.
     shop = ingress([("/app", "Prefix", "app", 80)], annotations={"rewrite-target": "/app"})
-    assert_full(parity(shop, gateway(), route(rule("/app", backends=[("app", 80, 1)]))))
-    regex = rule("(?i)/app.*", "RegularExpression", [("app", 80, 1)])
-    assert_mismatch(parity(shop, gateway(), route(regex)), f"http://{HOST}/APP")
+    found = parity(shop, gateway(), route(rule("/app", backends=[("app", 80, 1)])))
+    assert_mismatch(found, f"http://{HOST}/app/kgov-probe")
 
 
 def test_x_forwarded_prefix_goes_with_a_rewrite() -> None:
@@ -665,3 +697,32 @@ def test_listener_set_listeners_belong_to_their_gateway() -> None:
     assert_full(parity(ingress(tls=True), parent, listeners, upgrade, secure))
     listeners["spec"]["listeners"][0]["tls"] = {"certificateRefs": []}
     assert_mismatch(parity(ingress(tls=True), parent, listeners, upgrade, secure), f"TLS {HOST}")
+
+
+def test_each_gateway_is_an_address_of_its_own() -> None:
+    # Two Gateways serving one host are two addresses: DNS may send a client to either, so each must
+    # answer as ingress-nginx does (one serving only /a 404s on /b).
+    shop = ingress([("/a", "Prefix", "a", 80), ("/b", "Prefix", "b", 80)])
+    second = {**gateway(), "metadata": {"name": "other", "namespace": "shop"}}
+    on_other = route(rule("/b", backends=[("b", 80, 1)]), name="b")
+    on_other["spec"]["parentRefs"] = [{"name": "other"}]
+    both = route(rule("/a", backends=[("a", 80, 1)]), rule("/b", backends=[("b", 80, 1)]), name="a")
+    assert_full(parity(shop, gateway(), both))
+    found = parity(shop, gateway(), second, route(rule("/a", backends=[("a", 80, 1)]), name="a"), on_other)
+    assert_mismatch(found, f"http://{HOST}/a")
+
+
+def test_section_name_is_honoured_without_the_gateway_in_the_input() -> None:
+    # The Gateway is not in the input: the route on the `…-https` listener serves HTTPS only, the
+    # redirect route on the `…-http` listener plain HTTP only. Attached to every listener, the redirect
+    # route (first by name) would also answer HTTPS.
+    shop = ingress([("/", "Prefix", "web", 80)], tls=True)
+    upgrade = [rule(backends=[], filters=[redirect(scheme="https", statusCode=308)])]
+    main = route(rule(backends=[("web", 80, 1)]), name="main", section="shop-example-com-https")
+    by_section = route(*upgrade, name="a-upgrade", section="shop-example-com-http")
+    assert_full(parity(shop, main, by_section))
+    by_port = route(*upgrade, name="a-upgrade")
+    by_port["spec"]["parentRefs"] = [{"name": "public", "port": 80}]
+    assert_full(parity(shop, main, by_port))
+    everywhere = route(*upgrade, name="a-upgrade")
+    assert_mismatch(parity(shop, main, everywhere), f"https://{HOST}/")

@@ -136,7 +136,7 @@ def evaluate(
             if not in_scope:
                 continue
             for finding in _run(spec, subject, context, override, result, undecided):
-                reason = _exemption(finding, obj, inventory, config, active_waivers)
+                reason = _exemption(finding, obj, inventory, config, active_waivers, spec)
                 if reason is None:
                     result.findings.append(finding)
                 else:
@@ -202,9 +202,16 @@ def _run(
 
 
 def _exemption(
-    finding: Finding, obj: KubeObject, inventory: Inventory, config: Config, waivers: list[Waiver]
+    finding: Finding,
+    obj: KubeObject,
+    inventory: Inventory,
+    config: Config,
+    waivers: list[Waiver],
+    spec: CheckSpec,
 ) -> str | None:
-    if config.exemptions.allow_annotations:
+    if spec.waiver_needs_replacement:
+        waivers = [w for w in waivers if w.replacement]
+    elif config.exemptions.allow_annotations:
         for holder in (obj, inventory.namespace(obj.namespace, near=obj)):
             if holder is not None and _ignores(holder, finding.check):
                 reason = holder.annotations.get(IGNORE_REASON_ANNOTATION, "no reason given")
@@ -213,7 +220,8 @@ def _exemption(
     for waiver in waivers:
         if waiver.matches(finding.check, target.namespace, target.kind, target.name):
             until = f" until {waiver.expires}" if waiver.expires else ""
-            return f"waived{until}: {waiver.reason}"
+            replaced = f" (replaced by {waiver.replacement})" if waiver.replacement else ""
+            return f"waived{until}: {waiver.reason}{replaced}"
     return None
 
 

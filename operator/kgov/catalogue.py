@@ -31,6 +31,7 @@ class Annotation:
     notes: str | None = None
     alias_of: str | None = None
     default: str | None = None  # the value used when the annotation is absent
+    value: str | None = None  # the value type the controller parses (kgov.migration.values)
 
     def is_default(self, value: str) -> bool:
         return self.default is not None and value.strip().lower() == self.default.lower()

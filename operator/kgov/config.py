@@ -49,6 +49,8 @@ class Waiver(_Strict):
     target: str = "*"
     reason: str
     expires: date | None = None
+    # What replaces the waived behaviour (e.g. the policy that now does an Ingress's access control).
+    replacement: str | None = None
 
     def expired(self, today: date) -> bool:
         return self.expires is not None and self.expires < today

@@ -676,7 +676,8 @@ CHECKS = (
         subject=SubjectKind.LISTENERS,
         condition="Two listeners on one port that are not distinct (same hostname in the HTTP or "
         "HTTPS/TLS family; TCP beside HTTP/HTTPS/TLS; HTTP beside HTTPS/TLS), a listener rule of the "
-        "API (unique names, tls only for HTTPS/TLS, TLS needs a mode, no hostname on TCP/UDP), or live "
+        "API (unique names, tls only for HTTPS/TLS, TLS needs a mode, no hostname on TCP/UDP, at most 64 "
+        "listeners), or live "
         "`Conflicted=True`.",
         remediation="Give each listener on a port its own hostname, or move it to its own port.",
         fn=listener_conflict,

@@ -140,11 +140,19 @@ def _timeout_problems(timeouts: gw.Timeouts | None) -> list[str]:
 
 # ---- Gateway listeners --------------------------------------------------------------------------
 
+MAX_LISTENERS = 64  # Gateway and ListenerSet spec.listeners maxItems (Gateway API v1.6.1 CRDs)
+
 
 def listener_problems(listeners: list[gw.Listener], *, pairwise: bool = True) -> list[Conflict]:
     """CEL rules on `spec.listeners`, and with `pairwise` the distinctness rules behind `Conflicted`
     (within a Gateway every listener of an indistinct pair is conflicted)."""
     problems = []
+    if len(listeners) > MAX_LISTENERS:
+        over = tuple(listener.name for listener in listeners[MAX_LISTENERS:])
+        message = (
+            f"{len(listeners)} listeners: the CRD allows at most {MAX_LISTENERS} (spec.listeners maxItems)"
+        )
+        problems.append(Conflict(message, over))
     names = Counter(listener.name for listener in listeners)
     problems += [Conflict(f"listener name {n} is used {c} times", (n,)) for n, c in names.items() if c > 1]
     for listener in listeners:

@@ -28,6 +28,7 @@ from kgov.checks.registry import (
     Undecided,
 )
 from kgov.domain.annotations import INGRESS_NGINX, controller_keys, value_digest
+from kgov.domain.controller import flag, nginx_controller_for, workload_config_map
 from kgov.domain.measured import provenance, reload_series, window_hours
 from kgov.findings.model import Category, Severity
 from kgov.inventory.network import (
@@ -96,25 +97,6 @@ def _version(image: str | None) -> tuple[int, int] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
-def _flag(args: list[str], name: str) -> str | None:
-    for i, arg in enumerate(args):
-        if arg.startswith(f"{name}="):
-            return arg.split("=", 1)[1]
-        if arg == name and i + 1 < len(args):
-            return args[i + 1]
-    return None
-
-
-def nginx_controller_for(view: IngressView, network: Network) -> ControllerWorkload | None:
-    """The ingress-nginx workload serving this Ingress: the one whose `--ingress-class` is the
-    Ingress's class, else the only ingress-nginx workload in the set."""
-    candidates = [w for w in network.controller_workloads if w.controller.id == INGRESS_NGINX]
-    for workload in candidates:
-        if view.class_name and _flag(workload.container.args, "--ingress-class") == view.class_name:
-            return workload
-    return candidates[0] if len(candidates) == 1 else None
-
-
 def snippet_policy(view: IngressView, network: Network) -> SnippetPolicy:
     """Read `allow-snippet-annotations` and `annotations-risk-level` from the controller's ConfigMap
     (its `--configmap` argument, else the chart's default `ingress-nginx-controller`); keys the
@@ -124,25 +106,8 @@ def snippet_policy(view: IngressView, network: Network) -> SnippetPolicy:
 
 def workload_snippet_policy(workload: ControllerWorkload | None, network: Network) -> SnippetPolicy:
     """The snippet policy of one ingress-nginx workload (None: the chart's ConfigMap if alone)."""
-    evidence: dict[str, Any] = {}
     version = _version(workload.container.image) if workload else None
-    config = None
-    if workload is not None:
-        evidence["controller"] = workload.obj.display()
-        ref = _flag(workload.container.args, "--configmap")
-        if ref:  # the chart passes $(POD_NAMESPACE), which the kubelet expands from the pod's env
-            ref = ref.replace("$(POD_NAMESPACE)", workload.obj.namespace or "")
-        if ref and "/" in ref:
-            namespace, _, name = ref.partition("/")
-            config = network.config_map(namespace, name, workload.obj)
-            evidence["configMap"] = ref
-    if config is None and "configMap" not in evidence:
-        found = [
-            o for o in network.inventory.by_kind.get("ConfigMap", ()) if o.name == "ingress-nginx-controller"
-        ]
-        if len(found) == 1:
-            config = network.config_map(found[0].namespace, found[0].name, found[0])
-            evidence["configMap"] = f"{found[0].namespace}/{found[0].name}"
+    config, evidence = workload_config_map(workload, network)
     if config is None:
         return SnippetPolicy("unknown", evidence)
     return _read_policy(config, version, evidence)
@@ -712,7 +677,7 @@ def _serial_reloads(view: ControllerView, context: CheckContext[Any]) -> bool:
     counts as an error although the configuration is fine, so errors alone prove nothing."""
     network = context.inventory.network
     for workload in view.workloads:
-        ref = _flag(workload.container.args, "--configmap") or ""
+        ref = flag(workload.container.args, "--configmap") or ""
         namespace, _, name = ref.replace("$(POD_NAMESPACE)", workload.obj.namespace or "").partition("/")
         config = network.config_map(namespace, name, workload.obj) if name else None
         if config is not None and config.data.get("enable-serial-reloads", "").strip().lower() == "true":

@@ -15,10 +15,12 @@ from pydantic import PrivateAttr
 
 from kgov.checks.params import PrefixParams
 from kgov.checks.registry import Check, CheckContext, Issue, Need, SubjectKind
+from kgov.domain.controller import controller_config_map
 from kgov.findings.model import Category, Severity
 from kgov.inventory.network import IngressView, RouteView
 from kgov.migration.parity import Mismatch, Parity, ingress_hosts, migration_index
 from kgov.migration.surface import Mapped, annotation_surface, semantic_gaps
+from kgov.migration.values import ALIASES
 from kgov.model.evidence import EvidenceSource
 
 MAX_LISTED = 20  # mismatches carried in a finding's evidence
@@ -86,6 +88,127 @@ def semantic_gap(view: IngressView, context: CheckContext[PrefixParams]) -> Iter
             f"{view.obj.display()} relies on ingress-nginx behaviour that Gateway API maps with known "
             f"differences ({subjects}): review each before migrating",
             {"gaps": [g.as_dict() for g in gaps], "source": EvidenceSource.SPEC},
+        )
+
+
+# Access control a Gateway API conversion loses unless a policy of the implementation replaces it.
+ACCESS_CONTROL = ("auth-url", "auth-type", "allowlist-source-range", "denylist-source-range", "satisfy")
+
+
+def invalid_annotation_value(view: IngressView, context: CheckContext[Any]) -> Iterator[Issue]:
+    params: PrefixParams = context.params
+    model = migration_index(context.inventory, params.annotation_prefix).model_for(view)
+    notes = model.annotations(view)
+    for invalid in sorted(notes.check(model.types).values(), key=lambda i: i.key):
+        yield Issue(
+            f"{view.obj.display()}: annotation {model.prefix}{invalid.key}: {invalid.message()}",
+            {
+                "key": model.prefix + invalid.key,
+                "value": invalid.value,
+                "type": invalid.kind,
+                "effect": invalid.effect,
+                "source": "spec",
+            },
+            discriminator=invalid.key,
+        )
+
+
+def order_unknown(view: IngressView, context: CheckContext[Any]) -> Iterator[Issue]:
+    params: PrefixParams = context.params
+    model = migration_index(context.inventory, params.annotation_prefix).model_for(view)
+    for conflict in model.conflicts:
+        if view is not conflict.kept and view is not conflict.other:
+            continue
+        other = conflict.other if view is conflict.kept else conflict.kept
+        yield Issue(
+            f"{view.obj.display()} and {other.obj.display()} both define {conflict.subject} of host "
+            f"{conflict.host or '*'}: ingress-nginx keeps the older one's, and the input carries no creation "
+            f"times (the gate assumed {conflict.kept.obj.display()}, the order of equal times)",
+            {
+                "host": conflict.host,
+                "subject": conflict.subject,
+                "kept": conflict.kept.obj.display(),
+                "other": conflict.other.obj.display(),
+                "source": "spec",
+            },
+            related=(other.obj.ref,),
+            discriminator=f"{conflict.host}:{conflict.subject}",
+        )
+
+
+def nginx_config_rejected(view: IngressView, context: CheckContext[Any]) -> Iterator[Issue]:
+    params: PrefixParams = context.params
+    model = migration_index(context.inventory, params.annotation_prefix).model_for(view)
+    for host in ingress_hosts(view):
+        server = model.servers.get(host)
+        dupes = model.duplicates(server) if server is not None else []
+        if dupes:
+            yield Issue(
+                f"host {host or '*'} of {view.obj.display()} makes ingress-nginx write {dupes[0]} twice "
+                "(Prefix /a and Prefix /a/ both become location /a/): NGINX refuses the whole configuration, "
+                "so the controller keeps serving an older one and what the files say is not what runs",
+                {"host": host, "duplicates": dupes, "source": "spec"},
+                discriminator=host,
+            )
+
+
+def access_control_dropped(view: IngressView, context: CheckContext[Any]) -> Iterator[Issue]:
+    params: PrefixParams = context.params
+    prefix = params.annotation_prefix
+    keys = sorted(
+        key[len(prefix) :]
+        for key in view.obj.annotations
+        if key.startswith(prefix) and ALIASES.get(key[len(prefix) :], key[len(prefix) :]) in ACCESS_CONTROL
+    )
+    if keys:
+        yield Issue(
+            f"{view.obj.display()} restricts who may reach it ({', '.join(keys)}); Gateway API routes have "
+            "no such control, so a migration drops it: map it to a policy of the target implementation and "
+            "name that policy in a waiver (`replacement:`)",
+            {"annotations": [prefix + k for k in keys], "source": "spec"},
+        )
+
+
+# Controller ConfigMap keys that change what the model answers (it applies their defaults).
+CONFIG_KEYS = ("ssl-redirect", "force-ssl-redirect", "http-redirect-code", "preserve-trailing-slash")
+
+
+def unknown_fact(view: IngressView, context: CheckContext[Any]) -> Iterator[Issue]:
+    params: PrefixParams = context.params
+    network = context.inventory.network
+    model = migration_index(context.inventory, params.annotation_prefix).model_for(view)
+    secrets = [entry.secret_name for entry in view.ingress.spec.tls if entry.secret_name]
+    listed = {h.lower() for entry in view.ingress.spec.tls for h in entry.hosts}
+    for host in [h for h in ingress_hosts(view) if h and h not in listed] if secrets else []:
+        yield Issue(
+            f"{view.obj.display()}: whether ingress-nginx terminates TLS for {host} (and redirects its plain "
+            f"HTTP to HTTPS) depends on whether the certificate of Secret {', '.join(secrets)} names it "
+            "(controller.go extractTLSSecretName checks the SANs of a host not listed under tls); kgov "
+            "does not read Secrets: list the host under tls, or check the certificate",
+            {"host": host, "secrets": secrets, "source": "spec"},
+            discriminator=f"tls:{host}",
+        )
+    secure = [h for h in ingress_hosts(view) if (s := model.servers.get(h)) is not None and s.tls]
+    if not secure:
+        return
+    config, evidence = controller_config_map(view, network)
+    if config is None:
+        yield Issue(
+            f"{view.obj.display()}: the HTTPS redirect of {', '.join(secure)} follows the ingress-nginx "
+            "controller ConfigMap (ssl-redirect, http-redirect-code), which is not in the input; the "
+            "defaults (redirect with 308) were assumed",
+            {"keys": list(CONFIG_KEYS), "source": "spec", **evidence},
+            discriminator="configmap",
+        )
+        return
+    changed = {k: config.data[k] for k in CONFIG_KEYS if k in config.data}
+    if changed:
+        shown = ", ".join(f"{k}: {v}" for k, v in changed.items())
+        yield Issue(
+            f"{view.obj.display()}: the controller ConfigMap sets {shown}, which changes the HTTPS "
+            "redirect; the gate assumed the defaults (redirect with 308)",
+            {"keys": changed, "source": "spec", **evidence},
+            discriminator="configmap",
         )
 
 
@@ -269,6 +392,78 @@ CHECKS = (
         remediation="Add an HTTPS listener with a certificateRef for each TLS host, and an HTTP "
         "route with a RequestRedirect to https (status 308) where ingress-nginx redirected.",
         fn=tls_parity,
+        params=PrefixParams,
+    ),
+    Check(
+        id="migration.access-control-dropped",
+        title="Access control lost in the migration",
+        category=Category.MIGRATION,
+        severity=Severity.HIGH,
+        subject=SubjectKind.INGRESS,
+        condition="The Ingress sets auth-url, auth-type, whitelist-source-range (allowlist-source-range), "
+        "denylist-source-range or satisfy: HTTPRoutes cannot carry any of them, so the converted routes "
+        "let everyone in. Only a waiver that names the replacement policy (`replacement:`) accepts it.",
+        remediation="Write the equivalent policy of the target implementation (an authorization or "
+        "external-auth policy) and add a waiver for this check with `replacement:` naming it.",
+        fn=access_control_dropped,
+        params=PrefixParams,
+        waiver_needs_replacement=True,
+    ),
+    Check(
+        id="migration.invalid-annotation-value",
+        title="Annotation value ingress-nginx ignores",
+        category=Category.MIGRATION,
+        severity=Severity.MEDIUM,
+        subject=SubjectKind.INGRESS,
+        condition="An ingress-nginx annotation of a typed value (bool, int, size, CIDR list, URL in the "
+        'catalogue) whose value the controller\'s parser rejects: `ssl-redirect: "no"` is not a Go '
+        "boolean, so the default (redirect) applies. Invalid redirect values make the controller drop the "
+        "Ingress; invalid source ranges deny its paths (503).",
+        remediation="Write the value the annotation accepts (for booleans: true or false), or remove the "
+        "annotation if the default is what you want.",
+        fn=invalid_annotation_value,
+        params=PrefixParams,
+    ),
+    Check(
+        id="migration.unknown-fact",
+        title="What ingress-nginx does depends on something not in the input",
+        category=Category.MIGRATION,
+        severity=Severity.LOW,
+        subject=SubjectKind.INGRESS,
+        condition="A rule host is not listed under `tls` while the Ingress has TLS Secrets (the "
+        "controller serves HTTPS for it when a certificate names it, which kgov cannot read), or the "
+        "Ingress has TLS hosts and the controller ConfigMap (its ssl-redirect and http-redirect-code) is "
+        "not in the input or sets those keys.",
+        remediation="List every host under `tls`; add the controller's ConfigMap to the input (or gate "
+        "with `--cluster`).",
+        fn=unknown_fact,
+        params=PrefixParams,
+    ),
+    Check(
+        id="migration.order-unknown",
+        title="Which Ingress wins depends on creation times the input lacks",
+        category=Category.MIGRATION,
+        severity=Severity.MEDIUM,
+        subject=SubjectKind.INGRESS,
+        condition="Two Ingresses of one class define the same host and path (or the host's default "
+        "backend) differently, and at least one has no creationTimestamp (files never do): ingress-nginx "
+        "keeps the older one's, so which answer the migration must preserve is not known.",
+        remediation="Keep one definition (remove the other path), or gate the cluster's objects "
+        "(`--cluster`), which carry creation times.",
+        fn=order_unknown,
+        params=PrefixParams,
+    ),
+    Check(
+        id="migration.nginx-config-rejected",
+        title="Ingresses that make NGINX refuse the configuration",
+        category=Category.MIGRATION,
+        severity=Severity.HIGH,
+        subject=SubjectKind.INGRESS,
+        condition="The locations the controller writes for a host of the Ingress include the same "
+        "location twice (`Prefix /a` and `Prefix /a/` both become `location /a/`): `nginx -t` fails and "
+        "the controller keeps its previous configuration, so what runs is not what the files say.",
+        remediation="Keep one of the two paths.",
+        fn=nginx_config_rejected,
         params=PrefixParams,
     ),
     Check(

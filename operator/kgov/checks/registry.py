@@ -253,6 +253,8 @@ class Check(Generic[S, P]):
     # What the check reads beyond its subject's `reach` (a check comparing objects across namespaces
     # declares NETWORK), so the operator re-runs it when that changes; None: the subject's.
     reads: Reach | None = None
+    # Only a waiver naming what replaces the checked behaviour (`replacement:`) accepts a finding.
+    waiver_needs_replacement: bool = False
 
     @property
     def reach(self) -> Reach:

@@ -44,6 +44,11 @@ from kgov.sources.locate import refine_lines
 @click.option(
     "--report", "report_file", type=click.Path(dir_okay=False), help="Also write the notes as JSON."
 )
+@click.option(
+    "--allow-gaps",
+    is_flag=True,
+    help="Exit 0 although something was not carried over (the notes on stderr still list it).",
+)
 def convert_command(
     paths: tuple[str, ...],
     cluster: bool,
@@ -56,10 +61,13 @@ def convert_command(
     listeners: str,
     output_file: str | None,
     report_file: str | None,
+    allow_gaps: bool,
 ) -> None:
     """Convert Ingresses (files, folders, - for stdin, or --cluster) to Gateway API objects.
 
-    Exit 0 when everything was carried over, 1 when something was not (see stderr), 2 on input errors.
+    The output is checked with the gate's parity model before it is written: every request it would
+    answer differently from ingress-nginx is listed as not carried over. Exit 0 when everything was
+    carried over (or with --allow-gaps), 1 when something was not (see stderr), 2 on input errors.
     """
     if not paths and not cluster:
         raise click.UsageError("give PATH ... (or - for stdin), or --cluster")
@@ -82,7 +90,7 @@ def convert_command(
         write_file(report_file, _report_json(conversion))
     if errors:
         sys.exit(EXIT_INPUT)
-    sys.exit(EXIT_FINDINGS if conversion.blocked else EXIT_OK)
+    sys.exit(EXIT_FINDINGS if conversion.blocked and not allow_gaps else EXIT_OK)
 
 
 def _check_names(gateway: str | None, namespace: str | None, gateway_class: str | None) -> None:

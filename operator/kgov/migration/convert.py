@@ -37,6 +37,9 @@ from kgov.migration.convert_routes import (
     with_canary,
 )
 from kgov.migration.convert_source import HOSTNAME, HostFacts, PathKey, Source
+from kgov.migration.nginx import CATCH_ALL, NginxModel, path_type
+from kgov.migration.parity import class_key
+from kgov.migration.verify import verify
 from kgov.model import networking as net
 
 DEFAULT_CLASS = "nginx"
@@ -59,15 +62,49 @@ class Converter:
     policies: dict[tuple[str | None, str], Generated] = field(default_factory=dict)
     canary_keys: list[str] = field(default_factory=list)  # canary Ingresses behind the host being written
     catch_all: dict[tuple[str | None, str], str] = field(default_factory=dict)  # gateway → its Ingress
+    models: dict[str, NginxModel] = field(default_factory=dict)  # ingress class → how ingress-nginx serves it
+    homes: dict[tuple[str, str | None], str | None] = field(default_factory=dict)  # see `_homes`
+    canary_sources: dict[int, Source] = field(default_factory=dict)  # canary Ingresses by view
+
+    def _app_root(self, source: Source, host: str | None) -> IngressView | None:
+        """The Ingress whose `app-root` answers `/` on the host, if any."""
+        server = self.models[class_key(source.view)].servers.get((host or CATCH_ALL).lower())
+        found = self.models[class_key(source.view)].app_root(server) if server else None
+        return found[0] if found else None
+
+    def _owner(self, source: Source, host: str | None, path: net.IngressPath) -> IngressView | None:
+        """The Ingress whose location ingress-nginx serves for the host and path (the oldest)."""
+        server = self.models[class_key(source.view)].servers.get((host or CATCH_ALL).lower())
+        key = (path.path or "/", path_type(path.path_type))
+        found = (
+            next((loc for loc in server.locations if (loc.path, loc.path_type) == key), None)
+            if server
+            else None
+        )
+        return found.ingress if found else None
 
     def run(self) -> Conversion:
-        sources = [self._source(view) for view in self.network.ingresses]
+        groups: dict[str, list[IngressView]] = {}
+        for view in self.network.ingresses:
+            groups.setdefault(class_key(view), []).append(view)
+        self.models = {key: NginxModel(views, self.network) for key, views in groups.items()}
+        dropped = {id(view) for model in self.models.values() for view, _ in model.dropped}
+        if self.options.gateway_namespace is None:
+            self.homes = self._homes([v for v in self.network.ingresses if id(v) not in dropped])
+        sources = [self._source(view) for view in self.network.ingresses if id(view) not in dropped]
         self.result.ingresses = len(sources)
         primaries = [s for s in sources if s.intent.canary is None]
         canaries = [s for s in sources if s.intent.canary is not None]
+        self.canary_sources = {id(s.view): s for s in canaries}
         for source in sources:
             self.result.notes.extend(source.intent.notes)
-        self.facts.collect(primaries, self._note)
+        regex_hosts = {
+            host or None
+            for model in self.models.values()
+            for host, server in model.servers.items()
+            if server.regex
+        }
+        self.facts.collect(primaries, self._note, regex_hosts)
         taken = self._canary_paths(primaries, canaries)
         for source in primaries:
             for host in source.hosts():
@@ -103,9 +140,9 @@ class Converter:
         intent = read_intent(
             obj.namespace, obj.name, obj.annotations, self.network.catalogue, view.controller, config_map
         )
+        name = self._gateway_name(view)
+        namespace = self.options.gateway_namespace or self.homes.get((name, obj.namespace), obj.namespace)
         class_name = view.class_name or (view.ingress_class.obj.name if view.ingress_class else None)
-        namespace = self.options.gateway_namespace or obj.namespace
-        name = self.options.gateway or dns_name(class_name or DEFAULT_CLASS)
         key = (namespace, name)
         if key not in self.gateways:
             gateway_class = self.options.gateway_class or dns_name(class_name or DEFAULT_CLASS)
@@ -128,6 +165,33 @@ class Converter:
                 intent.notes.append(Note(obj.namespace, obj.name, name, "spec", "gap", message))
         return source
 
+    def _gateway_name(self, view: IngressView) -> str:
+        class_name = view.class_name or (view.ingress_class.obj.name if view.ingress_class else None)
+        return self.options.gateway or dns_name(class_name or DEFAULT_CLASS)
+
+    def _homes(self, views: list[IngressView]) -> dict[tuple[str, str | None], str | None]:
+        """(Gateway name, namespace) → the namespace of the Gateway its Ingresses go on: namespaces
+        whose Ingresses share a host share one Gateway (one address for the host), in the first of
+        them by name; the others are let in through `allowedRoutes`."""
+        parent: dict[tuple[str, str | None], tuple[str, str | None]] = {}
+
+        def find(key: tuple[str, str | None]) -> tuple[str, str | None]:
+            while parent.setdefault(key, key) != key:
+                key = parent[key]
+            return key
+
+        by_host: dict[tuple[str, str], tuple[str, str | None]] = {}
+        for view in views:
+            key = (self._gateway_name(view), view.obj.namespace)
+            find(key)
+            for rule in view.ingress.spec.rules:
+                host = (rule.host or "").lower()
+                first = by_host.setdefault((key[0], host), key)
+                a, b = find(first), find(key)
+                if a != b:
+                    parent[max(a, b, key=_order)] = min(a, b, key=_order)
+        return {key: find(key)[1] for key in parent}
+
     def _note(self, source: Source, key: str, level: Level, reason: str, klass: str = "spec") -> None:
         self.result.notes.append(Note(source.namespace, source.name, key, klass, level, reason))
 
@@ -136,7 +200,7 @@ class Converter:
     ) -> dict[PathKey, tuple[dict[str, Any], Source]]:
         """(namespace, host, path, pathType) → the canary backend serving it."""
         served = {
-            (p.namespace, host, path.path or "/", path.path_type or "Prefix")
+            (p.namespace, host, path.path or "/", path_type(path.path_type))
             for p in primaries
             for host in p.hosts()
             for path in p.paths(host)
@@ -145,7 +209,7 @@ class Converter:
         for canary in canaries:
             for host in canary.hosts():
                 for path in canary.paths(host):
-                    key = (canary.namespace, host, path.path or "/", path.path_type or "Prefix")
+                    key = (canary.namespace, host, path.path or "/", path_type(path.path_type))
                     backend = self._backend(canary, path.backend, f"canary path {path.path or '/'}")
                     if backend is None:
                         continue
@@ -153,8 +217,9 @@ class Converter:
                         self._note(
                             canary,
                             "nginx.ingress.kubernetes.io/canary",
-                            "blocker",
-                            f"no primary Ingress serves {host or '*'}{path.path or '/'}",
+                            "info",
+                            f"no primary Ingress serves {host or '*'}{path.path or '/'}: ingress-nginx drops "
+                            "the canary, and nothing is written for it",
                             "N",
                         )
                     elif key in taken:
@@ -173,12 +238,25 @@ class Converter:
     def _canary(
         self, taken: Taken, source: Source, host: str | None, path: net.IngressPath
     ) -> tuple[dict[str, Any], Canary] | None:
-        found = taken.get((source.namespace, host, path.path or "/", path.path_type or "Prefix"))
-        if found is None or found[1].intent.canary is None:
+        """The canary ingress-nginx applies to the path: the one merged into the upstream (Service
+        port) the path proxies to, whichever host and path it was declared for."""
+        model = self.models[class_key(source.view)]
+        server = model.servers.get((host or CATCH_ALL).lower())
+        key = (path.path or "/", path_type(path.path_type))
+        location = (
+            next((loc for loc in server.locations if (loc.path, loc.path_type) == key), None)
+            if server
+            else None
+        )
+        canary = model.canary_for(location) if location is not None else None
+        owner = self.canary_sources.get(id(canary.ingress)) if canary is not None else None
+        if canary is None or canary.backend is None or owner is None or owner.intent.canary is None:
             return None
-        if found[1].key not in self.canary_keys:
-            self.canary_keys.append(found[1].key)
-        return found[0], found[1].intent.canary
+        if canary.backend.namespace != (source.namespace or "") or canary.backend.named_port:
+            return None  # a Service of another namespace, or a port by name: not written, the check says so
+        if owner.key not in self.canary_keys:
+            self.canary_keys.append(owner.key)
+        return {"name": canary.backend.name, "port": int(canary.backend.port)}, owner.intent.canary
 
     def _backend(self, source: Source, backend: net.IngressBackend, where: str) -> dict[str, Any] | None:
         service = backend.service
@@ -261,6 +339,9 @@ class Converter:
         self._routes("GRPCRoute" if grpc else "HTTPRoute", source, base, hosts, parents, entries)
         if redirect:
             self._ssl_redirect(source, host, hosts, plain, entries, base)
+        elif intent.redirect and cert is not None and (intent.ssl_redirect or intent.force_ssl_redirect):
+            # Paths no location takes reach the host's root location, which redirects to HTTPS.
+            self._ssl_redirect(source, host, hosts, plain, [], base)
         if intent.www_redirect and host is not None and not host.startswith("*."):
             self._www(source, host)
         if intent.backend_tls is not None:
@@ -320,7 +401,7 @@ class Converter:
         filters = http_filters(intent)
         timeouts = {"request": intent.timeout} if intent.timeout else None
         entries: list[Entry] = []
-        if intent.app_root and host is not None:
+        if intent.app_root and host is not None and self._app_root(source, host) is source.view:
             to_root = {
                 "path": {"type": "ReplaceFullPath", "replaceFullPath": intent.app_root},
                 "statusCode": 302,
@@ -328,8 +409,38 @@ class Converter:
             entries.append(Entry({"path": {"type": "Exact", "value": "/"}}, [], redirect_filter(to_root)))
         paths = source.paths(host)
         prefixes: dict[str, str] = {}
+        seen: set[tuple[str, str]] = set()
         for path in paths:
             where = f"host {host or '*'} path {path.path or '/'}"
+            key = (path.path or "/", path_type(path.path_type))
+            if key in seen:
+                # One location per path and type (ImplementationSpecific is Prefix): the first stays.
+                self._note(
+                    source, where, "info", "the same path and type again: ingress-nginx keeps the first"
+                )
+                continue
+            seen.add(key)
+            owner = self._owner(source, host, path)
+            app_root = self._app_root(source, host)
+            if (
+                (path.path or "/") == "/"
+                and path.path_type == "Exact"
+                and app_root not in (None, source.view)
+            ):
+                assert app_root is not None
+                reason = (
+                    f"ingress-nginx answers / with the app-root redirect of Ingress {app_root.obj.display()}"
+                )
+                self._note(source, where, "info", reason)
+                continue
+            if owner is not source.view:
+                reason = (
+                    f"ingress-nginx serves it from Ingress {owner.obj.display()}, which it orders first"
+                    if owner is not None
+                    else "ingress-nginx serves the catch-all default backend there instead"
+                )
+                self._note(source, where, "info", reason)
+                continue
             match = self._path_match(source, where, path, regex, prefixes)
             if match is None:
                 continue
@@ -364,14 +475,6 @@ class Converter:
                     source, where, "blocker", f"Gateway API treats prefixes {same} and {value} as one match"
                 )
                 return None
-        if path.path_type in (None, "ImplementationSpecific") and not regex and value != "/":
-            self._note(
-                source,
-                where,
-                "gap",
-                "ImplementationSpecific is an NGINX prefix (/a also matches /ab): written as a RegularExpression "
-                "match, whose support is implementation-specific",
-            )
         return match
 
     def _default_backend(
@@ -387,6 +490,20 @@ class Converter:
         default = source.view.ingress.spec.default_backend
         has_root = any((p.path or "/") == "/" and p.path_type != "Exact" for p in paths)
         if default is None or has_root or source.intent.redirect is not None:
+            return
+        server = self.models[class_key(source.view)].servers.get((host or CATCH_ALL).lower())
+        if (
+            host is not None
+            and server is not None
+            and (server.default is None or server.default[0] is not source.view)
+        ):
+            # `createServers`: only the Ingress that creates the host's server gives it its default backend.
+            self._note(
+                source,
+                "spec.defaultBackend",
+                "info",
+                f"ingress-nginx does not use it for host {host}: another Ingress of the host is older",
+            )
             return
         backend = self._backend(source, default, "spec.defaultBackend")
         match = http_path_match("/", "Prefix", regex)
@@ -498,14 +615,24 @@ class Converter:
         }
         name = self._unique("TLSRoute", source.namespace, dns_name(source.name, slug(host)))
         self.routes.append(Generated(_object("TLSRoute", name, source.namespace, spec), [source.key]))
-        # ingress-nginx still proxies plain HTTP for the host to the Ingress's paths.
+        # ingress-nginx still answers plain HTTP for the host: the Ingress's paths, or the HTTPS
+        # redirect when the host has TLS (ssl-redirect) or force-ssl-redirect is set.
+        intent = source.intent
+        redirect = (
+            self.facts.certificate(source.gateway, host) is not None and intent.ssl_redirect
+        ) or intent.force_ssl_redirect
+        to_https = redirect_filter({"scheme": "https", "statusCode": SSL_REDIRECT_CODE})
         entries = []
         for path in paths:
             where = f"host {host} path {path.path or '/'}"
             match = self._path_match(source, where, path, host in self.facts.regex_hosts, {})
             target = self._backend(source, path.backend, where) if match else None
             if match is not None and target is not None:
-                entries.append(Entry({"path": match}, [target], []))
+                entries.append(
+                    Entry({"path": match}, [] if redirect else [target], to_https if redirect else [])
+                )
+        if redirect and not any(e.match == {"path": {"type": "PathPrefix", "value": "/"}} for e in entries):
+            entries.append(Entry({"path": {"type": "PathPrefix", "value": "/"}}, [], to_https))
         if entries:
             http = [source.gateway.parent_ref(source.gateway.http(host), source.namespace)]
             self._routes(
@@ -555,6 +682,10 @@ class Converter:
             )
 
 
+def _order(key: tuple[str, str | None]) -> tuple[str, str]:
+    return (key[0], key[1] or "")
+
+
 def _object(kind: str, name: str, namespace: str | None, spec: dict[str, Any]) -> dict[str, Any]:
     metadata: dict[str, Any] = {"name": name}
     if namespace is not None:
@@ -563,8 +694,11 @@ def _object(kind: str, name: str, namespace: str | None, spec: dict[str, Any]) -
 
 
 def convert(inventory: Inventory, options: ConvertOptions | None = None) -> Conversion:
-    """Convert every Ingress of the inventory; IngressClasses and Services in it are used for lookups."""
-    return Converter(inventory.network, options or ConvertOptions()).run()
+    """Convert every Ingress of the inventory; IngressClasses and Services in it are used for lookups.
+    The output is checked with the parity model: what it would route differently is noted."""
+    conversion = Converter(inventory.network, options or ConvertOptions()).run()
+    verify(inventory, conversion)
+    return conversion
 
 
 class _Dumper(yaml.SafeDumper):

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from kgov.catalogue import AnnotationCatalogue, Catalogue, Controller
 from kgov.domain.annotations import NGINX_PREFIX
 from kgov.migration.convert_model import Level, Note
+from kgov.migration.values import AnnotationValues, canary_share, redirect_code
 
 # ingress-nginx defaults (docs/user-guide/nginx-configuration/annotations.md, CORS section).
 CORS_DEFAULT_METHODS = "GET, PUT, POST, DELETE, PATCH, OPTIONS"
@@ -22,7 +23,6 @@ _ORIGIN = re.compile(
     r"(^\*$)|(^(http(s)?)://(((\*\.)?([a-zA-Z0-9\-]+\.)*[a-zA-Z0-9-]+|\*)(:([0-9]{1,5}))?)$)"
 )
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$")
-_SECONDS = re.compile(r"^(\d{1,9})s?$")
 _CAPTURE = re.compile(r"\$(\d|\{)")
 REDIRECT_CODES = {301, 302, 303, 307, 308}
 SSL_REDIRECT_CODE = 308  # ingress-nginx `http-redirect-code` default
@@ -106,9 +106,8 @@ class IntentReader:
         config_maps: ConfigMapLookup,
     ) -> None:
         self.namespace, self.name = namespace, name
-        self.values = {
-            k[len(NGINX_PREFIX) :]: v for k, v in annotations.items() if k.startswith(NGINX_PREFIX)
-        }
+        self.typed = AnnotationValues(annotations, NGINX_PREFIX)
+        self.values = self.typed.values
         self.catalogue = catalogue
         self.config_maps = config_maps
         self.intent = Intent()
@@ -120,29 +119,19 @@ class IntentReader:
         self.intent.notes.append(Note(self.namespace, self.name, NGINX_PREFIX + key, klass, level, reason))
 
     def get(self, key: str) -> str | None:
-        value = self.values.get(key)
-        if value is not None:
+        if key in self.values:
             self.used.add(key)
-        return value.strip() if value is not None else None
+        return self.typed.get(key)
 
     def flag(self, key: str, default: bool = False) -> bool:
-        value = self.get(key)
-        return default if value is None else value.lower() in ("true", "on", "yes", "1")
+        if key in self.values:
+            self.used.add(key)
+        return self.typed.flag(key, default)
 
-    def integer(self, key: str, default: int, minimum: int = 0) -> int:
-        value = self.get(key)
-        if value is None:
-            return default
-        try:
-            number = int(value)
-        except ValueError:
-            number = minimum - 1
-        if number < minimum:
-            self.note(
-                key, "blocker", f"{value!r} is not an integer of at least {minimum}; ingress-nginx rejects it"
-            )
-            return default
-        return number
+    def integer(self, key: str, default: int) -> int:
+        if key in self.values:
+            self.used.add(key)
+        return self.typed.number(key, default)
 
     def read(self) -> Intent:
         canary = self.flag("canary")
@@ -157,14 +146,19 @@ class IntentReader:
         self._timeouts()
         self._protocol()
         self._unused(canary)
+        for invalid in self.typed.invalid.values():
+            self.note(invalid.key, "info", invalid.message())
         return self.intent
 
     # ---- families -------------------------------------------------------------------------------
 
     def _canary(self) -> None:
+        weight, rest = canary_share(
+            self.integer("canary-weight", 0), self.integer("canary-weight-total", 100)
+        )
         spec = Canary(
-            weight=self.integer("canary-weight", 0),
-            total=self.integer("canary-weight-total", 100, minimum=1),
+            weight=weight,
+            total=weight + rest,
             header=self.get("canary-by-header"),
             header_value=self.get("canary-by-header-value"),
             header_pattern=self.get("canary-by-header-pattern"),
@@ -224,9 +218,9 @@ class IntentReader:
         if temporal and permanent:
             self.note("permanent-redirect", "info", "temporal-redirect takes precedence, as in ingress-nginx")
         if temporal:
-            self._redirect("temporal-redirect", temporal, self._code("temporal-redirect-code", 302))
+            self._redirect("temporal-redirect", temporal, self._code("temporal"))
         elif permanent:
-            self._redirect("permanent-redirect", permanent, self._code("permanent-redirect-code", 301))
+            self._redirect("permanent-redirect", permanent, self._code("permanent"))
         app_root = self.get("app-root")
         if app_root is not None:
             if app_root.startswith("/") and _valid_path(app_root):
@@ -244,11 +238,19 @@ class IntentReader:
         if aliases:
             self.intent.aliases = [a.strip() for a in aliases.split(",") if a.strip()]
 
-    def _code(self, key: str, default: int) -> int:
-        code = self.integer(key, default)
+    def _code(self, kind: str) -> int:
+        """The code ingress-nginx answers with (`redirect_code`), if Gateway API has it."""
+        key = f"{kind}-redirect-code"
+        if key in self.values:
+            self.used.add(key)
+        code = redirect_code(self.typed, kind)
         if code not in REDIRECT_CODES:
+            default = 302 if kind == "temporal" else 301
             self.note(
-                key, "blocker", f"Gateway API redirects only use {sorted(REDIRECT_CODES)}; {default} written"
+                key,
+                "blocker",
+                f"ingress-nginx answers {code}; Gateway API redirects only use {sorted(REDIRECT_CODES)}: "
+                f"{default} written",
             )
             return default
         return code
@@ -328,12 +330,19 @@ class IntentReader:
             "allowMethods": _unique([m for m in methods if m in CORS_METHODS]) or ["GET"],
             "allowHeaders": _headers_list(self.get("cors-allow-headers") or CORS_DEFAULT_HEADERS),
             "allowCredentials": self.flag("cors-allow-credentials", default=True),
-            "maxAge": self.integer("cors-max-age", CORS_DEFAULT_MAX_AGE, minimum=1),
+            "maxAge": self._max_age(),
         }
         exposed = _headers_list(self.get("cors-expose-headers") or "")
         if exposed:
             cors["exposeHeaders"] = exposed
         self.intent.cors = cors
+
+    def _max_age(self) -> int:
+        age = self.integer("cors-max-age", CORS_DEFAULT_MAX_AGE)
+        if age < 1:
+            self.note("cors-max-age", "blocker", f"{age} is below the CORS filter's minimum of 1 second")
+            return CORS_DEFAULT_MAX_AGE
+        return age
 
     def _timeouts(self) -> None:
         seconds = [self._seconds(k) for k in TIMEOUT_KEYS if k in self.values]
@@ -350,12 +359,9 @@ class IntentReader:
         )
 
     def _seconds(self, key: str) -> int:
-        value = self.get(key) or ""
-        found = _SECONDS.match(value)
-        if found is None:
-            self.note(key, "blocker", f"{value!r} is not a number of seconds")
-            return 0
-        return int(found.group(1))
+        """proxy-*-timeout is an int of seconds (`proxy/main.go` ValidateInt): `10s` is invalid, so
+        the controller keeps its ConfigMap's timeout and nothing is written for it."""
+        return max(self.integer(key, 0), 0)
 
     def _protocol(self) -> None:
         self.intent.passthrough = self.flag("ssl-passthrough")

@@ -46,12 +46,14 @@ class GatewayPlan:
     sources: list[str] = field(default_factory=list)
     annotations: dict[str, str] = field(default_factory=dict)
     listener_names: dict[tuple[str, str | None], str] = field(default_factory=dict)
+    refs: list[dict[str, Any]] = field(default_factory=list)  # parentRefs written, renamed on a split
 
     def parent_ref(self, section: str, route_namespace: str | None) -> dict[str, Any]:
         ref: dict[str, Any] = {"name": self.name}
         if self.namespace != route_namespace and self.namespace is not None:
             ref["namespace"] = self.namespace
         ref["sectionName"] = section
+        self.refs.append(ref)
         return ref
 
     def attach(self, source: str, route_namespace: str | None) -> None:
@@ -107,9 +109,20 @@ class GatewayPlan:
         ]
 
     def build(self) -> list[Generated]:
-        if not self.listeners:
-            return []
-        listeners = list(self.listeners.values())
+        """The Gateway, split into `name`, `name-2`, … when its listeners exceed the CRD's 64 (the
+        listeners of one hostname stay together, and the routes' parentRefs follow them)."""
+        chunks = _chunks(list(self.listeners.values()))
+        found: list[Generated] = []
+        for index, listeners in enumerate(chunks):
+            name = self.name if index == 0 else dns_name(self.name, str(index + 1))
+            sections = {listener["name"] for listener in listeners}
+            for ref in self.refs:
+                if ref.get("sectionName") in sections:
+                    ref["name"] = name
+            found.append(self._gateway(name, listeners))
+        return [*found, *self._grants()] if found else []
+
+    def _gateway(self, name: str, listeners: list[dict[str, Any]]) -> Generated:
         foreign = sorted(n for n in self.route_namespaces if n is not None and n != self.namespace)
         if foreign:
             allowed = {
@@ -127,7 +140,7 @@ class GatewayPlan:
                 }
             }
             listeners = [{**listener, "allowedRoutes": allowed} for listener in listeners]
-        metadata: dict[str, Any] = {"name": self.name}
+        metadata: dict[str, Any] = {"name": name}
         if self.namespace is not None:
             metadata["namespace"] = self.namespace
         if self.annotations:
@@ -138,9 +151,10 @@ class GatewayPlan:
             "metadata": metadata,
             "spec": {"gatewayClassName": self.class_name, "listeners": listeners},
         }
-        return [Generated(gateway, list(self.sources)), *self._grants()]
+        return Generated(gateway, list(self.sources))
 
     def _grants(self) -> list[Generated]:
+        """ReferenceGrants from this plan's Gateways (all of the split ones: `from` names a namespace)."""
         by_namespace: dict[str, list[str]] = {}
         for ref in self.certificate_refs():
             names = by_namespace.setdefault(ref["namespace"], [])
@@ -175,3 +189,18 @@ class GatewayPlan:
                     )
                 )
         return grants
+
+
+MAX_LISTENERS = 64  # Gateway spec.listeners maxItems
+
+
+def _chunks(listeners: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    groups: dict[str | None, list[dict[str, Any]]] = {}
+    for listener in listeners:
+        groups.setdefault(listener.get("hostname"), []).append(listener)
+    chunks: list[list[dict[str, Any]]] = []
+    for group in groups.values():
+        if not chunks or len(chunks[-1]) + len(group) > MAX_LISTENERS:
+            chunks.append([])
+        chunks[-1].extend(group)
+    return [c for c in chunks if c]

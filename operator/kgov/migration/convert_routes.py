@@ -32,13 +32,11 @@ class Entry:
 def http_path_match(path: str | None, path_type: str | None, regex: bool) -> dict[str, Any] | None:
     """The HTTPRoute path match for an Ingress path, or None when Gateway API cannot express it."""
     value = path or "/"
-    if path_type == "Exact":
-        return {"type": "Exact", "value": value} if valid_path(value) else None
-    if regex:
+    if regex:  # every location of a regex host, Exact ones too, is `~* "^path"` (buildLocation)
         pattern = value if value.endswith("$") else f"{value}.*"
         return {"type": "RegularExpression", "value": f"(?i){pattern}"}
-    if path_type in (None, "ImplementationSpecific") and value != "/":
-        return {"type": "RegularExpression", "value": f"{re.escape(value)}.*"}
+    if path_type == "Exact":
+        return {"type": "Exact", "value": value} if valid_path(value) else None
     return {"type": "PathPrefix", "value": value} if valid_path(value) else None
 
 

@@ -58,17 +58,18 @@ NoteFn = Callable[[Source, str, Level, str], None]
 @dataclass(slots=True)
 class HostFacts:
     certificates: dict[tuple[str | None, str], dict[str, Certificate]] = field(default_factory=dict)
-    regex_hosts: set[str | None] = field(default_factory=set)  # use-regex / rewrite-target on the host
+    regex_hosts: set[str | None] = field(default_factory=set)  # the model's regex servers
     rule_hosts: set[str | None] = field(default_factory=set)
     root_hosts: set[HostKey] = field(default_factory=set)  # some Ingress serves the host's `/` prefix
     unwritten_tls: dict[HostKey, str] = field(default_factory=dict)  # TLS not written → its Ingress
     mixed_hosts: set[HostKey] = field(default_factory=set)  # gRPC and HTTP Ingresses share the host
 
-    def collect(self, primaries: list[Source], note: NoteFn) -> None:
+    def collect(self, primaries: list[Source], note: NoteFn, regex_hosts: set[str | None]) -> None:
+        """`regex_hosts`: the hosts whose locations ingress-nginx writes as regular expressions."""
+        self.regex_hosts = regex_hosts
         for source in primaries:
             self._certificates(source, note)
             self.rule_hosts.update(source.hosts())
-            self.regex_hosts.update(source.hosts() if source.intent.regex else ())
         self._find_mixed_hosts(primaries)
         for source in primaries:
             plan = source.gateway

@@ -151,6 +151,7 @@ class GatewayModel:
                 found.listeners += [PlaneListener(lset.obj, listener) for listener in lset.listeners]
                 by_owner[id(lset.obj)] = found
         self.assumed = Plane(None, [PlaneListener(None, listener) for listener in _assumed_listeners()])
+        self._merged_listeners: dict[tuple[str, bool], PlaneListener] = {}
         attached: list[RouteView] = [
             route
             for route in network.routes
@@ -171,7 +172,7 @@ class GatewayModel:
         attached = False
         for attachment in attachments(route, self.network):
             if attachment.acceptance == Acceptance.UNKNOWN and attachment.parent is None:
-                targets = self.assumed.listeners
+                targets = self._assumed_for(attachment.ref.section_name, attachment.ref.port)
             elif (
                 attachment.acceptance in (Acceptance.ACCEPTED, Acceptance.UNKNOWN)
                 and attachment.parent is not None
@@ -200,6 +201,50 @@ class GatewayModel:
                         pl.routes.append(route)
         return attached
 
+    def _merged(self, plane: Plane, probe: Probe) -> PlaneListener:
+        """The assumed Gateway's listeners are of unknown hostnames: a request reaches the routes of
+        all its listeners of the request's protocol (TLS passthrough when a TLSRoute takes the host)."""
+        protocols = _PROTOCOLS.get(probe.scheme, ())
+        taking = [pl for pl in plane.listeners if pl.listener.protocol in protocols]
+        passthrough = [
+            pl
+            for pl in taking
+            if pl.passthrough
+            and any(_host_score(None, r.route.spec.hostnames, probe.host) is not None for r in pl.routes)
+        ]
+        chosen = passthrough or [pl for pl in taking if not pl.passthrough]
+        key = (probe.scheme, bool(passthrough))
+        merged = self._merged_listeners.get(key)
+        if merged is None:
+            routes = list({id(r): r for pl in chosen for r in pl.routes}.values())
+            merged = self._merged_listeners[key] = PlaneListener(None, chosen[0].listener, routes)
+        return merged
+
+    def _assumed_for(self, section: str | None, port: int | None) -> list[PlaneListener]:
+        """The assumed Gateway's listeners a parentRef reaches: all of them without sectionName and
+        port; else one listener of that name and port, whose protocol follows from the port (80, 443)
+        or the name (`…https`, `…tls`, `…http`, as `kgov convert` names them); a name that tells
+        nothing reaches every protocol."""
+        if section is None and port is None:
+            return [pl for pl in self.assumed.listeners if pl.listener.name in ("http", "https", "tls")]
+        protocols = _guess_protocols(section, port)
+        found = []
+        for protocol in protocols:
+            name = f"{section or 'port'}:{port or ''}:{protocol}"
+            existing = next((pl for pl in self.assumed.listeners if pl.listener.name == name), None)
+            if existing is None:
+                spec: dict[str, Any] = {
+                    "name": name,
+                    "port": port or STANDARD_PORT[protocol],
+                    "protocol": protocol,
+                }
+                if protocol == "TLS":
+                    spec["tls"] = {"mode": "Passthrough"}
+                existing = PlaneListener(None, gw.Listener.model_validate(spec))
+                self.assumed.listeners.append(existing)
+            found.append(existing)
+        return found
+
     def serving(self, host: str | None) -> list[tuple[Plane, RouteView]]:
         """The routes (with their plane) whose hostnames on some listener cover the host; `None` or
         "" stands for any host (an Ingress rule without a host)."""
@@ -222,8 +267,14 @@ class GatewayModel:
 
     # ---- routing -------------------------------------------------------------------------------
 
+    def takes(self, plane: Plane, probe: Probe) -> bool:
+        """Whether a listener of the plane takes the probe's scheme and host."""
+        return _listener(plane, probe) is not None
+
     def route(self, plane: Plane, probe: Probe) -> Outcome:
         listener = _listener(plane, probe)
+        if plane.gateway is None and listener is not None:
+            listener = self._merged(plane, probe)
         if listener is None:
             return Outcome(
                 NO_ROUTE, detail=f"no {probe.scheme.upper()} listener of {plane.display()} takes the host"
@@ -243,6 +294,21 @@ class GatewayModel:
         if best is None:
             return Outcome(NO_ROUTE, detail=f"no rule matches on {plane.display()}")
         return _apply(best, probe, listener)
+
+
+STANDARD_PORT = {"HTTP": 80, "HTTPS": 443, "TLS": 443}
+
+
+def _guess_protocols(section: str | None, port: int | None) -> list[str]:
+    if port == 80:
+        return ["HTTP"]
+    if port == 443:
+        return ["HTTPS", "TLS"]
+    name = (section or "").lower()
+    for suffix, protocols in (("https", ["HTTPS"]), ("tls", ["TLS"]), ("http", ["HTTP"])):
+        if name.endswith(suffix):
+            return protocols
+    return ["HTTP", "HTTPS", "TLS"]
 
 
 def _kind_fits(pl: PlaneListener, kind: str) -> bool:

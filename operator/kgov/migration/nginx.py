@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from kgov.domain.annotations import NGINX_PREFIX
 from kgov.inventory.network import IngressView, Network
 from kgov.migration.outcome import (
+    ERROR,
     NO_ROUTE,
     PASSTHROUGH,
     REDIRECT,
@@ -41,6 +42,13 @@ from kgov.migration.outcome import (
     Outcome,
     Probe,
     backends_outcome,
+)
+from kgov.migration.values import (
+    AnnotationValues,
+    Invalid,
+    canary_share,
+    nginx_value_types,
+    redirect_code,
 )
 from kgov.model import networking as net
 from kgov.regex import Pattern, compile_bounded
@@ -68,18 +76,6 @@ class Location:
     path_type: str  # Exact | Prefix | ImplementationSpecific
     ingress: IngressView
     backend: Backend | None
-    canary: Canary | None = None
-
-    def matches(self, path: str, regex: bool) -> bool:
-        if regex:
-            compiled = _compile(f"^{self.path}")
-            return compiled is not None and compiled.match(path) is not None
-        if self.path_type == "Exact":
-            return path == self.path
-        if self.path_type == "Prefix":
-            base = self.path.rstrip("/")
-            return path == base or path.startswith(base + "/") or (base == "" and path.startswith("/"))
-        return path.startswith(self.path)
 
 
 @dataclass(slots=True)
@@ -93,35 +89,23 @@ class Server:
     passthrough: tuple[IngressView, Backend | None] | None = None
 
 
-class Annotations:
-    """The ingress-nginx annotations of one Ingress, under the prefix in use."""
-
-    def __init__(self, view: IngressView, prefix: str) -> None:
-        self.values = {
-            key[len(prefix) :]: value for key, value in view.obj.annotations.items() if key.startswith(prefix)
-        }
-
-    def get(self, key: str) -> str | None:
-        value = self.values.get(key)
-        return value.strip() if isinstance(value, str) else None
-
-    def flag(self, key: str, default: bool = False) -> bool:
-        value = self.get(key)
-        return default if value is None else value.lower() == "true"
-
-    def number(self, key: str, default: int) -> int:
-        value = self.get(key)
-        try:
-            return int(value) if value is not None else default
-        except ValueError:
-            return default
-
-
-def ingress_order(view: IngressView) -> tuple[str, str, str]:
-    """The controller handles Ingresses oldest first; files carry no creation time, then by name."""
+def created(view: IngressView) -> str | None:
     metadata = view.obj.raw.get("metadata")
-    created = metadata.get("creationTimestamp") if isinstance(metadata, dict) else None
-    return (str(created or ""), view.obj.namespace or "", view.obj.name)
+    value = metadata.get("creationTimestamp") if isinstance(metadata, dict) else None
+    return str(value) if value else None
+
+
+def ordered_ingresses(views: Iterable[IngressView]) -> list[IngressView]:
+    """The controller's order (`store.sortIngressSlice`): oldest first; equal creation times (and
+    none, which files never carry: Go's zero time, older than any) by `namespace/name` descending."""
+    by_name = sorted(views, key=lambda v: f"{v.obj.namespace or ''}/{v.obj.name}", reverse=True)
+    return sorted(by_name, key=lambda v: created(v) or "")
+
+
+def order_known(a: IngressView, b: IngressView) -> bool:
+    """Whether the controller's order of two Ingresses follows from the input: both carry a creation
+    time (equal times fall back to the names); without one, the live order is not known."""
+    return created(a) is not None and created(b) is not None
 
 
 def service_backend(
@@ -140,6 +124,32 @@ def service_backend(
     return Backend(namespace, backend.service.name, str(found.port) if found else str(port.name))
 
 
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """Two Ingresses of one host whose order decides what the controller serves, where the input does
+    not tell the order (no creation time): `kept` is the one the model assumes keeps it."""
+
+    host: str
+    subject: str
+    kept: IngressView
+    other: IngressView
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """One NGINX `location` as the controller writes it: modifier `=`, `` (prefix) or `~*`."""
+
+    modifier: str
+    path: str
+    location: Location
+
+
+def path_type(value: str | None) -> str:
+    """The controller turns ImplementationSpecific (and a missing type) into Prefix
+    (`internal/k8s/main.go` SetDefaultNGINXPathType, applied in `store.syncIngress`)."""
+    return "Exact" if value == "Exact" else "Prefix"
+
+
 class NginxModel:
     """The servers of one ingress class."""
 
@@ -149,19 +159,41 @@ class NginxModel:
         self.prefix = prefix
         self.network = network
         self.servers: dict[str, Server] = {}
-        ordered = sorted(ingresses, key=ingress_order)
-        canaries = []
-        for view in ordered:
-            if Annotations(view, prefix).flag("canary"):
+        self.conflicts: list[Conflict] = []
+        self._notes: dict[int, AnnotationValues] = {}
+        self._rendered: dict[str, list[Rendered]] = {}
+        self.canaries: dict[Backend, Canary] = {}  # by the primary upstream they shape
+        self.types = nginx_value_types(network.catalogue)
+        self.dropped: list[tuple[IngressView, Invalid]] = []
+        canaries, primaries = [], []
+        for view in ordered_ingresses(ingresses):
+            invalid = self.annotations(view).dropped(self.types)
+            if invalid is not None:
+                self.dropped.append((view, invalid))
+            elif self.annotations(view).flag("canary"):
                 canaries.append(view)
             else:
-                self._add(view)
+                primaries.append(view)
+        for view in primaries:
+            self._catch_all(view)
+        for view in primaries:
+            self._add(view)
         for view in canaries:
             self._add_canary(view)
+        for server in self.servers.values():
+            self.render(server)
         self._wildcards = sorted((h for h in self.servers if h.startswith("*.")), key=len, reverse=True)
 
-    def annotations(self, view: IngressView) -> Annotations:
-        return Annotations(view, self.prefix)
+    def annotations(self, view: IngressView) -> AnnotationValues:
+        found = self._notes.get(id(view))
+        if found is None:
+            found = self._notes[id(view)] = AnnotationValues(view.obj.annotations, self.prefix)
+        return found
+
+    def own_regex(self, view: IngressView, location_path: str) -> bool:
+        """`use-regex`, or a `rewrite-target` other than the location's path (`needsRewrite`)."""
+        notes = self.annotations(view)
+        return notes.flag("use-regex") or rewrites(notes, location_path) is not None
 
     # ---- building -----------------------------------------------------------------------------
 
@@ -171,63 +203,143 @@ class NginxModel:
             server = self.servers[host] = Server(host, first=view)
         return server
 
+    def _conflict(self, host: str, subject: str, kept: IngressView, other: IngressView) -> None:
+        if not order_known(kept, other):
+            self.conflicts.append(Conflict(host, subject, kept, other))
+
+    def _catch_all(self, view: IngressView) -> None:
+        """`createServers`, before any location: the oldest Ingress with a backend and no rule gives
+        the catch-all server its root location, which no path `/` replaces afterwards."""
+        spec = view.ingress.spec
+        if spec.default_backend is None or spec.rules:
+            return
+        default = service_backend(view, spec.default_backend, self.network)
+        server = self._server(CATCH_ALL, view)
+        if server.default is None:
+            server.default = (view, default)
+        elif server.default[1] != default:
+            self._conflict(CATCH_ALL, "the catch-all default backend", server.default[0], view)
+
     def _add(self, view: IngressView) -> None:
         spec = view.ingress.spec
         notes = self.annotations(view)
         default = service_backend(view, spec.default_backend, self.network) if spec.default_backend else None
-        if spec.default_backend is not None and not spec.rules:
-            server = self._server(CATCH_ALL, view)
-            if server.default is None:
-                server.default = (view, default)
         secure = tls_hosts(view)
         for rule in spec.rules:
             host = (rule.host or CATCH_ALL).lower()
+            new = host not in self.servers
             server = self._server(host, view)
-            if spec.default_backend is not None and server.default is None:
+            # The Ingress that creates a server gives its root location its default backend; the
+            # server of rules without a host keeps the controller's (`createServers`).
+            if new and host != CATCH_ALL and spec.default_backend is not None:
                 server.default = (view, default)
+            elif not new and host != CATCH_ALL and server.first is not None and server.first is not view:
+                theirs = server.default[1] if server.default else None
+                if default != theirs and (spec.default_backend is not None or server.default is not None):
+                    self._conflict(host, "the host's default backend", server.first, view)
             if host in secure:
                 server.tls = True
             paths = rule.http.paths if rule.http else []
-            if notes.flag("use-regex") or any(rewrites(notes, p.path or "/") for p in paths):
-                server.regex = True
             if notes.flag("ssl-passthrough") and server.passthrough is None and paths:
                 root = next((p for p in paths if (p.path or "/") == "/"), paths[0])
                 server.passthrough = (view, service_backend(view, root.backend, self.network))
-            taken = {(loc.path, loc.path_type) for loc in server.locations}
             for path in paths:
-                key = (path.path or "/", path.path_type or "ImplementationSpecific")
-                if key in taken:
-                    continue  # the older Ingress keeps the location
-                taken.add(key)
-                backend = service_backend(view, path.backend, self.network)
-                server.locations.append(Location(key[0], key[1], view, backend))
+                self._add_location(server, view, path)
+
+    def _add_location(self, server: Server, view: IngressView, path: net.IngressPath) -> None:
+        key = (path.path or "/", path_type(path.path_type))
+        if server.host == CATCH_ALL and key == ("/", "Prefix") and server.default is not None:
+            return  # the root location already serves the catch-all default backend
+        backend = service_backend(view, path.backend, self.network)
+        existing = next((loc for loc in server.locations if (loc.path, loc.path_type) == key), None)
+        if existing is None:
+            server.locations.append(Location(key[0], key[1], view, backend))
+        elif existing.ingress is not view and (
+            existing.backend != backend or existing.ingress.obj.annotations != view.obj.annotations
+        ):
+            # `getBackendServers`: the location of the older Ingress stays.
+            self._conflict(server.host, f"path {key[0]} ({key[1]})", existing.ingress, view)
 
     def _add_canary(self, view: IngressView) -> None:
+        """`mergeAlternativeBackends`: the canary joins the *upstream* (Service port) of the main
+        location with its host, path and path type, so it shapes every location of any host that
+        proxies to that upstream; the first canary of an upstream is the one the Lua balancer uses
+        (`alternative_backends[1]`); a canary whose Service is itself a primary backend is not merged."""
         notes = self.annotations(view)
+        primaries = {
+            loc.backend for server in self.servers.values() for loc in server.locations if loc.backend
+        }
         for rule in view.ingress.spec.rules:
             server = self.servers.get((rule.host or CATCH_ALL).lower())
             for path in rule.http.paths if rule.http and server else []:
                 assert server is not None
+                key = (path.path or "/", path_type(path.path_type))
                 location = next(
-                    (
-                        loc
-                        for loc in server.locations
-                        if loc.path == (path.path or "/") and loc.canary is None
-                    ),
+                    (loc for loc in server.locations if (loc.path, loc.path_type) == key),
                     None,
                 )
-                if location is None:
-                    continue  # the controller ignores a canary without a main location
-                location.canary = Canary(
+                backend = service_backend(view, path.backend, self.network)
+                if location is None or location.backend is None or backend in primaries:
+                    continue  # no main location (the canary is dropped), or its Service is a primary
+                if location.backend in self.canaries:
+                    continue
+                weight, rest = canary_share(
+                    notes.number("canary-weight", 0), notes.number("canary-weight-total", 100)
+                )
+                self.canaries[location.backend] = Canary(
                     view,
-                    service_backend(view, path.backend, self.network),
-                    weight=max(notes.number("canary-weight", 0), 0),
-                    total=max(notes.number("canary-weight-total", 100), 1),
+                    backend,
+                    weight=weight,
+                    total=weight + rest,
                     header=notes.get("canary-by-header"),
                     header_value=notes.get("canary-by-header-value"),
                     header_pattern=notes.get("canary-by-header-pattern"),
                     cookie=notes.get("canary-by-cookie"),
                 )
+
+    def canary_for(self, location: Location) -> Canary | None:
+        return self.canaries.get(location.backend) if location.backend is not None else None
+
+    # ---- the locations as NGINX sees them --------------------------------------------------------
+
+    def render(self, server: Server) -> list[Rendered]:
+        """The server's locations in the controller's order (`getBackendServers`: longest path first,
+        equal lengths in reverse lexical order), after `updateServerLocations` (a Prefix path `/p`
+        becomes `/p/` plus `= /p` unless an Exact `/p` exists) and `buildLocation` (every location
+        `~* "^p"` on a regex host)."""
+        cached = self._rendered.get(server.host)
+        if cached is not None:
+            return cached
+        exact = {loc.path for loc in server.locations if loc.path_type == "Exact"}
+        pieces: list[tuple[str, bool, Location]] = []
+        for loc in _ordered(server.locations):
+            if loc.path == "/" or loc.path_type == "Exact" or self.own_regex(loc.ingress, loc.path):
+                pieces.append((loc.path, loc.path_type == "Exact", loc))
+                continue
+            pieces.append((loc.path if loc.path.endswith("/") else loc.path + "/", False, loc))
+            if loc.path not in exact:
+                pieces.append((loc.path, True, loc))
+        # `enforceRegexModifier` reads the written paths: a `rewrite-target` equal to a Prefix path
+        # `/p` differs from the written `/p/`, so it rewrites that location and makes the host regex.
+        server.regex = any(self.own_regex(loc.ingress, path) for path, _, loc in pieces)
+        found = [
+            Rendered("~*" if server.regex else "=" if is_exact else "", path, loc)
+            for path, is_exact, loc in pieces
+        ]
+        self._rendered[server.host] = found
+        return found
+
+    def duplicates(self, server: Server) -> list[str]:
+        """Locations NGINX refuses to load twice (`duplicate location`): the whole configuration
+        of the controller is then rejected."""
+        seen: set[tuple[str, str]] = set()
+        dupes = []
+        for item in self.render(server):
+            key = (item.modifier, item.path)
+            if item.modifier != "~*" and key in seen:
+                dupes.append(f"location {item.modifier + ' ' if item.modifier else ''}{item.path}")
+            seen.add(key)
+        return dupes
 
     # ---- routing ------------------------------------------------------------------------------
 
@@ -261,31 +373,47 @@ class NginxModel:
             return self._default(server, probe)
         return self._serve(server, location, probe)
 
-    def _app_root(self, server: Server) -> str | None:
+    def choice(self, server: Server, path: str) -> Rendered | str:
+        """What NGINX does with a path on the server: the rendered location it picks, `redirect` (the
+        301 to the slashed path) or `default` (the root location the controller always writes)."""
+        if not server.regex and self._slash_redirect(server, Probe("http", server.host, path)) is not None:
+            return "redirect"
+        return self._location(server, path) or "default"
+
+    def app_root(self, server: Server) -> tuple[IngressView, str] | None:
         """`app-root` is written at server level, before every location, once per location that has
         it (locations longest first, the root location last): the first one answers `/`."""
         owners = [loc.ingress for loc in _ordered(server.locations)]
         if server.first is not None:
             owners.append(server.first)
-        return next((root for view in owners if (root := self.annotations(view).get("app-root"))), None)
+        return next(
+            ((view, root) for view in owners if (root := self.annotations(view).get("app-root"))), None
+        )
 
-    def _location(self, server: Server, path: str) -> Location | None:
+    def _app_root(self, server: Server) -> str | None:
+        found = self.app_root(server)
+        return found[1] if found else None
+
+    def _location(self, server: Server, path: str) -> Rendered | None:
+        """NGINX's choice among the rendered locations: regular expressions in order (every location
+        of a regex host is one); else `=` exact, then the longest string prefix."""
+        rendered = self.render(server)
         if server.regex:
-            return next((loc for loc in _ordered(server.locations) if loc.matches(path, True)), None)
-        exact = next((loc for loc in server.locations if loc.path_type == "Exact" and loc.path == path), None)
+            return next((r for r in rendered if _regex_matches(r.path, path)), None)
+        exact = next((r for r in rendered if r.modifier == "=" and r.path == path), None)
         if exact is not None:
             return exact
-        prefixes = [loc for loc in server.locations if loc.path_type != "Exact" and loc.matches(path, False)]
-        return max(prefixes, key=lambda loc: len(loc.path.rstrip("/") or "/"), default=None)
+        prefixes = [r for r in rendered if r.modifier == "" and path.startswith(r.path)]
+        return max(prefixes, key=lambda r: len(r.path), default=None)
 
     def _slash_redirect(self, server: Server, probe: Probe) -> Outcome | None:
-        """NGINX answers `/foo` with 301 to `/foo/` when a prefix location is `/foo/` and no location
-        is `/foo` itself (an Exact one, or a Prefix one, which the controller splits into `= /foo`
-        and `/foo/`, or a plain string prefix)."""
+        """NGINX answers `/p` with 301 to `/p/` when a string-prefix location is `/p/` (every location
+        proxies) and no location is `/p` itself."""
         path = probe.path
-        if path == "/" or any(loc.path == path for loc in server.locations):
+        rendered = self.render(server)
+        if path == "/" or any(r.path == path for r in rendered):
             return None
-        if any(loc.path_type != "Exact" and loc.path == path + "/" for loc in server.locations):
+        if any(r.modifier == "" and r.path == path + "/" for r in rendered):
             return Outcome(REDIRECT, code=301, location=f"{probe.scheme}://{probe.host}{path}/")
         return None
 
@@ -315,27 +443,36 @@ class NginxModel:
             return Outcome(REDIRECT, code=SSL_REDIRECT_CODE, location=location, detail=why, loose_slash=True)
         return None
 
-    def _serve(self, server: Server, location: Location, probe: Probe) -> Outcome:
+    def _serve(self, server: Server, rendered: Rendered, probe: Probe) -> Outcome:
+        location = rendered.location
         notes = self.annotations(location.ingress)
         # `return` runs in NGINX's rewrite phase, before the Lua handler of the HTTPS redirect.
         temporal, permanent = notes.get("temporal-redirect"), notes.get("permanent-redirect")
+        denied = notes.denied(self.types)
+        if denied is not None:
+            return Outcome(ERROR, detail=f"503: {denied.message()}")
         if temporal:
-            return Outcome(REDIRECT, code=notes.number("temporal-redirect-code", 302), location=temporal)
+            return Outcome(REDIRECT, code=redirect_code(notes, "temporal"), location=temporal)
         if permanent:
-            return Outcome(REDIRECT, code=notes.number("permanent-redirect-code", 301), location=permanent)
+            return Outcome(REDIRECT, code=redirect_code(notes, "permanent"), location=permanent)
         redirect = self._ssl_redirect(server, location.ingress, probe)
         if redirect is not None:
             return redirect
-        backend = _pick(location, probe)
+        backend = _pick(location, self.canary_for(location), probe)
         detail = f"{location.ingress.obj.display()} path {location.path} ({location.path_type})"
         if backend is None:
             return Outcome(NO_ROUTE, detail=f"{detail}: backend is not a Service")
         # A canary changes the upstream only: rewrites and headers are the main Ingress's.
         weighted = backend
-        target = rewrites(notes, location.path)
-        path = _rewrite(location.path, target, probe.path) if target else None
+        target = rewrites(notes, rendered.path)
+        path = _rewrite(rendered.path, target, probe.path) if target else None
         headers = _upstream_headers(notes, rewriting=path is not None)
         return backends_outcome(weighted, path=path, headers=headers, detail=detail)
+
+
+def _regex_matches(location_path: str, path: str) -> bool:
+    compiled = _compile(f"^{location_path}")
+    return compiled is not None and compiled.match(path) is not None
 
 
 def _ordered(locations: list[Location]) -> list[Location]:
@@ -345,10 +482,10 @@ def _ordered(locations: list[Location]) -> list[Location]:
     return ordered
 
 
-def _pick(location: Location, probe: Probe) -> list[tuple[Backend, int]] | None:
+def _pick(location: Location, canary: Canary | None, probe: Probe) -> list[tuple[Backend, int]] | None:
     """The weighted backends of a location for this request, after the canary rules: header, then
     cookie, then weight."""
-    main, canary = location.backend, location.canary
+    main = location.backend
     only_main = [(main, 1)] if main is not None else None
     if canary is None or canary.backend is None:
         return only_main
@@ -382,7 +519,7 @@ def _cookie(header: str | None, name: str) -> str | None:
     return None
 
 
-def rewrites(notes: Annotations, location_path: str) -> str | None:
+def rewrites(notes: AnnotationValues, location_path: str) -> str | None:
     """The rewrite target of a location: `rewrite-target` unless it equals the path (then the
     controller proxies unchanged and does not switch the host to regex matching)."""
     target = notes.get("rewrite-target")
@@ -404,7 +541,7 @@ def _rewrite(location_path: str, target: str, request_path: str) -> str | None:
     return _CAPTURE.sub(group, target)
 
 
-def _upstream_headers(notes: Annotations, rewriting: bool) -> dict[str, str]:
+def _upstream_headers(notes: AnnotationValues, rewriting: bool) -> dict[str, str]:
     """Request headers the location sets; `x-forwarded-prefix` only goes with a rewrite."""
     headers = {}
     for key, header in (

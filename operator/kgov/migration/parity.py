@@ -101,13 +101,28 @@ class MigrationIndex:
         return Parity(status, mismatches, len(probes), [p.display() for p in planes], routes)
 
     def _compare(self, model: NginxModel, planes: list[Plane], probe: Probe) -> Mismatch | None:
+        """Every Gateway serving the probe's host is an address of its own (DNS may send a client to
+        any of them): each must answer as ingress-nginx does."""
         ingress = model.route(probe)
-        routes = self.route(planes, probe)
-        if same_outcome(ingress, routes, probe.path):
-            return None
-        return Mismatch(
-            probe.display(), ingress.display(), routes.display(), _about_tls(probe, ingress, routes)
-        )
+        addresses = self.addresses(planes, probe)
+        answers: list[tuple[Plane | None, Outcome]] = [
+            (plane, self.gateways.route(plane, probe)) for plane in addresses
+        ]
+        if not answers:
+            answers = [(None, self.route(planes, probe))]
+        for plane, routes in answers:
+            if same_outcome(ingress, routes, probe.path):
+                continue
+            shown = routes.display()
+            if len(answers) > 1 and plane is not None:
+                shown += f" (one of {len(answers)} Gateways serving {probe.host}: {plane.display()})"
+            return Mismatch(probe.display(), ingress.display(), shown, _about_tls(probe, ingress, routes))
+        return None
+
+    def addresses(self, planes: list[Plane], probe: Probe) -> list[Plane]:
+        """The planes with a route for the probe's host on a listener that takes the probe."""
+        serving = {id(plane) for plane, _ in self.gateways.serving(probe.host)}
+        return [p for p in planes if id(p) in serving and self.gateways.takes(p, probe)]
 
     def route(self, planes: list[Plane], probe: Probe) -> Outcome:
         """The first data plane that routes the probe decides (planes in namespace/name order)."""
@@ -211,9 +226,9 @@ def probes_for(view: IngressView, model: NginxModel) -> list[Probe]:
     secure = tls_hosts(view)
     for host in ingress_hosts(view):
         server = model.servers.get(host)
-        paths = _paths_of(view, host, server)
-        # Plain HTTP to a passthrough host reaches a TLS backend port: nothing worth preserving.
-        schemes = ["https"] if _passthrough(server) else ["http", "https"] if host in secure else ["http"]
+        paths = _paths_of(view, host, server, model)
+        # A passthrough host still answers plain HTTP (its locations, or the HTTPS redirect).
+        schemes = ["http", "https"] if host in secure or _passthrough(server) else ["http"]
         target = probe_host(host)
         headers = _canary_headers(view, model, server)
         grpc = _grpc(view, model)
@@ -226,7 +241,7 @@ def probes_for(view: IngressView, model: NginxModel) -> list[Probe]:
     return list(dict.fromkeys(probes))
 
 
-def _paths_of(view: IngressView, host: str, server: Server | None) -> list[str]:
+def _paths_of(view: IngressView, host: str, server: Server | None, model: NginxModel) -> list[str]:
     regex = server is not None and server.regex
     paths: list[str] = []
     for rule in view.ingress.spec.rules:
@@ -243,13 +258,15 @@ def _paths_of(view: IngressView, host: str, server: Server | None) -> list[str]:
                 paths += path_variants(sample)
     if not paths or view.ingress.spec.default_backend is not None:
         paths += path_variants("/")  # what the default backend answers
+    if server is not None and model.app_root(server) is not None:
+        paths.append("/")  # a server-level `app-root` answers / for every Ingress of the host
     return list(dict.fromkeys(paths))
 
 
 def _canary_headers(view: IngressView, model: NginxModel, server: Server | None) -> list[tuple[str, str]]:
     headers: list[tuple[str, str]] = []
     for location in server.locations if server else []:
-        canary = location.canary
+        canary = model.canary_for(location)
         if canary is None or view not in (location.ingress, canary.ingress):
             continue
         if canary.header:

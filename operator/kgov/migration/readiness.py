@@ -1,11 +1,5 @@
-"""Per-Ingress readiness verdicts from the migration findings, the annotation surface and parity.
-
-- `blocked`: a migration finding on the Ingress at high severity or above (by default: an
-  untranslatable annotation, a route or TLS parity mismatch);
-- `needs-review`: a migration finding at low or medium (policy, Experimental channel, semantic gap,
-  new Ingress), an annotation the catalogue cannot map (`?`), or parity that could not be decided
-  (a regular expression beyond kgov's bounds);
-- `ready`: nothing but information (a dual-served host).
+"""Per-Ingress readiness verdicts from the migration findings, the annotation surface and parity, by
+the rules of `VERDICT_RULES` (the table docs/migration.md shows, checked by a test).
 
 Verdicts follow the findings after severity overrides, waivers and exemptions, so a team that accepts
 a gap in config sees the verdict it expects.
@@ -13,7 +7,7 @@ a gap in config sees the verdict it expects.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,15 +53,51 @@ class Readiness:
         return {"verdict": self.verdict, "ingresses": [i.as_dict() for i in self.ingresses]}
 
 
+@dataclass(frozen=True, slots=True)
+class VerdictRule:
+    """One row of the verdict table (docs/migration.md shows `verdict_table()`): the first rule whose
+    test holds gives the Ingress its verdict."""
+
+    verdict: str
+    when: str
+    test: Callable[[list[Severity], list[Mapped]], bool]
+
+
+VERDICT_RULES = (
+    VerdictRule(
+        BLOCKED,
+        "a migration finding on the Ingress at `high` or above: an annotation with no Gateway API "
+        "equivalent, access control the routes drop (`auth-url`, `auth-type`, `whitelist-source-range`, "
+        "`denylist-source-range`, `satisfy`: only a waiver whose `replacement:` names the policy that takes "
+        "over accepts it), a configuration NGINX refuses (a duplicate location), a route-parity or a "
+        "TLS-parity mismatch",
+        lambda severities, _: any(s.at_least(BLOCKING) for s in severities),
+    ),
+    VerdictRule(
+        NEEDS_REVIEW,
+        "a migration finding at `low` or `medium` (an implementation policy or the Experimental channel "
+        "is needed, a semantic gap, an annotation value ingress-nginx ignores, a winner among Ingresses of "
+        "one host that depends on creation times the input lacks, an answer that depends on what the input "
+        "lacks (a certificate's names, the controller ConfigMap), a new Ingress under "
+        "`forbid_new_ingress`), an annotation the catalogue cannot map (class `?`), or parity that could not "
+        "be decided (a regular expression beyond kgov's bounds)",
+        lambda severities, mapped: (
+            any(s.at_least(Severity.LOW) for s in severities) or any(m.klass == UNKNOWN_CLASS for m in mapped)
+        ),
+    ),
+    VerdictRule(READY, "nothing else (a dual-served host is information only)", lambda _, __: True),
+)
+
+
+def verdict_table() -> str:
+    rows = [f"| `{rule.verdict}` | {rule.when} |" for rule in VERDICT_RULES]
+    return "\n".join(["| verdict | when |", "|---|---|", *rows]) + "\n"
+
+
 def verdict_of(findings: Iterable[Finding], annotations: Iterable[Mapped]) -> str:
     severities = [f.severity for f in findings if f.category is Category.MIGRATION]
-    if any(s.at_least(BLOCKING) for s in severities):
-        return BLOCKED
-    if any(s.at_least(Severity.LOW) for s in severities) or any(
-        m.klass == UNKNOWN_CLASS for m in annotations
-    ):
-        return NEEDS_REVIEW
-    return READY
+    mapped = list(annotations)
+    return next(rule.verdict for rule in VERDICT_RULES if rule.test(severities, mapped))
 
 
 def readiness(

@@ -14,7 +14,7 @@ from typing import Any
 
 from kgov.domain.annotations import INGRESS_NGINX, controller_keys
 from kgov.inventory.network import IngressView, Network
-from kgov.migration.nginx import CATCH_ALL, NginxModel, rewrites
+from kgov.migration.nginx import CATCH_ALL, NginxModel
 
 UNKNOWN_CLASS = "?"
 
@@ -32,7 +32,7 @@ class Mapped:
 
 @dataclass(frozen=True, slots=True)
 class Gap:
-    # annotation | regex-host | implementation-specific-path | trailing-slash | rewrite-captures |
+    # annotation | regex-host | trailing-slash | rewrite-captures |
     # redirect-query
     kind: str
     subject: str  # the annotation key or the path
@@ -72,8 +72,8 @@ def semantic_gaps(view: IngressView, surface: list[Mapped], model: NginxModel) -
     if view.controller is not None and view.controller.id != INGRESS_NGINX:
         return gaps  # the path behaviours below are ingress-nginx's
     notes = model.annotations(view)
-    own_regex = notes.flag("use-regex") or any(
-        rewrites(notes, entry.path or "/")
+    own_regex = any(
+        model.own_regex(view, entry.path or "/")
         for rule in view.ingress.spec.rules
         for entry in (rule.http.paths if rule.http else [])
     )
@@ -92,16 +92,6 @@ def semantic_gaps(view: IngressView, surface: list[Mapped], model: NginxModel) -
         for entry in rule.http.paths if rule.http else []:
             path = entry.path or "/"
             regex = server is not None and server.regex
-            # A string prefix ending in `/` (or `/` itself) stops at an element boundary anyway.
-            if entry.path_type == "ImplementationSpecific" and not regex and not path.endswith("/"):
-                gaps.append(
-                    Gap(
-                        "implementation-specific-path",
-                        path,
-                        "an NGINX string prefix: it also matches paths that only start with the same "
-                        "characters (no element boundary); no Gateway API match does that",
-                    )
-                )
             if not regex and entry.path_type != "Exact" and path != "/" and path.endswith("/"):
                 gaps.append(
                     Gap(
