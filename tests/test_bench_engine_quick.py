@@ -29,7 +29,7 @@ def test_quick_engine_bench_writes_nothing_for_no_op_events_and_keeps_findings_r
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    result = json.loads(output.read_text(encoding="utf-8"))
+    (result,) = json.loads(output.read_text(encoding="utf-8"))["points"]
     assert "events_per_s" in done.stdout  # the printed table
     assert result["noop_writes"] == 0
     # After the event mix, the incrementally kept findings equal a fresh full evaluation.

@@ -99,7 +99,7 @@ def select_checks(
     ]
 
 
-SubjectFilter = Callable[[CheckSpec, Any], bool]
+SubjectPicker = Callable[[CheckSpec], Sequence[Any]]
 
 
 def evaluate(
@@ -109,10 +109,10 @@ def evaluate(
     params: dict[str, BaseModel],
     capabilities: Capabilities,
     now: datetime | None = None,
-    select: SubjectFilter | None = None,
+    pick: SubjectPicker | None = None,
 ) -> Evaluation:
-    """Run `checks` over the inventory's subjects; with `select`, only over the (check, subject) pairs
-    it accepts (the operator re-evaluates just the subjects an event touched)."""
+    """Run `checks` over the inventory's subjects; with `pick`, only over the subjects it picks for each
+    check (the operator re-evaluates just the subjects an event touched)."""
     now = now or datetime.now(UTC)
     result = Evaluation()
     active_waivers = [w for w in config.waivers if not w.expired(now.date())]
@@ -126,9 +126,7 @@ def evaluate(
         context = CheckContext(inventory, params[spec.id], now)
         override = config.settings(spec.id).severity
         undecided: dict[tuple[str, str], int] = {}
-        for subject in subjects(inventory, spec.subject):
-            if select is not None and not select(spec, subject):
-                continue
+        for subject in subjects(inventory, spec.subject) if pick is None else pick(spec):
             obj: KubeObject = subject.obj
             in_scope = allowed.get(obj.namespace)
             if in_scope is None:

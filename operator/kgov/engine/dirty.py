@@ -3,7 +3,9 @@ scopes, asked the same question for a subject about to be checked and for a find
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from kgov.checks.registry import CheckSpec, Reach
 from kgov.inventory.views import Key
@@ -47,6 +49,33 @@ class Dirty:
     def reruns(self, check: CheckSpec, key: Key) -> bool:
         """`covers`, or the whole check is re-run."""
         return check.id in self.checks or self.covers(check.reach, key)
+
+    def covers_all(self, reach: Reach) -> bool:
+        """Whether every subject read by a check of this reach is re-evaluated."""
+        if self.everything:
+            return True
+        if reach is Reach.NETWORK:
+            return self.network_touched or self.all_network
+        return reach is Reach.NAMESPACE_NETWORK and self.all_network
+
+    def pick(self, reach: Reach, subjects: Sequence[Any]) -> Sequence[Any]:
+        """The subjects `covers` accepts for this reach, in their order: one pass over the subjects,
+        asking only of the few in a touched namespace whether their key was marked."""
+        if self.covers_all(reach):
+            return subjects
+        namespaces = self.namespaces
+        if reach is Reach.NAMESPACE_NETWORK:
+            namespaces = namespaces | self.network_namespaces
+        keys = self.keys
+        of_keys = {key[1] for key in keys}
+        if not namespaces and not of_keys:
+            return []
+        return [
+            subject
+            for subject in subjects
+            if (namespace := subject.obj.namespace) in namespaces
+            or (namespace in of_keys and subject.obj.key in keys)
+        ]
 
     def network(self, namespace: str | None) -> None:
         self.network_touched = True

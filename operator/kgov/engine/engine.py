@@ -13,15 +13,15 @@ import dataclasses
 import gc
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
 
-from kgov.analysis import Capabilities, evaluate, select_checks
+from kgov.analysis import Capabilities, evaluate, select_checks, subjects
 from kgov.catalogue import load_catalogue
-from kgov.checks.registry import CheckSpec, Need, Registry
+from kgov.checks.registry import CheckSpec, Need, Reach, Registry, Subject
 from kgov.config import Config
 from kgov.domain.measured import reload_series, window_hours
 from kgov.engine import churn as ch
@@ -45,6 +45,7 @@ from kgov.findings.model import Finding
 from kgov.inventory import Inventory
 from kgov.inventory.inventory import ProjectionCache
 from kgov.inventory.projection import ProjectionError, project
+from kgov.inventory.templates import template_images
 from kgov.model.errors import InputError
 from kgov.model.evidence import (
     NOT_CONFIGURED,
@@ -56,6 +57,7 @@ from kgov.model.evidence import (
 )
 from kgov.model.gateway import ROUTE_KINDS
 from kgov.model.kinds import CHURN_ONLY_KINDS, Invalidates, invalidation
+from kgov.model.networking import LEGACY_CLASS_ANNOTATION
 from kgov.model.objects import KubeObject
 from kgov.model.pods import LivePod
 
@@ -99,6 +101,7 @@ class Engine:
         self._inventory: Inventory | None = None
         self._changes: list[tuple[KubeObject | None, KubeObject | None]] = []
         self._rebuild = False
+        self._relations_stale = True
         self.reconfigure(config, params)
 
     # ---- input -----------------------------------------------------------------------------------
@@ -134,6 +137,8 @@ class Engine:
             self._rebuild = True  # pods already there roll up to a different subject now
         if not _same_for_checks(old, new, self.store.projections):
             self._mark(old, new)
+        if not _same_for_relations(old, new):
+            self._relations_stale = True
         if event_type is not None and self._last_full is not None:
             self._count_churn(old, new)  # the initial listing is the state, not churn
 
@@ -275,7 +280,7 @@ class Engine:
                 dirty.namespaces.add(obj.namespace)
         if not _same_spec(old, new):
             dirty.network(obj.namespace)
-            if any(self._catalogue.for_image(image) for image in self.store.images(obj)):
+            if any(self._catalogue.for_image(image) for image in template_images(obj)):
                 dirty.all_network = True
 
     # ---- churn ------------------------------------------------------------------------------------
@@ -343,12 +348,26 @@ class Engine:
     # ---- evaluation -------------------------------------------------------------------------------
 
     def evaluate(self) -> WritePlan:
+        # An evaluation allocates many short-lived objects that reference counting frees (the engine
+        # makes no reference cycles). Left on, the cyclic collector would promote them and walk the
+        # whole store in a full collection on most evaluations; after it, what is kept is frozen out of
+        # the collector's reach, so collections between evaluations look at new objects only.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._evaluate()
+        finally:
+            gc.freeze()
+            if collecting:
+                gc.enable()
+
+    def _evaluate(self) -> WritePlan:
         now = self.clock()
         stamp = timestamp(now)
         self._refresh_churn(now)
         self._refresh_history(now)
         if self._dirty:
-            self._reevaluate(now)
+            self._run_checks(now)
         self._apply_cap()
         plan = diff(
             {k: self._desired[k][1] for k in self._pending if k in self._written},
@@ -361,18 +380,6 @@ class Engine:
         plan.report = self._report_update()
         return plan
 
-    def _reevaluate(self, now: float) -> None:
-        # Rebuilding the inventory allocates some 100,000 objects that live exactly as long as the
-        # evaluation and form no cycles. Left on, the cyclic collector promotes them and soon walks the
-        # whole store in a full collection on every evaluation; refcounting frees them anyway.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            self._run_checks(now)
-        finally:
-            if collecting:
-                gc.enable()
-
     def _run_checks(self, now: float) -> None:
         dirty, self._dirty = self._dirty, Dirty(everything=False)
         inventory = self._inventory_now()
@@ -383,8 +390,9 @@ class Engine:
             self.churn.controllers[("IngressClass", class_key.obj.name)] = class_key.controller
         for gclass in inventory.network.gateway_classes:
             self.churn.controllers[("GatewayClass", gclass.obj.name)] = gclass.controller
-        if dirty.everything or dirty.all_network or dirty.network_touched:
+        if self._relations_stale:
             self._relations = build_relations(inventory)
+            self._relations_stale = False
         specs = {spec.id: spec for spec in self._checks}
         replaced: dict[ObjectKey, tuple[Finding, dict[str, Any]]] = {}
         for key, (finding, _) in list(self._desired.items()):
@@ -399,7 +407,7 @@ class Engine:
             self.params,
             self.capabilities,
             now=datetime.fromtimestamp(now, UTC),
-            select=None if dirty.everything else lambda spec, subject: dirty.reruns(spec, subject.obj.key),
+            pick=None if dirty.everything else _Picker(inventory, dirty),
         )
         self.errors = result.errors
         for finding in result.findings:
@@ -420,8 +428,7 @@ class Engine:
         inventory = self._inventory
         reusable = inventory is not None and not self._rebuild
         if inventory is not None and reusable and all(inventory.update(o, n) for o, n in changes):
-            if any(_kind(change) not in _OUTSIDE_NETWORK for change in changes):
-                inventory.refresh_network()
+            inventory.refresh_network()
             return inventory
         self._rebuild = False
         self._inventory = Inventory(self.store.objects(), live=True, projections=self.store.projections)
@@ -479,13 +486,25 @@ class Engine:
         return dict(self._estimates)
 
 
-# Kinds no Network view holds (they read pods and autoscalers through the workloads, which stay).
-_OUTSIDE_NETWORK = frozenset({"Pod", "HorizontalPodAutoscaler", "VerticalPodAutoscaler"})
+class _Picker:
+    """The subjects to re-check for each check: every subject of its kind for a check re-run in whole,
+    else the dirty ones, found once per (subject kind, reach) and evaluation."""
 
+    def __init__(self, inventory: Inventory, dirty: Dirty) -> None:
+        self.inventory = inventory
+        self.dirty = dirty
+        self._found: dict[tuple[Subject[Any], Reach], Sequence[Any]] = {}
 
-def _kind(change: tuple[KubeObject | None, KubeObject | None]) -> str:
-    obj = change[1] or change[0]
-    return obj.kind if obj is not None else ""
+    def __call__(self, spec: CheckSpec) -> Sequence[Any]:
+        kind = spec.subject
+        if spec.id in self.dirty.checks:
+            return subjects(self.inventory, kind)
+        found = self._found.get((kind, spec.reach))
+        if found is None:
+            found = self._found[(kind, spec.reach)] = self.dirty.pick(
+                spec.reach, subjects(self.inventory, kind)
+            )
+        return found
 
 
 def _same_measurement(held: Finding, new: Finding) -> bool:
@@ -503,6 +522,24 @@ def _same_spec(old: KubeObject | None, new: KubeObject | None) -> bool:
     if old is None or new is None:
         return False
     return old.raw.get("spec") == new.raw.get("spec") and old.labels == new.labels
+
+
+def _same_for_relations(old: KubeObject | None, new: KubeObject | None) -> bool:
+    """A change `build_relations` cannot see: anything but the classes, Gateways and ListenerSets, and
+    the spec and class annotation of Ingresses, routes and Services."""
+    obj = new or old
+    if obj is None or obj.kind not in _RELATED_KINDS:
+        return True
+    if old is None or new is None or obj.kind in _RELATION_HOLDERS:
+        return False
+    if old.annotations.get(LEGACY_CLASS_ANNOTATION) != new.annotations.get(LEGACY_CLASS_ANNOTATION):
+        return False
+    return bool(old.raw.get("spec") == new.raw.get("spec"))
+
+
+# What build_relations reads: every field of the first, the spec (and class annotation) of the rest.
+_RELATION_HOLDERS = frozenset({"IngressClass", "GatewayClass", "Gateway", "ListenerSet"})
+_RELATED_KINDS = _RELATION_HOLDERS | {"Ingress", "Service", *ROUTE_KINDS}
 
 
 def _same_for_checks(old: KubeObject | None, new: KubeObject | None, projections: ProjectionCache) -> bool:

@@ -23,9 +23,10 @@ class Relations:
     default_ingress_class: str | None = None
     # Namespaces whose routes point at Services of another namespace, by that other namespace.
     route_namespaces_by_backend: dict[str | None, set[str | None]] = field(default_factory=dict)
-    # Namespaces of the Ingresses and routes naming a host, by host keys (see `host_keys`): an Ingress's
-    # migration checks read every Ingress and route of its hosts, whatever their namespace.
-    namespaces_by_host: dict[str, set[str | None]] = field(default_factory=dict)
+    # Namespaces of the Ingresses and routes naming a host, by the keys it is stored under (see
+    # `stored_keys`): an Ingress's migration checks read every Ingress and route of its hosts, whatever
+    # their namespace.
+    namespaces_by_host: dict[HostKey, set[str | None]] = field(default_factory=dict)
 
     def namespaces_sharing_hosts(self, obj: KubeObject) -> set[str | None] | None:
         """Namespaces holding Ingresses or routes that may serve a host this object names; None when the
@@ -35,7 +36,7 @@ class Relations:
             return None
         found: set[str | None] = set()
         for host in hosts:
-            for key in host_keys(host):
+            for key in meeting_keys(host):
                 found |= self.namespaces_by_host.get(key, set())
         return found
 
@@ -86,10 +87,10 @@ def build_relations(inventory: Inventory) -> Relations:
     relations.classes_of_service = dict(services)
     relations.classes_of_secret = dict(secrets)
     relations.route_namespaces_by_backend = dict(routes_by_backend)
-    by_host: dict[str, set[str | None]] = defaultdict(set)
+    by_host: dict[HostKey, set[str | None]] = defaultdict(set)
     for subject in [*(i.obj for i in network.ingresses), *(r.obj for r in network.routes)]:
         for host in object_hosts(subject):
-            for host_key in host_keys(host):
+            for host_key in stored_keys(host):
                 by_host[host_key].add(subject.namespace)
     relations.namespaces_by_host = dict(by_host)
     return relations
@@ -109,13 +110,40 @@ def object_hosts(obj: KubeObject) -> list[str]:
     return [n.lower() for n in names if isinstance(n, str) and n]
 
 
-def host_keys(host: str) -> Iterator[str]:
-    """Keys under which hosts that may intersect meet: a wildcard `*.b.c` under `b.c`; an exact `a.b.c`
-    under itself and under `b.c`, where the wildcards that cover it are."""
+# Where hosts meet: ("=", name) an exact name; ("*", ".suffix") a wildcard `*.suffix`; ("<", ".suffix")
+# any name or wildcard below that suffix. Gateway API wildcards match any number of labels, Ingress ones
+# a single label: the keys meet for both (a superset is safe, it only re-runs more).
+HostKey = tuple[str, str]
+
+
+def stored_keys(host: str) -> Iterator[HostKey]:
+    """The keys a host is stored under."""
     if host.startswith("*."):
-        yield host[2:]
-        return
-    yield host
-    parent = host.partition(".")[2]
-    if parent:
-        yield parent
+        suffix = host[1:]
+        yield ("*", suffix)
+    else:
+        suffix = host
+        yield ("=", host)
+    yield from (("<", s) for s in _suffixes(suffix))
+
+
+def meeting_keys(host: str) -> Iterator[HostKey]:
+    """The keys under which every stored host that may intersect `host` is found: for an exact name,
+    itself and the wildcards above it; for a wildcard, itself, the wildcards above it and everything
+    below it."""
+    if host.startswith("*."):
+        suffix = host[1:]
+        yield ("*", suffix)
+        yield ("<", suffix)
+    else:
+        suffix = host
+        yield ("=", host)
+    yield from (("*", s) for s in _suffixes(suffix))
+
+
+def _suffixes(name: str) -> Iterator[str]:
+    """The proper label suffixes of a name, each with its leading dot: `a.b.c` → `.b.c`, `.c`."""
+    start = name.find(".", 1)
+    while start != -1:
+        yield name[start:]
+        start = name.find(".", start + 1)

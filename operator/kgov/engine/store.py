@@ -8,7 +8,8 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from kgov.inventory.inventory import ProjectionCache, pod_template_of
+from kgov.inventory.inventory import ProjectionCache
+from kgov.inventory.templates import pod_template_of
 from kgov.inventory.views import Key
 from kgov.model.errors import ObjectError
 from kgov.model.kinds import ANALYSED_KINDS, CHURN_ONLY_KINDS, WORKLOAD_KINDS
@@ -140,15 +141,6 @@ class ObjectStore:
         metadata = template.get("metadata") if isinstance(template, Mapping) else None
         labels = metadata.get("labels") if isinstance(metadata, Mapping) else None
         return labels if isinstance(labels, Mapping) else {}
-
-    @staticmethod
-    def images(obj: KubeObject) -> list[str]:
-        template, _ = pod_template_of(obj)
-        spec = template.get("spec") if isinstance(template, Mapping) else None
-        containers = spec.get("containers") if isinstance(spec, Mapping) else None
-        if not isinstance(containers, list):
-            return []
-        return [str(c.get("image")) for c in containers if isinstance(c, Mapping) and c.get("image")]
 
 
 def _sortable(key: Key) -> tuple[str, str, str]:

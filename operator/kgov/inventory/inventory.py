@@ -19,6 +19,7 @@ from kgov.inventory.folders import in_tree_of, shared_prefix
 from kgov.inventory.network import Network
 from kgov.inventory.projection import ProjectionError, project
 from kgov.inventory.scope import NOTHING_DECLARED, Completeness, Declared, Knowledge, Listing
+from kgov.inventory.templates import pod_template_of
 from kgov.inventory.views import HPA_KIND, VPA_KIND, HPAView, Key, LivePodView, TargetKey, VPAView, Workload
 from kgov.model.autoscaling import HPA, SCALED_OBJECT_KIND, VPA, hpa_from_scaled_object, normalize_hpa
 from kgov.model.errors import InputError, ObjectError, describe_path
@@ -62,22 +63,6 @@ class Copies:
     @property
     def obj(self) -> KubeObject:
         return self.copies[-1]
-
-
-def pod_template_of(obj: KubeObject) -> Any:
-    """The raw pod template of a pod-bearing object and its field path, or (None, path) if absent."""
-    raw = obj.raw
-    if obj.kind == "Pod":
-        return {"metadata": raw.get("metadata"), "spec": raw.get("spec")}, ()
-    spec = raw.get("spec")
-    if not isinstance(spec, dict):
-        return None, ("spec",)
-    if obj.kind == "CronJob":
-        job = spec.get("jobTemplate")
-        job_spec = job.get("spec") if isinstance(job, dict) else None
-        template = job_spec.get("template") if isinstance(job_spec, dict) else None
-        return template, ("spec", "jobTemplate", "spec", "template")
-    return spec.get("template"), ("spec", "template")
 
 
 class ProjectionCache:
@@ -160,6 +145,7 @@ class Inventory:
         for workload in self.workloads:
             self._workloads_by_namespace[workload.obj.namespace].append(workload)
         self.network = Network(self, load_catalogue())
+        self._network_changes: list[tuple[KubeObject | None, KubeObject | None]] = []
         # HPA (namespace, name) → its desiredReplicas changes as the operator's watch saw them:
         # (unix time, replicas), oldest first. Empty outside the operator.
         self.scale_history: dict[tuple[str | None, str], tuple[tuple[float, int], ...]] = {}
@@ -406,19 +392,25 @@ class Inventory:
         if obj.kind in (HPA_KIND, VPA_KIND):
             return self._update_autoscaler(old, new)
         if obj.kind in POD_BEARING_KINDS:
+            self._network_changes.append((old, new))
             return self._update_workload(old, new)
         if obj.kind in _STRUCTURAL_KINDS:
             return False
         self._replace(old, new)
+        self._network_changes.append((old, new))
         return True
 
     def refresh_network(self) -> None:
-        self.network = Network(self, load_catalogue())
+        """Bring the network views up to date with the changes `update` applied: in place where each
+        change replaces one view, built again from every object otherwise."""
+        changes, self._network_changes = self._network_changes, []
+        if changes and not all(self.network.update(old, new) for old, new in changes):
+            self.network = Network(self, load_catalogue())
 
     def _replace(self, old: KubeObject | None, new: KubeObject | None) -> None:
         if old is not None:
             del self.objects[old.key]
-            _remove_sorted(self.by_kind[old.kind], old, _object_order)
+            _remove_sorted(self.by_kind[old.kind], old)
         if new is not None:
             self.objects[new.key] = [new]
             insort(self.by_kind[new.kind], new, key=_object_order)
@@ -453,9 +445,9 @@ class Inventory:
             return False  # targets outside the scope are grouped at build time: rebuild
         views: list[Any] = self.hpas if (new or old).kind == HPA_KIND else self.vpas  # type: ignore[union-attr]
         if old is not None:
-            view = next((v for v in views if v.obj is old), None)
-            if view is not None:
-                views.remove(view)
+            index = _find_sorted(views, old, lambda v: v.obj)
+            if index is not None:
+                view = views.pop(index)
                 target = self._autoscaled(view)
                 if target is not None:
                     _remove_view(target.hpas if old.kind == HPA_KIND else target.vpas, old)
@@ -504,9 +496,8 @@ class Inventory:
             return False
         if subject is None:
             return self._top_owner(new) is not new
-        fresh.pods, fresh.hpas, fresh.vpas = subject.pods, subject.hpas, subject.vpas
-        for holder in (self.workloads, self._workloads_by_namespace[new.namespace]):
-            holder[next(i for i, w in enumerate(holder) if w is subject)] = fresh
+        # In place: the subject keeps its pods, autoscalers and its place in every list.
+        subject.obj, subject.template, subject.spec = new, fresh.template, fresh.spec
         return True
 
 
@@ -517,12 +508,21 @@ def _object_order(obj: KubeObject) -> tuple[str, str]:
     return (obj.namespace or "", obj.name)
 
 
-def _remove_sorted(items: list[KubeObject], obj: KubeObject, key: Callable[[KubeObject], Any]) -> None:
-    index = bisect_left(items, key(obj), key=key)
-    while index < len(items) and items[index] is not obj:
-        index += 1
-    if index < len(items):
+def _remove_sorted(items: list[KubeObject], obj: KubeObject) -> None:
+    index = _find_sorted(items, obj, lambda item: item)
+    if index is not None:
         del items[index]
+
+
+def _find_sorted(items: list[V], obj: KubeObject, held: Callable[[V], KubeObject]) -> int | None:
+    """Where the item holding `obj` is in a list sorted by its objects' `_object_order`."""
+    order = _object_order(obj)
+    index = bisect_left(items, order, key=lambda item: _object_order(held(item)))
+    while index < len(items) and _object_order(held(items[index])) == order:
+        if held(items[index]) is obj:
+            return index
+        index += 1
+    return None
 
 
 def _remove_view(views: list[Any], obj: KubeObject) -> None:

@@ -14,9 +14,11 @@ from pydantic import BaseModel
 from kgov.catalogue import Catalogue, Controller
 from kgov.inventory.projection import ProjectionError
 from kgov.inventory.scope import Knowledge
+from kgov.inventory.templates import template_images
 from kgov.inventory.views import Workload
 from kgov.model import gateway as gw
 from kgov.model import networking as net
+from kgov.model.kinds import POD_BEARING_KINDS
 from kgov.model.objects import KubeObject
 from kgov.model.pods import Container
 
@@ -217,6 +219,8 @@ class Network:
         self._listener_set_views = {id(v.obj): v for v in self.listener_sets}
         self._gateway_class_views = {id(v.obj): v for v in self.gateway_classes}
         self._sets_by_parent: dict[int, list[ListenerSetView]] | None = None
+        # Index of each view by id(view.obj), per list (ingresses, routes), built on the first update.
+        self._positions: dict[int, dict[int, int]] = {}
 
     def controller_of(self, workload: Workload) -> ControllerWorkload | None:
         """The controller a workload runs, if it is a controller workload."""
@@ -275,6 +279,54 @@ class Network:
                     obj.annotations.get(gw.CHANNEL_ANNOTATION),
                 )
         return channels
+
+    # ---- in-place updates (the operator) ------------------------------------------------------------
+
+    def update(self, old: KubeObject | None, new: KubeObject | None) -> bool:
+        """Apply a changed Ingress, route or Service, or a workload's new template, in place (the
+        inventory already holds the new object). False when the views must be built again: an object
+        added or removed, another kind, a workload running a catalogued controller, a projection error."""
+        obj = new or old
+        assert obj is not None
+        if obj.kind in POD_BEARING_KINDS:
+            # Controller workloads hold the subject, which the inventory updates in place.
+            return not any(self._runs_controller(version) for version in (old, new))
+        if old is None or new is None:
+            return False
+        try:
+            if obj.kind == "Service":
+                return self._replace_service(old, new)
+            if obj.kind == "Ingress":
+                return self._replace_view(self.ingresses, old, self._ingress(new))
+            if obj.kind in gw.ROUTE_KINDS:
+                return self._replace_view(
+                    self.routes, old, RouteView(new, self.inventory.projection(gw.Route, new))
+                )
+        except ProjectionError:
+            return False
+        return False
+
+    def _runs_controller(self, obj: KubeObject | None) -> bool:
+        return obj is not None and any(self.catalogue.for_image(i) for i in template_images(obj))
+
+    def _replace_service(self, old: KubeObject, new: KubeObject) -> bool:
+        view = ServiceView(new, self.inventory.projection(net.Service, new))
+        if self.services.pop(id(old), None) is None:
+            return False
+        self.services[id(new)] = view
+        return True
+
+    def _replace_view(self, views: list[Any], old: KubeObject, view: Any) -> bool:
+        """Puts `view` where the view of `old` was (same key, so the same place in the order)."""
+        positions = self._positions.get(id(views))
+        if positions is None:
+            positions = self._positions[id(views)] = {id(v.obj): i for i, v in enumerate(views)}
+        index = positions.pop(id(old), None)
+        if index is None or views[index].obj is not old:
+            return False
+        views[index] = view
+        positions[id(view.obj)] = index
+        return True
 
     # ---- grouped subjects ---------------------------------------------------------------------------
 

@@ -197,7 +197,8 @@ class GatewayModel:
             for pl in targets:
                 if _kind_fits(pl, route.obj.kind):
                     attached = True
-                    if all(r is not route for r in pl.routes):
+                    # Routes attach one at a time, so an earlier attachment of this one is the last.
+                    if not pl.routes or pl.routes[-1] is not route:
                         pl.routes.append(route)
         return attached
 
