@@ -348,16 +348,14 @@ class Engine:
     # ---- evaluation -------------------------------------------------------------------------------
 
     def evaluate(self) -> WritePlan:
-        # An evaluation allocates many short-lived objects that reference counting frees (the engine
-        # makes no reference cycles). Left on, the cyclic collector would promote them and walk the
-        # whole store in a full collection on most evaluations; after it, what is kept is frozen out of
-        # the collector's reach, so collections between evaluations look at new objects only.
+        # An evaluation (checks, diff and report) allocates many short-lived objects that reference
+        # counting frees. Left on, the cyclic collector would promote them and walk the whole store in
+        # a full collection on most evaluations.
         collecting = gc.isenabled()
         gc.disable()
         try:
             return self._evaluate()
         finally:
-            gc.freeze()
             if collecting:
                 gc.enable()
 
