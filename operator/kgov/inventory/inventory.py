@@ -302,8 +302,18 @@ class Inventory:
     def _index_workloads(self) -> list[Workload]:
         workloads: dict[int, Workload] = {}
         live_pods: list[tuple[KubeObject, LivePod]] = []
+        tops: dict[int, KubeObject] = {}
         for kind in sorted(POD_BEARING_KINDS):
             for obj in self.by_kind.get(kind, ()):
+                tops[id(obj)] = self._top_owner(obj)
+                if self.live and tops[id(obj)] is not obj:
+                    # A live object rolls up to its owner, which the checks read, and the API server
+                    # admitted its template: only a pod's status is read (most of a cluster's memory).
+                    if kind == "Pod":
+                        pod = self._guarded(obj, lambda o: self.projection(LivePod, o))
+                        if pod is not None:
+                            live_pods.append((obj, pod))
+                    continue
                 workload = self._guarded(obj, self._workload)
                 if workload is None:
                     continue
@@ -312,7 +322,6 @@ class Inventory:
                     pod = self._guarded(obj, lambda o: self.projection(LivePod, o))
                     if pod is not None:
                         live_pods.append((obj, pod))
-        tops = {id(w.obj): self._top_owner(w.obj) for w in workloads.values()}
         subjects = [w for w in workloads.values() if tops[id(w.obj)] is w.obj]
         by_object = {id(w.obj): w for w in subjects}
         for obj, pod in live_pods:
@@ -490,12 +499,12 @@ class Inventory:
             return False
         subject = next((w for w in self._workloads_by_namespace.get(old.namespace, ()) if w.obj is old), None)
         self._replace(old, new)
+        if subject is None:  # an owned object: its template is not read (see _index_workloads)
+            return self._top_owner(new) is not new
         try:
             fresh = self._workload(new)
         except ProjectionError:
             return False
-        if subject is None:
-            return self._top_owner(new) is not new
         # In place: the subject keeps its pods, autoscalers and its place in every list.
         subject.obj, subject.template, subject.spec = new, fresh.template, fresh.spec
         return True
