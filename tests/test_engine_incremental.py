@@ -166,3 +166,23 @@ def test_an_added_or_removed_network_object_still_finds_what_a_fresh_evaluation_
     feed(target, extra, event="DELETED")
     target.evaluate()
     assert _findings(target) == _fresh_findings(current)
+
+
+def test_an_owned_live_pod_keeps_only_its_status_projection() -> None:
+    """The checks read an owned pod's status and its owner's template: the pod's own template is not
+    projected (nor kept) in the operator."""
+    target = engine()
+    feed(target, *_cluster())
+    target.evaluate()
+    store = target.store
+    owned_pod = store.get(("Pod", "shop", "web-1-a"))
+    replicaset = store.get(("ReplicaSet", "shop", "web-1"))
+    web = store.get(("Deployment", "shop", "web"))
+    assert owned_pod is not None and replicaset is not None and web is not None
+    models = {
+        name: set(store.projections._entries.get(id(obj), (obj, {}))[1])
+        for name, obj in (("pod", owned_pod), ("replicaset", replicaset), ("deployment", web))
+    }
+    assert {m.__name__ for m in models["pod"]} == {"LivePod"}
+    assert models["replicaset"] == set()
+    assert {m.__name__ for m in models["deployment"]} == {"PodTemplate", "WorkloadSpec"}
