@@ -51,6 +51,8 @@ try:
     from kgov.commands.common import collector_paused
     from kgov.config import load_config
     from kgov.inventory import Inventory
+    from kgov.report.formats import render_json
+    from kgov.report.model import ScanReport
     from kgov.sources.files import LoadResult, discover, read_source
     from kgov.sources.locate import refine_lines
 except ImportError:  # pragma: no cover - a usage error, not a bug
@@ -145,6 +147,7 @@ class KgovRun:
     load_s: float
     inventory_s: float
     evaluate_s: float
+    report_s: float  # the JSON report rendered from the evaluation
     cpu_s: float
     objects: int
     documents: int
@@ -153,6 +156,7 @@ class KgovRun:
 
     @property
     def total_s(self) -> float:
+        """The analysis: what the budget against the parse floor counts (the report is timed apart)."""
         return self.load_s + self.inventory_s + self.evaluate_s
 
 
@@ -180,11 +184,17 @@ class KgovInProcess:
             evaluation.errors[:0] = [*loaded.errors, *inventory.errors]
             refine_lines(evaluation.errors, loaded.texts)
             done = time.perf_counter()
+            report = ScanReport(
+                evaluation, self.checks, documents=loaded.documents, objects=len(loaded.objects)
+            )
+            render_json(report)
+            reported = time.perf_counter()
             cpu = time.process_time() - cpu_start
         return KgovRun(
             load_s=loaded_at - start,
             inventory_s=inventory_at - loaded_at,
             evaluate_s=done - inventory_at,
+            report_s=reported - done,
             cpu_s=cpu,
             objects=len(loaded.objects),
             documents=loaded.documents,
@@ -242,6 +252,126 @@ def checkov_process(root: Path) -> tuple[float, float]:
     if done.returncode not in (0, 1):
         raise RuntimeError(f"checkov failed ({done.returncode}): {done.stderr[-2000:]}")
     return wall, cpu
+
+
+# ---- start-up: one small file, the pre-commit case ----------------------------------------------
+
+# A typical file a pre-commit hook hands kgov: one Deployment and its Service.
+ONE_FILE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: registry.example/web:1.4.2
+          ports: [{containerPort: 8080}]
+          resources:
+            requests: {cpu: 100m, memory: 128Mi}
+            limits: {memory: 128Mi}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: shop
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+"""
+BUDGET_ONE_FILE_OVER_IMPORT_YAML = 4.0
+# Never imported by `kgov scan FILE -o json`: other output formats, other subcommands, the operator.
+NOT_ON_SCAN_PATH = (
+    "rich",
+    "kopf",
+    "kubernetes",
+    "kgov.operator",
+    "kgov.commands.gate",
+    "kgov.commands.convert",
+    "kgov.commands.run",
+    "kgov.migration.convert",
+    "kgov.report.table",
+    "kgov.report.sarif",
+    "kgov.report.junit",
+    "kgov.report.markdown",
+)
+
+
+def startup(work: Path, repeats: int) -> dict[str, Any]:
+    """`kgov scan one-file.yaml -o json` as a whole process against `python -c 'import yaml'` (and
+    the interpreter alone, and the libraries kgov cannot start without), CPU medians; and what
+    `python -X importtime` shows for that scan."""
+    one = work / "one-file.yaml"
+    one.parent.mkdir(parents=True, exist_ok=True)
+    one.write_text(ONE_FILE, encoding="utf-8")
+    report = work / "one-file.json"
+    commands = {
+        "python": [sys.executable, "-c", "pass"],
+        "import_yaml": [sys.executable, "-c", "import yaml"],
+        "dependencies": [sys.executable, "-c", "import yaml, click; from pydantic import BaseModel"],
+        "kgov_scan_one_file": [
+            *(sys.executable, "-m", "kgov", "scan", str(one), "-o", "json"),
+            *("--output-file", str(report)),
+        ],
+        "kgov_version": [sys.executable, "-m", "kgov", "version"],
+    }
+    timings = {name: Timing() for name in commands}
+    for _ in range(repeats):  # interleaved, so a busy moment weighs on every command alike
+        for name, command in commands.items():
+            wall, cpu, done = timed_process(command)
+            if done.returncode not in (0, 1):
+                raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}): {done.stderr[-2000:]}")
+            timings[name].add(wall, cpu)
+    floor = timings["import_yaml"]
+    scan = timings["kgov_scan_one_file"]
+    return {
+        "repeats": repeats,
+        "wall_s": {name: t.median for name, t in timings.items()},
+        "cpu_s": {name: t.cpu_median for name, t in timings.items()},
+        "ratios": {
+            "kgov_scan/import_yaml": scan.median / floor.median,
+            "kgov_scan/import_yaml_cpu": scan.cpu_median / floor.cpu_median,
+            "dependencies/import_yaml_cpu": timings["dependencies"].cpu_median / floor.cpu_median,
+            "kgov_version/python_cpu": timings["kgov_version"].cpu_median / timings["python"].cpu_median,
+        },
+        "imports": import_times([*commands["kgov_scan_one_file"][1:]]),
+    }
+
+
+def import_times(arguments: list[str]) -> dict[str, Any]:
+    """`python -X importtime` of a kgov command: the modules it imports, the slowest by their own
+    time, and whether any module that has no business on that path was imported."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", *arguments], capture_output=True, text=True, check=False
+    )
+    own: dict[str, int] = {}
+    cumulative: dict[str, int] = {}
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line or "self [us]" in line:
+            continue
+        self_us, cumulative_us, name = (part.strip() for part in line[len("import time:") :].split("|"))
+        own[name], cumulative[name] = int(self_us), int(cumulative_us)
+    kgov_own = {name: us for name, us in own.items() if name == "kgov" or name.startswith("kgov.")}
+    return {
+        "modules": len(own),
+        "kgov_modules": len(kgov_own),
+        "total_us": sum(own.values()),
+        "kgov_cli_cumulative_us": cumulative.get("kgov.cli"),
+        "yaml_cumulative_us": cumulative.get("yaml"),
+        "slowest_own_us": dict(sorted(own.items(), key=lambda item: -item[1])[:15]),
+        "not_on_scan_path": sorted(
+            name for name in own if any(name == m or name.startswith(m + ".") for m in NOT_ON_SCAN_PATH)
+        ),
+    }
 
 
 # ---- data sets -------------------------------------------------------------------------------
@@ -349,6 +479,7 @@ def report_set(
             "inventory": median_run.inventory_s,
             "evaluate": median_run.evaluate_s,
         },
+        "report_s": median_run.report_s,
         "kgov_process_s": process.median,
         "checkov_s": checkov_s,
         "cpu_s": {
@@ -485,6 +616,36 @@ def print_table(sets: list[dict[str, Any]], grow: dict[str, Any], budget: dict[s
         print(f"budget {name}{where}: {num(entry['value'], '.2f')}{cpu} -> holds: {entry['holds']}")
 
 
+def startup_budgets(start: dict[str, Any]) -> dict[str, Any]:
+    value, cpu_value = start["ratios"]["kgov_scan/import_yaml"], start["ratios"]["kgov_scan/import_yaml_cpu"]
+    leaked = start["imports"]["not_on_scan_path"]
+    return {
+        "one_file/import_yaml": {
+            "value": value,
+            "cpu_value": cpu_value,
+            "max": BUDGET_ONE_FILE_OVER_IMPORT_YAML,
+            "holds": value <= BUDGET_ONE_FILE_OVER_IMPORT_YAML,
+            "holds_cpu": cpu_value <= BUDGET_ONE_FILE_OVER_IMPORT_YAML,
+        },
+        "scan_path_imports": {"value": len(leaked), "max": 0, "holds": not leaked, "modules": leaked},
+    }
+
+
+def print_startup(start: dict[str, Any]) -> None:
+    cpu, ratios, imports = start["cpu_s"], start["ratios"], start["imports"]
+    print(
+        f"one file (CPU s, median of {start['repeats']}): python {cpu['python']:.3f}, import yaml "
+        f"{cpu['import_yaml']:.3f}, yaml+click+pydantic {cpu['dependencies']:.3f}, "
+        f"kgov scan {cpu['kgov_scan_one_file']:.3f}, kgov version {cpu['kgov_version']:.3f}"
+    )
+    print(
+        f"kgov scan one file / import yaml: {ratios['kgov_scan/import_yaml']:.2f} wall, "
+        f"{ratios['kgov_scan/import_yaml_cpu']:.2f} CPU (budget <= {BUDGET_ONE_FILE_OVER_IMPORT_YAML:g}); "
+        f"{imports['modules']} modules ({imports['kgov_modules']} of kgov), importtime "
+        f"{imports['total_us'] / 1000:.0f} ms; off the scan path but imported: {imports['not_on_scan_path'] or 'none'}"
+    )
+
+
 def write_results(
     out: Path,
     args: argparse.Namespace,
@@ -493,9 +654,12 @@ def write_results(
     corpus_documents: int,
     results: list[dict[str, Any]],
     sets: list[DataSet],
+    start: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     grow = growth(results)
-    budget = budgets(results, grow)
+    budget = budgets(results, grow) if results else {}
+    if start is not None:
+        budget |= startup_budgets(start)
     document = {
         "benchmark": "scan",
         "quick": args.quick,
@@ -506,6 +670,7 @@ def write_results(
         "checkov_max_multiple": None if checkov is None else args.checkov_max,
         "sets": results,
         "growth": grow,
+        "startup": start,
         "budgets": budget,
     }
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -525,6 +690,9 @@ def main(argv: list[str] | None = None) -> int:
         help="run checkov on the corpus and generated sets up to this multiple (10x takes it over 20 min)",
     )
     parser.add_argument("--no-checkov", action="store_true")
+    parser.add_argument(
+        "--startup-repeats", type=int, help="runs of the one-file scan and its floors (default 10; --quick 3)"
+    )
     parser.add_argument("--work", type=Path, default=OUT, help="where generated sets are kept")
     parser.add_argument(
         "--out", type=Path, help=f"JSON results (default {RESULTS}; --quick: {QUICK_RESULTS})"
@@ -562,7 +730,11 @@ def main(argv: list[str] | None = None) -> int:
         results.append(bench_set(data, repeats, kgov, use_checkov, log))
         # Written after every set, so a long run that is stopped still leaves what it measured.
         grow, budget = write_results(out, args, repeats, checkov, corpus_documents, results, sets)
+    log("one file: kgov scan against python -c 'import yaml' ...")
+    start = startup(args.work, args.startup_repeats or (3 if args.quick else 10))
+    grow, budget = write_results(out, args, repeats, checkov, corpus_documents, results, sets, start)
     print_table(results, grow, budget)
+    print_startup(start)
     print(f"wrote {out}")
     return 0
 

@@ -52,7 +52,25 @@ def test_quick_run_reports_every_field(results: dict[str, Any]) -> None:
         assert entry["ratios"]["kgov/parse"] == pytest.approx(entry["kgov_s"] / entry["parse_s"])
     assert {"per_document_us", "linearity", "from", "to"} <= set(results["growth"])
     assert {"parse", "kgov", "kgov_process"} <= set(results["growth"]["linearity"])
-    assert {"kgov/parse", "checkov/kgov", "linear"} == set(results["budgets"])
+    assert {"kgov/parse", "checkov/kgov", "linear", "one_file/import_yaml", "scan_path_imports"} == set(
+        results["budgets"]
+    )
+    assert all(entry["report_s"] > 0 for entry in results["sets"])
+
+
+def test_quick_run_measures_the_one_file_scan_against_import_yaml(results: dict[str, Any]) -> None:
+    start = results["startup"]
+    assert set(start["cpu_s"]) == {
+        "python",
+        "import_yaml",
+        "dependencies",
+        "kgov_scan_one_file",
+        "kgov_version",
+    }
+    assert start["ratios"]["kgov_scan/import_yaml_cpu"] > 0
+    imports = start["imports"]
+    assert imports["kgov_modules"] > 0 and imports["kgov_cli_cumulative_us"] > 0
+    assert imports["not_on_scan_path"] == [] and results["budgets"]["scan_path_imports"]["holds"]
 
 
 def test_generated_sets_have_the_requested_size_and_findings(results: dict[str, Any]) -> None:
