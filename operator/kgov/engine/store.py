@@ -3,7 +3,6 @@ kind/namespace/name, with the owner links needed to roll pods up to their top ow
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -23,7 +22,7 @@ def trimmed(body: Mapping[str, Any]) -> dict[str, Any]:
     """A plain-dict copy of the top level without managedFields (the bulk of most objects)."""
     raw = dict(body)
     metadata = raw.get("metadata")
-    if isinstance(metadata, Mapping):
+    if isinstance(metadata, Mapping) and (not isinstance(metadata, dict) or "managedFields" in metadata):
         raw["metadata"] = {k: v for k, v in metadata.items() if k != "managedFields"}
     return raw
 
@@ -33,7 +32,6 @@ class ObjectStore:
         self._objects: dict[Key, KubeObject] = {}
         self._children: dict[Key, set[Key]] = defaultdict(set)
         self.projections = ProjectionCache()
-        self._order: list[tuple[str, str, str]] = []  # every key, sorted
         self.errors: dict[Key, str] = {}
 
     def apply(
@@ -59,22 +57,17 @@ class ObjectStore:
         if old is not None and old.raw == obj.raw:
             return None
         if old is not None:
-            self._remove(old, replaced=True)
-        self._add(obj, replacing=old is not None)
+            self._remove(old)
+        self._add(obj)
         return old, obj
 
-    def _add(self, obj: KubeObject, replacing: bool = False) -> None:
-        if not replacing:
-            insort(self._order, _sortable(obj.key))
+    def _add(self, obj: KubeObject) -> None:
         self._objects[obj.key] = obj
         owner = obj.controller_owner()
         if owner is not None:
             self._children[(owner.kind, obj.namespace, owner.name)].add(obj.key)
 
-    def _remove(self, obj: KubeObject, replaced: bool = False) -> None:
-        if not replaced:
-            sortable = _sortable(obj.key)
-            del self._order[bisect_left(self._order, sortable)]
+    def _remove(self, obj: KubeObject) -> None:
         del self._objects[obj.key]
         self.projections.forget(obj)
         owner = obj.controller_owner()
@@ -89,12 +82,12 @@ class ObjectStore:
 
     def objects(self) -> Iterator[KubeObject]:
         """In key order, so evidence listing several objects (pods, say) reads the same whatever order
-        the events came in, and a restart does not rewrite Findings."""
-        objects = self._objects
-        for kind, namespace, name in self._order:
-            obj = objects[(kind, namespace or None, name)]
-            if kind not in CHURN_ONLY_KINDS:
-                yield obj
+        the events came in, and a restart does not rewrite Findings. Sorted when asked (a rebuild of
+        the inventory), not kept sorted: inserting into a sorted list of every key made the initial
+        listing quadratic."""
+        for key in sorted(self._objects, key=_sortable):
+            if key[0] not in CHURN_ONLY_KINDS:
+                yield self._objects[key]
 
     def get(self, key: Key) -> KubeObject | None:
         return self._objects.get(key)
