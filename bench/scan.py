@@ -300,8 +300,11 @@ NOT_ON_SCAN_PATH = (
     "kgov.commands.run",
     "kgov.migration.convert",
     "kgov.report.table",
+    "kgov.report.compact",
+    "kgov.report.github",
     "kgov.report.sarif",
     "kgov.report.junit",
+    "kgov.report.codequality",
     "kgov.report.markdown",
 )
 

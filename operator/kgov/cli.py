@@ -2,22 +2,40 @@
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from kgov import __version__
 from kgov.analysis import resolve_params, select_checks
 from kgov.checks.builtin import default_registry
 from kgov.commands.common import annotation_counts, input_options, report_options, split_ids
-from kgov.commands.convert import convert_command
 from kgov.commands.evidence import prometheus_settings
-from kgov.commands.gate import gate
 from kgov.commands.pipeline import Output, Source, analyse, finish, use_baseline
-from kgov.commands.run import run as run_command
 from kgov.config import ConfigError, load_config
 from kgov.findings.model import Severity
 
+# Subcommands imported when they run (or are listed in help): `kgov scan` does not pay for them.
+LAZY_COMMANDS = {
+    "convert": ("kgov.commands.convert", "convert_command"),
+    "gate": ("kgov.commands.gate", "gate"),
+    "run": ("kgov.commands.run", "run"),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS:
+            module, name = LAZY_COMMANDS[cmd_name]
+            found: click.Command = getattr(importlib.import_module(module), name)
+            return found
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="kgov", message="%(prog)s %(version)s")
 def main() -> None:
     """kube-governor: ingress, autoscaler and resource governance for Kubernetes."""
@@ -124,8 +142,3 @@ def list_checks(fmt: str) -> None:
     from kgov.report.reference import render_reference
 
     click.echo(render_reference(default_registry(), fmt), nl=False)
-
-
-main.add_command(convert_command)
-main.add_command(gate)
-main.add_command(run_command)

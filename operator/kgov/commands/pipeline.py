@@ -127,7 +127,8 @@ def finish(report: ScanReport, output: Output, *, failed: bool = False, findings
     """Emit the report and exit: 2 on errors, 1 on findings at or above `--fail-on` (unless not
     `findings_fail`, as when writing a baseline) or when the caller says the run `failed` (a blocked
     migration), else 0."""
-    emit(report, output)
+    with collector_paused():  # rendering allocates as much again as the analysis
+        emit(report, output)
     code = exit_code(report, output.fail_on, output.lenient)
     if code == EXIT_FINDINGS and not findings_fail:
         code = EXIT_OK

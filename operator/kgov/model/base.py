@@ -23,6 +23,9 @@ class Projection(BaseModel):
         extra="ignore",
         frozen=True,
         strict=True,
+        # Validators are built on a model's first use, not at import: a scan builds only those of the
+        # kinds its files hold (most of kgov's start-up was building every model's validator).
+        defer_build=True,
     )
 
     @model_validator(mode="before")
