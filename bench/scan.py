@@ -306,6 +306,8 @@ NOT_ON_SCAN_PATH = (
     "kgov.report.junit",
     "kgov.report.codequality",
     "kgov.report.markdown",
+    "kgov.report.html",
+    "kgov.report.policyreport",
 )
 
 

@@ -41,6 +41,8 @@ OFF_THE_SCAN_PATH = (
     "kgov.report.junit",
     "kgov.report.codequality",
     "kgov.report.markdown",
+    "kgov.report.html",
+    "kgov.report.policyreport",
 )
 PROBE = """
 import json, sys
