@@ -38,7 +38,10 @@ def render_yaml(report: ScanReport, options: RenderOptions = DEFAULT_OPTIONS) ->
     other values their strings, as in the JSON) and libyaml's emitter rather than an indented JSON
     text re-parsed and PyYAML's pure-Python emitter (the same bytes, some 6x faster)."""
     plain = json.loads(json.dumps(report_dict(report), default=str))
-    return yaml.dump(plain, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True)
+    try:
+        return yaml.dump(plain, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True)
+    except UnicodeEncodeError:  # a lone surrogate from the input: libyaml cannot encode it, PyYAML escapes it
+        return yaml.safe_dump(plain, sort_keys=False, allow_unicode=True)
 
 
 class _Renderers(Mapping[str, Renderer]):
