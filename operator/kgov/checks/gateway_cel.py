@@ -6,9 +6,9 @@ the defaults the API server fills in before evaluating them. The rules run on ce
 Kubernetes functions they use added (`isIP`, `split`, `substring`). What cannot be decided is counted as undecided:
 transition rules (`oldSelf` needs the live object), rules the library cannot evaluate, and failing
 rules on objects holding unexpanded `${...}` variables. Rules on listeners are left to
-gateway.listener-conflict, and rules on route rules and parentRefs to gateway.invalid-route when it
-fires on the route (both name the conflicting items); the object must first match its structure
-(gateway.schema-invalid).
+gateway.listener-conflict, and rules on route rules and parentRefs to gateway.invalid-route, when
+that check fires on the object (both name the conflicting items); the object must first match its
+structure (gateway.schema-invalid).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
-from kgov.checks.gateway_rules import route_problems
+from kgov.checks.gateway_rules import listener_problems, route_problems
 from kgov.checks.gateway_schema import structure_valid
 from kgov.checks.registry import Check, CheckContext, GatewayObject, Issue, NoParams, SubjectKind, Undecided
 from kgov.data import data_text
@@ -40,9 +40,8 @@ if TYPE_CHECKING:  # cel-python is imported on first use: it is not needed to st
 
 MAX_LISTED = 5
 _OLD_SELF = re.compile(r"\boldSelf\b")
-# Paths whose rules another check writes out, naming the conflicting items: one root cause, one
-# finding. Listener rules are always left to gateway.listener-conflict (it covers every one); route
-# rules only when gateway.invalid-route fires on the route, as it writes out only some of them.
+# Paths whose rules gateway.listener-conflict and gateway.invalid-route write out, naming the
+# conflicting items: one root cause, one finding.
 _LISTENER_PATHS = ("spec.listeners",)
 _ROUTE_PATHS = ("spec.parentRefs", "spec.rules")
 _TRANSITION = Undecided(
@@ -180,15 +179,21 @@ def _evaluate(
 
 
 def _left_to_other_checks(obj: KubeObject, context: CheckContext[NoParams]) -> tuple[str, ...]:
-    if obj.kind in ("Gateway", "ListenerSet"):
-        return _LISTENER_PATHS
-    if obj.kind not in ROUTE_KINDS:
-        return ()
+    """The paths whose rules the hand-written checks report for this object: only where they fire,
+    as they write out some of the CRDs' rules, not all."""
+    inventory = context.inventory
     try:
-        fires = bool(route_problems(obj.kind, context.inventory.projection(gw.Route, obj)))
+        if obj.kind == "Gateway":
+            listeners = inventory.projection(gw.Gateway, obj).spec.listeners
+            return _LISTENER_PATHS if listener_problems(listeners) else ()
+        if obj.kind == "ListenerSet":
+            listeners = inventory.projection(gw.ListenerSet, obj).spec.listeners
+            return _LISTENER_PATHS if listener_problems(listeners) else ()
+        if obj.kind in ROUTE_KINDS:
+            return _ROUTE_PATHS if route_problems(obj.kind, inventory.projection(gw.Route, obj)) else ()
     except ProjectionError:
-        fires = True  # a field of the wrong type: reported as an input error, not here
-    return _ROUTE_PATHS if fires else ()
+        return _LISTENER_PATHS + _ROUTE_PATHS  # a field of the wrong type: an input error, not a rule
+    return ()
 
 
 def validation_rule(subject: GatewayObject, context: CheckContext[NoParams]) -> Iterator[Issue | Undecided]:
@@ -236,8 +241,8 @@ CHECKS = (
         "validation rules (`x-kubernetes-validations`, Gateway API v1.6.1 Experimental channel), "
         "evaluated after the CRD's defaults are filled in as the API server does. Transition rules "
         "(`oldSelf`), rules the evaluator cannot run and failing rules on objects holding unexpanded "
-        "`${...}` variables are undecided. Rules on listeners are reported by gateway.listener-conflict, "
-        "and rules on route rules and parentRefs by gateway.invalid-route when it fires on the route.",
+        "`${...}` variables are undecided. Rules on listeners, and on route rules and parentRefs, are "
+        "reported by gateway.listener-conflict and gateway.invalid-route when those fire on the object.",
         remediation="Fix the field as the rule's message says; `kubectl apply` would reject the object.",
         fn=validation_rule,
         params=NoParams,
