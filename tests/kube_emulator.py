@@ -10,7 +10,12 @@ Two things are added on top of kmock 0.8, so the emulator answers like an apiser
 * `/api/v1/namespaces` and `/api/v1/namespaces/NAME` are read as the `namespaces` resource
   (kmock 0.8 takes `namespaces/NAME` for a namespace prefix, and fails on the bare list path);
 * lists honour `limit` and `continue`, carry `kind: <Kind>List`, and their items have no `apiVersion`
-  or `kind` (an object fetched by name keeps both), as the apiserver sends them.
+  or `kind` (an object fetched by name keeps both), as the apiserver sends them;
+* lists and watches honour a `metadata.name`/`metadata.namespace` field selector;
+* a watch resumed from a `resourceVersion` streams only what happens from then on (kmock 0.8 sends
+  every object again as ADDED), so what happened while no watch was open is lost, as with a real API
+  server whose watch cache no longer holds it. `WatchFaults` adds what such a server does next:
+  410 Gone for a watch resumed from before `expire`, ERROR events (`error`), and open watches cut (`cut`).
 
 Resources not declared are answered with 404, like an API whose CRD is not installed.
 """
@@ -19,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,10 +86,28 @@ def _list_kind(kind: str) -> str:
 
 
 @dataclass
+class WatchFaults:
+    """What the watches of the emulator do wrong, switched by tests."""
+
+    # Lists carry this as their resourceVersion; a watch resumed from an older one is answered 410.
+    epoch: int = 1
+    error: int | None = None  # every watch is answered with an ERROR event of this code
+    generation: int = 0  # bumped by `cut`: watches opened before it end
+
+    def cut(self) -> None:
+        self.generation += 1
+
+    def expire(self) -> None:
+        """The watch cache compacted: every resourceVersion handed out so far is too old."""
+        self.epoch += 1
+
+
+@dataclass
 class RunningEmulator:
     emulator: kmock.KubernetesEmulator
     url: str
     served: Mapping[str, Served]
+    faults: WatchFaults = field(default_factory=WatchFaults)
     # Exceptions kmock caught while serving, 404s included; filled in when the emulator stops.
     errors: list[Exception] = field(default_factory=list)
 
@@ -132,20 +155,30 @@ def write_kubeconfig(path: Path, servers: Mapping[str, str], *, current: str) ->
     return path
 
 
-def _paged_list(emulator: kmock.KubernetesEmulator, served: Served) -> Any:
+def _selected(request: kmock.Request, namespace: str | None, name: str | None) -> bool:
+    """In the request's namespace and field selector (`metadata.name=…,metadata.namespace=…`)."""
+    if request.namespace is not None and namespace != request.namespace:
+        return False
+    for term in filter(None, (request.params.get("fieldSelector") or "").split(",")):
+        field_name, _, value = term.partition("=")
+        actual = {"metadata.name": name, "metadata.namespace": namespace}.get(field_name)
+        if actual != value.lstrip("="):
+            return False
+    return True
+
+
+def _paged_list(emulator: kmock.KubernetesEmulator, served: Served, faults: WatchFaults) -> Any:
     """A LIST reaction: `limit`/`continue` paging over the stored objects, as the apiserver lists."""
 
     def react(request: kmock.Request) -> dict[str, Any]:
         items = [
             {k: v for k, v in obj.raw.items() if k not in ("apiVersion", "kind")}
-            for (resource, namespace, _), obj in emulator.objects.items()
-            if resource == request.resource
-            and not obj.deleted
-            and (request.namespace is None or namespace == request.namespace)
+            for (resource, namespace, name), obj in emulator.objects.items()
+            if resource == request.resource and not obj.deleted and _selected(request, namespace, name)
         ]
         start = int(request.params.get("continue") or 0)
         limit = int(request.params.get("limit") or 0) or len(items)
-        metadata: dict[str, Any] = {"resourceVersion": "1"}
+        metadata: dict[str, Any] = {"resourceVersion": str(faults.epoch)}
         if start + limit < len(items):
             metadata["continue"] = str(start + limit)
             metadata["remainingItemCount"] = len(items) - start - limit
@@ -162,15 +195,69 @@ def _paged_list(emulator: kmock.KubernetesEmulator, served: Served) -> Any:
     return react
 
 
+def _watch(emulator: kmock.KubernetesEmulator, faults: WatchFaults) -> Any:
+    """A WATCH reaction with a real API server's resume semantics and the faults of `faults`."""
+
+    async def react(request: kmock.Request) -> AsyncIterator[Any]:
+        yield b""  # the headers go out at once, as kmock's own watch does
+        version = request.params.get("resourceVersion") or ""
+        if faults.error is not None:
+            yield {"type": "ERROR", "object": {"kind": "Status", "code": faults.error, "message": "injected"}}
+            return
+        if version not in ("", "0") and version.isdigit() and int(version) < faults.epoch:
+            status = {
+                "kind": "Status",
+                "code": 410,
+                "reason": "Expired",
+                "message": "too old resource version",
+            }
+            yield {"type": "ERROR", "object": status}
+            return
+        generation = faults.generation
+        bus = emulator._buses[request.resource]
+        marker = await bus.mark()
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+
+        async def pump() -> None:
+            async for event in bus.stream(since=marker):
+                queue.put_nowait(event)
+
+        task = asyncio.create_task(pump())
+        try:
+            if version in ("", "0"):
+                for (resource, namespace, name), obj in list(emulator.objects.items()):
+                    if (
+                        resource == request.resource
+                        and not obj.deleted
+                        and _selected(request, namespace, name)
+                    ):
+                        yield {"type": "ADDED", "object": obj.raw}
+            while faults.generation == generation:
+                try:
+                    event = await asyncio.wait_for(queue.get(), timeout=0.05)
+                except TimeoutError:
+                    continue
+                metadata = event.get("object", {}).get("metadata", {})
+                if _selected(request, metadata.get("namespace"), metadata.get("name")):
+                    yield event
+        finally:
+            task.cancel()
+            await bus.unmark(marker)
+
+    return react
+
+
 @contextmanager
 def running_emulator(served: Mapping[str, Served] = BUILTIN) -> Iterator[RunningEmulator]:
     """Serve `served` resources on 127.0.0.1 until the block ends; objects can be put in at any time."""
     emulator = kmock.KubernetesEmulator()
+    faults = WatchFaults()
     for resource, info in served.items():
         emulator.resources[resource] = kmock.ResourceInfo(
             kind=info.kind, namespaced=info.namespaced, verbs={"get", "list", "watch"}
         )
-        emulator[kmock.action.LIST, kmock.resource(resource)] << _paged_list(emulator, info)
+        emulator[kmock.action.LIST, kmock.resource(resource)] << _paged_list(emulator, info, faults)
+        emulator[kmock.action.WATCH, kmock.resource(resource)] << _watch(emulator, faults)
 
     started = threading.Event()
     box: dict[str, Any] = {}
@@ -196,7 +283,7 @@ def running_emulator(served: Mapping[str, Served] = BUILTIN) -> Iterator[Running
         if "url" not in box:
             thread.join(timeout=5)
             raise RuntimeError(f"the kube emulator did not start: {box.get('failure')!r}")
-        running = RunningEmulator(emulator, box["url"], served)
+        running = RunningEmulator(emulator, box["url"], served, faults)
         try:
             yield running
         finally:

@@ -172,8 +172,11 @@ class OperatorSettings(_Strict):
     # good measurement of a signal keeps deciding its checks while Prometheus fails.
     evidence_interval: str = "1m"
     evidence_max_age: str = "15m"
+    # How often every watched kind is listed again and reconciled with what the watch delivered
+    # (a bound on drift the watch cannot report, such as a delete lost in a partition).
+    relist_interval: str = "1h"
 
-    @field_validator("churn_window", "evidence_interval", "evidence_max_age")
+    @field_validator("churn_window", "evidence_interval", "evidence_max_age", "relist_interval")
     @classmethod
     def _valid_window(cls, value: str, info: ValidationInfo) -> str:
         if duration_seconds(value) <= 0:
@@ -183,6 +186,10 @@ class OperatorSettings(_Strict):
     @property
     def churn_window_seconds(self) -> float:
         return duration_seconds(self.churn_window)
+
+    @property
+    def relist_interval_seconds(self) -> float:
+        return duration_seconds(self.relist_interval)
 
     @property
     def evidence_interval_seconds(self) -> float:

@@ -18,27 +18,24 @@ from harness import by_check, emulated_cluster, http_get
 
 from kgov.cli import main
 from kgov.config import Config
-from kgov.operator.health import WATCHER_TASK_PREFIX, not_watched
+from kgov.operator.informer import Resource
 from kgov.operator.kinds import OWN, WATCHED, WatchedKind, object_path
 from kgov.operator.main import prepare
 from kgov.operator.options import NamespaceScope, RunOptions, load_operator_config
 from kgov.operator.ownership import OwnedFindings
 from kgov.operator.settings import NoDiffBaseStorage, NoProgressStorage, operator_settings
+from kgov.operator.watches import discover
 from kgov.operator.writer import RateLimiter
 
 
-def test_only_event_and_index_handlers_on_watched_kinds() -> None:
+def test_kopf_handles_no_resource() -> None:
     registry = prepare(RunOptions()).registry
-    # No change-detection handlers, no timers or daemons, no webhooks: nothing that stores state
-    # on an object or puts a finalizer on it.
-    assert registry._changing.get_all_handlers() == []
-    assert registry._spawning.get_all_handlers() == []
-    assert registry._webhooks.get_all_handlers() == []
-    watched = {(h.selector.group, h.selector.plural) for h in registry._watching.get_all_handlers()}
-    indexed = {(h.selector.group, h.selector.plural) for h in registry._indexing.get_all_handlers()}
-    expected = {(k.group, k.plural) for k in (*WATCHED, *OWN)}
-    assert watched == indexed == expected
-    assert not [k for k in expected if "secret" in k[1]]
+    # kopf logs in, starts and stops the runtime, and keeps the peering entry; it has no handler on
+    # any resource (the informers read them), so it can store nothing on an object.
+    for handlers in (registry._changing, registry._spawning, registry._webhooks, registry._watching):
+        assert handlers.get_all_handlers() == []
+    assert registry._indexing.get_all_handlers() == []
+    assert not [k for k in (*WATCHED, *OWN) if "secret" in k.plural]
 
 
 def test_kopf_storages_store_nothing() -> None:
@@ -176,24 +173,32 @@ def test_kgov_run_against_a_kubeconfig(tmp_path: Path) -> None:
     assert "Traceback" not in output
 
 
-def test_watch_tasks_are_told_apart_by_group() -> None:
+def test_discovery_tells_kinds_apart_by_group() -> None:
     pods, metrics_pods = WatchedKind("", "pods"), WatchedKind("metrics.k8s.io", "pods")
     deployments, vpa = (
         WatchedKind("apps", "deployments"),
         WatchedKind("autoscaling.k8s.io", "x", optional=True),
     )
+    answers = {
+        "/apis": {
+            "groups": [
+                {"name": "apps", "preferredVersion": {"version": "v1"}},
+                {"name": "metrics.k8s.io", "preferredVersion": {"version": "v1beta1"}},
+            ]
+        },
+        "/api/v1": {"resources": [{"name": "pods", "kind": "Pod", "namespaced": True}]},
+        "/apis/apps/v1": {"resources": [{"name": "deployments/scale", "kind": "Scale", "namespaced": True}]},
+        "/apis/metrics.k8s.io/v1beta1": {
+            "resources": [{"name": "pods", "kind": "PodMetrics", "namespaced": True}]
+        },
+    }
 
-    async def check(*names: str) -> list[str]:
-        stop = asyncio.Event()
-        tasks = [asyncio.create_task(stop.wait(), name=WATCHER_TASK_PREFIX + n) for n in names]
-        try:
-            return not_watched([pods, metrics_pods, deployments, vpa])
-        finally:
-            stop.set()
-            await asyncio.gather(*tasks)
+    class Client:
+        async def get(self, path: str) -> dict[str, object]:
+            return answers[path]
 
-    assert (
-        asyncio.run(check("pods.v1@None", "deployments.v1.apps@None", "pods.v1beta1.metrics.k8s.io@None"))
-        == []
-    )
-    assert asyncio.run(check("pods.v1beta1.metrics.k8s.io@None")) == ["deployments.apps", "pods"]
+    served = asyncio.run(discover(Client(), [pods, metrics_pods, deployments, vpa]))  # type: ignore[arg-type]
+    assert served == {
+        pods: Resource("", "v1", "pods", "Pod", True),
+        metrics_pods: Resource("metrics.k8s.io", "v1beta1", "pods", "PodMetrics", True),
+    }

@@ -41,6 +41,16 @@ class ObjectStore:
         kind = body.get("kind")
         if kind not in _HELD_KINDS:
             return None
+        if event_type == "DELETED":
+            # By key: a delete found by a re-list carries only the object's name.
+            metadata = body.get("metadata") or {}
+            key = (str(kind), metadata.get("namespace") or None, str(metadata.get("name")))
+            self.errors.pop(key, None)
+            gone = self._objects.get(key)
+            if gone is None:
+                return None
+            self._remove(gone)
+            return gone, None
         try:
             obj = object_from_dict(trimmed(body))
         except (ObjectError, NotAnalysed) as exc:
@@ -49,11 +59,6 @@ class ObjectStore:
             self.errors[key] = str(exc)
             return None
         old = self._objects.get(obj.key)
-        if event_type == "DELETED":
-            if old is None:
-                return None
-            self._remove(old)
-            return old, None
         if old is not None and old.raw == obj.raw:
             return None
         if old is not None:

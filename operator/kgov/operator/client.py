@@ -10,7 +10,7 @@ import asyncio
 import json
 import logging
 import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,16 +63,14 @@ class KubeClient:
         self.server = info.server.rstrip("/")
         self.backoff = backoff
         self._sleep = sleep
-        self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(ssl=info.as_ssl_context(), limit=16),
-            headers={**info.as_http_headers(), "User-Agent": USER_AGENT, "Accept": "application/json"},
-            timeout=aiohttp.ClientTimeout(total=timeout),
-            proxy=info.proxy_url,
-            trust_env=info.trust_env,
-        )
+        self._session = _session(info, limit=16, timeout=aiohttp.ClientTimeout(total=timeout))
+        # Watches hold their connection for minutes, one per kind: they get their own pool, so they
+        # never wait for (or take) the connections of requests.
+        self._streams = _session(info, limit=0, timeout=aiohttp.ClientTimeout(total=None))
 
     async def close(self) -> None:
         await self._session.close()
+        await self._streams.close()
 
     async def get(self, path: str) -> dict[str, Any]:
         return await self.request("GET", path)
@@ -91,6 +89,19 @@ class KubeClient:
 
     async def delete(self, path: str) -> dict[str, Any]:
         return await self.request("DELETE", path)
+
+    async def stream(self, path: str, params: Mapping[str, str], read_timeout: float) -> AsyncIterator[Any]:
+        """The JSON lines of a watch, as they come; ApiError for an answer other than 200.
+
+        Lines are split here rather than by aiohttp's `readline`, which refuses lines over 128 KiB
+        (a CRD or an object with a large annotation is longer)."""
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=30, sock_read=read_timeout)
+        async with self._streams.get(self.server + path, params=params, timeout=timeout) as response:
+            if response.status != 200:
+                text = await response.text()
+                raise ApiError(response.status, "WATCH", path, _message(text))
+            async for event in split_lines(response.content.iter_any()):
+                yield event
 
     async def request(
         self,
@@ -124,6 +135,35 @@ class KubeClient:
             logger.debug("%s; retrying", error)
             await self._sleep(self.backoff.delay(attempt, retry_after))
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+async def split_lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[Any]:
+    """JSON values, one a line, from a byte stream cut anywhere."""
+    parts: list[bytes] = []
+    async for chunk in chunks:
+        if b"\n" not in chunk:
+            parts.append(chunk)
+            continue
+        lines = (b"".join(parts) + chunk).split(b"\n")
+        parts = [lines.pop()]
+        for line in lines:
+            if line.strip():
+                yield json.loads(line)
+    rest = b"".join(parts)
+    if rest.strip():
+        yield json.loads(rest)
+
+
+def _session(
+    info: kopf.ConnectionInfo, *, limit: int, timeout: aiohttp.ClientTimeout
+) -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(ssl=info.as_ssl_context(), limit=limit),
+        headers={**info.as_http_headers(), "User-Agent": USER_AGENT, "Accept": "application/json"},
+        timeout=timeout,
+        proxy=info.proxy_url,
+        trust_env=info.trust_env,
+    )
 
 
 def _json(text: str) -> dict[str, Any]:

@@ -1,5 +1,9 @@
-"""The kopf registry of one operator run: event and index handlers per watched kind, login,
-startup and cleanup. Nothing here writes to a watched object."""
+"""The kopf registry of one operator run: login, startup and cleanup only.
+
+kopf logs in, handles signals and, with `--peering`, keeps this replica's entry on the peering
+object. It watches nothing: the watched kinds are listed and watched by our own informers
+(`kgov.operator.watches`), so kopf never sees, and never writes to, a watched object.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ from typing import Any
 import kopf
 from aiohttp import web
 
-from kgov.operator.kinds import OWN, WATCHED, WatchedKind
 from kgov.operator.runtime import Runtime
 from kgov.operator.server import bound_port, start_server
 
@@ -18,8 +21,6 @@ logger = logging.getLogger(__name__)
 
 def build_registry(runtime: Runtime) -> kopf.OperatorRegistry:
     registry = kopf.OperatorRegistry()
-    for kind in (*WATCHED, *OWN):
-        _watch(registry, runtime, kind)
     listener: list[web.AppRunner] = []
 
     @kopf.on.login(registry=registry)
@@ -43,21 +44,6 @@ def build_registry(runtime: Runtime) -> kopf.OperatorRegistry:
             await runner.cleanup()
 
     return registry
-
-
-def _watch(registry: kopf.OperatorRegistry, runtime: Runtime, kind: WatchedKind) -> None:
-    """An index handler (it stores nothing: it marks the object as part of the initial listing)
-    and an event handler that feeds the engine."""
-
-    async def listed(namespace: str | None, name: str, **_: Any) -> None:
-        runtime.indexed(kind, namespace, name)
-
-    async def observed(event: kopf.RawEvent, resource: kopf.Resource, **_: Any) -> None:
-        runtime.event(kind, event["type"], event["object"], resource)
-
-    selector: dict[str, Any] = {"group": kind.group, "plural": kind.plural, "registry": registry}
-    kopf.index(**selector, id=f"listed:{kind.resource}")(listed)
-    kopf.on.event(**selector, id=f"watch:{kind.resource}")(observed)
 
 
 def connection_info(settings: kopf.OperatorSettings, log: Any) -> kopf.ConnectionInfo:

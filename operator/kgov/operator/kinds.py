@@ -1,8 +1,8 @@
 """The kinds the operator watches (read-only) and the kgov.io kinds it writes.
 
-Versions are not pinned: kopf serves each group's preferred version, so Gateway API kinds work on
+Versions are not pinned: each group's preferred version is watched, so Gateway API kinds work on
 whichever channel is installed. Optional kinds (VPA, Gateway API, cert-manager) are served when
-their CRDs exist, and kopf starts watching them when the CRDs appear later. Secrets are never here.
+their CRDs exist, and are watched once the CRDs appear (see `watches`). Secrets are never here.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ class WatchedKind:
     group: str  # "" for the core API
     plural: str
     optional: bool = False  # a CRD that may not be installed
+    field_selector: str | None = None  # only the objects the checks read, when that is a few
 
     @property
     def resource(self) -> str:

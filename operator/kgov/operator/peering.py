@@ -40,3 +40,9 @@ def _alive(entry: Mapping[str, Any], now: datetime) -> bool:
     if seen.tzinfo is None:
         seen = seen.replace(tzinfo=UTC)
     return seen + timedelta(seconds=lifetime) >= now
+
+
+def announced(status: Mapping[str, Any], priority: int) -> bool:
+    """Our own entry is on the peering object (kopf writes it at start): before that, what the
+    object says is not yet the answer to whether a peer outranks us."""
+    return any(isinstance(e, Mapping) and e.get("priority") == priority for e in status.values())

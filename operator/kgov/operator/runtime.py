@@ -1,4 +1,4 @@
-"""Everything one operator run holds: the engine, its feed from the watch handlers, the debounced
+"""Everything one operator run holds: the engine, its feed from the informers, the debounced
 evaluator, the writer, the config file watcher, metrics and health."""
 
 from __future__ import annotations
@@ -17,19 +17,19 @@ from kgov.config import Config, ConfigError
 from kgov.engine import Engine, WritePlan
 from kgov.operator.client import Backoff
 from kgov.operator.credentials import Credentials
-from kgov.operator.health import not_watched
+from kgov.operator.informer import WatchSettings
 from kgov.operator.kinds import OWN, WATCHED, WatchedKind
 from kgov.operator.metrics import Metrics
 from kgov.operator.options import NamespaceScope, RunOptions, load_operator_config
 from kgov.operator.ownership import OwnedFindings
-from kgov.operator.peering import PEERING_PATH, is_active
-from kgov.operator.sync import InitialSync
+from kgov.operator.peering import PEERING_PATH, announced, is_active
+from kgov.operator.watches import Watches
 from kgov.operator.writer import Outcome, RateLimiter, Writer
 
 logger = logging.getLogger(__name__)
 
-# How long the first evaluation waits for the initial listings when nothing at all was listed.
-EMPTY_CLUSTER_GRACE_SECONDS = 30.0
+# How often the evaluator looks whether the watches are listed and this replica is the active one.
+READY_POLL_SECONDS = 0.05
 
 
 class Runtime:
@@ -48,9 +48,15 @@ class Runtime:
         )
         self.metrics = Metrics()
         self.scope = NamespaceScope(options.namespaces, options.exclude_namespaces)
-        self.sync = InitialSync()
         self.dirty = asyncio.Event()
         self.credentials = Credentials(Backoff(first=options.request_retry_seconds))
+        self.watches = Watches(
+            (*WATCHED, *OWN),
+            self.credentials.client,
+            self.event,
+            WatchSettings(relist_seconds=config.operator.relist_interval_seconds),
+            unauthorized=self.credentials.refresh,
+        )
         self.owned = OwnedFindings()
         self.writer = Writer(
             self.engine,
@@ -71,36 +77,35 @@ class Runtime:
         self.idle = False  # waiting for events, every write of the last evaluation done
         self.collections = 0  # Prometheus evidence collections finished so far
         self.evidence_changed = asyncio.Event()  # set when a collection ends; tests wait on it
-        self.active = True  # false while a peer of higher priority does the work (see peering.py)
+        # False while a peer of higher priority does the work (see peering.py); a peered replica
+        # starts paused and lists nothing until the peering object says it is the active one.
+        self.active = options.standalone
 
-    # ---- feed from kopf's handlers ----------------------------------------------------------------
+    # ---- feed from the informers ------------------------------------------------------------------
 
-    def indexed(self, kind: WatchedKind, namespace: str | None, name: str) -> None:
-        self.sync.indexed((kind.resource, namespace, name))
-
-    def event(self, kind: WatchedKind, event_type: str | None, raw: Mapping[str, Any], resource: Any) -> None:
-        metadata = raw.get("metadata") or {}
-        namespace, name = metadata.get("namespace"), metadata.get("name")
-        try:
-            own = kind in OWN
-            if own or self.scope.allows_object(resource.kind, namespace, name):
-                body = dict(raw)
-                group, version = resource.group, resource.version
-                body.setdefault("apiVersion", f"{group}/{version}" if group else version)
-                body.setdefault("kind", resource.kind)
-                if own:
-                    self.owned.finding_event(event_type, body)
-                elif event_type == "DELETED":
-                    self.owned.object_deleted(metadata.get("uid"))
-                self.engine.apply_event(event_type, body)  # None: the initial listing
-                self.events += 1
-                self.dirty.set()
-        finally:
-            self.sync.delivered((kind.resource, namespace, name))
+    def event(self, kind: WatchedKind, event_type: str | None, body: Mapping[str, Any]) -> None:
+        """One object from a listing (`event_type` None on the first one) or a watch event."""
+        metadata = body.get("metadata") or {}
+        own = kind in OWN
+        if not own and not self.scope.allows_object(
+            body.get("kind"), metadata.get("namespace"), metadata.get("name")
+        ):
+            return
+        if own:
+            self.owned.finding_event(event_type, body)
+        elif event_type == "DELETED":
+            self.owned.object_deleted(metadata.get("uid"))
+        if kind.plural == "customresourcedefinitions" and event_type is not None:
+            self.watches.rediscover()  # an optional kind may be served now, or not any more
+        self.engine.apply_event(event_type, body)
+        self.events += 1
+        self.dirty.set()
 
     # ---- lifecycle --------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        if self.active:
+            self.watches.start()
         self.tasks = [
             asyncio.create_task(self._evaluator(), name="kgov evaluator"),
             asyncio.create_task(self._config_watcher(), name="kgov config watcher"),
@@ -114,15 +119,17 @@ class Runtime:
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.watches.stop()
         await self.credentials.close()
 
     # ---- evaluation -------------------------------------------------------------------------------
 
     async def _evaluator(self) -> None:
-        await self._wait_for_initial_listing()
+        await self._ready()
         logger.info("initial listing complete: evaluating every check")
         retry = 0
         while True:
+            await self._ready()
             self.dirty.clear()
             self.evaluated_events = self.events
             outcome = await self._evaluate_and_write()
@@ -144,9 +151,13 @@ class Runtime:
             # Debounce: let a burst of events (a rollout, a helm upgrade) settle into one evaluation.
             await asyncio.sleep(self.config.operator.debounce_seconds)
 
+    async def _ready(self) -> None:
+        """Wait until this replica is the active one and every served kind is listed: the engine
+        never evaluates half a cluster (and never deletes the Findings of the other half)."""
+        while not (self.active and self.watches.synced()):
+            await asyncio.sleep(READY_POLL_SECONDS)
+
     async def _evaluate_and_write(self) -> Outcome:
-        if not self.active:
-            return Outcome()  # paused in favour of a peer: its state is not fed, so it writes nothing
         try:
             plan = self.evaluate()
             return await self.writer.execute(plan) if not plan.empty else Outcome()
@@ -154,17 +165,6 @@ class Runtime:
             logger.exception("evaluation failed; trying again")
             self.evaluation_failures += 1
             return Outcome(failed=1, again=True)
-
-    async def _wait_for_initial_listing(self) -> None:
-        waited = 0.0
-        while not self.sync.done.is_set():
-            try:
-                await asyncio.wait_for(self.sync.done.wait(), timeout=1.0)
-            except TimeoutError:
-                waited += 1.0
-                if waited >= EMPTY_CLUSTER_GRACE_SECONDS and self.sync.nothing_listed():
-                    logger.warning("nothing was listed after %.0f s; evaluating anyway", waited)
-                    return
 
     def evaluate(self) -> WritePlan:
         started = time.perf_counter()
@@ -235,13 +235,22 @@ class Runtime:
             except Exception as exc:  # unknown: keep the last state, kopf pauses on its own terms
                 logger.debug("peering object not read: %s", exc)
             else:
-                active = is_active(body.get("status") or {}, self.options.priority, datetime.now(UTC))
-                if active != self.active:
-                    logger.info("peering: %s", "active" if active else "paused in favour of a peer")
-                    self.active = active
-                    if active:
-                        self.dirty.set()
+                status = body.get("status") or {}
+                active = is_active(status, self.options.priority, datetime.now(UTC))
+                if active != self.active and (announced(status, self.options.priority) or not active):
+                    await self._set_active(active)
             await asyncio.sleep(self.options.peering_poll_seconds)
+
+    async def _set_active(self, active: bool) -> None:
+        """Paused: the watches stop (a standby holds none). Resumed: every kind is listed again and
+        reconciled with what this replica knew, so objects deleted meanwhile are not carried over."""
+        logger.info("peering: %s", "active" if active else "paused in favour of a peer")
+        self.active = active
+        if active:
+            self.watches.start()
+            self.dirty.set()
+        else:
+            await self.watches.stop()
 
     # ---- config file ------------------------------------------------------------------------------
 
@@ -285,11 +294,13 @@ class Runtime:
         for task in self.tasks:
             if task.done() and not task.cancelled() and task.exception() is not None:
                 return False, f"{task.get_name()} failed: {task.exception()!r}"
-        if not self.sync.done.is_set():
+        if not self.active:
+            return True, "paused in favour of a peer"
+        problems = self.watches.problems()
+        if problems:
+            return False, "; ".join(problems)
+        if not self.watches.synced():
             return True, "listing"
-        missing = not_watched((*WATCHED, *OWN))
-        if missing:
-            return False, "no live watch for: " + ", ".join(missing)
         return True, "ok"
 
 

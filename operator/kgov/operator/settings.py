@@ -1,9 +1,8 @@
 """kopf settings for an operator that must never write to the objects it watches.
 
-Only `@kopf.on.event` and `@kopf.index` handlers are registered for watched kinds, and neither stores
-anything on the object. The persistence storages are still replaced by ones that store nothing,
-so that no annotation, status field or finalizer of kopf's can land on a user's object, whatever
-handler might be added later.
+kopf registers no handler on any resource (the watched kinds are read by our own informers). The
+persistence storages are still replaced by ones that store nothing, so that no annotation, status
+field or finalizer of kopf's can land on a user's object, whatever handler might be added later.
 """
 
 from __future__ import annotations
@@ -48,16 +47,13 @@ def operator_settings(*, standalone: bool, peering: str | None) -> kopf.Operator
     settings.persistence.diffbase_storage = NoDiffBaseStorage()
     # kopf's own k8s Events (per handler) would be writes about other people's objects.
     settings.posting.enabled = False
-    # A watch that stays silent behind a load balancer is restarted (kopf ≥ 1.44 detects it by
-    # bookmarks); the server ends each watch after 10 minutes so the stream is renewed regularly.
+    # kopf watches nothing of ours (see handlers.py): its CRD scan would only hold every CRD in
+    # memory a second time. The peering CRDs are found by the one scan at start.
+    settings.scanning.disabled = True
+    # The peering object's watch: renewed every 10 minutes, restarted when silent (bookmarks).
     settings.watching.server_timeout = 600
     settings.watching.client_timeout = 660
     settings.watching.connect_timeout = 30
-    # Initial listings are paged, so a large cluster does not arrive as one huge response.
-    settings.watching.chunk_size = 500
-    # Index handlers must never wait for a worker slot (kopf deadlocks when there are fewer
-    # workers than indexed objects); None is unbounded.
-    settings.queueing.worker_limit = None
     settings.peering.standalone = standalone
     if peering is not None:
         settings.peering.name = peering
