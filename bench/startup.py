@@ -158,7 +158,7 @@ def table(runs: list[dict[str, Any]]) -> str:
     lines = ["objects | listed→first write s | all written s | ingestion CPU s | engine CPU s | ratio"]
     for r in runs:
         lines.append(
-            f"{r['objects']:>7,} | {r['listed_to_first_write_s']:>20} | {str(r['all_written_s']):>13} | "
+            f"{r['objects']:>7,} | {r['listed_to_first_write_s']:>20} | {r['all_written_s']!s:>13} | "
             f"{r['operator_cpu_s']:>15} | {r['engine_cpu_s']:>12} | {r['ingestion_ratio']}"
         )
     return "\n".join(lines)

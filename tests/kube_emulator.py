@@ -234,7 +234,7 @@ def _watch(emulator: kmock.KubernetesEmulator, faults: WatchFaults) -> Any:
                         yield {"type": "ADDED", "object": obj.raw}
             while faults.generation == generation:
                 try:
-                    event = await asyncio.wait_for(queue.get(), timeout=0.05)
+                    event = await asyncio.wait_for(queue.get(), timeout=0.25)
                 except TimeoutError:
                     continue
                 metadata = event.get("object", {}).get("metadata", {})
@@ -257,7 +257,8 @@ def running_emulator(served: Mapping[str, Served] = BUILTIN) -> Iterator[Running
             kind=info.kind, namespaced=info.namespaced, verbs={"get", "list", "watch"}
         )
         emulator[kmock.action.LIST, kmock.resource(resource)] << _paged_list(emulator, info, faults)
-        emulator[kmock.action.WATCH, kmock.resource(resource)] << _watch(emulator, faults)
+        # Above kmock's own watch, below the reactions tests add (faults injected on a watch win).
+        (emulator.fallback**1)[kmock.action.WATCH, kmock.resource(resource)] << _watch(emulator, faults)
 
     started = threading.Event()
     box: dict[str, Any] = {}

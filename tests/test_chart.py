@@ -212,8 +212,9 @@ def test_pod_is_locked_down(rendered: list[dict[str, Any]]) -> None:
 
 def test_probes_and_guaranteed_resources(rendered: list[dict[str, Any]]) -> None:
     container = _container(rendered)
-    for probe in ("livenessProbe", "readinessProbe"):
-        assert container[probe]["httpGet"] == {"path": "/healthz", "port": "metrics"}
+    # Liveness does not fail on an API outage (a restart would only list everything again).
+    assert container["livenessProbe"]["httpGet"] == {"path": "/livez", "port": "metrics"}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/healthz", "port": "metrics"}
     resources = container["resources"]
     assert resources["requests"] == resources["limits"]
     assert set(resources["limits"]) == {"cpu", "memory"}
@@ -361,6 +362,8 @@ def test_alerts_on_critical_findings_and_reload_churn(full_docs: list[dict[str, 
     assert churn["expr"] == "max by (class_kind, class_name, source) (kgov_reload_churn_per_hour) > 60"
     assert "kgov_evidence_up" in alerts["KubeGovernorEvidenceDown"]["expr"]
     assert "kgov_findings_dropped" in alerts["KubeGovernorFindingsDropped"]["expr"]
+    failures = alerts["KubeGovernorEvaluationFailures"]
+    assert failures["expr"] == "sum(increase(kgov_evaluation_failures_total[1h])) > 0"
 
 
 def test_alerts_follow_the_scraped_namespace_label(helm: Path) -> None:

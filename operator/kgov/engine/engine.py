@@ -46,12 +46,14 @@ from kgov.inventory import Inventory
 from kgov.inventory.inventory import ProjectionCache
 from kgov.inventory.projection import ProjectionError, project
 from kgov.inventory.templates import template_images
+from kgov.inventory.views import Key
 from kgov.model.errors import InputError
 from kgov.model.evidence import (
     NOT_CONFIGURED,
     ChurnEstimate,
     Evidence,
     EvidenceHealth,
+    EvidenceSource,
     EvidenceUnavailable,
     Signal,
 )
@@ -86,7 +88,8 @@ class Engine:
         self.evidence = NOT_CONFIGURED
         self.measured: Evidence | None = None  # what the checks read (see kgov.engine.measured)
         self._kept = KeptEvidence(evidence_max_age_s)
-        self.errors: list[InputError] = []  # check failures of the last evaluation
+        self.errors: list[InputError] = []  # check failures and unreadable objects of the last evaluation
+        self.failures = 0  # (check, subject) evaluations that raised, all told
         self.dropped = 0
         self._catalogue = load_catalogue()
         self._relations = Relations()
@@ -365,7 +368,7 @@ class Engine:
         self._refresh_churn(now)
         self._refresh_history(now)
         if self._dirty:
-            self._run_checks(now)
+            self._rerun(now)
         self._apply_cap()
         plan = diff(
             {k: self._desired[k][1] for k in self._pending if k in self._written},
@@ -377,6 +380,16 @@ class Engine:
         self._assume_written(plan)
         plan.report = self._report_update()
         return plan
+
+    def _rerun(self, now: float) -> None:
+        desired, dirty = dict(self._desired), self._dirty
+        try:
+            self._run_checks(now)
+        except Exception:
+            # Nothing decided: every finding stays as held, everything is evaluated again next time.
+            self._desired, self._dirty, self._rebuild = desired, dirty, True
+            self._dirty.everything = True
+            raise
 
     def _run_checks(self, now: float) -> None:
         dirty, self._dirty = self._dirty, Dirty(everything=False)
@@ -407,7 +420,9 @@ class Engine:
             now=datetime.fromtimestamp(now, UTC),
             pick=None if dirty.everything else _Picker(inventory, dirty),
         )
-        self.errors = result.errors
+        self.errors = result.errors + inventory.errors
+        self.failures += len(result.failed)
+        self._keep_undecided(replaced, result.failed, inventory.unreadable)
         for finding in result.findings:
             key = finding_key(finding)
             held = replaced.get(key)
@@ -418,6 +433,19 @@ class Engine:
             self._pending.add(key)
         if dirty.everything:
             self._last_full = timestamp(now)
+
+    def _keep_undecided(
+        self,
+        replaced: dict[ObjectKey, tuple[Finding, dict[str, Any]]],
+        failed: set[tuple[str, Key]],
+        unreadable: set[Key],
+    ) -> None:
+        """A check that raised on a subject, or an object that could not be read, decided nothing:
+        the findings there (on it, or naming it) are kept as they were, never deleted for it."""
+        for key, (finding, body) in replaced.items():
+            refs = (finding.target, *finding.related)
+            if (finding.check, finding.target.key) in failed or any(ref.key in unreadable for ref in refs):
+                self._desired[key] = (finding, body)
 
     def _inventory_now(self) -> Inventory:
         """The inventory updated in place with the changes since the last evaluation, or rebuilt from
@@ -506,9 +534,11 @@ class _Picker:
 
 
 def _same_measurement(held: Finding, new: Finding) -> bool:
+    """Measured evidence (Prometheus) or an estimate from the watch (reload churn, scaling history)
+    that moved only a little (see `close`): the held Finding stands, nothing is rewritten."""
     return (
         new.source is not None
-        and new.source.measured
+        and (new.source.measured or new.source is EvidenceSource.WATCH)
         and held.source is new.source
         and held.severity == new.severity
         and held.related == new.related

@@ -110,6 +110,7 @@ class Inventory:
         self._projections = projections
         objects_list = list(objects)
         self.errors: list[InputError] = []
+        self.unreadable: set[Key] = set()  # objects left out because they could not be read
         # A repository often holds the same object several times (one per environment folder), so a
         # key maps to every copy and references resolve to the copy nearest the referring file.
         self.objects: dict[Key, list[KubeObject]] = defaultdict(list)
@@ -264,12 +265,14 @@ class Inventory:
         try:
             return build(obj)
         except ProjectionError as exc:
+            self.unreadable.add(obj.key)
             for problem in exc.problems:
                 where = describe_path(problem.path)
                 self._error(obj, f"{obj.display()}: {where}: {problem.message}", problem.path)
             return None
         except (TypeError, AttributeError, LookupError, ValueError, ArithmeticError, RecursionError) as exc:
             # A shape no projection foresaw: this object is left out and reported, its neighbours stay.
+            self.unreadable.add(obj.key)
             self._error(obj, f"{obj.display()}: cannot be read ({type(exc).__name__}: {exc})", ())
             return None
 
@@ -394,6 +397,8 @@ class Inventory:
         obj = new or old
         if obj is None or not self.live:
             return False
+        if obj.key in self.unreadable:
+            return False  # it was left out with an error: rebuilt, it is read (and reported) afresh
         # Values derived from subjects (QoS, controller annotations) may read what changed: forget them.
         self._derived.clear()
         if obj.kind == "Pod":
@@ -444,7 +449,7 @@ class Inventory:
                 return False
             try:
                 pod = self.projection(LivePod, new)
-            except ProjectionError:
+            except Exception:  # any failure: the rebuild reports the object
                 return False
             insort(holder.pods, LivePodView(new, pod), key=lambda v: v.obj.name)
         return True
@@ -468,7 +473,7 @@ class Inventory:
                     if new.kind == HPA_KIND
                     else VPAView(new, self.projection(VPA, new))
                 )
-            except ProjectionError:
+            except Exception:  # any failure: the rebuild reports the object
                 return False
             if view.target_key is not None and self._unknown(view.target_key):
                 return False  # a target outside the scope: grouped at build time
@@ -503,7 +508,7 @@ class Inventory:
             return self._top_owner(new) is not new
         try:
             fresh = self._workload(new)
-        except ProjectionError:
+        except Exception:  # any failure: the rebuild reports the object
             return False
         # In place: the subject keeps its pods, autoscalers and its place in every list.
         subject.obj, subject.template, subject.spec = new, fresh.template, fresh.spec

@@ -91,7 +91,8 @@ class KubeClient:
         return await self.request("DELETE", path)
 
     async def stream(self, path: str, params: Mapping[str, str], read_timeout: float) -> AsyncIterator[Any]:
-        """The JSON lines of a watch, as they come; ApiError for an answer other than 200.
+        """None once the watch is open, then its JSON lines as they come; ApiError for an answer other
+        than 200.
 
         Lines are split here rather than by aiohttp's `readline`, which refuses lines over 128 KiB
         (a CRD or an object with a large annotation is longer)."""
@@ -100,6 +101,7 @@ class KubeClient:
             if response.status != 200:
                 text = await response.text()
                 raise ApiError(response.status, "WATCH", path, _message(text))
+            yield None
             async for event in split_lines(response.content.iter_any()):
                 yield event
 

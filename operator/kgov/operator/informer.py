@@ -188,13 +188,20 @@ class Informer:
             params["fieldSelector"] = self.field_selector
         # The server ends the watch after `timeoutSeconds`; this ends it when a server does not.
         deadline = asyncio.timeout(max(0.0, relist_at - self._clock()))
+        healthy: asyncio.TimerHandle | None = None
         try:
             async with deadline:
                 async for event in client.stream(self.resource.path, params, read_timeout=timeout + 30):
+                    if event is None:  # connected: healthy once it stays open a moment without error
+                        healthy = asyncio.get_running_loop().call_later(1.0, self._recovered)
+                        continue
                     version = self._watched(event, version)
         except TimeoutError:
             if not deadline.expired():
                 raise
+        finally:
+            if healthy is not None:
+                healthy.cancel()
         return version
 
     def _watched(self, event: Any, version: str | None) -> str | None:

@@ -71,6 +71,13 @@ class Metrics:
             ["source"],
             registry=r,
         )
+        self.evaluation_failures = Counter(
+            "kgov_evaluation_failures",
+            "Evaluation failures, each counted once: a check that raised on a subject (`check`), an "
+            "object that could not be read (`object`), a whole evaluation that raised (`evaluation`).",
+            ["kind"],
+            registry=r,
+        )
         self.dropped = Gauge(
             "kgov_findings_dropped",
             "Findings not written because of the safety cap.",

@@ -71,6 +71,8 @@ class Runtime:
         self.port: int | None = None  # the /healthz and /metrics port once bound
         self.config_errors = 0  # config files refused since the start
         self.evaluation_failures = 0  # evaluations that raised (a bug), retried
+        self.evaluation_failing = False  # the last evaluation raised
+        self.failing: set[str] = set()  # check failures and unreadable objects of the last evaluation
         self.evaluations = 0  # evaluations run so far
         self.events = 0  # watch events applied so far
         self.evaluated_events = 0  # of those, the ones the last evaluation started from
@@ -162,8 +164,10 @@ class Runtime:
             plan = self.evaluate()
             return await self.writer.execute(plan) if not plan.empty else Outcome()
         except Exception:  # a bug must not stop the operator for good: log it, try again later
-            logger.exception("evaluation failed; trying again")
+            logger.exception("evaluation failed (nothing written, every Finding kept); trying again")
             self.evaluation_failures += 1
+            self.evaluation_failing = True
+            self.metrics.evaluation_failures.labels("evaluation").inc()
             return Outcome(failed=1, again=True)
 
     def evaluate(self) -> WritePlan:
@@ -171,10 +175,21 @@ class Runtime:
         plan = self.engine.evaluate()
         self.metrics.evaluation.observe(time.perf_counter() - started)
         self.evaluations += 1
-        for error in self.engine.errors:
-            logger.error("%s", error)
+        self.evaluation_failing = False
+        self._report_new_failures()
         self._refresh_metrics()
         return plan
+
+    def _report_new_failures(self) -> None:
+        """Each failing check or unreadable object is logged and counted once while it lasts."""
+        current = {str(error): error for error in self.engine.errors}
+        for message, error in current.items():
+            if message not in self.failing:
+                logger.error("%s", message)
+                self.metrics.evaluation_failures.labels(
+                    "check" if error.kind == "internal" else "object"
+                ).inc()
+        self.failing = set(current)
 
     def _refresh_metrics(self) -> None:
         engine, metrics = self.engine, self.metrics
@@ -288,6 +303,14 @@ class Runtime:
 
     # ---- health -----------------------------------------------------------------------------------
 
+    def alive(self) -> tuple[bool, str]:
+        """Liveness: the operator's own tasks run. An API outage or a failing evaluation is not a
+        reason to restart (a restart loses the watch history and lists everything again)."""
+        for task in self.tasks:
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                return False, f"{task.get_name()} failed: {task.exception()!r}"
+        return True, "alive"
+
     def health(self) -> tuple[bool, str]:
         if not self.started:
             return True, "starting"
@@ -297,8 +320,11 @@ class Runtime:
         if not self.active:
             return True, "paused in favour of a peer"
         problems = self.watches.problems()
+        if self.evaluation_failing:
+            problems.insert(0, "evaluation failing (see the log); every Finding is kept meanwhile")
         if problems:
-            return False, "; ".join(problems)
+            more = f"; and {len(problems) - 3} more" if len(problems) > 3 else ""
+            return False, "; ".join(problems[:3]) + more
         if not self.watches.synced():
             return True, "listing"
         return True, "ok"

@@ -1,4 +1,4 @@
-"""The operator's only listener: `/healthz`, `/metrics` and (when asked) `/report` on one port."""
+"""The operator's only listener: `/healthz`, `/livez`, `/metrics` and (when asked) `/report` on one port."""
 
 from __future__ import annotations
 
@@ -24,6 +24,10 @@ async def start_server(runtime: Runtime, host: str, port: int) -> web.AppRunner:
         healthy, reason = runtime.health()
         return web.Response(status=200 if healthy else 500, text=reason + "\n")
 
+    async def livez(_: web.Request) -> web.Response:
+        alive, reason = runtime.alive()
+        return web.Response(status=200 if alive else 500, text=reason + "\n")
+
     async def metrics(_: web.Request) -> web.Response:
         return web.Response(body=runtime.metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
@@ -36,6 +40,7 @@ async def start_server(runtime: Runtime, host: str, port: int) -> web.AppRunner:
 
     app = web.Application()
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/livez", livez)
     app.router.add_get("/metrics", metrics)
     if runtime.options.html_report:
         app.router.add_get("/report", report)
