@@ -3,7 +3,8 @@
 The location is as precise as known: `file:line:` without a column, `file:` without a line, and the
 object (`Deployment shop/web:`) for an object read from a cluster. Newlines in a message become
 spaces, so one finding is always one line. Input errors follow in the same shape with `error` as the
-severity; nothing else is printed.
+severity; then what a check could not decide for lack of an object, as `# undecided: CHECK: REASON`
+lines that no `file:line:` pattern matches.
 """
 
 from __future__ import annotations
@@ -37,4 +38,7 @@ def error_line(error: InputError) -> str:
 def render_compact(report: ScanReport, options: RenderOptions = DEFAULT_OPTIONS) -> str:
     lines = [finding_line(f) for f in report.findings]
     lines += [error_line(e) for e in report.evaluation.errors]
+    lines += [
+        f"# undecided: {s.check}: {one_line(s.reason)}" for s in report.evaluation.skipped if s.undecided
+    ]
     return "".join(line + "\n" for line in lines)

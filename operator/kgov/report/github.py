@@ -4,7 +4,8 @@
 medium, `notice` for low and info. Values are escaped as the runner expects (`%`, CR and LF
 everywhere; `:` and `,` too in properties), so a message cannot end the command or start another.
 A finding without a file (read from a cluster) is annotated on the workflow run itself. Input errors
-are `error` annotations on their file.
+are `error` annotations on their file; what a check could not decide for lack of an object is a
+`notice` on the run.
 """
 
 from __future__ import annotations
@@ -64,4 +65,10 @@ def error_command(error: InputError) -> str:
 def render_github(report: ScanReport, options: RenderOptions = DEFAULT_OPTIONS) -> str:
     lines = [finding_command(f) for f in report.findings]
     lines += [error_command(e) for e in report.evaluation.errors]
+    # What a check could not decide for lack of an object: a notice on the run, never a failure.
+    lines += [
+        command("notice", s.reason, title=f"{s.check}: undecided")
+        for s in report.evaluation.skipped
+        if s.undecided
+    ]
     return "".join(line + "\n" for line in lines)
