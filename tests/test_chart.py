@@ -275,8 +275,9 @@ READ = ["get", "list", "watch"]
 WATCHED: dict[str, set[str]] = {}
 for _kind in KINDS_WATCHED:
     WATCHED.setdefault(_kind.group, set()).add(_kind.plural)
-# Where writing is allowed: kube-governor's own kinds, core events, and kopf's peering objects.
-WRITABLE = {"kgov.io": None, "": {"events"}, "kopf.dev": {"clusterkopfpeerings", "kopfpeerings"}}
+# Where writing is allowed: kube-governor's own kinds and kopf's peering objects. Not core events: the
+# operator posts none (kopf's event posting is off), so it is granted none.
+WRITABLE = {"kgov.io": None, "kopf.dev": {"clusterkopfpeerings", "kopfpeerings"}}
 
 
 def rbac_problems(rules: list[dict[str, Any]]) -> list[str]:
