@@ -12,7 +12,9 @@ import jsonschema
 import pytest
 from harness import emulated_cluster, kube, load_crds, openapi_to_jsonschema, validator_for
 
-from kgov.findings.model import Category, Severity
+from kgov.engine.resources import MAX_RELATED, MAX_TEXT, finding_body
+from kgov.findings.model import Category, Finding, Severity
+from kgov.model.objects import ObjectRef
 
 # The shape of a CustomResourceDefinition, as far as these CRDs use it (apiextensions.k8s.io/v1).
 CRD_SHAPE: dict[str, Any] = {
@@ -279,3 +281,41 @@ def test_crds_load_into_the_emulator_and_are_discovered() -> None:
     names = {item["metadata"]["name"] for item in listed["items"]}
     assert {"findings.kgov.io", "clusterfindings.kgov.io", "governancereports.kgov.io"} <= names
     assert json.dumps(listed)  # plain JSON all the way through
+
+
+def _crowded_finding(related: int, message_length: int) -> Finding:
+    return Finding(
+        check="ingress.annotation-drift",
+        category=Category.INGRESS,
+        severity=Severity.MEDIUM,
+        target=ObjectRef("Ingress", "web-0", "shop", "networking.k8s.io/v1", "uid-0"),
+        message="x" * message_length,
+        remediation="Keep one copy of the block.",
+        related=tuple(
+            ObjectRef("Ingress", f"web-{i}", "shop", "networking.k8s.io/v1") for i in range(related)
+        ),
+    )
+
+
+@pytest.mark.parametrize("kind", ["Finding", "ClusterFinding"])
+def test_limits_in_the_code_are_the_crds(kind: str) -> None:
+    [crd] = [c for c in load_crds() if c["spec"]["names"]["kind"] == kind]
+    spec = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]
+    assert spec["related"]["maxItems"] == MAX_RELATED
+    assert spec["message"]["maxLength"] == spec["remediation"]["maxLength"] == MAX_TEXT
+
+
+def test_a_crowded_finding_fits_its_crd() -> None:
+    # 130 Ingresses sharing one annotation block, and a message longer than the API server takes.
+    body = finding_body(_crowded_finding(related=130, message_length=5_173))
+    body["status"] = FINDING["status"]
+    assert list(validator_for("Finding").iter_errors(body)) == []
+    assert len(body["spec"]["related"]) == MAX_RELATED
+    assert body["spec"]["evidence"] == {"relatedTotal": 130, "relatedNotListed": 30}
+    message = body["spec"]["message"]
+    assert len(message) <= MAX_TEXT and message.endswith("more characters not shown]")
+    assert message.startswith("x" * 4000)
+    # Within the limits nothing changes.
+    small = finding_body(_crowded_finding(related=3, message_length=200))
+    assert len(small["spec"]["related"]) == 3 and small["spec"]["message"] == "x" * 200
+    assert small["spec"]["evidence"] == {}

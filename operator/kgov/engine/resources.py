@@ -25,6 +25,11 @@ FINDING_KINDS = frozenset({FINDING, CLUSTER_FINDING})
 MANAGER = "kube-governor"
 
 _LABEL_INVALID = re.compile(r"[^A-Za-z0-9._-]+")
+# The Finding CRDs' limits (crds/kgov.io_findings.yaml, clusterfindings too; a test keeps them equal):
+# a body over them is refused by the API server with 422, so the operator writes within them.
+MAX_RELATED = 100  # spec.related maxItems
+MAX_TEXT = 4096  # spec.message and spec.remediation maxLength
+_TRUNCATION_NOTE = 48  # room kept for " … [N more characters not shown]"
 
 
 def timestamp(seconds: float) -> str:
@@ -59,12 +64,31 @@ def finding_body(finding: Finding) -> dict[str, Any]:
         "severity": finding.severity.value,
         "severityRank": finding.severity.rank,  # sortable: kubectl get findings --sort-by
         "target": {**_ref(target, with_uid=True), "ref": f"{target.kind}/{target.name}"},
-        "related": [_ref(r) for r in finding.related],
-        "message": finding.message,
-        "evidence": plain(finding.evidence),
-        "remediation": finding.remediation,
+        "related": [_ref(r) for r in finding.related[:MAX_RELATED]],
+        "message": fit_text(finding.message),
+        "evidence": plain(_evidence(finding)),
+        "remediation": fit_text(finding.remediation),
     }
     return {"apiVersion": API_VERSION, "kind": kind, "metadata": metadata, "spec": spec}
+
+
+def fit_text(text: str) -> str:
+    """The text within the CRD's maxLength, saying how much was cut."""
+    if len(text) <= MAX_TEXT:
+        return text
+    keep = MAX_TEXT - _TRUNCATION_NOTE
+    return f"{text[:keep]} … [{len(text) - keep} more characters not shown]"
+
+
+def _evidence(finding: Finding) -> dict[str, Any]:
+    """The finding's evidence, with the count of related objects the body cannot list."""
+    if len(finding.related) <= MAX_RELATED:
+        return finding.evidence
+    return {
+        **finding.evidence,
+        "relatedTotal": len(finding.related),
+        "relatedNotListed": len(finding.related) - MAX_RELATED,
+    }
 
 
 def plain(value: Any) -> Any:
