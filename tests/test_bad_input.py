@@ -22,7 +22,6 @@ BAD_INPUT = Path(__file__).parent / "bad_input"
 # (file relative to the folder, line) → fragments the message must contain
 EXPECTED_ERRORS: dict[tuple[str, int], tuple[str, ...]] = {
     ("binary.yaml", 1): ("binary",),
-    ("empty.yaml", 1): ("empty",),
     ("broken.json", 5): ("invalid JSON", "double quotes"),
     ("broken_yaml.yaml", 18): ("invalid YAML", "mapping values"),
     ("no_kind.yaml", 1): ("kind",),
@@ -30,16 +29,19 @@ EXPECTED_ERRORS: dict[tuple[str, int], tuple[str, ...]] = {
     ("wrong_types.yaml", 7): ("replicas-three", "spec.replicas", "integer", "three"),
     ("wrong_types.yaml", 29): ("cpu-lots", "resources.limits.cpu", "quantity", "lots"),
 }
-# Valid objects in the same files and elsewhere: name → (file, line) of their qos.best-effort finding.
+# Valid objects in the same files and elsewhere: name → (file, line) of their qos.best-effort finding,
+# the line of the container that requests nothing.
 EXPECTED_FINDINGS = {
-    "before-broken": ("broken_yaml.yaml", 2),
-    "after-broken": ("broken_yaml.yaml", 22),
-    "after-list": ("not_a_mapping.yaml", 7),
-    "after-kindless": ("no_kind.yaml", 7),
-    "typed-fine": ("wrong_types.yaml", 32),
-    "best-effort": ("nested/best_effort.yaml", 2),
-    "from-json": ("nested/fine.json", 1),
+    "before-broken": ("broken_yaml.yaml", 11),
+    "after-broken": ("broken_yaml.yaml", 31),
+    "after-list": ("not_a_mapping.yaml", 16),
+    "after-kindless": ("no_kind.yaml", 16),
+    "typed-fine": ("wrong_types.yaml", 42),
+    "best-effort": ("nested/best_effort.yaml", 12),
+    "from-json": ("nested/fine.json", 5),
 }
+# Files that hold no Kubernetes document: not manifests, not errors.
+NOT_MANIFESTS = {"empty.yaml", "only_comments.yaml", "values.yaml"}
 # Objects with a defect are left out of the analysis.
 EXCLUDED = {"replicas-three", "cpu-lots", "broken", "kindless"}
 # Python internals that must never reach a user.
@@ -52,6 +54,8 @@ def bad_input(tmp_path: Path) -> Path:
     shutil.copytree(BAD_INPUT, folder)
     (folder / "binary.yaml").write_bytes(b"\x00\x01\x02\x89PNG\r\n\x1a\n\x00")
     (folder / "empty.yaml").write_bytes(b"")
+    (folder / "only_comments.yaml").write_text("# nothing here yet\n", encoding="utf-8")
+    (folder / "values.yaml").write_text("replicaCount: 2\nkind: DaemonSet\n", encoding="utf-8")
     return folder
 
 
@@ -175,7 +179,7 @@ def test_stdin_errors_are_reported_as_dash_with_lines() -> None:
     findings = [
         (f["target"]["name"], f["location"]) for f in report["findings"] if f["check"] == "qos.best-effort"
     ]
-    assert findings == [("typed-fine", {"file": "-", "line": 32, "column": None})]
+    assert findings == [("typed-fine", {"file": "-", "line": 42, "column": 11})]
 
 
 def test_stdin_together_with_a_folder(bad_input: Path) -> None:
@@ -202,7 +206,7 @@ def test_crlf_file_errors_have_exact_lines(tmp_path: Path) -> None:
     code, report = scan_json(str(path))
     assert code == 2
     assert [e["line"] for e in input_errors(report)] == [7, 29]
-    assert [f["location"]["line"] for f in report["findings"] if f["check"] == "qos.best-effort"] == [32]
+    assert [f["location"]["line"] for f in report["findings"] if f["check"] == "qos.best-effort"] == [42]
 
 
 def test_crlf_yaml_error_line(tmp_path: Path) -> None:
@@ -306,17 +310,19 @@ def test_helm_yaml_error_is_reported_at_the_rendered_line(tmp_path: Path) -> Non
     yaml_errors = [e for e in input_errors(report) if "invalid YAML" in e["message"]]
     assert [(e["file"], e["line"]) for e in yaml_errors] == [(str(path), 19)]
     assert "shop/templates/configmap.yaml" in yaml_errors[0]["message"]
+    # The rendered file and the line of the field are the location; the template is extra information.
     worker = [f["location"] for f in report["findings"] if f["target"]["name"] == "worker"]
-    assert worker and all(
-        loc == {"file": "shop/templates/worker.yaml", "line": None, "column": None} for loc in worker
-    )
+    expected = {"file": str(path), "line": 12, "column": 11, "template": "shop/templates/worker.yaml"}
+    assert worker and all(loc == expected for loc in worker)
 
 
 def test_helm_from_stdin() -> None:
     code, report = scan_json("-", stdin=HELM)
     assert code == 2
     assert ("-", 19) in [(e["file"], e["line"]) for e in input_errors(report)]
-    assert {f["location"]["file"] for f in report["findings"]} == {"shop/templates/worker.yaml"}
+    assert {(f["location"]["file"], f["location"]["template"]) for f in report["findings"]} == {
+        ("-", "shop/templates/worker.yaml")
+    }
 
 
 def test_helm_field_error_has_a_line(tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ def test_table_follows_columns(columns: int, monkeypatch: pytest.MonkeyPatch) ->
     code, out = kgov("scan", "examples/autoscaling", env={"COLUMNS": str(columns)})
     assert code == 1
     assert max(len(line) for line in out.splitlines()) <= columns
-    assert "\nexamples/autoscaling/multiple-hpa.yaml\n  3 " in out  # grouped under the file
+    assert "\nexamples/autoscaling/multiple-hpa.yaml\n  3:1 " in out  # grouped under the file
 
 
 def test_wider_terminal_gives_fewer_lines() -> None:

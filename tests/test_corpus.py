@@ -16,9 +16,11 @@ from conftest import require_shared
 from kgov.analysis import Capabilities, Evaluation, evaluate, resolve_params, select_checks
 from kgov.checks.builtin import default_registry
 from kgov.config import Config
+from kgov.findings.model import Finding
 from kgov.inventory import Inventory
 from kgov.model.errors import InputError
 from kgov.sources.files import LoadResult, read_source
+from kgov.sources.locate import Locator, locate_findings
 
 pytestmark = pytest.mark.corpus
 
@@ -31,24 +33,12 @@ KNOWN_INVALID = {
     "ingress-nginx/md-extracted/docs/examples/customization/jwt/README.md.block01.yaml": "doc excerpt: ConfigMap with '# ...' for its metadata",
     "ingress2gateway/pkg/i2gw/providers/nginx/fixtures/annotations/output/nginx-path-regex.yaml": "a console log, not YAML",
     "ingress2gateway/pkg/i2gw/providers/nginx/fixtures/annotations/output/nginx-ssl-services.yaml": "a console log, not YAML",
-    "ingress2gateway/pkg/i2gw/providers/openapi3/fixtures/input/1-petstore3.yaml": "an OpenAPI document",
-    "ingress2gateway/pkg/i2gw/providers/openapi3/fixtures/input/2-hostnames.yaml": "an OpenAPI document",
-    "ingress2gateway/pkg/i2gw/providers/openapi3/fixtures/input/3-parameters.yaml": "an OpenAPI document",
-    "ingress2gateway/pkg/i2gw/providers/openapi3/fixtures/input/4-too-many-rules.json": "an OpenAPI document",
-    "ingress2gateway/pkg/i2gw/providers/openapi3/fixtures/input/6-reference-grants.yaml": "an OpenAPI document",
     "ingress2gateway/pkg/i2gw/providers/openapi3/fixtures/output/4-too-many-rules.json": "expected-output text after the JSON",
-    "ingress2gateway/pkg/i2gw/providers/openapi3/fixtures/output/5-invalid-spec.yaml": "empty expected output",
-    "ingress2gateway-pr19/pkg/cmd/testdata/out/from-ingress-to-canary-gwapi.all.json": "a wrapper object of lists",
-    "ingress2gateway-pr19/pkg/cmd/testdata/out/from-ingress-to-canary-gwapi.all.yaml": "a wrapper object of lists",
-    "ingress2gateway-pr19/pkg/cmd/testdata/out/from-ingress-to-multi-gateways-gwapi.all.yaml": "a wrapper object of lists",
     "ingress2gateway-pr19/pkg/cmd/testdata/out/from-ingress-to-multi-gateways-gwapi.gateway.yaml": "a bare list",
-    "ingress2gateway-pr19/pkg/cmd/testdata/out/from-ingress-to-simple-gwapi.all.json": "a wrapper object of lists",
-    "ingress2gateway-pr19/pkg/cmd/testdata/out/from-ingress-to-simple-gwapi.all.yaml": "a wrapper object of lists",
     "ingress2gateway-pr19/pkg/cmd/testdata/out/from-ingress-to-simple-gwapi.gateway.json": "a bare list",
     "ingress2gateway-pr19/pkg/cmd/testdata/out/from-ingress-to-simple-gwapi.gateway.yaml": "a bare list",
     "ingress2gateway-pr19/pkg/cmd/testdata/out/from-ingress-to-simple-gwapi.httproute.json": "a bare list",
     "ingress2gateway-pr19/pkg/cmd/testdata/out/from-ingress-to-simple-gwapi.httproute.yaml": "a bare list",
-    "polaris/test/checks/resourceRange/check.yaml": "a Polaris check definition",
     "ingress2gateway/pkg/i2gw/providers/openapi3/fixtures/output/6-reference-grants.yaml": "ReferenceGrant `to` entries without the required `group`",
     "envoy-gateway/test/e2e/testdata/accesslog-otel-json.yaml": "an unexpanded {GATEWAY_CLASS_NAME} placeholder (YAML reads it as a mapping)",
     "envoy-gateway/test/e2e/testdata/accesslog-otel-default.yaml": "an unexpanded {GATEWAY_CLASS_NAME} placeholder (YAML reads it as a mapping)",
@@ -65,6 +55,23 @@ KNOWN_INVALID = {
     "kyverno-policies/other/require-reasonable-pdbs/.kyverno-test/pdb-minAvailable-good.yaml": "names with capitals",
 }
 KNOWN_INVALID = {f"manifests/{k}": v for k, v in KNOWN_INVALID.items()}
+# Corpus files that hold no Kubernetes document: counted as not manifests, never input errors.
+NOT_MANIFESTS = {
+    "argo-cd/md-extracted/docs/operator-manual/ingress.md.block17.yaml": "a kustomization",
+    "ingress2gateway/pkg/i2gw/providers/openapi3/fixtures/input/1-petstore3.yaml": "an OpenAPI document",
+    "ingress2gateway/pkg/i2gw/providers/openapi3/fixtures/input/2-hostnames.yaml": "an OpenAPI document",
+    "ingress2gateway/pkg/i2gw/providers/openapi3/fixtures/input/3-parameters.yaml": "an OpenAPI document",
+    "ingress2gateway/pkg/i2gw/providers/openapi3/fixtures/input/4-too-many-rules.json": "an OpenAPI document",
+    "ingress2gateway/pkg/i2gw/providers/openapi3/fixtures/input/6-reference-grants.yaml": "an OpenAPI document",
+    "ingress2gateway/pkg/i2gw/providers/openapi3/fixtures/output/5-invalid-spec.yaml": "empty expected output",
+    "ingress2gateway-pr19/pkg/cmd/testdata/out/from-ingress-to-canary-gwapi.all.json": "a wrapper object of lists",
+    "ingress2gateway-pr19/pkg/cmd/testdata/out/from-ingress-to-canary-gwapi.all.yaml": "a wrapper object of lists",
+    "ingress2gateway-pr19/pkg/cmd/testdata/out/from-ingress-to-multi-gateways-gwapi.all.yaml": "a wrapper object of lists",
+    "ingress2gateway-pr19/pkg/cmd/testdata/out/from-ingress-to-simple-gwapi.all.json": "a wrapper object of lists",
+    "ingress2gateway-pr19/pkg/cmd/testdata/out/from-ingress-to-simple-gwapi.all.yaml": "a wrapper object of lists",
+    "polaris/test/checks/resourceRange/check.yaml": "a Polaris check definition",
+}
+NOT_MANIFESTS = {f"manifests/{k}": v for k, v in NOT_MANIFESTS.items()}
 
 
 class Corpus:
@@ -121,6 +128,10 @@ def test_no_internal_errors(corpus: Corpus) -> None:
 def test_input_errors_only_on_invalid_documents(corpus: Corpus) -> None:
     errors = {corpus.relative(e.file) for e in [*corpus.loaded.errors, *corpus.errors]}
     assert errors == set(KNOWN_INVALID)
+
+
+def test_files_without_kubernetes_documents_are_not_manifests(corpus: Corpus) -> None:
+    assert {corpus.relative(f) for f in corpus.loaded.not_manifests} == set(NOT_MANIFESTS)
 
 
 # (file under manifests/, check, kind, name, why a careful reviewer expects exactly this)
@@ -262,3 +273,15 @@ def test_quiet_where_a_reviewer_expects_nothing(corpus: Corpus, file: str, check
     assert (corpus.root / "manifests" / file).is_file(), f"{file} is not in the corpus"
     fired = [k for k in corpus.findings_in(file) if k[0].startswith(check)]
     assert not fired, why
+
+
+def test_every_finding_has_a_line_and_column(corpus: Corpus) -> None:
+    findings = list(corpus.evaluation.findings)
+    locate_findings(findings, Locator(corpus.loaded.texts))
+    unlocated = [f"{f.check} {f.target.display()} {f.location}" for f in findings if not _located(f)]
+    assert findings and not unlocated, unlocated[:10]
+
+
+def _located(finding: Finding) -> bool:
+    location = finding.location
+    return location is not None and location.line is not None and location.column is not None

@@ -321,7 +321,7 @@ def test_yaml_directive_is_accepted() -> None:
     _code, report = scan_json(str(HOSTILE / "yaml-directive.yaml"))
     assert report["errors"] == []
     assert _names(report) == {"directive"}
-    assert report["findings"][0]["location"]["line"] == 3
+    assert report["findings"][0]["location"]["line"] == 7  # the container the finding is about
 
 
 POD = "apiVersion: v1\nkind: Pod\nmetadata: {name: %s, namespace: shop}\nspec:\n  containers: [{name: a, image: b}]\n"
@@ -341,7 +341,7 @@ def test_cr_only_line_endings(tmp_path: Path) -> None:
     _code, report = scan_json(str(tmp_path))
     assert report["errors"] == []
     assert _names(report) == {"first", "second"}
-    assert sorted(f["location"]["line"] for f in report["findings"]) == [1, 7]
+    assert sorted(f["location"]["line"] for f in report["findings"]) == [5, 11]  # each pod's containers
 
 
 def test_process_substitution_is_read(tmp_path: Path) -> None:

@@ -94,7 +94,7 @@ def test_targets_land_in_the_report_of_their_scope() -> None:
         "name": "web",
         "namespace": "default",
     }
-    assert best_effort["properties"]["location"].endswith(":1")
+    assert best_effort["properties"]["location"].endswith(":9")  # the container the finding is about
     cluster = by_kind["ClusterReport"]
     assert "namespace" not in cluster["metadata"]
     for result in cluster["results"]:

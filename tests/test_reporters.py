@@ -313,7 +313,12 @@ def test_sarif_results_carry_level_location_and_fingerprint() -> None:
     assert helm["artifactLocation"]["uri"] == "charts/shop/templates/api.yaml"
     assert "locations" not in by_target[("qos.missing-requests", "Deployment/shop/worker")]
     assert "locations" not in by_target[("ingress.open-admin", "Ingress/shop/admin")]  # cluster
-    assert "locations" not in by_target[("autoscaling.note", "Deployment/shop/queue")]  # stdin
+    # stdin: no file to annotate, but a location with its line (GitHub rejects results without one).
+    stdin = by_target[("autoscaling.note", "Deployment/shop/queue")]["locations"][0]["physicalLocation"]
+    assert stdin == {
+        "artifactLocation": {"uri": "%3Cstdin%3E", "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": 2},
+    }
     absolute = by_target[("autoscaling.note", "Deployment/shop/cache")]
     assert absolute["level"] == "note"
     assert absolute["locations"][0]["physicalLocation"]["artifactLocation"] == {
@@ -415,7 +420,7 @@ def test_junit_structure_and_counts() -> None:
 
     queue = suites["autoscaling.note"].find("testcase[@name='Deployment shop/queue [hpa-1]']/failure")
     assert queue is not None
-    assert "Location: stdin:2" in (queue.text or "")
+    assert "Location: <stdin>:2" in (queue.text or "")
     admin = suites["ingress.open-admin"].find("testcase/failure")
     assert admin is not None
     assert "Location:" not in (admin.text or "")  # a live object names no file
@@ -526,7 +531,7 @@ def test_markdown_table_rows_sorted_and_escaped() -> None:
     for row in rows:
         assert len(re.split(r"(?<!\\)\|", row)) == 7, row
     queue = next(row for row in rows if "shop/queue" in row)
-    assert queue.endswith("| `stdin:2` |")
+    assert queue.endswith("| `<stdin>:2` |")
     worker = next(row for row in rows if "shop/worker" in row)
     assert worker.endswith("| — |")
     admin = next(row for row in rows if "shop/admin" in row)
@@ -596,13 +601,13 @@ def test_table_plain_output() -> None:
 def test_table_groups_by_file_then_object() -> None:
     lines = render_table(full_report()).splitlines()
     headings = [line for line in lines if line and not line.startswith(" ") and ":" not in line]
-    # Files in path order (stdin as `stdin`), then objects without a file.
+    # Files in path order (stdin as `<stdin>`), then objects without a file.
     assert headings[:6] == [
         "/abs/path with space/hpa.yaml",
+        "<stdin>",
         "charts/shop/templates/api.yaml",
         "deploy/app.yaml",
         "ns.yaml",
-        "stdin",
         "Deployment shop/worker",
     ]
     app = lines[lines.index("deploy/app.yaml") + 1 :]
@@ -667,7 +672,7 @@ def test_compact_is_one_line_per_finding() -> None:
     assert len(lines) == len(report.findings) + len(report.evaluation.errors)
     assert "deploy/app.yaml:1: high qos.best-effort web | runs BestEffort second line with [red]" in lines[2]
     assert "Ingress shop/admin: critical ingress.open-admin " in lines[0]  # from a cluster: the object
-    assert any(line.startswith("stdin:2: info autoscaling.note ") for line in lines)
+    assert any(line.startswith("<stdin>:2: info autoscaling.note ") for line in lines)
     assert any(line.startswith("charts/shop/templates/api.yaml: medium ") for line in lines)
     assert lines[-3].startswith("broken.yaml:7: error input-error mapping values")
     located = finding(REQUESTS, "web", location=Location("a.yaml", 3, column=7))

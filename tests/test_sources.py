@@ -133,7 +133,7 @@ def test_utf8_bom_is_ignored(tmp_path: Path) -> None:
     assert located(result) == [("a", Location(str(path), 1))]
 
 
-def test_binary_and_empty_files(tmp_path: Path) -> None:
+def test_binary_and_undecodable_files_are_errors_empty_ones_not_manifests(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_bytes(b"\x00\x01\x02binary\x00")
     (tmp_path / "b.yaml").write_bytes(b"")
     (tmp_path / "c.yaml").write_text("# only a comment\n", encoding="utf-8")
@@ -142,15 +142,9 @@ def test_binary_and_empty_files(tmp_path: Path) -> None:
     )
     result = load_paths([str(tmp_path)])
     assert result.objects == []
-    assert [(Path(e.file).name, e.line) for e in result.errors] == [
-        ("a.yaml", 1),
-        ("b.yaml", 1),
-        ("c.yaml", 1),
-        ("d.yaml", 1),
-    ]
+    assert [(Path(e.file).name, e.line) for e in result.errors] == [("a.yaml", 1), ("d.yaml", 1)]
     assert "binary" in result.errors[0].message
-    assert "empty" in result.errors[1].message
-    assert "empty" in result.errors[2].message
+    assert [Path(f).name for f in result.not_manifests] == ["b.yaml", "c.yaml"]
 
 
 # ---- kind: List ------------------------------------------------------------------------------------
@@ -236,23 +230,27 @@ metadata:
 """
 
 
-def test_helm_output_is_attributed_to_chart_paths() -> None:
+def test_helm_output_keeps_the_rendered_line_and_names_the_template() -> None:
+    """The chart-internal path is no file of the repository: the rendered file and line are the
+    location, the template path rides along."""
     result = load_text(HELM, "rendered.yaml")
     assert result.errors == []
-    assert [(o.kind, o.location) for o in result.objects] == [
-        ("ServiceAccount", Location("shop/templates/serviceaccount.yaml", None)),
-        ("Deployment", Location("shop/templates/deployment.yaml", None)),
-        ("StatefulSet", Location("shop/charts/redis/templates/statefulset.yaml", None)),
+    assert [(o.kind, o.location, o.location and o.location.template) for o in result.objects] == [
+        ("ServiceAccount", Location("rendered.yaml", 3), "shop/templates/serviceaccount.yaml"),
+        ("Deployment", Location("rendered.yaml", 9), "shop/templates/deployment.yaml"),
+        ("StatefulSet", Location("rendered.yaml", 17), "shop/charts/redis/templates/statefulset.yaml"),
     ]
 
 
 def test_helm_output_from_stdin() -> None:
     result = load_paths([STDIN], stdin_text=HELM)
     assert result.errors == []
-    assert [o.location.file for o in result.objects if o.location] == [
-        "shop/templates/serviceaccount.yaml",
-        "shop/templates/deployment.yaml",
-        "shop/charts/redis/templates/statefulset.yaml",
+    assert [
+        (o.location.file, o.location.line, o.location.template) for o in result.objects if o.location
+    ] == [
+        (STDIN, 3, "shop/templates/serviceaccount.yaml"),
+        (STDIN, 9, "shop/templates/deployment.yaml"),
+        (STDIN, 17, "shop/charts/redis/templates/statefulset.yaml"),
     ]
     assert result.texts == {STDIN: HELM}
 
@@ -272,7 +270,8 @@ def test_helm_yaml_error_points_at_the_rendered_line_and_names_the_template() ->
 def test_helm_crlf_source_comment() -> None:
     text = "---\r\n# Source: shop/templates/sa.yaml\r\napiVersion: v1\r\nkind: ServiceAccount\r\nmetadata:\r\n  name: a\r\n"
     (obj,) = load_text(text, "r.yaml").objects
-    assert obj.location == Location("shop/templates/sa.yaml", None)
+    assert obj.location == Location("r.yaml", 3)
+    assert obj.location.template == "shop/templates/sa.yaml"
 
 
 # ---- stdin, files and folders -----------------------------------------------------------------------
@@ -328,17 +327,14 @@ def test_explicit_file_with_other_suffix_is_read(tmp_path: Path) -> None:
     assert [o.name for o in load_paths([str(path)]).objects] == ["a"]
 
 
-@pytest.mark.parametrize(
-    ("text", "fragment"),
-    [
-        ("[1, 2]\n", "a list"),
-        ("just a string\n", "a str"),
-        ("42\n", "a int"),
-    ],
-)
-def test_non_mapping_documents(text: str, fragment: str) -> None:
+@pytest.mark.parametrize("text", ["[1, 2]\n", "just a string\n", "42\n", "- name: a task\n  shell: make\n"])
+def test_non_mapping_documents_are_not_manifests(text: str) -> None:
     result = load_text(text, "n.yaml")
-    assert result.objects == []
+    assert (result.objects, result.errors, result.not_manifests) == ([], [], ["n.yaml"])
+
+
+def test_a_list_of_objects_is_a_broken_manifest() -> None:
+    result = load_text("- apiVersion: v1\n  kind: ConfigMap\n", "n.yaml")
     (error,) = result.errors
     assert (error.file, error.line) == ("n.yaml", 1)
-    assert fragment in error.message
+    assert "a list" in error.message

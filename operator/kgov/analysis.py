@@ -180,6 +180,7 @@ def _run(
                     related=issue.related,
                     location=obj.location,
                     discriminator=issue.discriminator,
+                    path=issue.path,
                 )
             )
         return findings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 import click
 
@@ -12,7 +13,7 @@ from kgov.checks.builtin import default_registry
 from kgov.commands.common import annotation_counts, input_options, report_options, split_ids
 from kgov.commands.evidence import prometheus_settings
 from kgov.commands.pipeline import Output, Source, analyse, finish, use_baseline
-from kgov.config import ConfigError, load_config
+from kgov.config import ConfigError, find_config, load_config
 from kgov.findings.model import Severity
 
 # Subcommands imported when they run (or are listed in help): `kgov scan` does not pay for them.
@@ -53,6 +54,18 @@ def version() -> None:
 @click.option("--checks", "only", multiple=True, help="Run only these check ids (comma-separated).")
 @click.option("--skip", multiple=True, help="Do not run these check ids (comma-separated).")
 @click.option(
+    "--exclude",
+    multiple=True,
+    metavar="GLOB",
+    help="Leave out paths matching GLOB (repeatable; adds to `exclude:` of the config).",
+)
+@click.option(
+    "--helm-values",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Values file for `helm template` of every chart folder scanned (repeatable).",
+)
+@click.option(
     "--prometheus",
     "prometheus_url",
     metavar="URL",
@@ -87,6 +100,8 @@ def scan(
     max_chars: int,
     only: tuple[str, ...],
     skip: tuple[str, ...],
+    exclude: tuple[str, ...],
+    helm_values: tuple[str, ...],
     prometheus_url: str | None,
     baseline_file: str | None,
     write_baseline_file: str | None,
@@ -96,13 +111,13 @@ def scan(
         raise click.UsageError("give PATH ... (or - for stdin), or --cluster")
     registry = default_registry()
     try:
-        config = load_config(config_path)
+        config = load_config(config_path or find_config(Path.cwd()))
         params = resolve_params(registry, config)
         checks = select_checks(registry, config, split_ids(only), split_ids(skip))
         prometheus = prometheus_settings(config, prometheus_url)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
-    source = Source(paths, cluster, kube_context, namespace, complete)
+    source = Source(paths, cluster, kube_context, namespace, complete, exclude, helm_values)
     measured = prometheus if prometheus.configured else None
     analysis = analyse(source, checks, config, params, prometheus=measured)
     if fmt == "html":

@@ -200,8 +200,16 @@ class OperatorSettings(_Strict):
         return duration_seconds(self.evidence_max_age)
 
 
+class HelmSettings(_Strict):
+    # Chart folder (as scanned, e.g. `charts/app`) → values files passed to `helm template` for it.
+    values: dict[str, list[str]] = Field(default_factory=dict)
+
+
 class Config(_Strict):
     checks: dict[str, CheckSettings] = Field(default_factory=dict)
+    # Globs of paths `kgov scan` leaves out (like --exclude).
+    exclude: list[str] = Field(default_factory=list)
+    helm: HelmSettings = Field(default_factory=HelmSettings)
     namespaces: NamespaceFilter = Field(default_factory=NamespaceFilter)
     scope: ScopeSettings = Field(default_factory=ScopeSettings)
     waivers: list[Waiver] = Field(default_factory=list)
@@ -219,6 +227,21 @@ class Config(_Strict):
 
     def settings(self, check_id: str) -> CheckSettings:
         return self.checks.get(check_id) or CheckSettings()
+
+
+CONFIG_FILE = ".kgov.yaml"
+
+
+def find_config(start: Path) -> Path | None:
+    """The `.kgov.yaml` in `start` or the nearest folder above it, up to the repository root (the
+    folder holding `.git`)."""
+    for folder in (start, *start.parents):
+        candidate = folder / CONFIG_FILE
+        if candidate.is_file():
+            return candidate
+        if (folder / ".git").exists():
+            return None
+    return None
 
 
 class ConfigError(ValueError):

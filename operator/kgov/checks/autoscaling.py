@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from pydantic import Field, ValidationError
 
-from kgov.checks import pressure
+from kgov.checks import fields, pressure
 from kgov.checks.registry import Check, CheckContext, Issue, Need, NoParams, Params, SubjectKind, Undecided
 from kgov.domain.measured import provenance, window_hours
 from kgov.findings.model import Category, Severity
@@ -94,6 +94,14 @@ def live_templates(workload: Workload) -> list[PodTemplate]:
         except (ValidationError, ValueError):
             continue
     return templates
+
+
+def _requests_path(workload: Target) -> fields.FieldPath:
+    """The requests an overlap is about: the workload's first running container's, or the HPA's target
+    reference when the workload is not in the input (the finding is on the HPA then)."""
+    if isinstance(workload, AbsentTarget):
+        return ("spec", "scaleTargetRef")
+    return fields.first_container(workload, running_names(workload), "resources", "requests")
 
 
 def defaults_of(workload: Workload, context: CheckContext[Any]) -> LimitDefaults | None:
@@ -219,6 +227,7 @@ def hpa_vpa_overlap(workload: Target, context: CheckContext[NoParams]) -> Iterat
             severity=Severity.HIGH if coupled else Severity.MEDIUM,
             related=(hpa.obj.ref, vpa.obj.ref),
             discriminator=f"{hpa.obj.name}/{vpa.obj.name}",
+            path=_requests_path(workload),
         )
 
 
@@ -235,6 +244,7 @@ def hpa_vpa_initial_overlap(workload: Target, context: CheckContext[NoParams]) -
             overlap_evidence(hpa, vpa, found, workload),
             related=(hpa.obj.ref, vpa.obj.ref),
             discriminator=f"{hpa.obj.name}/{vpa.obj.name}",
+            path=_requests_path(workload),
         )
 
 
@@ -372,6 +382,7 @@ def hpa_missing_requests(workload: Target, context: CheckContext[NoParams]) -> I
                 evidence,
                 related=(view.obj.ref,),
                 discriminator=f"{view.obj.name}/{metric.type}/{resource}/{metric.container or ''}",
+                path=fields.container(workload, missing[0], "resources", "requests"),
             )
 
 
@@ -414,6 +425,7 @@ def hpa_target_missing(view: HPAView, context: CheckContext[NoParams]) -> Iterat
     yield Issue(
         f"{view.obj.display()} targets {ref.kind} {ref.name}, {why}: the HPA scales nothing",
         evidence,
+        path=("spec", "scaleTargetRef", "name"),
     )
 
 
@@ -426,6 +438,7 @@ def hpa_fixed_replicas(view: HPAView, context: CheckContext[NoParams]) -> Iterat
             f"{view.obj.display()} has minReplicas = maxReplicas = {hpa.max_replicas}: it pins "
             f"{target.kind} {target.name} at {replicas} and never scales",
             {"min": hpa.min_replicas, "max": hpa.max_replicas},
+            path=("spec", "maxReplicas"),
         )
 
 
@@ -449,6 +462,7 @@ def hpa_replicas_in_template(
         f"{join(names)} manages its replica count: every apply resets the HPA's decision",
         {"replicas": replicas, "hpa": names[0], "hpas": names, "path": "spec.replicas"},
         related=tuple(h.obj.ref for h in hpas),
+        path=("spec", "replicas"),
     )
 
 
@@ -487,6 +501,7 @@ def hpa_on_starved_pods(workload: Workload, context: CheckContext[StarvedParams]
         f"{_starved_phrase(check, issue, params)}: more replicas of a starved pod are more starved pods",
         evidence,
         related=tuple(h.obj.ref for h in hpas),
+        path=issue.path,
     )
 
 
@@ -569,6 +584,7 @@ def _measured_oscillation(view: HPAView, context: CheckContext[Any]) -> Iterator
                 "resolution": s.details.get("resolution"),
                 **provenance(evidence, signal),
             },
+            path=("spec", "behavior"),
         )
 
 
@@ -592,6 +608,7 @@ def _watched_oscillation(view: HPAView, context: CheckContext[Any]) -> Iterator[
             "windowMinutes": window,
             "source": EvidenceSource.WATCH,
         },
+        path=("spec", "behavior"),
     )
 
 
@@ -676,6 +693,7 @@ def vpa_recommendation_gap(workload: Workload, context: CheckContext[GapParams])
             },
             related=(view.obj.ref,),
             discriminator=view.obj.name,
+            path=fields.container(workload, worst["container"], "resources", "requests"),
         )
 
 
@@ -718,6 +736,7 @@ def vpa_requests_only_limit(workload: Workload, context: CheckContext[NoParams])
             },
             related=(view.obj.ref,),
             discriminator=view.obj.name,
+            path=fields.container(workload, first["container"], "resources", "limits"),
         )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import Field
 
-from kgov.checks import gateway_cel, gateway_schema
+from kgov.checks import fields, gateway_cel, gateway_schema
 from kgov.checks.gateway_rules import Conflict, listener_problems, merge_conflicts, route_problems
 from kgov.checks.registry import Check, CheckContext, Issue, Need, NoParams, Params, SubjectKind, Undecided
 from kgov.data import data_yaml
@@ -72,6 +72,7 @@ def route_not_accepted(route: RouteView, context: CheckContext[GraceParams]) -> 
             f"{route.obj.display()} is not accepted by {first['parentRef']} ({first['reason']}): "
             "traffic for it is not routed there",
             {"parents": refused, "source": EvidenceSource.STATUS},
+            path=("spec", "parentRefs"),
         )
         return
     created = route.obj.created
@@ -83,6 +84,7 @@ def route_not_accepted(route: RouteView, context: CheckContext[GraceParams]) -> 
                 "parentRefs": [r.display() for r in route.route.spec.parent_refs],
                 "source": EvidenceSource.STATUS,
             },
+            path=("spec", "parentRefs"),
         )
 
 
@@ -123,6 +125,7 @@ def unresolved_refs(
             "parents": unresolved,
             "source": EvidenceSource.STATUS if unresolved else EvidenceSource.SPEC,
         },
+        path=("spec", "rules"),
     )
 
 
@@ -180,6 +183,7 @@ def _invalid_listener_refs(
             f"{subject.obj.display()}: listener {first['listener']} has references that do not resolve "
             f"({first['problem']})",
             {"listeners": problems, "source": EvidenceSource.SPEC},
+            path=fields.named_item(subject.obj.raw.get("spec") or {}, "listeners", first["listener"]),
         )
 
 
@@ -234,6 +238,7 @@ def partially_invalid(route: RouteView, context: CheckContext[NoParams]) -> Iter
             f"{route.obj.display()} is partially invalid on {found[0]['parentRef']}: the controller "
             "dropped some of its rules",
             {"parents": found, "source": EvidenceSource.STATUS},
+            path=("spec", "rules"),
         )
 
 
@@ -266,6 +271,7 @@ def _attachment_issue(
         yield Issue(
             f"{route.obj.display()} {what} {failed[0].ref.display()}: {failed[0].detail}",
             {"parents": [a.evidence() for a in failed], "source": EvidenceSource.SPEC},
+            path=("spec", "parentRefs", found.index(failed[0])),
         )
 
 
@@ -291,6 +297,7 @@ def listener_not_allowed(
             "its allowedListeners (default: none) do not include this namespace, so none of its "
             "listeners is served",
             {"parent": parent.obj.display() if parent else None, "source": EvidenceSource.SPEC},
+            path=("spec", "parentRef"),
         )
 
 
@@ -347,6 +354,7 @@ def missing_reference_grant(
             f"ReferenceGrant in {ungranted[0]['namespace']} allows it: the reference is refused "
             "(RefNotPermitted)",
             {"refs": ungranted, "source": EvidenceSource.SPEC},
+            path=("spec",),
         )
 
 
@@ -396,6 +404,7 @@ def listener_conflict(
                 "conflicted": conflicted,
                 "source": EvidenceSource.STATUS if conflicted else EvidenceSource.SPEC,
             },
+            path=("spec", "listeners"),
         )
 
 
@@ -420,6 +429,7 @@ def invalid_route(route: RouteView, context: CheckContext[NoParams]) -> Iterator
             f"{route.obj.display()} breaks the Gateway API's validation ({problems[0]}): the API server "
             "rejects it",
             {"problems": problems, "source": EvidenceSource.SPEC},
+            path=("spec", "rules"),
         )
 
 
@@ -512,6 +522,7 @@ def unsupported_feature(route: RouteView, context: CheckContext[NoParams]) -> It
                 "crdChannel": channel,
                 "source": EvidenceSource.SPEC,
             },
+            path=("spec", "rules"),
         )
 
 
@@ -530,6 +541,7 @@ def controller_maturity(view: GatewayClassView, context: CheckContext[NoParams])
             "support": controller.gateway_support,
             "source": EvidenceSource.CATALOGUE,
         },
+        path=("spec", "controllerName"),
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import Field
 
 from kgov.catalogue import Controller, image_tag, parse_version
+from kgov.checks import fields
 from kgov.checks.params import PrefixParams
 from kgov.checks.registry import (
     Check,
@@ -74,6 +75,7 @@ def annotation_sprawl(view: IngressView, context: CheckContext[SprawlParams]) ->
             "source": EvidenceSource.SPEC,
         },
         severity=Severity.HIGH if len(keys) >= params.high else Severity.LOW,
+        path=("metadata", "annotations"),
     )
 
 
@@ -171,6 +173,7 @@ def snippet_annotation(view: IngressView, context: CheckContext[PrefixParams]) -
         f"{_SNIPPET_WHY[policy.state]}",
         {"keys": keys, "controllerConfig": policy.state, **policy.evidence, "source": EvidenceSource.SPEC},
         severity=_SNIPPET_SEVERITY[policy.state],
+        path=fields.annotation(snippets[0].key),
     )
 
 
@@ -317,6 +320,7 @@ def risky_annotation(view: IngressView, context: CheckContext[PrefixParams]) -> 
             f"({', '.join(k.key for k in risky)}): their values reach the generated configuration and "
             "several were injection vectors (CVE-2025-1097, CVE-2025-1098, CVE-2025-24514)",
             {"keys": [{"key": k.key, "risk": "High"} for k in risky], "source": EvidenceSource.SPEC},
+            path=fields.annotation(risky[0].key),
         )
 
 
@@ -342,6 +346,7 @@ def unknown_annotation(view: IngressView, context: CheckContext[PrefixParams]) -
         f"{view.obj.display()}: annotation {first['key']}{hint}{more} is not one the controller "
         "defines, so it is silently ignored",
         {"keys": unknown, "source": EvidenceSource.SPEC},
+        path=fields.annotation(str(first["key"])),
     )
 
 
@@ -481,6 +486,7 @@ def eol_controller(view: IngressClassView, context: CheckContext[EolParams]) -> 
             "source": EvidenceSource.SPEC,
         },
         severity=Severity.CRITICAL if params.compliance or exploitable else Severity.HIGH,
+        path=("spec", "controller"),
     )
 
 
@@ -543,6 +549,7 @@ def admission_webhook(view: WebhookView, context: CheckContext[NoParams]) -> Ite
             },
             severity=severity,
             discriminator=hook.name,
+            path=fields.named_item(view.obj.raw, "webhooks", hook.name),
         )
 
 
@@ -586,6 +593,7 @@ def reload_churn(
         f"above {params.warn}/h: every reload replaces NGINX workers and cuts long-lived connections",
         evidence,
         severity=Severity.HIGH if rate >= params.high else Severity.MEDIUM,
+        path=("spec", "controller"),
     )
 
 
@@ -724,6 +732,7 @@ def autoscaled_backend(view: IngressView, context: CheckContext[NoParams]) -> It
             "a reload that drops long-lived connections",
             {"controller": controller.id, "chains": chains, "source": EvidenceSource.SPEC},
             related=tuple(dict.fromkeys(related)),
+            path=("spec", "rules"),
         )
 
 
@@ -768,6 +777,7 @@ def controller_hardening(subject: ControllerWorkload, context: CheckContext[NoPa
         f"{'; '.join(failed)}",
         evidence,
         severity=Severity.MEDIUM if data_plane else Severity.LOW,
+        path=fields.container(workload, container.name),
     )
 
 
@@ -794,6 +804,7 @@ def no_class(view: IngressView, context: CheckContext[NoParams]) -> Iterator[Iss
             "ingressClasses": sorted(v.obj.name for v in network.ingress_classes),
             "source": EvidenceSource.SPEC,
         },
+        path=("spec",),
     )
 
 
@@ -807,6 +818,7 @@ def legacy_class_annotation(view: IngressView, context: CheckContext[NoParams]) 
         f"{view.obj.display()} selects its class with the deprecated kubernetes.io/ingress.class "
         f"annotation ({value}){also}; use spec.ingressClassName",
         {"value": value, "ingressClassName": field, "source": EvidenceSource.SPEC},
+        path=fields.annotation(net.LEGACY_CLASS_ANNOTATION),
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import PrivateAttr
 
+from kgov.checks import fields
 from kgov.checks.params import PrefixParams
 from kgov.checks.registry import Check, CheckContext, Issue, Need, SubjectKind
 from kgov.domain.controller import controller_config_map
@@ -53,6 +54,7 @@ def untranslatable_annotation(view: IngressView, context: CheckContext[PrefixPar
             f"{view.obj.display()} uses {len(found)} annotation(s) with no Gateway API equivalent "
             f"({_keys(found)}): the behaviour must be redesigned or dropped before migrating",
             _annotation_evidence(found),
+            path=fields.annotation(found[0].key),
         )
 
 
@@ -63,6 +65,7 @@ def policy_required(view: IngressView, context: CheckContext[PrefixParams]) -> I
             f"{view.obj.display()} uses {len(found)} annotation(s) that need an implementation-specific "
             f"policy on Gateway API ({_keys(found)})",
             _annotation_evidence(found),
+            path=fields.annotation(found[0].key),
         )
 
 
@@ -73,6 +76,7 @@ def experimental_required(view: IngressView, context: CheckContext[PrefixParams]
             f"{view.obj.display()} uses {len(found)} annotation(s) whose Gateway API equivalent is in "
             f"the Experimental channel only ({_keys(found)})",
             _annotation_evidence(found),
+            path=fields.annotation(found[0].key),
         )
 
 
@@ -88,6 +92,7 @@ def semantic_gap(view: IngressView, context: CheckContext[PrefixParams]) -> Iter
             f"{view.obj.display()} relies on ingress-nginx behaviour that Gateway API maps with known "
             f"differences ({subjects}): review each before migrating",
             {"gaps": [g.as_dict() for g in gaps], "source": EvidenceSource.SPEC},
+            path=("metadata", "annotations") if gaps[0].kind == "annotation" else ("spec",),
         )
 
 
@@ -234,6 +239,7 @@ def _mismatch_issue(view: IngressView, parity: Parity, found: list[Mismatch], wh
             "source": EvidenceSource.SPEC,
         },
         related=tuple(route.obj.ref for route in parity.routes[:MAX_LISTED]),
+        path=("spec", "rules"),
     )
 
 
@@ -264,6 +270,7 @@ def dual_served_host(view: IngressView, context: CheckContext[PrefixParams]) -> 
                 {"host": host, "routes": [r.obj.display() for r in serving], "source": EvidenceSource.SPEC},
                 related=tuple(r.obj.ref for r in serving),
                 discriminator=host,
+                path=("spec", "rules"),
             )
 
 

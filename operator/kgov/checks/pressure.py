@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import Field
 
+from kgov.checks import fields
 from kgov.checks.registry import CheckContext, Issue, Params
 from kgov.domain.measured import pod_series, provenance, worst_per_container
 from kgov.inventory import Workload
@@ -60,6 +61,7 @@ def oom_killed(workload: Workload, context: CheckContext[WindowParams]) -> Itera
         f"{workload.obj.display()}: {containers_phrase(names)} OOM-killed in the last {when}: it needs "
         "more memory than its limit allows",
         evidence,
+        path=fields.first_container(workload, names, "resources", "limits", "memory"),
     )
 
 
@@ -163,4 +165,5 @@ def cpu_throttled(workload: Workload, context: CheckContext[ThrottleParams]) -> 
             "threshold": threshold,
             **provenance(evidence, Signal.CPU_THROTTLING),
         },
+        path=fields.container(workload, top["container"], "resources", "limits", "cpu"),
     )

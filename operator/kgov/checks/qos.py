@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import Field
 
 from kgov.catalogue import image_name
+from kgov.checks import fields
 from kgov.checks.pressure import ThrottleParams, WindowParams, containers_phrase, cpu_throttled, oom_killed
 from kgov.checks.registry import Check, CheckContext, Issue, Need, NoParams, Params, SubjectKind
 from kgov.data import data_yaml
@@ -102,6 +103,7 @@ def best_effort(workload: Workload, context: CheckContext[NoParams]) -> Iterator
         + (f" (a {why}: an eviction costs a retry, not an outage)" if why and not critical else ""),
         evidence,
         severity=Severity.HIGH if critical else _lowered(Severity.HIGH, why),
+        path=fields.first_container(workload, _names(containers), "resources"),
     )
 
 
@@ -131,6 +133,7 @@ def missing_requests(workload: Workload, context: CheckContext[NoParams]) -> Ite
             "it is sized by the app containers and the init containers run on whatever is left",
             evidence,
             severity=Severity.LOW,
+            path=fields.first_container(workload, list(missing), "resources", "requests"),
         )
         return
     yield Issue(
@@ -138,6 +141,7 @@ def missing_requests(workload: Workload, context: CheckContext[NoParams]) -> Ite
         "places them as if they needed nothing",
         evidence,
         severity=_lowered(Severity.MEDIUM, why),
+        path=fields.first_container(workload, list(missing), "resources", "requests"),
     )
 
 
@@ -168,6 +172,7 @@ def memory_limit_missing(workload: Workload, context: CheckContext[NoParams]) ->
             f"{workload.obj.display()}: {containers_phrase(unbounded)} request memory but set no "
             "memory limit, so usage can grow until the node runs short and the kernel picks a victim",
             {"containers": unbounded},
+            path=fields.first_container(workload, unbounded, "resources", "limits"),
         )
 
 
@@ -200,6 +205,7 @@ def memory_overcommit(workload: Workload, context: CheckContext[OvercommitParams
             f"memory request (limit {worst['limit']}, request {worst['request']}), above {params.ratio}×; "
             "under memory pressure it is evicted for using memory the scheduler never reserved",
             {"containers": over, "threshold": float(params.ratio)},
+            path=fields.container(workload, worst["container"], "resources", "limits", "memory"),
         )
 
 
@@ -290,6 +296,7 @@ def critical_not_guaranteed(workload: Workload, context: CheckContext[CriticalPa
         f"Guaranteed: {critical.consequence}",
         evidence,
         severity=critical.severity,
+        path=fields.first_container(workload, _names(containers), "resources"),
     )
 
 
@@ -338,6 +345,7 @@ def memory_near_limit(workload: Workload, context: CheckContext[NearLimitParams]
             "threshold": threshold,
             **provenance(evidence, Signal.MEMORY_WORKING_SET),
         },
+        path=fields.container(workload, top["container"], "resources", "limits", "memory"),
     )
 
 

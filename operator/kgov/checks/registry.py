@@ -220,6 +220,9 @@ class Issue:
     severity: Severity | None = None
     related: tuple[ObjectRef, ...] = ()
     discriminator: str = ""
+    # The field judged, as a path in the subject's object (`spec.template.spec.containers[0].resources`
+    # is ("spec", "template", "spec", "containers", 0, "resources")): the finding points at its line.
+    path: tuple[str | int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,9 @@ import gc
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TypeVar
 
 import click
@@ -15,6 +17,7 @@ from pydantic import BaseModel
 
 from kgov import escape
 from kgov.commands.extras import missing_extra
+from kgov.config import Config
 from kgov.decode import decode, read_stream
 from kgov.findings.model import Severity
 from kgov.inventory import Inventory
@@ -22,12 +25,15 @@ from kgov.inventory.scope import Declared, Listing
 from kgov.model.errors import InputError
 from kgov.report.formats import RENDERERS
 from kgov.report.model import DEFAULT_MAX_CHARS, AnnotationCount, ScanReport
-from kgov.sources.files import STDIN, LoadResult, discover, read_source
+from kgov.sources.discovery import STDIN, plan_inputs
+from kgov.sources.files import LoadResult, read_source
+from kgov.sources.render import build_kustomization, drop_repeats, render_chart
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 FORMATS = list(RENDERERS)
 SEVERITIES = [s.value for s in Severity]
 PROGRESS_THRESHOLD = 200  # files
+RENDER_WORKERS = 4  # helm and kustomize processes at once
 
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -102,7 +108,16 @@ def split_ids(values: Sequence[str]) -> list[str]:
     return [item.strip() for value in values for item in value.split(",") if item.strip()]
 
 
-def load_input(paths: Sequence[str], cluster: bool, context: str | None, namespace: str | None) -> LoadResult:
+def load_input(
+    paths: Sequence[str],
+    cluster: bool,
+    context: str | None,
+    namespace: str | None,
+    exclude: Sequence[str] = (),
+    helm_values: Callable[[Path], list[str]] = lambda chart: [],
+) -> LoadResult:
+    """Read the objects of a cluster, files, folders and stdin; render the charts and build the
+    kustomizations among them. `helm_values` gives the values files for a chart folder."""
     result = LoadResult()
     if cluster:
         missing = missing_extra("cluster")
@@ -111,8 +126,10 @@ def load_input(paths: Sequence[str], cluster: bool, context: str | None, namespa
         from kgov.sources.cluster import load_cluster
 
         result.extend(load_cluster(context, namespace))
-    sources, errors = discover(paths)
-    result.errors.extend(errors)
+    plan = plan_inputs(paths, exclude)
+    sources = plan.files
+    result.errors.extend(plan.errors)
+    result.not_manifests.extend(plan.not_manifests)
     stdin_text = None
     if STDIN in sources:
         stdin_text, problem = read_stdin()
@@ -123,7 +140,25 @@ def load_input(paths: Sequence[str], cluster: bool, context: str | None, namespa
         for source in sources:
             result.extend(read_source(source, stdin_text))
             advance()
+    if plan.charts or plan.kustomizations:
+        # The tools run as separate processes: a few at a time, results kept in input order.
+        with ThreadPoolExecutor(max_workers=RENDER_WORKERS) as pool:
+            charts = [pool.submit(render_chart, chart, helm_values(chart)) for chart in plan.charts]
+            builds = [pool.submit(build_kustomization, folder) for folder in plan.kustomizations]
+            for done in [*charts, *builds]:
+                result.extend(done.result())
+        result.objects = drop_repeats(result.objects)
     return result
+
+
+def helm_values_for(config: Config, given: Sequence[str]) -> Callable[[Path], list[str]]:
+    """The values files for a chart folder: those the config lists for it, then `--helm-values`."""
+
+    def values(chart: Path) -> list[str]:
+        listed = next((v for k, v in config.helm.values.items() if Path(k) == chart), [])
+        return [*listed, *given]
+
+    return values
 
 
 def scope_inventory(

@@ -13,7 +13,7 @@ from kgov.checks.migration import NewIngressParams, ingress_key
 from kgov.checks.params import PrefixParams
 from kgov.commands.common import InputProblem, annotation_counts, input_options, report_options
 from kgov.commands.pipeline import Output, Source, analyse, finish
-from kgov.config import ConfigError, load_config
+from kgov.config import ConfigError, find_config, load_config
 from kgov.findings.model import Category, Severity
 from kgov.migration.readiness import BLOCKED, BLOCKING, readiness
 from kgov.sources.files import MANIFEST_SUFFIXES, LoadResult, load_paths, load_text
@@ -52,7 +52,7 @@ def migration(
         raise click.UsageError("give PATH ... (or - for stdin), or --cluster")
     registry = default_registry()
     try:
-        config = load_config(config_path)
+        config = load_config(config_path or find_config(Path.cwd()))
         params = resolve_params(registry, config)
         only = [s.id for s in registry if s.category is Category.MIGRATION]
         if not config.migration.forbid_new_ingress:

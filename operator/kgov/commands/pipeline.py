@@ -19,6 +19,7 @@ from kgov.commands.common import (
     EXIT_OK,
     collector_paused,
     exit_code,
+    helm_values_for,
     load_input,
     scope_inventory,
     stdout_is_terminal,
@@ -32,7 +33,8 @@ from kgov.inventory import Inventory
 from kgov.report.baseline import BaselineError, apply_baseline, baseline_text, read_baseline
 from kgov.report.formats import RENDERERS
 from kgov.report.model import DEFAULT_MAX_CHARS, RenderOptions, ScanReport
-from kgov.sources.locate import refine_lines
+from kgov.sources.locate import Locator, locate_findings, refine_lines
+from kgov.sources.render import map_to_templates
 
 DEFAULT_WIDTH = 120  # when neither COLUMNS nor a terminal says otherwise
 
@@ -46,6 +48,8 @@ class Source:
     context: str | None = None
     namespace: str | None = None
     complete: bool = False  # the input is everything in the namespaces it targets (`--complete`)
+    exclude: tuple[str, ...] = ()  # `--exclude` globs, added to the config's `exclude:`
+    helm_values: tuple[str, ...] = ()  # `--helm-values` files, for every chart folder
 
 
 @dataclass(slots=True)
@@ -67,7 +71,14 @@ def analyse(
     """`prometheus`: where to measure evidence (None: not configured); `base`: a baseline to compare
     with is given (`gate migration --base`)."""
     with collector_paused():
-        loaded = load_input(source.paths, source.cluster, source.context, source.namespace)
+        loaded = load_input(
+            source.paths,
+            source.cluster,
+            source.context,
+            source.namespace,
+            [*config.exclude, *source.exclude],
+            helm_values_for(config, source.helm_values),
+        )
         declared = config.scope.declared(source.complete)
         inventory = scope_inventory(loaded, source.cluster, source.namespace, declared)
         if prometheus is not None:
@@ -75,9 +86,18 @@ def analyse(
         capabilities = Capabilities(live=source.cluster, prometheus=prometheus is not None, base=base)
         evaluation = evaluate(inventory, checks, config, params, capabilities)
     evaluation.errors[:0] = [*loaded.errors, *inventory.errors]
-    refine_lines(evaluation.errors, loaded.texts)
+    locator = Locator(loaded.texts)
+    locate_findings(evaluation.findings, locator)
+    refine_lines(evaluation.errors, locator)
+    map_to_templates(evaluation.findings, evaluation.errors, loaded)
     report = ScanReport(
-        evaluation, checks, documents=loaded.documents, objects=len(loaded.objects), title=title
+        evaluation,
+        checks,
+        documents=loaded.documents,
+        objects=len(loaded.objects),
+        title=title,
+        not_manifests=len(loaded.not_manifests),
+        notes=loaded.notes,
     )
     return Analysis(report, inventory)
 

@@ -57,6 +57,8 @@ class Finding:
     location: Location | None = None
     # Distinguishes several findings of one check on one target (rare; empty for most checks).
     discriminator: str = ""
+    # The field the finding is about, in the target object (see `Issue.path`); empty for the whole object.
+    path: tuple[str | int, ...] = ()
     source: EvidenceSource | None = None  # evidence["source"], typed
 
     def __post_init__(self) -> None:

@@ -217,13 +217,12 @@ class Inventory:
 
     def _error(self, obj: KubeObject, message: str, path: tuple[str | int, ...]) -> None:
         location = obj.location
-        origin = location.origin if location else None
-        if location is not None and location.rendered is not None:
-            message += f" (rendered from {location.file})"
+        if location is not None and location.template is not None:
+            message += f" (rendered from {location.template})"
         self.errors.append(
             InputError(
-                origin.file if origin else "cluster",
-                origin.line if origin else None,
+                location.file if location else "cluster",
+                location.line if location else None,
                 message,
                 path=(*location.prefix, *path) if location else path,
             )
@@ -555,7 +554,7 @@ def _conflicting_copies(objects: dict[Key, list[KubeObject]], by_file: bool) -> 
         groups: dict[str, list[KubeObject]] = {}
         for obj in copies:
             if obj.location is not None:
-                file = obj.location.origin.file
+                file = obj.location.file
                 groups.setdefault(file if by_file else file.rpartition("/")[0], []).append(obj)
         for group in groups.values():
             if len(group) > 1 and any(_content(o) != _content(group[0]) for o in group[1:]):

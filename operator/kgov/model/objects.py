@@ -14,23 +14,28 @@ from kgov.model.names import describe, name_problem, namespace_problem
 
 @dataclass(frozen=True, slots=True)
 class Location:
-    """Where an object came from: a file (or `-` for stdin, or `cluster`) and the line it starts on."""
+    """Where an object (or a finding's field) is: a file (or `-` for stdin, or `cluster`), the line and,
+    once a finding is located, the column."""
 
     file: str
     line: int | None = None
-    # Field path of the object inside its document (`items[i]` of a kind: List), for locating errors.
+    # Field path of the object inside its document (`items[i]` of a kind: List), for locating fields.
     prefix: tuple[str | int, ...] = field(default=(), compare=False)
-    # `helm template` output: where the document sits in the rendered file; errors are reported there.
-    rendered: Location | None = field(default=None, compare=False)
     # The column of a field-level location (1-based); None when only the line is known.
     column: int | None = None
+    # `helm template` output: the chart's template file the document was rendered from (`# Source:`).
+    template: str | None = field(default=None, compare=False)
 
     @property
-    def origin(self) -> Location:
-        return self.rendered or self
+    def tree_path(self) -> str:
+        """The path that places the object among others by folder: its file, and for `helm template`
+        output the template inside the rendered file (each chart of a rendered file is its own tree)."""
+        return f"{self.file}/{self.template}" if self.template else self.file
 
     def __str__(self) -> str:
-        return self.file if self.line is None else f"{self.file}:{self.line}"
+        if self.line is None:
+            return self.file
+        return f"{self.file}:{self.line}" + ("" if self.column is None else f":{self.column}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,8 @@ finding in its `system-out`, so the test tab agrees with the exit code. Testcase
 from a file carry `file` and `line` attributes (GitLab and most viewers link them). A check that ran
 and found nothing gets one passing testcase ("no findings") so a green check shows up; a check that
 could not run, and each exempted or waived target, is a skipped testcase. Input and internal errors
-go to a separate `errors` testsuite. No timestamps or durations: the same report always renders to
+go to a separate `errors` testsuite; what the input held besides manifests (files that are not
+manifests, inputs not scanned) to an `inputs` testsuite without testcases. No timestamps or durations: the same report always renders to
 the same bytes.
 """
 
@@ -21,12 +22,13 @@ from kgov.findings.model import Finding, Severity
 from kgov.model.errors import InputError
 from kgov.model.objects import ObjectRef
 from kgov.report.locations import file_of, location_text
-from kgov.report.model import DEFAULT_OPTIONS, RenderOptions, ScanReport
+from kgov.report.model import DEFAULT_OPTIONS, RenderOptions, ScanReport, input_notes
 
 NO_FINDINGS = "no findings"
 NOT_RUN = "not run"
 UNDECIDED = "undecided"
 ERRORS_SUITE = "errors"
+INPUTS_SUITE = "inputs"
 
 
 # Characters XML 1.0 cannot carry at all (a YAML error message can quote any byte of the input).
@@ -128,6 +130,17 @@ def _error_suite(root: ET.Element, errors: list[InputError]) -> None:
     _counts(element, len(errors), 0, len(errors), 0)
 
 
+def _inputs_suite(root: ET.Element, report: ScanReport) -> None:
+    notes = input_notes(report)
+    if not notes:
+        return
+    element = _sub(root, "testsuite", name=INPUTS_SUITE)
+    properties = _sub(element, "properties")
+    _sub(properties, "property", name="not_manifests", value=str(report.not_manifests))
+    _sub(element, "system-out", "\n".join(notes))
+    _counts(element, 0, 0, 0, 0)
+
+
 def junit_tree(report: ScanReport, fail_on: Severity = Severity.INFO) -> ET.Element:
     """The `<testsuites>` element (`render_junit` serialises it)."""
     # One suite per selected check in the registry's order (then any other check that reported).
@@ -145,6 +158,7 @@ def junit_tree(report: ScanReport, fail_on: Severity = Severity.INFO) -> ET.Elem
     errors = report.evaluation.errors
     if errors:
         _error_suite(root, errors)
+    _inputs_suite(root, report)
     _counts(root, tests + len(errors), failures, len(errors), skipped)
     return root
 

@@ -1,5 +1,5 @@
-"""Where a finding points, as the reports show it: a file (with line and column when known), or
-nothing for an object read from a cluster or from stdin."""
+"""Where a finding points, as the reports show it: a file (with line and column when known), `<stdin>`
+for stdin, or nothing for an object read from a cluster (its reference names it)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import posixpath
 from kgov.model.objects import Location
 
 STDIN, CLUSTER = "-", "cluster"
+STDIN_NAME = "<stdin>"  # how reports name stdin
 NO_FILE = frozenset({"", STDIN, CLUSTER})  # locations that name no file
 
 
@@ -32,10 +33,10 @@ def line_column(location: Location | None) -> str:
 
 
 def location_text(location: Location | None) -> str | None:
-    """`file:line:column` (as much as is known) for the text reports; `stdin:line` for stdin, nothing
-    for a cluster object."""
+    """`file:line:column` (as much as is known) for the text reports; `<stdin>:line:column` for stdin,
+    nothing for a cluster object."""
     if location is None or location.file in ("", CLUSTER):
         return None
-    file = "stdin" if location.file == STDIN else location.file
+    file = STDIN_NAME if location.file == STDIN else location.file
     where = line_column(location)
     return f"{file}:{where}" if where else file

@@ -30,7 +30,7 @@ from kgov.report.budget import (
 from kgov.report.locations import location_text
 from kgov.report.mdtext import DETAILS_CLOSE, MARKER, code, details_open, escape, plural, row
 from kgov.report.migration import readiness_blocks
-from kgov.report.model import DEFAULT_OPTIONS, SEVERITY_ORDER, RenderOptions, ScanReport
+from kgov.report.model import DEFAULT_OPTIONS, SEVERITY_ORDER, RenderOptions, ScanReport, input_notes
 from kgov.report.sarif import docs_url
 
 NO_FINDINGS = "No findings."
@@ -186,6 +186,9 @@ def finding_blocks(report: ScanReport) -> list[Block]:
     findings = report.findings
     evaluation = report.evaluation
     blocks = []
+    notes = input_notes(report)
+    if notes:
+        blocks.append(Block([""], [f"- {escape(note)}" for note in notes], priority=PRIORITY_SUMMARY))
     if findings:
         blocks += [_summary(findings, specs), _rows(findings, specs), _remediation(findings, specs)]
     if evaluation.skipped:

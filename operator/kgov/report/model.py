@@ -11,7 +11,7 @@ from kgov.analysis import Evaluation
 from kgov.checks.registry import CheckSpec
 from kgov.findings.model import Finding, Severity
 from kgov.migration.readiness import Readiness
-from kgov.model.objects import ObjectRef
+from kgov.model.objects import Location, ObjectRef
 from kgov.report.baseline import BaselineResult
 from kgov.report.fingerprint import fingerprint
 
@@ -56,6 +56,8 @@ class ScanReport:
     # sprawl check's (warn, high) bands.
     annotations: list[AnnotationCount] = field(default_factory=list)
     annotation_bands: tuple[int, int] = (5, 20)
+    not_manifests: int = 0  # files that hold no Kubernetes object (values, workflows, patches)
+    notes: list[str] = field(default_factory=list)  # inputs not scanned: why, and how to scan them
 
     @property
     def findings(self) -> list[Finding]:
@@ -71,6 +73,18 @@ class ScanReport:
         )
 
 
+def input_notes(report: ScanReport) -> list[str]:
+    """What the text reports say about the input besides findings: files that are not manifests, and
+    inputs not scanned."""
+    count = report.not_manifests
+    counted = []
+    if count == 1:
+        counted = ["1 file is not a Kubernetes manifest"]
+    elif count:
+        counted = [f"{count} files are not Kubernetes manifests"]
+    return [*counted, *report.notes]
+
+
 def ref_dict(ref: ObjectRef) -> dict[str, Any]:
     return {
         "apiVersion": ref.api_version,
@@ -78,6 +92,14 @@ def ref_dict(ref: ObjectRef) -> dict[str, Any]:
         "namespace": ref.namespace,
         "name": ref.name,
     }
+
+
+def location_dict(location: Location) -> dict[str, Any]:
+    """File, line and column; the chart template a rendered document came from, when known."""
+    found: dict[str, Any] = {"file": location.file, "line": location.line, "column": location.column}
+    if location.template is not None:
+        found["template"] = location.template
+    return found
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
@@ -92,9 +114,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "message": finding.message,
         "evidence": finding.evidence,
         "remediation": finding.remediation,
-        "location": (
-            {"file": location.file, "line": location.line, "column": location.column} if location else None
-        ),
+        "location": location_dict(location) if location else None,
     }
 
 
@@ -110,10 +130,12 @@ def report_dict(report: ScanReport) -> dict[str, Any]:
         "summary": {
             "documents": report.documents,
             "objects": report.objects,
+            "not_manifests": report.not_manifests,
             "findings": len(findings),
             "by_severity": {s.value: by_severity.get(s.value, 0) for s in SEVERITY_ORDER},
             "by_check": dict(sorted(Counter(f.check for f in findings).items())),
         },
+        "notes": report.notes,
         "skipped": [
             {"check": s.check, "reason": s.reason}
             | ({"target": ref_dict(s.target)} if s.target else {})

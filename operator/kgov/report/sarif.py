@@ -18,8 +18,8 @@ from kgov.findings.model import Finding, Severity
 from kgov.model.errors import InputError
 from kgov.model.objects import Location, ObjectRef
 from kgov.report.fingerprint import fingerprint
-from kgov.report.locations import file_of
-from kgov.report.model import DEFAULT_OPTIONS, RenderOptions, ScanReport
+from kgov.report.locations import STDIN, STDIN_NAME, file_of
+from kgov.report.model import DEFAULT_OPTIONS, RenderOptions, ScanReport, input_notes
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -76,7 +76,9 @@ def artifact_location(file: str) -> dict[str, Any]:
 
 
 def physical_location(location: Location | None) -> dict[str, Any] | None:
-    file = file_of(location)
+    """The file and region; stdin as `<stdin>` (no file to annotate, but a location with its line,
+    which GitHub requires of every result)."""
+    file = STDIN_NAME if location is not None and location.file == STDIN else file_of(location)
     if file is None or location is None:
         return None
     physical: dict[str, Any] = {"artifactLocation": artifact_location(file)}
@@ -132,6 +134,8 @@ def _result(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
         "target": target,
         "evidence": _jsonable(finding.evidence),
     }
+    if finding.location is not None and finding.location.template is not None:
+        result["properties"]["template"] = finding.location.template  # the chart template rendered
     return result
 
 
@@ -162,8 +166,13 @@ def sarif_log(report: ScanReport) -> dict[str, Any]:
     invocation: dict[str, Any] = {
         "executionSuccessful": not any(e.kind == "internal" for e in evaluation.errors),
     }
-    if evaluation.errors:
-        invocation["toolExecutionNotifications"] = [_error_notification(e) for e in evaluation.errors]
+    notifications = [_error_notification(e) for e in evaluation.errors]
+    notifications += [
+        {"descriptor": {"id": "kgov/input-note"}, "level": "note", "message": {"text": note}}
+        for note in input_notes(report)
+    ]
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
     not_run = [s for s in evaluation.skipped if s.target is None]
     if not_run:
         invocation["toolConfigurationNotifications"] = [
@@ -189,6 +198,7 @@ def sarif_log(report: ScanReport) -> dict[str, Any]:
         "properties": {
             "documents": report.documents,
             "objects": report.objects,
+            "notManifests": report.not_manifests,
             "exempted": sum(1 for s in evaluation.skipped if s.target is not None),
         },
     }

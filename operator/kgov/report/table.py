@@ -22,9 +22,9 @@ from rich.text import Text
 from kgov import escape
 from kgov.analysis import Evaluation, Skipped
 from kgov.findings.model import Finding, Severity
-from kgov.report.locations import STDIN, file_of, line_column
+from kgov.report.locations import STDIN, STDIN_NAME, file_of, line_column
 from kgov.report.migration import render_readiness_table
-from kgov.report.model import DEFAULT_OPTIONS, SEVERITY_ORDER, RenderOptions, ScanReport
+from kgov.report.model import DEFAULT_OPTIONS, SEVERITY_ORDER, RenderOptions, ScanReport, input_notes
 
 INDENT = 2
 GAP = 2
@@ -56,10 +56,10 @@ class Group:
 
 
 def _file_of(finding: Finding) -> str | None:
-    """The group a finding belongs to by file: its file, `stdin`, or None (by object)."""
+    """The group a finding belongs to by file: its file, `<stdin>`, or None (by object)."""
     location = finding.location
     if location is not None and location.file == STDIN:
-        return "stdin"
+        return STDIN_NAME
     return file_of(location)
 
 
@@ -291,6 +291,8 @@ def render_findings(report: ScanReport, console: Console, options: RenderOptions
             console.print(line, no_wrap=True, overflow="ignore", crop=False)
         console.print()
     print_item(console, summary_line(report), indent=0)
+    for note in input_notes(report):
+        print_item(console, Text(note, style="dim"), indent=0)
     if report.baseline is not None:
         print_item(console, Text(f"Baseline: {report.baseline.note()}.", style="dim"), indent=0)
     _print_notes(console, report.evaluation, options.quiet)

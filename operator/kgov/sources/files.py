@@ -2,16 +2,16 @@
 
 Multi-document YAML is split on its `---` markers first, so each document is decoded on its own with
 PyYAML's C loader: a broken document is reported with its line and the ones around it still load.
-`kind: List` documents are expanded. `helm template` output is recognised by its `# Source:` comments,
-and objects are attributed to the chart path they were rendered from.
+`kind: List` documents are expanded. A document without `apiVersion` and `kind` (a Helm values file, a
+CI workflow) is not a Kubernetes object: it is set aside, and a file holding nothing else is counted
+as not a manifest, never an input error. `helm template` output is recognised by its `# Source:` comments,
+and each object keeps the rendered file and line as its location, with the chart's template path.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,14 +22,17 @@ import yaml
 from kgov import decode as boundary
 from kgov.data import YAML_LOADER
 from kgov.model.errors import InputError, ObjectError, describe_path
+from kgov.model.kinds import ANALYSED_KINDS
 from kgov.model.objects import KubeObject, Location, NotAnalysed, object_from_dict
+from kgov.sources.discovery import MANIFEST_SUFFIXES, STDIN, plan_inputs
 
 LOADER = YAML_LOADER
 
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-STDIN = "-"
+__all__ = ["MANIFEST_SUFFIXES", "STDIN", "LoadResult", "discover", "load_paths", "load_text", "read_source"]
 _SEPARATOR = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r]|$)", re.MULTILINE)
 _DIRECTIVES = re.compile(r"(?:[ \t]*(?:#.*)?\n)*(?:%[^\n]*\n(?:[ \t]*(?:#.*)?\n)*)+")
+# apiVersion groups of configuration files shaped like objects that no cluster serves.
+NOT_OBJECT_GROUPS = ("kustomize.config.k8s.io/",)
 _HELM_SOURCE = re.compile(r"^# Source: (\S.*?)\s*$", re.MULTILINE)
 
 
@@ -42,6 +45,12 @@ class LoadResult:
     texts: dict[str, str] = field(default_factory=dict)
     # Kinds a cluster listing read in full (listed, or not served at all), for completeness.
     listed: set[str] = field(default_factory=set)
+    # Files read or set aside that hold no Kubernetes object (values, workflows, patches).
+    not_manifests: list[str] = field(default_factory=list)
+    # Inputs not scanned, each with why and how to scan them (a chart without helm on PATH).
+    notes: list[str] = field(default_factory=list)
+    # Chart templates whose entry in `texts` is their rendered output (see `sources/render.py`).
+    rendered: set[str] = field(default_factory=set)
 
     def extend(self, other: LoadResult) -> None:
         self.objects.extend(other.objects)
@@ -49,50 +58,16 @@ class LoadResult:
         self.errors.extend(other.errors)
         self.documents += other.documents
         self.texts.update(other.texts)
+        self.not_manifests.extend(other.not_manifests)
+        self.notes.extend(other.notes)
+        self.rendered.update(other.rendered)
 
 
 def discover(paths: Iterable[str]) -> tuple[list[Path | str], list[InputError]]:
-    """Expand folders (recursively, skipping hidden entries) into manifest files, in a stable order."""
-    found: list[Path | str] = []
-    errors: list[InputError] = []
-    for raw in paths:
-        if raw == STDIN:
-            found.append(STDIN)
-            continue
-        path = Path(raw)
-        try:
-            mode = path.stat().st_mode
-        except FileNotFoundError:
-            errors.append(InputError(raw, None, "no such file or folder"))
-            continue
-        except OSError as exc:  # a folder on the way that cannot be entered, a link loop, ...
-            errors.append(InputError(raw, None, f"cannot read: {exc.strerror}"))
-            continue
-        if stat.S_ISDIR(mode):
-            found.extend(_manifests_under(path, errors))
-        else:  # a file, or a pipe such as the shell's <(...)
-            found.append(path)
-    return found, errors
-
-
-def _manifests_under(root: Path, errors: list[InputError]) -> list[Path]:
-    """Manifest files below `root`, sorted; hidden folders are not entered, symlinked ones not
-    followed (the walk prunes them instead of listing and then dropping their files). A folder that
-    cannot be read is an error: what was not read must not pass for nothing found."""
-
-    def unreadable(exc: OSError) -> None:
-        errors.append(InputError(str(exc.filename or root), None, f"cannot read the folder: {exc.strerror}"))
-
-    found = []
-    for folder, folders, names in os.walk(root, onerror=unreadable):
-        folders[:] = [name for name in folders if not name.startswith(".")]
-        for name in names:
-            if name.startswith(".") or name[name.rfind(".") :].lower() not in MANIFEST_SUFFIXES:
-                continue
-            path = Path(folder, name)
-            if path.is_file():
-                found.append(path)
-    return sorted(found)
+    """The manifest files `paths` name or hold, every file of chart and kustomization folders included
+    (see `sources/discovery.py`; the CLI renders those folders instead), and the missing paths."""
+    plan = plan_inputs(paths, render=False)
+    return plan.files, plan.errors
 
 
 def read_source(source: Path | str, stdin_text: str | None = None) -> LoadResult:
@@ -101,6 +76,9 @@ def read_source(source: Path | str, stdin_text: str | None = None) -> LoadResult
     if source == STDIN:
         result = load_text(stdin_text or "", STDIN)
         result.texts[STDIN] = stdin_text or ""
+        if result.not_manifests:  # a pipe that brings no object is a failed pipeline, not a repository file
+            result.not_manifests.clear()
+            result.errors.append(InputError(STDIN, 1, "no Kubernetes object on stdin (empty input?)"))
         return result
     try:
         data = boundary.read_limited(Path(source))
@@ -126,34 +104,30 @@ def load_json(text: str, name: str) -> LoadResult:
     except boundary.LimitExceeded as exc:
         return LoadResult(errors=[InputError(name, 1, f"JSON refused: {exc}")])
     result = LoadResult()
-    _add_document(result, value, Location(name, 1))
+    if not _add_document(result, value, Location(name, 1)):
+        result.not_manifests.append(name)
     return result
 
 
 def load_text(text: str, name: str) -> LoadResult:
     """Load a YAML stream of any number of documents."""
     result = LoadResult()
-    empty = True
+    kubernetes = False
     for start_line, chunk in split_documents(text):
         location, rendered_from = _chunk_location(chunk, name, start_line)
         try:
             value = boundary.load_yaml(chunk)
         except yaml.YAMLError as exc:
             result.errors.append(_yaml_error(exc, name, start_line, rendered_from, chunk))
-            empty = False
             continue
         except boundary.LimitExceeded as exc:
-            result.errors.append(
-                InputError(location.origin.file, location.origin.line, f"YAML refused: {exc}")
-            )
-            empty = False
+            result.errors.append(InputError(location.file, location.line, f"YAML refused: {exc}"))
             continue
         if value is None:
             continue
-        empty = False
-        _add_document(result, value, location)
-    if empty:
-        result.errors.append(InputError(name, 1, "holds no documents (empty file)"))
+        kubernetes = _add_document(result, value, location) or kubernetes
+    if not kubernetes and not result.errors:
+        result.not_manifests.append(name)
     return result
 
 
@@ -180,13 +154,12 @@ def split_documents(text: str) -> Iterator[tuple[int, str]]:
 
 
 def _chunk_location(chunk: str, name: str, start_line: int) -> tuple[Location, str | None]:
-    """The object's location: the chart path for `helm template` output, else file and first key line."""
-    where = Location(name, start_line + _first_key_line(chunk))
+    """The object's location: file and first key line, with the chart's template path for `helm
+    template` output (its `# Source:` comment)."""
     # The substring test is a cheap necessary condition for the anchored pattern.
     source = _HELM_SOURCE.search(chunk, 0, 4096) if chunk.find("# Source: ", 0, 4096) >= 0 else None
-    if source is not None:
-        return Location(source.group(1), None, rendered=where), source.group(1)
-    return where, None
+    template = source.group(1) if source is not None else None
+    return Location(name, start_line + _first_key_line(chunk), template=template), template
 
 
 def _first_key_line(chunk: str, limit: int = 64) -> int:
@@ -216,18 +189,37 @@ def _yaml_error(
     return InputError(name, line, message)
 
 
-def _add_document(result: LoadResult, value: Any, location: Location) -> None:
+def is_kubernetes(value: Any) -> bool:
+    """A Kubernetes document, possibly a broken one: a mapping with a string `apiVersion` and `kind`
+    (a kustomize configuration file aside), one of a kind kgov analyses without its `apiVersion`, one
+    with `apiVersion` and `metadata` but no `kind`, or a list of such mappings (a misplaced dash)."""
+    if isinstance(value, list):
+        return any(isinstance(item, dict) and _is_object(item) for item in value)
+    return isinstance(value, dict) and _is_object(value)
+
+
+def _is_object(value: dict[Any, Any]) -> bool:
+    api_version, kind = value.get("apiVersion"), value.get("kind")
+    if not isinstance(kind, str) or not kind:
+        return isinstance(api_version, str) and isinstance(value.get("metadata"), dict)
+    if isinstance(api_version, str):
+        return not api_version.startswith(NOT_OBJECT_GROUPS)
+    return kind in ANALYSED_KINDS
+
+
+def _add_document(result: LoadResult, value: Any, location: Location) -> bool:
+    """Add the objects of one decoded document; False when it is not a Kubernetes document. A kustomize
+    configuration file is no manifest, but stays in the scope as a generator (`inventory/scope.py`)."""
+    if not is_kubernetes(value):
+        if isinstance(value, dict) and str(value.get("apiVersion", "")).startswith(NOT_OBJECT_GROUPS):
+            _add_object(result, value, location, ())
+        return False
     result.documents += 1
     if not isinstance(value, dict):
-        kind = "a list" if isinstance(value, list) else f"a {type(value).__name__}"
         result.errors.append(
-            InputError(
-                location.file,
-                location.line,
-                f"expected a Kubernetes object (a mapping), got {kind}",
-            )
+            InputError(location.file, location.line, "expected a Kubernetes object (a mapping), got a list")
         )
-        return
+        return True
     items = value.get("items")
     if str(value.get("kind", "")).endswith("List") and isinstance(items, list):
         for index, item in enumerate(items):
@@ -242,15 +234,16 @@ def _add_document(result: LoadResult, value: Any, location: Location) -> None:
                         path=("items", index),
                     )
                 )
-        return
+        return True
     _add_object(result, value, location, ())
+    return True
 
 
 def _add_object(
     result: LoadResult, raw: dict[str, Any], location: Location, prefix: tuple[str | int, ...]
 ) -> None:
     if prefix:
-        location = Location(location.file, location.line, prefix, location.rendered)
+        location = Location(location.file, location.line, prefix, template=location.template)
     try:
         result.objects.append(object_from_dict(raw, location))
     except NotAnalysed:
@@ -258,9 +251,10 @@ def _add_object(
     except ObjectError as exc:
         where = f"{describe_path(prefix)}: " if prefix else ""
         path = (*prefix, *exc.path)
-        suffix = f" (rendered from {location.file})" if location.rendered else ""
-        origin = location.origin
-        result.errors.append(InputError(origin.file, origin.line, where + exc.message + suffix, path=path))
+        suffix = f" (rendered from {location.template})" if location.template else ""
+        result.errors.append(
+            InputError(location.file, location.line, where + exc.message + suffix, path=path)
+        )
 
 
 def load_paths(paths: Iterable[str], stdin_text: str | None = None) -> LoadResult:

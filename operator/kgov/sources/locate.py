@@ -1,63 +1,117 @@
-"""Point field errors at the exact line, by composing the one document they came from.
+"""Point findings and field errors at the line and column of the field they are about.
 
 Loading builds plain Python objects, which carry no line numbers; composing every document would cost
-more than the whole scan. Errors are rare, so only their documents are composed, afterwards.
+more than the whole scan. Only the documents that findings or errors name are composed, afterwards, each
+once. A path is followed as deep as the document has it: a container without `resources` is pointed at
+by the container itself.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
 
+from kgov.findings.model import Finding
 from kgov.model.errors import InputError
 from kgov.sources.files import LOADER, STDIN, split_documents
 
+FieldPath = tuple[str | int, ...]
 
-def refine_lines(errors: list[InputError], texts: dict[str, str]) -> None:
-    """Move each error that names a field path to the line of that field, in place."""
-    for error in errors:
-        if not error.path or error.line is None:
-            continue
-        text = texts.get(error.file)
-        if text is None and error.file != STDIN:
+
+class Locator:
+    """The text of every input and its composed documents, read and composed on first use."""
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        self._texts = texts
+        self._documents: dict[str, list[tuple[int, str]]] = {}
+        self._nodes: dict[tuple[str, int], yaml.Node | None] = {}
+
+    def position(self, file: str, document_line: int, path: FieldPath) -> tuple[int, int] | None:
+        """(line, column), 1-based, of the deepest part of `path` in the document holding
+        `document_line`; None when the file or document cannot be read again."""
+        found = self._document(file, document_line)
+        if found is None:
+            return None
+        start, node = found
+        mark = _deepest(node, path)
+        return start + mark.line, mark.column + 1
+
+    def _document(self, file: str, line: int) -> tuple[int, yaml.Node] | None:
+        documents = self._split(file)
+        chosen = None
+        for index, (start, _) in enumerate(documents):
+            if start > line:
+                break
+            chosen = index  # the last document starting at or before the line (an empty one may share it)
+        if chosen is None:
+            return None
+        key = (file, chosen)
+        if key not in self._nodes:
             try:
-                text = Path(error.file).read_text(encoding="utf-8-sig")
-            except (OSError, UnicodeDecodeError):
-                continue
-            texts[error.file] = text
-        if text is not None:
-            line = field_line(text, error.line, error.path)
-            if line is not None:
-                error.line = line
+                self._nodes[key] = yaml.compose(documents[chosen][1], Loader=LOADER)
+            except yaml.YAMLError:
+                self._nodes[key] = None
+        node = self._nodes[key]
+        return None if node is None else (documents[chosen][0], node)
+
+    def _split(self, file: str) -> list[tuple[int, str]]:
+        if file not in self._documents:
+            text = self._texts.get(file)
+            if text is None and file != STDIN:
+                try:
+                    text = Path(file).read_text(encoding="utf-8-sig")
+                except (OSError, UnicodeDecodeError):
+                    text = None
+            self._documents[file] = [] if text is None else list(split_documents(text))
+        return self._documents[file]
 
 
-def field_line(text: str, document_line: int, path: tuple[str | int, ...]) -> int | None:
-    chunk_start, chunk = None, ""
-    for start, body in split_documents(text):
-        if start > document_line:
-            break
-        chunk_start, chunk = start, body
-    if chunk_start is None:
-        return None
-    try:
-        node = yaml.compose(chunk, Loader=LOADER)
-    except yaml.YAMLError:
-        return None
-    found = node
+def _deepest(node: yaml.Node, path: FieldPath) -> yaml.Mark:
+    """The mark of the deepest part of `path` found under `node`: a mapping entry's key (so the line
+    is the one naming the field), a sequence item's start."""
+    mark = node.start_mark
     for part in path:
-        child = _child(found, part)
-        if child is None:
+        found = _child(node, part)
+        if found is None:
             break
-        found = child
-    return chunk_start + found.start_mark.line if found is not None else None
+        mark, node = found
+    return mark
 
 
-def _child(node: yaml.Node | None, part: str | int) -> yaml.Node | None:
+def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Mark, yaml.Node] | None:
     if isinstance(node, yaml.MappingNode) and isinstance(part, str):
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode) and key.value == part:
-                return value  # type: ignore[no-any-return]
-    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-        return node.value[part]  # type: ignore[no-any-return]
+                return key.start_mark, value
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+        item = node.value[part]
+        return item.start_mark, item
     return None
+
+
+def locate_findings(findings: list[Finding], locator: Locator) -> None:
+    """Move each finding on a file to the line and column of the field it names, in place; a finding
+    that names no field keeps the object's first line."""
+    for index, finding in enumerate(findings):
+        location = finding.location
+        if location is None or location.line is None or location.file == "cluster":
+            continue
+        position = locator.position(location.file, location.line, (*location.prefix, *finding.path))
+        if position is not None:
+            line, column = position
+            moved = dataclasses.replace(location, line=line, column=column)
+            findings[index] = dataclasses.replace(finding, location=moved)
+
+
+def refine_lines(errors: Iterable[InputError], texts: dict[str, str] | Locator) -> None:
+    """Move each error that names a field path to the line of that field, in place."""
+    locator = texts if isinstance(texts, Locator) else Locator(texts)
+    for error in errors:
+        if not error.path or error.line is None:
+            continue
+        position = locator.position(error.file, error.line, error.path)
+        if position is not None:
+            error.line = position[0]

@@ -1,0 +1,274 @@
+"""Which files of a repository are Kubernetes manifests, and which are something else.
+
+A repository holds more YAML than manifests: Helm values and chart metadata, kustomization files, CI
+workflows, compose files. Files known by name to be something else are set aside here, before they are
+read; a document that turns out to have no `apiVersion`/`kind` is set aside when it is loaded
+(`sources/files.py`). Kustomize patch files (partial objects a kustomization merges into others) are
+never read as objects on their own.
+
+In a folder walk, a folder holding `Chart.yaml` is a Helm chart and a folder holding a kustomization is
+built by kustomize (`sources/render.py`): their files are not read one by one. Only the kustomizations
+no other one includes are built (the others are part of those builds). A file given by name is read as
+it is, unless it belongs to a chart (then the chart is rendered) or is a patch.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import stat
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kgov.model.errors import InputError
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+STDIN = "-"
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+CHART_FILE = "Chart.yaml"
+# Files that are never Kubernetes manifests, by name (matched case-sensitively against the file name).
+NOT_MANIFEST_NAMES = (
+    CHART_FILE,
+    "Chart.lock",
+    "values.yaml",
+    "values.yml",
+    "values-*.yaml",
+    "values-*.yml",
+    "values.*.yaml",
+    "values.*.yml",
+    "values.schema.json",
+    *KUSTOMIZATION_NAMES,
+    ".pre-commit-config.yaml",
+    ".pre-commit-hooks.yaml",
+    ".gitlab-ci.yml",
+    ".travis.yml",
+    ".yamllint",
+    ".yamllint.yaml",
+    ".kgov.yaml",
+    "azure-pipelines.yml",
+    "bitbucket-pipelines.yml",
+    "docker-compose*.yaml",
+    "docker-compose*.yml",
+    "compose.yaml",
+    "compose.yml",
+    "compose.*.yaml",
+    "compose.*.yml",
+    "mkdocs.yml",
+    "package.json",
+    "package-lock.json",
+    "tsconfig.json",
+    "renovate.json",
+)
+# Folders whose files are never manifests (CI configuration, issue templates, dependabot).
+NOT_MANIFEST_FOLDERS = (".github", ".gitlab", ".circleci")
+# The keys of a kustomization that name patch files, and how each lists them.
+_PATCH_KEYS = ("patches", "patchesStrategicMerge", "patchesJson6902")
+# The keys of a kustomization that include other folders.
+_INCLUDE_KEYS = ("resources", "bases", "components")
+
+
+@dataclass(slots=True)
+class InputPlan:
+    """What to read: manifest files (and `-` for stdin), chart folders to render, kustomization folders
+    to build, and the files set aside as not manifests."""
+
+    files: list[Path | str] = field(default_factory=list)
+    charts: list[Path] = field(default_factory=list)
+    kustomizations: list[Path] = field(default_factory=list)
+    not_manifests: list[str] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+
+
+def plan_inputs(paths: Iterable[str], exclude: Sequence[str] = (), render: bool = True) -> InputPlan:
+    """Expand folders (recursively, skipping hidden entries) into manifest files, in a stable order.
+    A path matching an `exclude` glob is left out, whether given or found in a folder. Without
+    `render`, chart and kustomization folders are read file by file like any other (patches aside)."""
+    plan = InputPlan()
+    seen: set[Path | str] = set()
+    for raw in paths:
+        if raw == STDIN:
+            _add(plan, seen, STDIN)
+            continue
+        path = Path(raw)
+        try:
+            mode = path.stat().st_mode
+        except FileNotFoundError:
+            plan.errors.append(InputError(raw, None, "no such file or folder"))
+            continue
+        except OSError as exc:  # a folder on the way that cannot be entered, a link loop, ...
+            plan.errors.append(InputError(raw, None, f"cannot read: {exc.strerror}"))
+            continue
+        if stat.S_ISDIR(mode):
+            for found in _files_under(path, exclude, plan if render else None, plan.errors):
+                _add(plan, seen, found)
+            continue
+        # A file, or a pipe such as the shell's <(...).
+        chart = chart_of(path) if render else None
+        if chart is not None:
+            if chart not in plan.charts:
+                plan.charts.append(chart)
+        elif not excluded(path, exclude):
+            _add(plan, seen, path)
+    plan.kustomizations = _roots(plan.kustomizations)
+    patches = _patch_files(plan.files)
+    kept: list[Path | str] = []
+    for source in plan.files:
+        if source != STDIN and (not_a_manifest(Path(source)) or _resolved(Path(source)) in patches):
+            plan.not_manifests.append(str(source))
+        else:
+            kept.append(source)
+    plan.files = kept
+    return plan
+
+
+def _add(plan: InputPlan, seen: set[Path | str], source: Path | str) -> None:
+    if source not in seen:
+        seen.add(source)
+        plan.files.append(source)
+
+
+def _files_under(
+    root: Path, exclude: Sequence[str], plan: InputPlan | None, errors: list[InputError]
+) -> list[Path]:
+    """Manifest-suffixed files below `root`, sorted; hidden and excluded folders are not entered,
+    symlinked ones not followed (the walk prunes them instead of listing and then dropping their files).
+    Chart and kustomization folders are recorded in `plan` (when given) instead of walked. A folder
+    that cannot be read is an error: what was not read must not pass for nothing found."""
+
+    def unreadable(exc: OSError) -> None:
+        errors.append(InputError(str(exc.filename or root), None, f"cannot read the folder: {exc.strerror}"))
+
+    found = []
+    for folder, folders, names in os.walk(root, onerror=unreadable):
+        here = Path(folder)
+        if plan is not None and CHART_FILE in names:
+            plan.charts.append(here)
+            folders[:] = []
+            continue
+        if plan is not None and _in_kustomization(here, names, plan):
+            names = []  # built, not read file by file; nested kustomizations are still found
+        folders[:] = sorted(
+            name for name in folders if not name.startswith(".") and not excluded(Path(folder, name), exclude)
+        )
+        for name in names:
+            if name.startswith(".") or name[name.rfind(".") :].lower() not in MANIFEST_SUFFIXES:
+                continue
+            path = Path(folder, name)
+            if path.is_file() and not excluded(path, exclude):
+                found.append(path)
+    return sorted(found)
+
+
+def excluded(path: Path, globs: Sequence[str]) -> bool:
+    """Whether `path` matches one of `globs`. A glob matches the path (as given, or absolute) or any
+    trailing part of it (`vendor/**` excludes `a/vendor/x`, and `*.tpl.yaml` any such file), so globs
+    written for the repository root work from any folder below it."""
+    if not globs:
+        return False
+    candidates: set[str] = set()
+    for text in (path.as_posix().removeprefix("./"), _resolved(path).as_posix()):
+        parts = text.split("/")
+        candidates.update("/".join(parts[i:]) for i in range(len(parts)))
+    for glob in globs:
+        pattern = glob.removeprefix("./").rstrip("/")
+        for candidate in candidates:
+            if fnmatch.fnmatchcase(candidate, pattern) or fnmatch.fnmatchcase(candidate, pattern + "/**"):
+                return True
+    return False
+
+
+def not_a_manifest(path: Path) -> bool:
+    """Known by its name or folder to be something other than a Kubernetes manifest."""
+    if any(part in NOT_MANIFEST_FOLDERS for part in path.parts[:-1]):
+        return True
+    return any(fnmatch.fnmatchcase(path.name, pattern) for pattern in NOT_MANIFEST_NAMES)
+
+
+def _in_kustomization(folder: Path, names: list[str], plan: InputPlan) -> bool:
+    """Whether `folder` is a kustomization's folder or below one (recording a new kustomization)."""
+    if any(name in names for name in KUSTOMIZATION_NAMES):
+        plan.kustomizations.append(folder)
+    return any(folder == k or k in folder.parents for k in plan.kustomizations)
+
+
+def chart_of(path: Path) -> Path | None:
+    """The chart folder a file belongs to (a folder above it holding `Chart.yaml`), if any."""
+    for parent in _resolved(path).parents:
+        if (parent / CHART_FILE).is_file():
+            return Path(os.path.relpath(parent)) if not path.is_absolute() else parent
+    return None
+
+
+def kustomization_file(folder: Path) -> Path | None:
+    return next((folder / n for n in KUSTOMIZATION_NAMES if (folder / n).is_file()), None)
+
+
+def _roots(folders: list[Path]) -> list[Path]:
+    """The kustomization folders that no other one of `folders` includes (as a resource, base or
+    component folder). A kustomize Component is never built on its own: only where one includes it."""
+    included: set[Path] = set()
+    for folder in folders:
+        found = kustomization_file(folder)
+        content = read_kustomization(found) if found else {}
+        if content.get("kind") == "Component":
+            included.add(_resolved(folder))
+        for key in _INCLUDE_KEYS:
+            entries = content.get(key)
+            for entry in entries if isinstance(entries, list) else ():
+                if isinstance(entry, str) and "://" not in entry:
+                    included.add(_resolved(folder / entry))
+    return [f for f in folders if _resolved(f) not in included]
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except OSError:
+        return path
+
+
+def _patch_files(files: Iterable[Path | str]) -> set[Path]:
+    """The files some kustomization uses as a patch: the kustomizations beside the given files and in
+    every folder above them are read (a patch lies inside its kustomization's folder)."""
+    folders = {_resolved(Path(f)).parent for f in files if f != STDIN}
+    visited: set[Path] = set()
+    kustomizations: set[Path] = set()
+    for folder in folders:
+        for parent in (folder, *folder.parents):
+            if parent in visited:
+                break
+            visited.add(parent)
+            kustomizations.update(p for p in (parent / n for n in KUSTOMIZATION_NAMES) if p.is_file())
+    patches: set[Path] = set()
+    for kustomization in kustomizations:
+        patches.update(kustomization_patches(kustomization))
+    return patches
+
+
+def read_kustomization(path: Path) -> dict[str, Any]:
+    """A kustomization file's content, or an empty mapping when it cannot be read (the build reports it)."""
+    try:
+        value = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def kustomization_patches(path: Path) -> set[Path]:
+    """The files `path` (a kustomization file) names as patches, resolved."""
+    content = read_kustomization(path)
+    found: set[Path] = set()
+    for key in _PATCH_KEYS:
+        entries = content.get(key)
+        if not isinstance(entries, list):
+            continue
+        for entry in entries:
+            name = entry.get("path") if isinstance(entry, dict) else entry
+            # An inline patch (a YAML string holding a newline) names no file.
+            if isinstance(name, str) and name and "\n" not in name:
+                found.add(_resolved(path.parent / name))
+    return found

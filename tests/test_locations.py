@@ -1,0 +1,126 @@
+"""Findings point at the field they are about: the line (and column) of the container's resources, the
+annotation key, the HPA field, the parentRef; the object's first line only when no field applies."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT
+from kgov.cli import main
+
+EXAMPLES = ROOT / "examples"
+
+# (example file, check, target name) → what the line the finding names starts with.
+FIELD_LINES = {
+    ("resources/shop.yaml", "qos.best-effort", "web"): "- name: app",
+    ("resources/shop.yaml", "qos.missing-requests", "checkout"): "requests: {cpu: 250m}",
+    ("resources/shop.yaml", "qos.memory-overcommit", "search"): "limits: {memory: 1Gi}",
+    ("autoscaling/hpa-fixed-replicas.yaml", "autoscaling.hpa-fixed-replicas", "reports"): "maxReplicas: 1",
+    (
+        "autoscaling/hpa-replicas-in-template.yaml",
+        "autoscaling.hpa-replicas-in-template",
+        "web",
+    ): "replicas: 3",
+    ("autoscaling/hpa-missing-requests.yaml", "autoscaling.hpa-missing-requests", "web"): "requests:",
+    ("ingress/unknown-annotation.yaml", "ingress.unknown-annotation", "shop"): (
+        "nginx.ingress.kubernetes.io/secure-backends:"
+    ),
+    ("ingress/legacy-class-annotation.yaml", "ingress.legacy-class-annotation", "shop"): (
+        "kubernetes.io/ingress.class:"
+    ),
+    ("ingress/admission-webhook.yaml", "ingress.admission-webhook", "ingress-nginx-admission"): (
+        "- name: validate.nginx.ingress.kubernetes.io"
+    ),
+    ("gateway/hostname-mismatch.yaml", "gateway.hostname-mismatch", "web"): "- {name: gw, namespace:",
+    ("gateway/controller-maturity.yaml", "gateway.controller-maturity", "haproxy"): "controllerName:",
+}
+
+
+def scan(*args: str, stdin: str | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["scan", *args], input=stdin)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout
+
+
+def findings(*args: str, stdin: str | None = None) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = json.loads(scan(*args, "-o", "json", stdin=stdin)[1])["findings"]
+    return found
+
+
+def line_of(file: Path, line: int) -> str:
+    return file.read_text(encoding="utf-8").splitlines()[line - 1].strip()
+
+
+@pytest.mark.parametrize(("example", "check", "name"), sorted(FIELD_LINES))
+def test_a_finding_names_the_line_of_its_field(example: str, check: str, name: str) -> None:
+    path = EXAMPLES / example
+    (found,) = [f for f in findings(str(path)) if f["check"] == check and f["target"]["name"] == name]
+    location = found["location"]
+    assert location["file"] == str(path)
+    text = line_of(path, location["line"])
+    assert text.startswith(FIELD_LINES[(example, check, name)]), (location, text)
+    assert location["column"] >= 1
+
+
+def test_without_a_field_the_finding_names_the_first_line_of_its_object() -> None:
+    path = EXAMPLES / "autoscaling" / "multiple-hpa.yaml"
+    (found,) = [f for f in findings(str(path)) if f["check"] == "autoscaling.multiple-hpa"]
+    assert line_of(path, found["location"]["line"]) == "apiVersion: apps/v1"
+
+
+def test_every_finding_on_the_examples_has_a_line_in_every_format() -> None:
+    all_findings = findings(str(EXAMPLES))
+    assert all_findings and all(f["location"]["line"] for f in all_findings)
+    sarif = scan(str(EXAMPLES), "-o", "sarif")[1]
+    results = json.loads(sarif)["runs"][0]["results"]
+    assert len(results) == len(all_findings)
+    regions = [r["locations"][0]["physicalLocation"]["region"] for r in results]
+    assert all(r["startLine"] >= 1 and r["startColumn"] >= 1 for r in regions)
+    # The text formats show the same file:line:column as the JSON.
+    expected = {
+        f"{f['location']['file']}:{f['location']['line']}:{f['location']['column']}" for f in all_findings
+    }
+    # JUnit: every testcase of a finding carries the file and line.
+    junit = ET.fromstring(scan(str(EXAMPLES), "-o", "junit")[1])
+    cases = {(c.get("file"), c.get("line")) for c in junit.iter("testcase") if c.get("file")}
+    assert cases == {(f["location"]["file"], str(f["location"]["line"])) for f in all_findings}
+    markdown = scan(str(EXAMPLES), "-o", "markdown")[1]
+    assert {m for m in re.findall(r"`([^`]+:\d+:\d+)`", markdown)} <= expected
+
+
+def test_the_table_shows_file_line_and_column(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "a.yaml").write_text((EXAMPLES / "resources" / "shop.yaml").read_text(), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert "a.yaml\n  16:11 " in scan("a.yaml")[1]  # findings grouped under their file
+
+
+def test_stdin_findings_name_stdin_and_the_line() -> None:
+    text = (EXAMPLES / "resources" / "shop.yaml").read_text(encoding="utf-8")
+    (found,) = [f for f in findings("-", stdin=text) if f["check"] == "qos.best-effort"]
+    assert (found["location"]["file"], found["location"]["line"]) == ("-", 16)
+    table = scan("-", stdin=text)[1]
+    assert "<stdin>\n  16:11 " in table
+    sarif = json.loads(scan("-", "-o", "sarif", stdin=text)[1])
+    for result in sarif["runs"][0]["results"]:
+        physical = result["locations"][0]["physicalLocation"]
+        assert physical["artifactLocation"]["uri"] == "%3Cstdin%3E"
+        assert physical["region"]["startLine"] >= 1
+
+
+def test_an_object_of_a_list_is_located_inside_the_list(tmp_path: Path) -> None:
+    path = tmp_path / "list.yaml"
+    path.write_text(
+        "apiVersion: v1\nkind: List\nitems:\n"
+        "  - apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: a, namespace: shop}\n"
+        "    spec:\n      template:\n        spec:\n          containers:\n            - name: app\n",
+        encoding="utf-8",
+    )
+    (found,) = [f for f in findings(str(path)) if f["check"] == "qos.best-effort"]
+    assert (found["location"]["line"], found["location"]["column"]) == (11, 15)
