@@ -60,7 +60,8 @@ class Locator:
     def _split(self, file: str) -> list[tuple[int, str]]:
         if file not in self._documents:
             text = self._texts.get(file)
-            if text is None and file != STDIN:
+            # Only a regular file can be read again: a pipe (<(...)) was consumed by the first read.
+            if text is None and file != STDIN and Path(file).is_file():
                 try:
                     text = Path(file).read_text(encoding="utf-8-sig")
                 except (OSError, UnicodeDecodeError):
