@@ -30,6 +30,28 @@ def test_examples_fire_every_manifest_check() -> None:
     assert runnable <= fired, f"no example for {sorted(runnable - fired)}"
 
 
+# Checks that say an object the input refers to is missing: the examples are complete (the README scans
+# them with --complete), so each fires only in the example written to show it.
+MISSING_REFERENCE = (
+    "autoscaling.hpa-target-missing",
+    "gateway.unresolved-refs",
+    "gateway.parent-not-found",
+    "gateway.missing-reference-grant",
+)
+
+
+def test_examples_refer_only_to_objects_they_define() -> None:
+    _, report = _scan(str(EXAMPLES))
+    stray = [
+        (f["check"], f["location"]["file"], f["message"])
+        for f in report["findings"]  # type: ignore[attr-defined]
+        if f["check"] in MISSING_REFERENCE
+        and Path(f["location"]["file"]).stem != f["check"].split(".", 1)[1]
+        and not (f["check"] == "gateway.unresolved-refs" and "has no port" in f["message"])
+    ]
+    assert stray == []
+
+
 def test_clean_examples_pass() -> None:
     code, report = _scan(str(EXAMPLES / "clean"))
     assert code == 0

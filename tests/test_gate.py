@@ -222,10 +222,14 @@ def test_new_ingress_against_a_git_ref(tmp_path: Path, forbid: Path, monkeypatch
 
 def test_cluster_read_only(tmp_path: Path) -> None:
     """`kgov gate migration --cluster` over real HTTP against the Kubernetes API emulator."""
-    plurals = {"Ingress": "networking.k8s.io/v1/ingresses", "ConfigMap": "v1/configmaps"}
+    plurals = {
+        "Ingress": "networking.k8s.io/v1/ingresses",
+        "ConfigMap": "v1/configmaps",
+        "Service": "v1/services",
+    }
     for kind in ("Gateway", "HTTPRoute"):
         plurals[kind] = f"gateway.networking.k8s.io/v1/{kind.lower()}s"
-    served = {**BUILTIN, **{plurals[k]: Served(k) for k in ("Gateway", "HTTPRoute", "ConfigMap")}}
+    served = {**BUILTIN, **{plurals[k]: Served(k) for k in ("Gateway", "HTTPRoute", "ConfigMap", "Service")}}
     env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
     with running_emulator(served) as cluster:
         for doc in yaml.safe_load_all(READY.read_text(encoding="utf-8")):
