@@ -1,5 +1,6 @@
-"""Every data file has a schema it is validated against as it is read, and each entry of the tables is
-checked against what it describes (the Gateway API CRDs, the Signal enum, the chart)."""
+"""Every data file has a schema it is validated against here (kgov reads the packaged files without
+validating them again), its compiled JSON is the YAML, and each entry of the tables is checked against
+what it describes (the Gateway API CRDs, the Signal enum, the chart)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,16 @@ from conftest import ROOT, require_shared
 from kgov import data
 from kgov.catalogue import image_name
 from kgov.config import Config
-from kgov.data import DataError, data_file, data_yaml, validated
+from kgov.data import (
+    DataError,
+    compile_yaml,
+    compiled_path,
+    data_file,
+    data_yaml,
+    schema_for,
+    validated,
+    yaml_sources,
+)
 from kgov.evidence.queries import load_templates
 from kgov.model.evidence import Signal
 
@@ -28,9 +38,35 @@ FEATURES = data_yaml("gateway-features.yaml")
 
 
 def test_every_data_file_has_a_schema_and_follows_it() -> None:
-    for path in sorted(DATA.glob("*.yaml")):
-        assert (DATA / f"{path.stem}.schema.json").is_file(), f"{path.name} has no schema"
-        data_yaml(path.name)
+    sources = yaml_sources()
+    assert "controllers.yaml" in sources and "annotations/ingress-nginx.yaml" in sources
+    for path in [*sources, "gateway-rules.json"]:
+        assert (DATA / schema_for(path)).is_file(), f"{path} has no schema"
+        validated(data_file(path), schema_for(path), path)
+
+
+def test_every_compiled_file_is_its_yaml() -> None:
+    """kgov reads the compiled JSON: it must say exactly what the YAML says (`scripts/compile-data`)."""
+    compiled = {str(p.relative_to(DATA)) for p in (DATA / "compiled").rglob("*.json")}
+    assert compiled == {compiled_path(source) for source in yaml_sources()}, "run scripts/compile-data"
+    for source in yaml_sources():
+        written = (DATA / compiled_path(source)).read_text(encoding="utf-8")
+        assert written == compile_yaml(source), f"{source}: run scripts/compile-data"
+        assert data_yaml(source) == data_file(source)
+
+
+def test_a_yaml_value_json_cannot_hold_is_refused_when_compiled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A YAML timestamp would come back from JSON as a string: the compiler refuses it instead."""
+    monkeypatch.setattr(data, "data_text", lambda path: "since: 2026-03-01\n")
+    with pytest.raises(TypeError, match="date"):
+        compile_yaml("self-images.yaml")
+
+
+def test_a_malformed_catalogue_is_a_clear_error() -> None:
+    table = data_file("controllers.yaml")
+    table["controllers"][0]["config_model"] = "telepathy"
+    with pytest.raises(DataError, match=r"controllers\.yaml: controllers/0/config_model"):
+        validated(table, "controllers.schema.json", "controllers.yaml")
 
 
 def test_a_misspelt_match_field_is_rejected() -> None:

@@ -9,11 +9,10 @@ from datetime import UTC, datetime
 import pytest
 
 from helpers import run_checks
-from kgov import catalogue, data
+from kgov import catalogue
 from kgov.analysis import Capabilities, Evaluation, evaluate, resolve_params, select_checks
 from kgov.checks.builtin import default_registry
 from kgov.config import Config
-from kgov.data import DataError
 from kgov.inventory import Inventory
 from kgov.sources.files import load_text
 
@@ -111,24 +110,6 @@ def test_catalogue_loads_and_resolves_controllers() -> None:
     assert loaded.annotations["ingress-nginx"].lookup("whitelist-source-range") is not None
     risks = [a.risk for a in loaded.annotations["ingress-nginx"].annotations.values() if a.risk]
     assert len(risks) == 136 and risks.count("Critical") == 5 and risks.count("High") == 10
-
-
-def test_a_malformed_catalogue_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = data.data_file
-
-    def broken(path: str) -> object:
-        data = real(path)
-        if path == "controllers.yaml":
-            data["controllers"][0]["config_model"] = "telepathy"
-        return data
-
-    monkeypatch.setattr(data, "data_file", broken)
-    catalogue.load_catalogue.cache_clear()
-    try:
-        with pytest.raises(DataError, match=r"controllers\.yaml: controllers/0/config_model"):
-            catalogue.load_catalogue()
-    finally:
-        catalogue.load_catalogue.cache_clear()
 
 
 def test_conflicting_paths_live_names_the_served_ingress() -> None:
