@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from kgov.cli import main
-from kgov.commands.common import FORMATS
+from kgov.report.choices import FORMATS
 
 BAD_INPUT = Path(__file__).parent / "bad_input"
 

@@ -1,8 +1,10 @@
 """What `kgov scan` imports: only what the scan and its output format use (other subcommands, other
-formats and the operator are imported when asked for), and the subcommands are all still there."""
+formats and the operator are imported when asked for), within a budget of modules; `kgov version` and
+`kgov --help` import almost nothing beyond click; and the subcommands are all still there."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
@@ -11,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kgov.cli import main
+from kgov.cli import LAZY_COMMANDS, main
 
 MANIFEST = """\
 apiVersion: apps/v1
@@ -44,9 +46,24 @@ OFF_THE_SCAN_PATH = (
     "kgov.report.html",
     "kgov.report.policyreport",
 )
+# Import budgets in modules (not time: speed is measured in bench/scan.py). `kgov version` and
+# `kgov --help` add to click the CLI's declarations and some of the standard library (locale; for help,
+# what click's help formatter imports: shutil for the terminal's width, which brings the compressors).
+BEYOND_CLICK = {"version": 12, "--version": 12, "--help": 25}
+CLI_DECLARATIONS = {
+    "kgov",
+    "kgov.cli",
+    "kgov.commands",
+    "kgov.commands.options",
+    "kgov.findings",
+    "kgov.findings.severity",
+    "kgov.report",
+    "kgov.report.choices",
+}
+SCAN_MODULES = 360  # a one-file `kgov scan -o json`, everything included
 PROBE = """
 import json, sys
-from kgov.cli import main
+from kgov.cli import LAZY_COMMANDS, main
 try:
     main(sys.argv[1:])
 except SystemExit:
@@ -63,6 +80,14 @@ def _modules_after(tmp_path: Path, *arguments: str) -> list[str]:
     return modules
 
 
+def _click_alone(tmp_path: Path) -> set[str]:
+    probe = "import json, sys, click; print(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    return set(json.loads(done.stdout))
+
+
 def _off_path(modules: list[str]) -> list[str]:
     return [m for m in modules if any(m == name or m.startswith(name + ".") for name in OFF_THE_SCAN_PATH)]
 
@@ -73,6 +98,15 @@ def test_a_json_scan_imports_nothing_it_does_not_use(tmp_path: Path) -> None:
     modules = _modules_after(tmp_path, "scan", str(manifest), "-o", "json", "--output-file", "out.json")
     assert (tmp_path / "out.json").is_file()
     assert _off_path(modules) == []
+    assert len(modules) <= SCAN_MODULES, f"{len(modules)} modules"
+
+
+@pytest.mark.parametrize("arguments", [["version"], ["--help"], ["--version"]])
+def test_version_and_help_import_almost_nothing(tmp_path: Path, arguments: list[str]) -> None:
+    modules = set(_modules_after(tmp_path, *arguments))
+    assert {m for m in modules if m == "kgov" or m.startswith("kgov.")} <= CLI_DECLARATIONS
+    beyond = modules - _click_alone(tmp_path)
+    assert len(beyond) <= BEYOND_CLICK[arguments[0]], sorted(beyond)
 
 
 @pytest.mark.parametrize(("fmt", "module"), [("table", "kgov.report.table"), ("sarif", "kgov.report.sarif")])
@@ -90,3 +124,13 @@ def test_every_subcommand_is_listed_and_runs() -> None:
     for name in ("checks", "convert", "gate", "run", "scan", "version"):
         assert f"  {name}" in listed.output
         assert runner.invoke(main, [name, "--help"]).exit_code == 0
+
+
+def test_help_lists_a_lazy_subcommand_as_importing_it_would() -> None:
+    """`kgov --help` reads the lazy subcommands' docstrings from their source instead of importing them."""
+    lines = CliRunner().invoke(main, ["--help"]).output.splitlines()
+    limit = 80 - 6 - len("convert")  # click's, for an 80-column help and the longest name listed
+    for name, (module, function) in LAZY_COMMANDS.items():
+        command = getattr(importlib.import_module(module), function)
+        [line] = [line for line in lines if line.startswith(f"  {name} ")]
+        assert line.split(None, 1)[1] == command.get_short_help_str(limit=limit)

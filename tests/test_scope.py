@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from kgov.cli import main
-from kgov.commands.common import FORMATS
+from kgov.report.choices import FORMATS
 
 BASE = """
 apiVersion: v1

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 
 import click
 
 from kgov import __version__
-from kgov.analysis import resolve_params, select_checks
-from kgov.checks.builtin import default_registry
-from kgov.commands.common import annotation_counts, input_options, report_options, split_ids
-from kgov.commands.evidence import prometheus_settings
-from kgov.commands.pipeline import Output, Source, analyse, finish, use_baseline
-from kgov.config import ConfigError, find_config, load_config
-from kgov.findings.model import Severity
+from kgov.commands.options import input_options, report_options, split_ids
+from kgov.findings.severity import Severity
 
-# Subcommands imported when they run (or are listed in help): `kgov scan` does not pay for them.
+# What a command runs is imported when it runs: `kgov version` and `kgov --help` import almost
+# nothing, and `kgov scan` does not pay for the other subcommands. These are imported only to run
+# (`kgov --help` lists them with the docstring read from their source).
 LAZY_COMMANDS = {
     "convert": ("kgov.commands.convert", "convert_command"),
     "gate": ("kgov.commands.gate", "gate"),
@@ -25,15 +21,42 @@ LAZY_COMMANDS = {
 
 
 class LazyGroup(click.Group):
+    _listing = False
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in LAZY_COMMANDS:
             module, name = LAZY_COMMANDS[cmd_name]
+            listed = _docstring(module, name) if self._listing else None
+            if listed is not None:
+                return click.Command(cmd_name, help=listed)
             found: click.Command = getattr(importlib.import_module(module), name)
             return found
         return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            self._listing = False
+
+
+def _docstring(module: str, function: str) -> str | None:
+    """The docstring of a module's function, read from its source without importing it (None when the
+    source is not at hand)."""
+    import ast
+    import importlib.util
+
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+        return None
+    with open(spec.origin, encoding="utf-8") as source:  # noqa: PTH123 (pathlib is not on this path)
+        tree = ast.parse(source.read())
+    found = (n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == function)
+    return next((ast.get_docstring(n) for n in found), None)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -107,6 +130,15 @@ def scan(
     write_baseline_file: str | None,
 ) -> None:
     """Scan manifests (files, folders, or - for stdin) or a live cluster."""
+    from pathlib import Path
+
+    from kgov.analysis import resolve_params, select_checks
+    from kgov.checks.builtin import default_registry
+    from kgov.commands.common import annotation_counts
+    from kgov.commands.evidence import prometheus_settings
+    from kgov.commands.pipeline import Output, Source, analyse, finish, use_baseline
+    from kgov.config import ConfigError, find_config, load_config
+
     if not paths and not cluster:
         raise click.UsageError("give PATH ... (or - for stdin), or --cluster")
     registry = default_registry()
@@ -128,6 +160,8 @@ def scan(
 
 
 def _complete_check(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    from kgov.checks.builtin import default_registry
+
     return [spec.id for spec in default_registry() if spec.id.startswith(incomplete)]
 
 
@@ -139,6 +173,7 @@ def explain(check: str) -> None:
     import difflib
     import shutil
 
+    from kgov.checks.builtin import default_registry
     from kgov.report.explain import render_explain
 
     registry = default_registry()
@@ -154,6 +189,7 @@ def explain(check: str) -> None:
 @click.option("-o", "--output", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table")
 def list_checks(fmt: str) -> None:
     """List every registered check with its metadata."""
+    from kgov.checks.builtin import default_registry
     from kgov.report.reference import render_reference
 
     click.echo(render_reference(default_registry(), fmt), nl=False)

@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
 
 import click
 from pydantic import BaseModel
@@ -23,89 +22,14 @@ from kgov.findings.model import Severity
 from kgov.inventory import Inventory
 from kgov.inventory.scope import Declared, Listing
 from kgov.model.errors import InputError
-from kgov.report.formats import RENDERERS
-from kgov.report.model import DEFAULT_MAX_CHARS, AnnotationCount, ScanReport
+from kgov.report.model import AnnotationCount, ScanReport
 from kgov.sources.discovery import STDIN, plan_inputs
 from kgov.sources.files import LoadResult, read_source
 from kgov.sources.render import build_kustomization, drop_repeats, render_chart
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
-FORMATS = list(RENDERERS)
-SEVERITIES = [s.value for s in Severity]
 PROGRESS_THRESHOLD = 200  # files
 RENDER_WORKERS = 4  # helm and kustomize processes at once
-
-
-F = TypeVar("F", bound=Callable[..., object])
-
-
-def input_options(cluster_help: str) -> Callable[[F], F]:
-    """PATH ... and the live-cluster options every reading subcommand takes."""
-
-    def decorate(fn: F) -> F:
-        for option in reversed(
-            (
-                click.argument("paths", nargs=-1),
-                click.option("--cluster", is_flag=True, help=cluster_help),
-                click.option("--context", "kube_context", help="Kube context to use with --cluster."),
-                click.option("--namespace", "-n", help="With --cluster: read only this namespace."),
-                click.option(
-                    "--complete",
-                    is_flag=True,
-                    help="The input is everything in the namespaces it targets: an object it does not "
-                    "define does not exist (see docs/configuration.md#scope-and-completeness).",
-                ),
-            )
-        ):
-            fn = option(fn)
-        return fn
-
-    return decorate
-
-
-def report_options(fail_on_help: str) -> Callable[[F], F]:
-    """--config, the report's format and file, --fail-on, --lenient, --quiet and --max-chars: what every
-    gating command takes."""
-
-    def decorate(fn: F) -> F:
-        for option in reversed(
-            (
-                click.option(
-                    "--config", "config_path", type=click.Path(dir_okay=False), help="Config file (YAML)."
-                ),
-                click.option(
-                    "-o", "--output", "fmt", type=click.Choice(FORMATS), default="table", show_default=True
-                ),
-                click.option("--output-file", type=click.Path(dir_okay=False), help="Write the report here."),
-                click.option(
-                    "--fail-on",
-                    type=click.Choice(SEVERITIES),
-                    default="high",
-                    show_default=True,
-                    help=fail_on_help,
-                ),
-                click.option("--lenient", is_flag=True, help="Input errors do not change the exit code."),
-                click.option(
-                    "-q", "--quiet", is_flag=True, help="Table: leave out the list of skipped checks."
-                ),
-                click.option(
-                    "--max-chars",
-                    type=click.IntRange(min=2_000),
-                    default=DEFAULT_MAX_CHARS,
-                    show_default=True,
-                    help="Markdown: keep the report within this many characters (a GitHub comment "
-                    "takes 65,536); the most severe findings are kept, and the rest counted.",
-                ),
-            )
-        ):
-            fn = option(fn)
-        return fn
-
-    return decorate
-
-
-def split_ids(values: Sequence[str]) -> list[str]:
-    return [item.strip() for value in values for item in value.split(",") if item.strip()]
 
 
 def load_input(

@@ -13,12 +13,12 @@ from kgov.commands.common import (
     EXIT_INPUT,
     EXIT_OK,
     InputProblem,
-    input_options,
     load_input,
     scope_inventory,
     write_file,
     write_output,
 )
+from kgov.commands.options import input_options
 from kgov.inventory.scope import Declared
 from kgov.migration.convert import convert, render_yaml
 from kgov.migration.convert_model import Conversion, ConvertOptions

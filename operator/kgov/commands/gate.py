@@ -11,7 +11,8 @@ from kgov.analysis import resolve_params, select_checks
 from kgov.checks.builtin import default_registry
 from kgov.checks.migration import NewIngressParams, ingress_key
 from kgov.checks.params import PrefixParams
-from kgov.commands.common import InputProblem, annotation_counts, input_options, report_options
+from kgov.commands.common import InputProblem, annotation_counts
+from kgov.commands.options import input_options, report_options
 from kgov.commands.pipeline import Output, Source, analyse, finish
 from kgov.config import ConfigError, find_config, load_config
 from kgov.findings.model import Category, Severity

@@ -31,8 +31,9 @@ from kgov.config import Config, PrometheusSettings
 from kgov.findings.model import Severity
 from kgov.inventory import Inventory
 from kgov.report.baseline import BaselineError, apply_baseline, baseline_text, read_baseline
+from kgov.report.choices import DEFAULT_MAX_CHARS
 from kgov.report.formats import RENDERERS
-from kgov.report.model import DEFAULT_MAX_CHARS, RenderOptions, ScanReport
+from kgov.report.model import RenderOptions, ScanReport
 from kgov.sources.locate import Locator, locate_findings, refine_lines
 from kgov.sources.render import map_to_templates
 
@@ -104,7 +105,7 @@ def analyse(
 
 @dataclass(frozen=True, slots=True)
 class Output:
-    """The report options every analysing command takes (see `common.report_options`)."""
+    """The report options every analysing command takes (see `options.report_options`)."""
 
     fmt: str = "table"
     file: str | None = None

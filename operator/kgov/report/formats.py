@@ -8,25 +8,10 @@ from collections.abc import Callable, Iterator, Mapping
 
 import yaml
 
+from kgov.report.choices import RENDERER_OF
 from kgov.report.model import DEFAULT_OPTIONS, RenderOptions, ScanReport, report_dict
 
 Renderer = Callable[[ScanReport, RenderOptions], str]
-
-# Each format's module is imported only when that format is asked for (rich for the table alone).
-_WHERE = {
-    "table": ("kgov.report.table", "render_table"),
-    "compact": ("kgov.report.compact", "render_compact"),
-    "github": ("kgov.report.github", "render_github"),
-    "json": ("kgov.report.formats", "render_json"),
-    "yaml": ("kgov.report.formats", "render_yaml"),
-    "sarif": ("kgov.report.sarif", "render_sarif"),
-    "junit": ("kgov.report.junit", "render_junit"),
-    "codequality": ("kgov.report.codequality", "render_codequality"),
-    "markdown": ("kgov.report.markdown", "render_markdown"),
-    "html": ("kgov.report.html", "render_html"),
-    "policyreport": ("kgov.report.policyreport", "render_openreports"),
-    "policyreport-wgpolicyk8s": ("kgov.report.policyreport", "render_wgpolicyk8s"),
-}
 
 
 def render_json(report: ScanReport, options: RenderOptions = DEFAULT_OPTIONS) -> str:
@@ -46,15 +31,15 @@ def render_yaml(report: ScanReport, options: RenderOptions = DEFAULT_OPTIONS) ->
 
 class _Renderers(Mapping[str, Renderer]):
     def __getitem__(self, fmt: str) -> Renderer:
-        module, name = _WHERE[fmt]
+        module, name = RENDERER_OF[fmt]
         found: Renderer = getattr(importlib.import_module(module), name)
         return found
 
     def __iter__(self) -> Iterator[str]:
-        return iter(_WHERE)
+        return iter(RENDERER_OF)
 
     def __len__(self) -> int:
-        return len(_WHERE)
+        return len(RENDERER_OF)
 
 
 RENDERERS: Mapping[str, Renderer] = _Renderers()

@@ -13,11 +13,11 @@ from kgov.findings.model import Finding, Severity
 from kgov.migration.readiness import Readiness
 from kgov.model.objects import Location, ObjectRef
 from kgov.report.baseline import BaselineResult
+from kgov.report.choices import DEFAULT_MAX_CHARS
 from kgov.report.fingerprint import fingerprint
 
 SCHEMA_VERSION = 1  # of the JSON report: kgov/data/report.schema.json
 SEVERITY_ORDER = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO]
-DEFAULT_MAX_CHARS = 60_000  # a GitHub comment takes 65,536
 
 
 @dataclass(frozen=True, slots=True)
