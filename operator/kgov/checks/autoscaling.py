@@ -172,8 +172,12 @@ def overlaps(hpa: HPAView, vpa: VPAView, containers: list[str]) -> list[Overlap]
 
 
 def pairs(workload: Target, context: CheckContext[Any]) -> Iterator[tuple[HPAView, VPAView, list[Overlap]]]:
+    """Each HPA that can scale (a pinned one, minReplicas = maxReplicas, cannot, whatever its
+    metrics read: `hpa-fixed-replicas` reports it) with each VPA of the workload."""
     containers = running_names(workload)
     for hpa in distinct(workload.hpas, workload, context):
+        if hpa.hpa.pinned:
+            continue
         for vpa in distinct(workload.vpas, workload, context):
             yield hpa, vpa, overlaps(hpa, vpa, containers)
 
@@ -431,7 +435,7 @@ def hpa_target_missing(view: HPAView, context: CheckContext[NoParams]) -> Iterat
 
 def hpa_fixed_replicas(view: HPAView, context: CheckContext[NoParams]) -> Iterator[Issue]:
     hpa = view.hpa
-    if hpa.min_replicas == hpa.max_replicas:
+    if hpa.pinned:
         target = hpa.scale_target_ref
         replicas = f"{hpa.max_replicas} replica{'' if hpa.max_replicas == 1 else 's'}"
         yield Issue(
@@ -800,7 +804,8 @@ CHECKS = (
         "container; autoscaling/v1 and the default metric count as cpu utilization). High for "
         "`Utilization` targets, medium for `AverageValue`. When the workload is not in the input, "
         "decided from the two autoscalers (the VPA's `*` policy stands for its containers); the "
-        "finding then targets the HPA and names the workload.",
+        "finding then targets the HPA and names the workload. A pinned HPA (minReplicas = maxReplicas) "
+        "scales nothing, so it overlaps with no VPA (`hpa-fixed-replicas` reports it).",
         remediation=OVERLAP_FIX,
         fn=hpa_vpa_overlap,
         params=NoParams,

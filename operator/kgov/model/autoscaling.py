@@ -65,6 +65,11 @@ class HPA(Projection):
     metrics: list[MetricSpec] = Field(default_factory=list)
     status: HPAStatus = Field(default_factory=HPAStatus)
 
+    @property
+    def pinned(self) -> bool:
+        """minReplicas = maxReplicas: the HPA holds one replica count and scales nothing."""
+        return self.min_replicas == self.max_replicas
+
 
 def normalize_hpa(obj: dict[str, Any]) -> dict[str, Any]:
     """Turn any served HPA version into the input of `HPA`.
