@@ -62,6 +62,9 @@ def test_optional_kind_is_watched_once_its_crd_appears(
             lambda: any("verticalpodautoscalers" in r.url.path for r in cluster.requests()),
             "the operator to start watching VPAs",
         )
+        # The seed's HPA is pinned (min = max), which meets no VPA: let it scale first.
+        hpa = "/apis/autoscaling/v2/namespaces/other/horizontalpodautoscalers/api"
+        assert kube(cluster, "PATCH", hpa, {"spec": {"maxReplicas": 6}})[0] == 200
         vpas = "/apis/autoscaling.k8s.io/v1/namespaces/other/verticalpodautoscalers"
         assert kube(cluster, "POST", vpas, VPA, patch=False)[0] in (200, 201)
 
