@@ -19,7 +19,6 @@ from kgov.inventory.network import IngressView, Network
 from kgov.migration.convert_annotations import (
     SSL_REDIRECT_CODE,
     WWW_REDIRECT_CODE,
-    Canary,
     read_intent,
 )
 from kgov.migration.convert_gateway import Certificate, GatewayPlan, dns_name, slug
@@ -39,6 +38,7 @@ from kgov.migration.convert_routes import (
 from kgov.migration.convert_source import HOSTNAME, HostFacts, PathKey, Source
 from kgov.migration.nginx import CATCH_ALL, NginxModel, path_type
 from kgov.migration.parity import class_key
+from kgov.migration.values import CanaryRule
 from kgov.migration.verify import verify
 from kgov.model import networking as net
 
@@ -237,7 +237,7 @@ class Converter:
 
     def _canary(
         self, taken: Taken, source: Source, host: str | None, path: net.IngressPath
-    ) -> tuple[dict[str, Any], Canary] | None:
+    ) -> tuple[dict[str, Any], CanaryRule] | None:
         """The canary ingress-nginx applies to the path: the one merged into the upstream (Service
         port) the path proxies to, whichever host and path it was declared for."""
         model = self.models[class_key(source.view)]

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from kgov.catalogue import AnnotationCatalogue, Catalogue, Controller
 from kgov.domain.annotations import NGINX_PREFIX
 from kgov.migration.convert_model import Level, Note
-from kgov.migration.values import AnnotationValues, canary_share, redirect_code
+from kgov.migration.values import AnnotationValues, CanaryRule, canary_rule, redirect_code
 
 # ingress-nginx defaults (docs/user-guide/nginx-configuration/annotations.md, CORS section).
 CORS_DEFAULT_METHODS = "GET, PUT, POST, DELETE, PATCH, OPTIONS"
@@ -52,16 +52,6 @@ BACKEND_TLS_KEYS = {"proxy-ssl-verify", "proxy-ssl-secret", "proxy-ssl-name", "p
 
 
 @dataclass(slots=True)
-class Canary:
-    weight: int = 0
-    total: int = 100
-    header: str | None = None
-    header_value: str | None = None
-    header_pattern: str | None = None
-    cookie: str | None = None
-
-
-@dataclass(slots=True)
 class BackendTLS:
     hostname: str | None = None
     ca_config_map: str | None = None
@@ -87,7 +77,7 @@ class Intent:
     protocol: str = "HTTP"
     backend_tls: BackendTLS | None = None
     passthrough: bool = False
-    canary: Canary | None = None
+    canary: CanaryRule | None = None
     notes: list[Note] = field(default_factory=list)
 
 
@@ -153,17 +143,7 @@ class IntentReader:
     # ---- families -------------------------------------------------------------------------------
 
     def _canary(self) -> None:
-        weight, rest = canary_share(
-            self.integer("canary-weight", 0), self.integer("canary-weight-total", 100)
-        )
-        spec = Canary(
-            weight=weight,
-            total=weight + rest,
-            header=self.get("canary-by-header"),
-            header_value=self.get("canary-by-header-value"),
-            header_pattern=self.get("canary-by-header-pattern"),
-            cookie=self.get("canary-by-cookie"),
-        )
+        spec = canary_rule(self.integer, self.get)
         if spec.header and not _HEADER_NAME.match(spec.header):
             self.note("canary-by-header", "blocker", "not a valid HTTP header name")
             spec.header = None

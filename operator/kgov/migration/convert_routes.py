@@ -8,7 +8,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from kgov.migration.convert_annotations import Canary, Intent, valid_path
+from kgov.migration.convert_annotations import Intent, valid_path
+from kgov.migration.values import CanaryRule
 from kgov.model import networking as net
 
 MAX_RULES, MAX_MATCHES_PER_RULE, MAX_MATCHES_PER_ROUTE = 16, 64, 127
@@ -103,7 +104,7 @@ def redirect_filter(redirect: dict[str, Any]) -> list[dict[str, Any]]:
 def with_canary(
     match: dict[str, Any],
     primary: dict[str, Any],
-    canary: tuple[dict[str, Any], Canary] | None,
+    canary: tuple[dict[str, Any], CanaryRule] | None,
     filters: list[dict[str, Any]],
     timeouts: dict[str, str] | None,
 ) -> list[Entry]:

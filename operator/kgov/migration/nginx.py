@@ -45,8 +45,9 @@ from kgov.migration.outcome import (
 )
 from kgov.migration.values import (
     AnnotationValues,
+    CanaryRule,
     Invalid,
-    canary_share,
+    canary_rule,
     nginx_value_types,
     redirect_code,
 )
@@ -60,14 +61,11 @@ _CAPTURE = re.compile(r"\$(\d+)")
 
 @dataclass(slots=True)
 class Canary:
+    """A canary Ingress merged into a primary location: its backend and its rule."""
+
     ingress: IngressView
     backend: Backend | None
-    weight: int
-    total: int
-    header: str | None
-    header_value: str | None
-    header_pattern: str | None
-    cookie: str | None
+    rule: CanaryRule
 
 
 @dataclass(slots=True)
@@ -283,19 +281,7 @@ class NginxModel:
                     continue  # no main location (the canary is dropped), or its Service is a primary
                 if location.backend in self.canaries:
                     continue
-                weight, rest = canary_share(
-                    notes.number("canary-weight", 0), notes.number("canary-weight-total", 100)
-                )
-                self.canaries[location.backend] = Canary(
-                    view,
-                    backend,
-                    weight=weight,
-                    total=weight + rest,
-                    header=notes.get("canary-by-header"),
-                    header_value=notes.get("canary-by-header-value"),
-                    header_pattern=notes.get("canary-by-header-pattern"),
-                    cookie=notes.get("canary-by-cookie"),
-                )
+                self.canaries[location.backend] = Canary(view, backend, canary_rule(notes.number, notes.get))
 
     def canary_for(self, location: Location) -> Canary | None:
         return self.canaries.get(location.backend) if location.backend is not None else None
@@ -489,25 +475,25 @@ def _pick(location: Location, canary: Canary | None, probe: Probe) -> list[tuple
     only_main = [(main, 1)] if main is not None else None
     if canary is None or canary.backend is None:
         return only_main
-    to_canary = [(canary.backend, 1)]
-    value = probe.header(canary.header) if canary.header else None
+    to_canary, rule = [(canary.backend, 1)], canary.rule
+    value = probe.header(rule.header) if rule.header else None
     if value is not None:
-        if canary.header_value:
-            if value == canary.header_value:
+        if rule.header_value:
+            if value == rule.header_value:
                 return to_canary
-        elif canary.header_pattern:
-            compiled = _compile(canary.header_pattern, ignore_case=False)
+        elif rule.header_pattern:
+            compiled = _compile(rule.header_pattern, ignore_case=False)
             if compiled is not None and compiled.search(value):
                 return to_canary
         elif value in ("always", "never"):
             return to_canary if value == "always" else only_main
-    cookie = _cookie(probe.header("cookie"), canary.cookie) if canary.cookie else None
+    cookie = _cookie(probe.header("cookie"), rule.cookie) if rule.cookie else None
     if cookie in ("always", "never"):
         return to_canary if cookie == "always" else only_main
-    weight = min(canary.weight, canary.total)
+    weight = min(rule.weight, rule.total)
     weighted = [(canary.backend, weight)]
     if main is not None:
-        weighted.append((main, canary.total - weight))
+        weighted.append((main, rule.total - weight))
     return weighted
 
 

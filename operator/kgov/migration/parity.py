@@ -269,14 +269,15 @@ def _canary_headers(view: IngressView, model: NginxModel, server: Server | None)
         canary = model.canary_for(location)
         if canary is None or view not in (location.ingress, canary.ingress):
             continue
-        if canary.header:
-            name = canary.header.lower()
-            values = [canary.header_value] if canary.header_value else ["always", "never"]
-            if canary.header_pattern:
-                values = [example(canary.header_pattern) or "always"]
+        rule = canary.rule
+        if rule.header:
+            name = rule.header.lower()
+            values = [rule.header_value] if rule.header_value else ["always", "never"]
+            if rule.header_pattern:
+                values = [example(rule.header_pattern) or "always"]
             headers += [(name, v) for v in values if v]
-        if canary.cookie:
-            headers += [("cookie", f"{canary.cookie}={v}") for v in ("always", "never")]
+        if rule.cookie:
+            headers += [("cookie", f"{rule.cookie}={v}") for v in ("always", "never")]
     return list(dict.fromkeys(headers))
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -215,6 +215,32 @@ def redirect_code(notes: AnnotationValues, kind: str) -> int:
     default, highest = NGINX_REDIRECT_CODES[kind]
     code = notes.number(f"{kind}-redirect-code", default)
     return code if 300 <= code <= highest else default
+
+
+@dataclass(slots=True)
+class CanaryRule:
+    """What a canary Ingress's annotations ask: the weight of requests it takes out of a total, and the
+    header (with a value or pattern) or cookie that sends a request to it or away from it."""
+
+    weight: int = 0
+    total: int = 100
+    header: str | None = None
+    header_value: str | None = None
+    header_pattern: str | None = None
+    cookie: str | None = None
+
+
+def canary_rule(number: Callable[[str, int], int], text: Callable[[str], str | None]) -> CanaryRule:
+    """The rule from the `canary-*` annotations, read with `number` and `text`."""
+    weight, rest = canary_share(number("canary-weight", 0), number("canary-weight-total", 100))
+    return CanaryRule(
+        weight=weight,
+        total=weight + rest,
+        header=text("canary-by-header"),
+        header_value=text("canary-by-header-value"),
+        header_pattern=text("canary-by-header-pattern"),
+        cookie=text("canary-by-cookie"),
+    )
 
 
 def canary_share(weight: int, total: int) -> tuple[int, int]:
