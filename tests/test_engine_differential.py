@@ -66,7 +66,8 @@ _POOL = """
       template:
         metadata: {labels: {app: web}}
         spec: {containers: [{name: app, image: registry.example/web:1}]}
-- - apiVersion: v1
+- - &web-pod
+    apiVersion: v1
     kind: Pod
     metadata:
       name: web-1-a
@@ -75,14 +76,7 @@ _POOL = """
       ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-1, uid: u-web-1, controller: true}]
     spec: {containers: [{name: app, image: registry.example/web:1}]}
     status: {phase: Running, qosClass: BestEffort}
-  - apiVersion: v1
-    kind: Pod
-    metadata:
-      name: web-1-a
-      namespace: shop
-      labels: {app: web}
-      ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-1, uid: u-web-1, controller: true}]
-    spec: {containers: [{name: app, image: registry.example/web:1}]}
+  - <<: *web-pod  # the same pod, restarted after an OOM kill
     status:
       phase: Running
       qosClass: BestEffort

@@ -53,35 +53,24 @@ spec:
           image: example/worker:{{ .Chart.Version }}
 """,
 }
+
+
+def deployment(name: str, app: str, namespace: str | None = None) -> str:
+    """A Deployment (or a patch of one) whose one container `app` has the field `app`."""
+    where = f"  namespace: {namespace}\n" if namespace else ""
+    return (
+        f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n{where}spec:\n  template:\n"
+        f"    spec:\n      containers:\n        - name: app\n          {app}\n"
+    )
+
+
 BASE = {
     "kustomization.yaml": "resources: [deployment.yaml]\n",
-    "deployment.yaml": """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  template:
-    spec:
-      containers:
-        - name: app
-          image: example/web:1
-""",
+    "deployment.yaml": deployment("web", "image: example/web:1"),
 }
 OVERLAY = {
     "kustomization.yaml": "namespace: shop\nresources: [../base]\npatches:\n  - path: memory.yaml\n",
-    "memory.yaml": """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  template:
-    spec:
-      containers:
-        - name: app
-          resources: {requests: {memory: 64Mi}, limits: {memory: 1Gi}}
-""",
+    "memory.yaml": deployment("web", "resources: {requests: {memory: 64Mi}, limits: {memory: 1Gi}}"),
     # Not used by the kustomization: not deployed, not scanned.
     "unused-patch.yaml": BASE["deployment.yaml"].replace("name: web", "name: unused"),
 }
@@ -94,10 +83,16 @@ def write(root: Path, files: dict[str, str]) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-def scan(*args: str) -> tuple[int, dict[str, Any]]:
-    result = CliRunner().invoke(main, ["scan", *args, "-o", "json"])
+def run_scan(*args: str) -> tuple[int, str]:
+    """`kgov scan ARGS`: the exit code and what it wrote."""
+    result = CliRunner().invoke(main, ["scan", *args])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, json.loads(result.stdout)
+    return result.exit_code, result.stdout
+
+
+def scan(*args: str) -> tuple[int, dict[str, Any]]:
+    code, out = run_scan(*args, "-o", "json")
+    return code, json.loads(out)
 
 
 def kubectl_binary() -> Path:

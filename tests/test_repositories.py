@@ -6,42 +6,16 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
 from conftest import ROOT
-from kgov.cli import main
 from kgov.sources.discovery import plan_inputs
-from test_rendering import without_tools
+from test_rendering import deployment, run_scan, without_tools, write
+from test_rendering import scan as scan_json
 
-DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {name}
-  namespace: shop
-spec:
-  template:
-    spec:
-      containers:
-        - name: app
-          image: example/app:1
-"""
-PATCH = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  template:
-    spec:
-      containers:
-        - name: app
-          env: [{name: MODE, value: prod}]
-"""
+PATCH = deployment("web", "env: [{name: MODE, value: prod}]")
 # Every file a repository holds besides its manifests, each known by name or by shape.
 NOT_MANIFESTS = {
     ".pre-commit-config.yaml": "repos:\n  - repo: local\n    hooks: []\n",
@@ -61,27 +35,16 @@ NOT_MANIFESTS = {
     # Not valid YAML at all: set aside by name before it is read.
     ".github/dependabot.yml": "version: 2\nupdates: {{ template }}: [\n",
 }
-MANIFESTS = {"deploy/web.yaml": DEPLOYMENT.format(name="web"), "apps/api.yaml": DEPLOYMENT.format(name="api")}
+MANIFESTS = {
+    f"{folder}/{name}.yaml": deployment(name, "image: example/app:1", namespace="shop")
+    for folder, name in (("deploy", "web"), ("apps", "api"))
+}
 
 
 @pytest.fixture
 def repository(tmp_path: Path) -> Path:
-    for name, text in {**NOT_MANIFESTS, **MANIFESTS}.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    write(tmp_path, {**NOT_MANIFESTS, **MANIFESTS})
     return tmp_path
-
-
-def scan(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, ["scan", *args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.stdout
-
-
-def scan_json(*args: str) -> tuple[int, dict[str, Any]]:
-    code, out = scan(*args, "-o", "json")
-    return code, json.loads(out)
 
 
 # Files a folder scan counts: hidden ones are not walked (the pre-commit hook passes them by name,
@@ -121,7 +84,7 @@ def test_the_pre_commit_hook_passes_on_such_a_repository(
     assert code == 1  # the two BestEffort Deployments: findings, not a failed run
     assert report["summary"]["not_manifests"] == len(NOT_MANIFESTS)
     assert {f["target"]["name"] for f in report["findings"]} == {"web", "api"}
-    assert scan(*files, "--fail-on", "critical")[0] == 0
+    assert run_scan(*files, "--fail-on", "critical")[0] == 0
 
 
 def test_kustomize_patches_are_never_scanned_as_objects(repository: Path) -> None:
@@ -145,7 +108,7 @@ def test_every_format_says_how_many_files_are_not_manifests(
 ) -> None:
     without_tools(monkeypatch, tmp_path)
     monkeypatch.chdir(repository)
-    code, out = scan(".", "-o", fmt)
+    code, out = run_scan(".", "-o", fmt)
     assert code == 1
     if fmt in ("json", "yaml"):
         report = json.loads(out) if fmt == "json" else yaml.safe_load(out)
