@@ -9,7 +9,8 @@ from typing import Any
 from helpers import run_checks
 from kgov.analysis import Capabilities, resolve_params
 from kgov.checks.builtin import default_registry
-from kgov.checks.registry import Check, CheckContext, Issue, NoParams, Reach, Registry, SubjectKind
+from kgov.checks.params import NoParams
+from kgov.checks.registry import Check, CheckContext, Issue, Reach, Registry, SubjectKind
 from kgov.config import Config
 from kgov.engine import Engine
 from kgov.findings.model import Category, Severity

@@ -542,7 +542,8 @@ def test_findings_someone_else_made_are_never_touched() -> None:
 
 
 def spy_engine(calls: list[str]) -> Engine:
-    from kgov.checks.registry import Check, Issue, NoParams, Registry, SubjectKind
+    from kgov.checks.params import NoParams
+    from kgov.checks.registry import Check, Issue, Registry, SubjectKind
     from kgov.findings.model import Category, Severity
 
     def spy(subject: Any, context: Any) -> list[Issue]:

@@ -41,8 +41,8 @@ def test_params_have_defaults() -> None:
 _TYPED = """
 from collections.abc import Iterator
 
-from kgov.checks.qos import OvercommitParams
-from kgov.checks.registry import Check, CheckContext, Issue, NoParams, SubjectKind
+from kgov.checks.params import NoParams, OvercommitParams
+from kgov.checks.registry import Check, CheckContext, Issue, SubjectKind
 from kgov.findings.model import Category, Severity
 from kgov.inventory import Workload
 from kgov.inventory.network import IngressView

@@ -19,7 +19,8 @@ from jsonschema.validators import validator_for
 from helpers import run_checks
 from kgov.analysis import Evaluation, Skipped
 from kgov.checks.builtin import default_registry
-from kgov.checks.registry import Check, CheckSpec, Issue, Need, NoParams, SubjectKind
+from kgov.checks.params import NoParams
+from kgov.checks.registry import Check, CheckSpec, Issue, Need, SubjectKind
 from kgov.config import Waiver
 from kgov.findings.model import Category, Finding, Severity
 from kgov.model.errors import InputError

@@ -6,14 +6,23 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import pairwise
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 
 from kgov.checks import fields, pressure
-from kgov.checks.registry import Check, CheckContext, Issue, Need, NoParams, Params, SubjectKind, Undecided
+from kgov.checks.params import (
+    GapParams,
+    NoParams,
+    OscillationParams,
+    Params,
+    StarvedParams,
+    ThrottleParams,
+    WindowParams,
+)
+from kgov.checks.registry import CheckContext, CheckFunction, Issue, Undecided
 from kgov.domain.measured import provenance, window_hours
-from kgov.findings.model import Category, Severity
+from kgov.findings.model import Severity
 from kgov.inventory import AbsentTarget, HPAView, VPAView, Workload
 from kgov.model.autoscaling import SCALED_OBJECT_KIND, VPA, MetricSpec
 from kgov.model.evidence import EvidenceSource, EvidenceUnavailable, Signal
@@ -473,12 +482,6 @@ def hpa_replicas_in_template(
 # ---- autoscaling.hpa-on-starved-pods -------------------------------------------------------------
 
 
-class StarvedParams(pressure.WindowParams):
-    throttle_ratio: Decimal = Field(
-        Decimal("0.25"), gt=0, le=1, description="throttled CFS periods / all periods that count as starved"
-    )
-
-
 def hpa_on_starved_pods(workload: Workload, context: CheckContext[StarvedParams]) -> Iterator[Issue]:
     hpas = distinct(workload.hpas, workload, context)
     if not hpas:
@@ -529,8 +532,8 @@ def _starvation(
     found: list[tuple[str, Issue]] = []
     unavailable = None
     probes: list[tuple[str, Callable[[Workload, CheckContext[Any]], Iterable[Issue]], Params]] = [
-        ("qos.oom-killed", pressure.oom_killed, pressure.WindowParams(window_hours=params.window_hours)),
-        ("qos.cpu-throttled", pressure.cpu_throttled, pressure.ThrottleParams(ratio=params.throttle_ratio)),
+        ("qos.oom-killed", pressure.oom_killed, WindowParams(window_hours=params.window_hours)),
+        ("qos.cpu-throttled", pressure.cpu_throttled, ThrottleParams(ratio=params.throttle_ratio)),
     ]
     for check, fn, probe_params in probes:
         try:
@@ -543,13 +546,6 @@ def _starvation(
 
 
 # ---- autoscaling.scaling-oscillation -------------------------------------------------------------
-
-
-class OscillationParams(Params):
-    max_per_hour: int = Field(12, gt=0, description="largest accepted scale events per hour")
-    window_minutes: int = Field(
-        60, gt=0, description="window of the operator's watch history (Prometheus uses `prometheus.window`)"
-    )
 
 
 def scaling_oscillation(view: HPAView, context: CheckContext[OscillationParams]) -> Iterator[Issue]:
@@ -617,10 +613,6 @@ def _watched_oscillation(view: HPAView, context: CheckContext[Any]) -> Iterator[
 
 
 # ---- VPA recommendations -------------------------------------------------------------------------
-
-
-class GapParams(Params):
-    ratio: Decimal = Field(Decimal("0.5"), gt=0, description="largest accepted |target − request| / request")
 
 
 def current_requests(
@@ -785,212 +777,19 @@ def vpa_unknown_container(workload: Target, context: CheckContext[NoParams]) -> 
         )
 
 
-OVERLAP_FIX = (
-    'Give the dimensions to different autoscalers: VPA `controlledResources: ["memory"]` with '
-    "the HPA on cpu, or scale the HPA on Pods, Object or External metrics, or set the VPA's "
-    "updateMode to Off and apply its recommendations by hand."
-)
-
-CHECKS = (
-    Check(
-        id="autoscaling.hpa-vpa-overlap",
-        title="HPA and active VPA scale on the same resource",
-        category=Category.AUTOSCALING,
-        severity=Severity.HIGH,
-        subject=SubjectKind.AUTOSCALED,
-        condition="An HPA and an active VPA (updateMode absent, Auto, Recreate, InPlaceOrRecreate "
-        "or InPlace) target the workload, and the VPA controls, on some container not under "
-        "`mode: Off`, a resource the HPA scales on (`Resource`, or `ContainerResource` for that "
-        "container; autoscaling/v1 and the default metric count as cpu utilization). High for "
-        "`Utilization` targets, medium for `AverageValue`. When the workload is not in the input, "
-        "decided from the two autoscalers (the VPA's `*` policy stands for its containers); the "
-        "finding then targets the HPA and names the workload. A pinned HPA (minReplicas = maxReplicas) "
-        "scales nothing, so it overlaps with no VPA (`hpa-fixed-replicas` reports it).",
-        remediation=OVERLAP_FIX,
-        fn=hpa_vpa_overlap,
-        params=NoParams,
-    ),
-    Check(
-        id="autoscaling.hpa-vpa-initial-overlap",
-        title="HPA and Initial-mode VPA on the same resource",
-        category=Category.AUTOSCALING,
-        severity=Severity.LOW,
-        subject=SubjectKind.AUTOSCALED,
-        condition="The same overlap as `autoscaling.hpa-vpa-overlap` with a VPA in `updateMode: "
-        "Initial`: requests change only on new pods, but every pod the HPA adds is a new pod.",
-        remediation=OVERLAP_FIX,
-        fn=hpa_vpa_initial_overlap,
-        params=NoParams,
-    ),
-    Check(
-        id="autoscaling.hpa-vpa-coexist",
-        title="HPA and active VPA on separate dimensions",
-        category=Category.AUTOSCALING,
-        severity=Severity.INFO,
-        subject=SubjectKind.AUTOSCALED,
-        condition="An HPA and an active VPA target the workload on no shared dimension (for "
-        "example VPA on memory, HPA on cpu): allowed, though the stricter guidance runs the VPA "
-        "in Off or Initial mode when both act.",
-        remediation="Nothing is required; to follow the stricter guidance set the VPA's "
-        "updateMode to Initial or Off and keep its `controlledResources` apart from the HPA's "
-        "metrics.",
-        fn=hpa_vpa_coexist,
-        params=NoParams,
-    ),
-    Check(
-        id="autoscaling.multiple-vpa",
-        title="Several active VPAs on one workload",
-        category=Category.AUTOSCALING,
-        severity=Severity.HIGH,
-        subject=SubjectKind.AUTOSCALED,
-        condition="More than one VPA whose updateMode is not Off targets the workload (undefined "
-        "behaviour upstream).",
-        remediation="Keep one VPA per workload; merge the container policies into it or set the "
-        "others' updateMode to Off.",
-        fn=multiple_vpa,
-        params=NoParams,
-    ),
-    Check(
-        id="autoscaling.multiple-hpa",
-        title="Several HPAs on one workload",
-        category=Category.AUTOSCALING,
-        severity=Severity.HIGH,
-        subject=SubjectKind.AUTOSCALED,
-        condition="More than one HorizontalPodAutoscaler targets the workload.",
-        remediation="Keep one HPA per workload and list every metric in it; the HPA scales to the "
-        "largest replica count any metric asks for.",
-        fn=multiple_hpa,
-        params=NoParams,
-    ),
-    Check(
-        id="autoscaling.hpa-missing-requests",
-        title="HPA utilization target without requests",
-        category=Category.AUTOSCALING,
-        severity=Severity.HIGH,
-        subject=SubjectKind.AUTOSCALED,
-        condition="An HPA has a `Utilization` target on a resource that some regular or sidecar "
-        "container does not request after defaulting from limits and LimitRanges (only the named "
-        "container for `ContainerResource`; pod-level requests satisfy a `Resource` metric), so "
-        "the HPA cannot compute it.",
-        remediation="Set a request for the resource on every regular and sidecar container of the "
-        "pod, or scale on `AverageValue` or on a `ContainerResource` metric of a container that "
-        "has one.",
-        fn=hpa_missing_requests,
-        params=NoParams,
-    ),
-    Check(
-        id="autoscaling.hpa-target-missing",
-        title="HPA target does not exist",
-        category=Category.AUTOSCALING,
-        severity=Severity.MEDIUM,
-        subject=SubjectKind.HPA,
-        condition="The HPA's `scaleTargetRef` names a Deployment, StatefulSet, ReplicaSet or "
-        "ReplicationController that does not exist (in a cluster, or a scope complete for that kind in "
-        "the HPA's namespace; otherwise undecided and counted in skipped).",
-        remediation="Point `scaleTargetRef` at the workload's current kind and name, or delete the HPA.",
-        fn=hpa_target_missing,
-        params=NoParams,
-    ),
-    Check(
-        id="autoscaling.hpa-fixed-replicas",
-        title="HPA with minReplicas equal to maxReplicas",
-        category=Category.AUTOSCALING,
-        severity=Severity.LOW,
-        subject=SubjectKind.HPA,
-        condition="The HPA's `minReplicas` equals its `maxReplicas` (minReplicas defaults to 1), "
-        "so it never scales.",
-        remediation="Raise `maxReplicas` above `minReplicas`, or delete the HPA and set "
-        "`spec.replicas` on the workload.",
-        fn=hpa_fixed_replicas,
-        params=NoParams,
-    ),
-    Check(
-        id="autoscaling.hpa-replicas-in-template",
-        title="Workload manifest sets replicas under an HPA",
-        category=Category.AUTOSCALING,
-        severity=Severity.LOW,
-        subject=SubjectKind.AUTOSCALED,
-        condition="The workload's manifest sets `spec.replicas` while an HPA manages it, so every "
-        "apply (GitOps sync, `kubectl apply`) resets the replica count the HPA chose. Files only.",
-        remediation="Remove `spec.replicas` from the manifest of HPA-managed workloads and let "
-        "the HPA's `minReplicas` set the floor.",
-        fn=hpa_replicas_in_template,
-        params=NoParams,
-        needs=frozenset({Need.MANIFESTS}),
-    ),
-    Check(
-        id="autoscaling.hpa-on-starved-pods",
-        title="HPA scales out starved pods",
-        category=Category.AUTOSCALING,
-        severity=Severity.MEDIUM,
-        subject=SubjectKind.WORKLOAD,
-        condition="An HPA scales the workload while its pods were OOM-killed (live status within "
-        "`window_hours`, or OOM events in Prometheus, as `qos.oom-killed`) or are CPU-throttled above "
-        "`throttle_ratio` (Prometheus, as `qos.cpu-throttled`).",
-        remediation="Size the pod first: raise the memory limit and request above the peak "
-        "working set (a VPA in Off mode gives the numbers), then let the HPA add replicas for "
-        "load.",
-        fn=hpa_on_starved_pods,
-        params=StarvedParams,
-        needs=frozenset({Need.LIVE, Need.PROMETHEUS}),
-        alternatives=True,
-    ),
-    Check(
-        id="autoscaling.scaling-oscillation",
-        title="HPA scaling oscillates",
-        category=Category.AUTOSCALING,
-        severity=Severity.MEDIUM,
-        subject=SubjectKind.HPA,
-        condition="Changes of the HPA's desired replicas per hour above `max_per_hour` over "
-        "`prometheus.window`, measured from `kube_horizontalpodautoscaler_status_desired_replicas` "
-        "(direction reversals and a timeline in the evidence); never guessed from the spec.",
-        remediation="Lengthen `behavior.scaleDown.stabilizationWindowSeconds`, add scale-down "
-        "policies that limit the rate, or raise the metric target so normal load sits inside the "
-        "tolerance.",
-        fn=scaling_oscillation,
-        params=OscillationParams,
-        needs=frozenset({Need.HISTORY, Need.PROMETHEUS}),
-        alternatives=True,
-    ),
-    Check(
-        id="autoscaling.vpa-recommendation-gap",
-        title="VPA recommendation far from requests",
-        category=Category.AUTOSCALING,
-        severity=Severity.LOW,
-        subject=SubjectKind.WORKLOAD,
-        condition="A VPA (any mode) has a status recommendation whose target differs from the "
-        "container's current request by more than `ratio` of the request. Current requests come "
-        "from live pods, or from the template when the VPA is Off.",
-        remediation="Move the container's requests towards the VPA target (between its lower and "
-        "upper bounds), or let the VPA apply them.",
-        fn=vpa_recommendation_gap,
-        params=GapParams,
-    ),
-    Check(
-        id="autoscaling.vpa-requests-only-limit",
-        title="RequestsOnly VPA recommends above the limit",
-        category=Category.AUTOSCALING,
-        severity=Severity.MEDIUM,
-        subject=SubjectKind.WORKLOAD,
-        condition="A VPA that is not Off uses `controlledValues: RequestsOnly` and recommends a "
-        "target above the container's limit: the request is capped at the limit, so the container "
-        "runs short (OOM kills for memory, throttling for cpu).",
-        remediation="Raise the container's limit above the VPA's upper bound, or use "
-        "`controlledValues: RequestsAndLimits` so the VPA scales the limit with the request.",
-        fn=vpa_requests_only_limit,
-        params=NoParams,
-    ),
-    Check(
-        id="autoscaling.vpa-unknown-container",
-        title="VPA container policy names no container",
-        category=Category.AUTOSCALING,
-        severity=Severity.MEDIUM,
-        subject=SubjectKind.AUTOSCALED,
-        condition="A `resourcePolicy.containerPolicies` entry of a VPA names a container (not `*`) that "
-        "the target's pod template does not have: the policy (mode Off, min/max, controlled "
-        "resources) applies to nothing. Undecided when the target is not in the input.",
-        remediation="Name the container as the pod template does, or remove the stale policy.",
-        fn=vpa_unknown_container,
-        params=NoParams,
-    ),
-)
+FUNCTIONS: Final[dict[str, CheckFunction]] = {
+    "autoscaling.hpa-vpa-overlap": hpa_vpa_overlap,
+    "autoscaling.hpa-vpa-initial-overlap": hpa_vpa_initial_overlap,
+    "autoscaling.hpa-vpa-coexist": hpa_vpa_coexist,
+    "autoscaling.multiple-vpa": multiple_vpa,
+    "autoscaling.multiple-hpa": multiple_hpa,
+    "autoscaling.hpa-missing-requests": hpa_missing_requests,
+    "autoscaling.hpa-target-missing": hpa_target_missing,
+    "autoscaling.hpa-fixed-replicas": hpa_fixed_replicas,
+    "autoscaling.hpa-replicas-in-template": hpa_replicas_in_template,
+    "autoscaling.hpa-on-starved-pods": hpa_on_starved_pods,
+    "autoscaling.scaling-oscillation": scaling_oscillation,
+    "autoscaling.vpa-recommendation-gap": vpa_recommendation_gap,
+    "autoscaling.vpa-requests-only-limit": vpa_requests_only_limit,
+    "autoscaling.vpa-unknown-container": vpa_unknown_container,
+}

@@ -3,16 +3,16 @@ apply`; live rules read the conditions controllers write. Facts: reference gatew
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from datetime import timedelta
 from functools import cache
-from typing import Any
-
-from pydantic import Field
+from typing import Any, Final
 
 from kgov.checks import fields, gateway_cel, gateway_schema
 from kgov.checks.gateway_rules import Conflict, listener_problems, merge_conflicts, route_problems
-from kgov.checks.registry import Check, CheckContext, Issue, Need, NoParams, Params, SubjectKind, Undecided
+from kgov.checks.params import GraceParams, NoParams, RouteCountParams
+from kgov.checks.registry import CheckContext, CheckFunction, Issue, Undecided
 from kgov.data import data_yaml
 from kgov.domain.attachment import (
     Acceptance,
@@ -21,7 +21,7 @@ from kgov.domain.attachment import (
     listener_set_admission,
     route_kind_problem,
 )
-from kgov.findings.model import Category, Severity
+from kgov.findings.model import Severity
 from kgov.inventory.network import (
     ControllerView,
     GatewayClassView,
@@ -34,6 +34,8 @@ from kgov.inventory.network import (
 from kgov.inventory.scope import Knowledge
 from kgov.model import gateway as gw
 from kgov.model.evidence import EvidenceSource
+
+RouteCheck = Callable[[RouteView, CheckContext[NoParams]], Iterator[Issue | Undecided]]
 
 
 def _parents(route: RouteView) -> list[gw.RouteParentStatus]:
@@ -57,10 +59,6 @@ def _failing(route: RouteView, kind: str, status: str = "False") -> list[dict[st
 
 
 # ---- gateway.route-not-accepted (live) ---------------------------------------------------------
-
-
-class GraceParams(Params):
-    grace_minutes: int = Field(5, ge=0, description="how long a new route may have no status")
 
 
 def route_not_accepted(route: RouteView, context: CheckContext[GraceParams]) -> Iterator[Issue]:
@@ -256,7 +254,7 @@ _UNKNOWN_ADMISSION = Undecided(
 
 
 def _attachment_issue(
-    route: RouteView, network: Network, refusals: set[Acceptance], what: str
+    route: RouteView, network: Network, refusals: AbstractSet[Acceptance], what: str
 ) -> Iterator[Issue | Undecided]:
     found = attachments(route, network)
     failed: list[Attachment] = [a for a in found if a.acceptance in refusals]
@@ -275,13 +273,13 @@ def _attachment_issue(
         )
 
 
-def parent_not_found(route: RouteView, context: CheckContext[NoParams]) -> Iterator[Issue | Undecided]:
-    yield from _attachment_issue(
-        route,
-        context.inventory.network,
-        {Acceptance.PARENT_NOT_FOUND, Acceptance.NO_MATCHING_LISTENER},
-        "cannot attach to",
-    )
+def attachment_refused(refusals: AbstractSet[Acceptance], what: str) -> RouteCheck:
+    """The check of routes refused by a parent for one of `refusals`, `what` saying how."""
+
+    def check(route: RouteView, context: CheckContext[NoParams]) -> Iterator[Issue | Undecided]:
+        yield from _attachment_issue(route, context.inventory.network, refusals, what)
+
+    return check
 
 
 def listener_not_allowed(
@@ -299,12 +297,6 @@ def listener_not_allowed(
             {"parent": parent.obj.display() if parent else None, "source": EvidenceSource.SPEC},
             path=("spec", "parentRef"),
         )
-
-
-def hostname_mismatch(route: RouteView, context: CheckContext[NoParams]) -> Iterator[Issue | Undecided]:
-    yield from _attachment_issue(
-        route, context.inventory.network, {Acceptance.HOSTNAME_MISMATCH}, "matches no listener hostname of"
-    )
 
 
 # ---- gateway.missing-reference-grant -----------------------------------------------------------
@@ -548,11 +540,6 @@ def controller_maturity(view: GatewayClassView, context: CheckContext[NoParams])
 # ---- gateway.route-count -----------------------------------------------------------------------
 
 
-class RouteCountParams(Params):
-    warn: int = Field(100, gt=0, description="routes served by one controller for low")
-    high: int = Field(500, gt=0, description="routes for medium")
-
-
 def route_count(view: ControllerView, context: CheckContext[RouteCountParams]) -> Iterator[Issue]:
     params: RouteCountParams = context.params
     count = len(view.routes) + len(view.ingresses)
@@ -582,174 +569,23 @@ def route_count(view: ControllerView, context: CheckContext[RouteCountParams]) -
     )
 
 
-CHECKS = (
-    Check(
-        id="gateway.route-not-accepted",
-        title="Route not accepted",
-        category=Category.GATEWAY,
-        severity=Severity.HIGH,
-        subject=SubjectKind.ROUTE,
-        condition="Live status: `Accepted=False` on some parent (the reason is in the evidence), or no "
-        "`status.parents` at all for a route older than `grace_minutes`.",
-        remediation="Read the condition's reason: fix the parentRef, the listener's allowedRoutes or the "
-        "hostnames, or install a controller for the GatewayClass.",
-        fn=route_not_accepted,
-        params=GraceParams,
-        needs=frozenset({Need.LIVE}),
+FUNCTIONS: Final[dict[str, CheckFunction]] = {
+    "gateway.route-not-accepted": route_not_accepted,
+    "gateway.unresolved-refs": unresolved_refs,
+    "gateway.partially-invalid": partially_invalid,
+    "gateway.parent-not-found": attachment_refused(
+        {Acceptance.PARENT_NOT_FOUND, Acceptance.NO_MATCHING_LISTENER}, "cannot attach to"
     ),
-    Check(
-        id="gateway.unresolved-refs",
-        title="Route backend references do not resolve",
-        category=Category.GATEWAY,
-        severity=Severity.HIGH,
-        subject=SubjectKind.REFERRER,
-        condition="Live `ResolvedRefs=False`, or statically a backendRef to a Service that does not "
-        "exist or lacks the port (absent only in a complete scope, docs/configuration.md#scope-and-"
-        "completeness; otherwise undecided), or a reference of a kind that cannot serve (a core kind "
-        "other than Service/Secret/ConfigMap as the role needs, or a kind no CRD defines); on "
-        "Gateways and ListenerSets, a listener whose `allowedRoutes.kinds` names a kind that is no route "
-        "kind or that its protocol cannot serve (InvalidRouteKinds).",
-        remediation="Point the backendRef at an existing Service and one of its ports.",
-        fn=unresolved_refs,
-        params=NoParams,
+    "gateway.missing-reference-grant": missing_reference_grant,
+    "gateway.listener-not-allowed": listener_not_allowed,
+    "gateway.hostname-mismatch": attachment_refused(
+        {Acceptance.HOSTNAME_MISMATCH}, "matches no listener hostname of"
     ),
-    Check(
-        id="gateway.partially-invalid",
-        title="Route partially invalid",
-        category=Category.GATEWAY,
-        severity=Severity.MEDIUM,
-        subject=SubjectKind.ROUTE,
-        condition="Live status: a `PartiallyInvalid` condition on some parent (rules were dropped).",
-        remediation="Read the condition message for the dropped rules and fix or remove them.",
-        fn=partially_invalid,
-        params=NoParams,
-        needs=frozenset({Need.LIVE}),
-    ),
-    Check(
-        id="gateway.parent-not-found",
-        title="Route parent not found",
-        category=Category.GATEWAY,
-        severity=Severity.HIGH,
-        subject=SubjectKind.ROUTE,
-        condition="A parentRef names a Gateway or ListenerSet that does not exist (decided when that "
-        "namespace's Gateways are complete in the scope; otherwise undecided), or a sectionName/port no "
-        "listener has.",
-        remediation="Fix the parentRef's name, namespace, sectionName or port.",
-        fn=parent_not_found,
-        params=NoParams,
-    ),
-    Check(
-        id="gateway.missing-reference-grant",
-        title="Cross-namespace reference without a ReferenceGrant",
-        category=Category.GATEWAY,
-        severity=Severity.HIGH,
-        subject=SubjectKind.REFERRER,
-        condition="A route backendRef, a listener certificateRef (Gateway or ListenerSet), or a Gateway "
-        "`spec.tls` reference (client-certificate CA, backend client certificate) to another namespace, "
-        "and no ReferenceGrant (v1 or v1beta1) there allows it (decided when the scope is complete for "
-        "the target namespace's ReferenceGrants; otherwise undecided).",
-        remediation="Add a ReferenceGrant in the target namespace whose `from` names the referring kind "
-        "and namespace and whose `to` names the referenced kind (and name).",
-        fn=missing_reference_grant,
-        params=NoParams,
-    ),
-    Check(
-        id="gateway.listener-not-allowed",
-        title="No listener admits the route",
-        category=Category.GATEWAY,
-        severity=Severity.HIGH,
-        subject=SubjectKind.ATTACHER,
-        condition="No listener the parentRef selects admits the route's namespace (`allowedRoutes."
-        "namespaces`: Same, All, Selector over the Namespace's labels) together with its kind; or a "
-        "ListenerSet's parent Gateway does not admit it (`allowedListeners`, default none).",
-        remediation="Widen the listener's allowedRoutes (a namespace selector or `from: All`), label the "
-        "route's namespace, or attach to a listener meant for it.",
-        fn=listener_not_allowed,
-        params=NoParams,
-    ),
-    Check(
-        id="gateway.hostname-mismatch",
-        title="Route hostnames match no listener",
-        category=Category.GATEWAY,
-        severity=Severity.HIGH,
-        subject=SubjectKind.ROUTE,
-        condition="No route hostname intersects the hostname of any listener that admits the route "
-        "(a wildcard `*.example.com` covers names below it, never `example.com`).",
-        remediation="Add the listener's hostname (or a matching one) to the route's hostnames, or attach "
-        "the route to a listener for its hostnames.",
-        fn=hostname_mismatch,
-        params=NoParams,
-    ),
-    Check(
-        id="gateway.listener-conflict",
-        title="Conflicting Gateway listeners",
-        category=Category.GATEWAY,
-        severity=Severity.HIGH,
-        subject=SubjectKind.LISTENERS,
-        condition="Two listeners on one port that are not distinct (same hostname in the HTTP or "
-        "HTTPS/TLS family; TCP beside HTTP/HTTPS/TLS; HTTP beside HTTPS/TLS), a listener rule of the "
-        "API (unique names, tls only for HTTPS/TLS, TLS needs a mode, no hostname on TCP/UDP, at most 64 "
-        "listeners), or live "
-        "`Conflicted=True`.",
-        remediation="Give each listener on a port its own hostname, or move it to its own port.",
-        fn=listener_conflict,
-        params=NoParams,
-    ),
-    Check(
-        id="gateway.invalid-route",
-        title="Route breaks the API's validation",
-        category=Category.GATEWAY,
-        severity=Severity.HIGH,
-        subject=SubjectKind.ROUTE,
-        condition="A rule breaks a validation rule of the CRDs: a repeated filter, RequestRedirect with "
-        "backendRefs or with URLRewrite, ReplacePrefixMatch without exactly one PathPrefix match, a bad "
-        "path value, a Service backendRef without port, backendRequest timeout above the request "
-        "timeout, 128 or more matches, duplicate rule names or parentRefs.",
-        remediation="Fix the rule as the message says; `kubectl apply` would reject it.",
-        fn=invalid_route,
-        params=NoParams,
-    ),
-    Check(
-        id="gateway.unsupported-feature",
-        title="Route uses a feature its target lacks",
-        category=Category.GATEWAY,
-        severity=Severity.MEDIUM,
-        subject=SubjectKind.ROUTE,
-        condition="The route uses a field whose feature the parent's GatewayClass does not list in "
-        "`status.supportedFeatures`, or an Experimental-channel field (retry, sessionPersistence, "
-        "ExternalAuth) where the installed CRD is Standard (from its bundle annotations).",
-        remediation="Use only features the GatewayClass supports, or install the Experimental channel "
-        "where that is acceptable.",
-        fn=unsupported_feature,
-        params=NoParams,
-    ),
-    Check(
-        id="gateway.controller-maturity",
-        title="GatewayClass controller with partial support",
-        category=Category.GATEWAY,
-        severity=Severity.LOW,
-        subject=SubjectKind.GATEWAY_CLASS,
-        condition="The class's controller has Partial or Beta Gateway API support in the controller "
-        "catalogue.",
-        remediation="Check the implementation's conformance report for the features you need before "
-        "moving production traffic.",
-        fn=controller_maturity,
-        params=NoParams,
-    ),
-    Check(
-        id="gateway.route-count",
-        title="Many routes on one controller",
-        category=Category.GATEWAY,
-        severity=Severity.LOW,
-        subject=SubjectKind.CONTROLLER,
-        condition="Route objects (routes and Ingresses) served by one controller at or above `warn` "
-        "(low) or `high` (medium); one level higher when a controller workload lacks a readiness probe "
-        "or a PodDisruptionBudget.",
-        remediation="Run the controller with several replicas, a PDB and a readiness probe, or split "
-        "routes across controllers or Gateways.",
-        fn=route_count,
-        params=RouteCountParams,
-    ),
-    *gateway_schema.CHECKS,
-    *gateway_cel.CHECKS,
-)
+    "gateway.listener-conflict": listener_conflict,
+    "gateway.invalid-route": invalid_route,
+    "gateway.unsupported-feature": unsupported_feature,
+    "gateway.controller-maturity": controller_maturity,
+    "gateway.route-count": route_count,
+    **gateway_schema.FUNCTIONS,
+    **gateway_cel.FUNCTIONS,
+}

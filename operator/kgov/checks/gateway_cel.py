@@ -20,13 +20,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from kgov.checks.gateway_rules import listener_problems, route_problems
 from kgov.checks.gateway_schema import structure_valid
-from kgov.checks.registry import Check, CheckContext, GatewayObject, Issue, NoParams, SubjectKind, Undecided
+from kgov.checks.params import NoParams
+from kgov.checks.registry import CheckContext, CheckFunction, GatewayObject, Issue, Undecided
 from kgov.data import data_text
-from kgov.findings.model import Category, Severity
 from kgov.inventory.projection import ProjectionError
 from kgov.model import gateway as gw
 from kgov.model.evidence import EvidenceSource
@@ -230,21 +230,6 @@ def validation_rule(subject: GatewayObject, context: CheckContext[NoParams]) -> 
         )
 
 
-CHECKS = (
-    Check(
-        id="gateway.validation-rule",
-        title="Gateway API object breaks a CEL validation rule of its CRD",
-        category=Category.GATEWAY,
-        severity=Severity.HIGH,
-        subject=SubjectKind.GATEWAY_OBJECT,
-        condition="A Gateway API object that matches its CRD's structure breaks one of the CRD's CEL "
-        "validation rules (`x-kubernetes-validations`, Gateway API v1.6.1 Experimental channel), "
-        "evaluated after the CRD's defaults are filled in as the API server does. Transition rules "
-        "(`oldSelf`), rules the evaluator cannot run and failing rules on objects holding unexpanded "
-        "`${...}` variables are undecided. Rules on listeners, and on route rules and parentRefs, are "
-        "reported by gateway.listener-conflict and gateway.invalid-route when those fire on the object.",
-        remediation="Fix the field as the rule's message says; `kubectl apply` would reject the object.",
-        fn=validation_rule,
-        params=NoParams,
-    ),
-)
+FUNCTIONS: Final[dict[str, CheckFunction]] = {
+    "gateway.validation-rule": validation_rule,
+}

@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
-from kgov.checks.registry import Check, CheckContext, GatewayObject, Issue, NoParams, SubjectKind, Undecided
+from kgov.checks.params import NoParams
+from kgov.checks.registry import CheckContext, CheckFunction, GatewayObject, Issue, Undecided
 from kgov.data import data_text
-from kgov.findings.model import Category, Severity
 from kgov.model.evidence import EvidenceSource
 
 if TYPE_CHECKING:
@@ -86,21 +86,6 @@ def schema_invalid(subject: GatewayObject, context: CheckContext[NoParams]) -> I
         )
 
 
-CHECKS = (
-    Check(
-        id="gateway.schema-invalid",
-        title="Gateway API object does not match its CRD",
-        category=Category.GATEWAY,
-        severity=Severity.HIGH,
-        subject=SubjectKind.GATEWAY_OBJECT,
-        condition="A Gateway API object of any kind (GatewayClass, Gateway, ListenerSet, the routes, "
-        "ReferenceGrant, BackendTLSPolicy, the X-kinds) does not match the structure of its CRD in "
-        "Gateway API v1.6.1 (Experimental channel, a superset of Standard): an unknown field, a wrong "
-        "type, a missing required field, a value outside its enum, pattern or bounds, or an "
-        "apiVersion no release serves. A value holding an unexpanded `${...}` variable (Flux "
-        "postBuild, envsubst) is undecided. CEL rules are checked by gateway.validation-rule.",
-        remediation="Fix the field as the message says; `kubectl apply` would reject the object.",
-        fn=schema_invalid,
-        params=NoParams,
-    ),
-)
+FUNCTIONS: Final[dict[str, CheckFunction]] = {
+    "gateway.schema-invalid": schema_invalid,
+}

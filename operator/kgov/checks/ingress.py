@@ -10,28 +10,16 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-
-from pydantic import Field
+from typing import Any, Final
 
 from kgov.catalogue import Controller, image_tag, parse_version
 from kgov.checks import fields
-from kgov.checks.params import PrefixParams
-from kgov.checks.registry import (
-    Check,
-    CheckContext,
-    Issue,
-    LoneNginxConfig,
-    Need,
-    NoParams,
-    Params,
-    SubjectKind,
-    Undecided,
-)
+from kgov.checks.params import ChurnParams, DriftParams, EolParams, NoParams, PrefixParams, SprawlParams
+from kgov.checks.registry import CheckContext, CheckFunction, Issue, LoneNginxConfig, Undecided
 from kgov.domain.annotations import INGRESS_NGINX, controller_keys, value_digest
 from kgov.domain.controller import flag, nginx_controller_for, workload_config_map
 from kgov.domain.measured import provenance, reload_series, window_hours
-from kgov.findings.model import Category, Severity
+from kgov.findings.model import Severity
 from kgov.inventory.network import (
     ControllerView,
     ControllerWorkload,
@@ -47,11 +35,6 @@ from kgov.model.evidence import ChurnEstimate, EvidenceSource, EvidenceUnavailab
 from kgov.model.objects import ObjectRef
 
 # ---- ingress.annotation-sprawl ----------------------------------------------------------------------
-
-
-class SprawlParams(PrefixParams):
-    warn: int = Field(5, ge=0, description="more controller-specific annotations than this is sprawl")
-    high: int = Field(20, gt=0, description="this many or more is high severity")
 
 
 def annotation_sprawl(view: IngressView, context: CheckContext[SprawlParams]) -> Iterator[Issue]:
@@ -353,11 +336,6 @@ def unknown_annotation(view: IngressView, context: CheckContext[PrefixParams]) -
 # ---- ingress.annotation-drift ----------------------------------------------------------------------
 
 
-class DriftParams(PrefixParams):
-    min_keys: int = Field(3, ge=1, description="smallest annotation block compared")
-    copies: int = Field(5, ge=2, description="identical blocks on this many Ingresses are reported")
-
-
 def annotation_drift(group: IngressSet, context: CheckContext[DriftParams]) -> Iterator[Issue]:
     params: DriftParams = context.params
     network = context.inventory.network
@@ -428,10 +406,6 @@ def _digest(names: list[str]) -> str:
 
 
 # ---- ingress.eol-controller ------------------------------------------------------------------------
-
-
-class EolParams(Params):
-    compliance: bool = Field(False, description="raise to critical (for regulated environments)")
 
 
 def controller_versions(network: Network, controller: Controller) -> list[dict[str, Any]]:
@@ -554,14 +528,6 @@ def admission_webhook(view: WebhookView, context: CheckContext[NoParams]) -> Ite
 
 
 # ---- ingress.reload-churn, ingress.reload-failing: evidence from the watch stream or Prometheus -----
-
-
-class ChurnParams(Params):
-    warn: int = Field(50, gt=0, description="reload-triggering events per hour for medium")
-    high: int = Field(100, gt=0, description="events per hour for high")
-    window_minutes: int = Field(
-        60, gt=0, description="sliding window of the watch count (Prometheus uses `prometheus.window`)"
-    )
 
 
 def reload_churn(
@@ -822,234 +788,20 @@ def legacy_class_annotation(view: IngressView, context: CheckContext[NoParams]) 
     )
 
 
-SNIPPET_CONDITION = (
-    "A `*-snippet` annotation (configuration, server, auth, modsecurity, stream) or another "
-    "controller's snippet key. Critical when the controller's ConfigMap allows snippets "
-    '(`allow-snippet-annotations: "true"` and `annotations-risk-level: Critical`), high when that '
-    "is unknown, medium when known to be disabled (the annotation is silently ignored). The value is "
-    "never copied: evidence holds its length and hash."
-)
-
-CHECKS = (
-    Check(
-        id="ingress.annotation-sprawl",
-        title="Too many controller-specific annotations",
-        category=Category.INGRESS,
-        severity=Severity.LOW,
-        subject=SubjectKind.INGRESS,
-        condition="More than `warn` annotations under known controller prefixes (low), `high` or "
-        "more (high); evidence groups the keys by category.",
-        remediation="Move repeated settings to the controller's ConfigMap or a shared policy, drop "
-        "keys that restate defaults, and plan their Gateway API equivalents before migrating.",
-        fn=annotation_sprawl,
-        params=SprawlParams,
-    ),
-    Check(
-        id="ingress.snippet-annotation",
-        title="Snippet annotation",
-        category=Category.INGRESS,
-        severity=Severity.HIGH,
-        subject=SubjectKind.INGRESS,
-        condition=SNIPPET_CONDITION,
-        remediation="Replace the snippet with first-class annotations or controller ConfigMap keys; "
-        "keep `allow-snippet-annotations` false. Gateway API has no equivalent: plan a filter or "
-        "policy of the target implementation.",
-        fn=snippet_annotation,
-        params=PrefixParams,
-    ),
-    Check(
-        id="ingress.snippets-allowed",
-        title="ingress-nginx allows snippet annotations",
-        category=Category.INGRESS,
-        severity=Severity.HIGH,
-        subject=SubjectKind.CONTROLLER_CONFIG,
-        condition="An ingress-nginx controller's ConfigMap (its `--configmap`, else the chart's "
-        '`ingress-nginx-controller`) sets `allow-snippet-annotations: "true"` and '
-        "`annotations-risk-level: Critical` (keys left out take the defaults of the version in the "
-        "image tag: snippets allowed before v1.9, risk level Critical before v1.12), whether or not an "
-        "Ingress uses snippets yet. A controller ConfigMap (the chart's name or labels) in an input "
-        "without the controller is judged on what it sets explicitly.",
-        remediation='Set `allow-snippet-annotations: "false"` (or keep `annotations-risk-level` at '
-        "High), and move what snippets did into supported annotations or the controller's config.",
-        fn=snippets_allowed,
-        params=NoParams,
-    ),
-    Check(
-        id="ingress.conflicting-paths",
-        title="Two Ingresses claim one host and path",
-        category=Category.INGRESS,
-        severity=Severity.MEDIUM,
-        subject=SubjectKind.INGRESS,
-        condition="Two ingress-nginx Ingresses of the same class route the same host and path (Exact, "
-        "or Prefix and ImplementationSpecific alike) to different backends: ingress-nginx serves the "
-        "older Ingress's backend only. Each Ingress of the pair gets a finding; live, the evidence "
-        "says which one is older.",
-        remediation="Keep one Ingress per host and path: merge the rules, or give one of them another "
-        "host or path.",
-        fn=conflicting_paths,
-        params=NoParams,
-    ),
-    Check(
-        id="ingress.risky-annotation",
-        title="High-risk ingress-nginx annotation",
-        category=Category.INGRESS,
-        severity=Severity.MEDIUM,
-        subject=SubjectKind.INGRESS,
-        condition="An annotation ingress-nginx rates High risk (auth-url, auth-signin, "
-        "auth-tls-match-cn, mirror-target, mirror-host, upstream-hash-by, …).",
-        remediation="Restrict who may edit Ingresses that use these keys, keep "
-        "`annotations-risk-level` at High or lower, and review each value.",
-        fn=risky_annotation,
-        params=PrefixParams,
-    ),
-    Check(
-        id="ingress.unknown-annotation",
-        title="Unknown controller annotation",
-        category=Category.INGRESS,
-        severity=Severity.MEDIUM,
-        subject=SubjectKind.INGRESS,
-        condition="A key under a controller prefix whose catalogue is complete, that the controller "
-        "does not define (a typo or a removed key); it is silently ignored. Evidence names the "
-        "closest known key.",
-        remediation="Fix the key's spelling, or remove it if the controller dropped it.",
-        fn=unknown_annotation,
-        params=PrefixParams,
-    ),
-    Check(
-        id="ingress.annotation-drift",
-        title="Copied annotation blocks that drifted",
-        category=Category.INGRESS,
-        severity=Severity.LOW,
-        subject=SubjectKind.INGRESS_SET,
-        condition="In one namespace, Ingresses of one class whose controller annotation blocks (at "
-        "least `min_keys` keys) have the same keys but disagree on fewer than half of the values "
-        "(low), or identical blocks on `copies` or more Ingresses (info).",
-        remediation="Decide which values are intended, then set them once: in the controller "
-        "ConfigMap, a shared policy, or a Gateway-level setting.",
-        fn=annotation_drift,
-        params=DriftParams,
-    ),
-    Check(
-        id="ingress.eol-controller",
-        title="Ingress class served by a retired controller",
-        category=Category.INGRESS,
-        severity=Severity.HIGH,
-        subject=SubjectKind.INGRESS_CLASS,
-        condition="The IngressClass's controller is retired in the catalogue: the community "
-        "ingress-nginx controller, retired in March 2026. Critical with `compliance: true`, or when the "
-        "version in the controller's image tag is open to a catalogued CVE (`fixed_cves` in "
-        "controllers.yaml; a webhook CVE counts when the webhook is registered).",
-        remediation="Plan the move to Gateway API or a maintained controller: run `kgov gate "
-        "migration` on the Ingresses of this class.",
-        fn=eol_controller,
-        params=EolParams,
-    ),
-    Check(
-        id="ingress.admission-webhook",
-        title="ingress-nginx admission webhook registered",
-        category=Category.INGRESS,
-        severity=Severity.HIGH,
-        subject=SubjectKind.WEBHOOK,
-        condition="A ValidatingWebhookConfiguration registers the ingress-nginx admission webhook "
-        "(`validate.nginx.ingress.kubernetes.io`, or a service named like the chart's "
-        "`ingress-nginx-controller-admission`), the CVE-2025-1974 attack surface. Severity follows the "
-        "version in the controller image's tag against the catalogue's fixed versions (CVE-2025-1974: "
-        "1.11.5, 1.12.1): critical when open, medium when patched, high when the version is unknown.",
-        remediation="Disable the webhook (`controller.admissionWebhooks.enabled=false`) or restrict "
-        "network access to it to the API server only, and migrate off the retired controller.",
-        fn=admission_webhook,
-        params=NoParams,
-    ),
-    Check(
-        id="ingress.reload-churn",
-        title="Ingress controller reload churn",
-        category=Category.INGRESS,
-        severity=Severity.MEDIUM,
-        subject=SubjectKind.RELOAD_CLASS,
-        condition="Reloads per hour of a reload-on-change controller serving the IngressClass or "
-        "GatewayClass at or above `warn` (medium) or `high` (high). Measured from ingress-nginx's "
-        "`nginx_ingress_controller_success` counter over `prometheus.window` (the busiest controller pod; "
-        "measured rates win), otherwise the operator's watch estimate weighted by what the controller "
-        "reloads on (the finding then says `estimated: true`).",
-        remediation="Batch Ingress changes, move per-Ingress settings to the ConfigMap, avoid "
-        "annotations that force reloads on frequently changed objects, or move to a controller "
-        "that applies changes without reloading.",
-        fn=reload_churn,
-        params=ChurnParams,
-        needs=frozenset({Need.HISTORY, Need.PROMETHEUS}),
-        alternatives=True,
-    ),
-    Check(
-        id="ingress.reload-failing",
-        title="Ingress controller reloads failing",
-        category=Category.INGRESS,
-        severity=Severity.HIGH,
-        subject=SubjectKind.CONTROLLER,
-        condition="An ingress-nginx controller pod's `nginx_ingress_controller_config_last_reload_successful` "
-        "is 0 at the end of `prometheus.window`, or its reload error counter rose in the window (not "
-        "counted alone when the controller's ConfigMap sets `enable-serial-reloads`, whose refused "
-        "reloads count as errors).",
-        remediation="Read the controller log for the failing configuration (often a snippet or an "
-        "invalid annotation value) and fix or remove the Ingress that introduced it.",
-        fn=reload_failing,
-        params=NoParams,
-        needs=frozenset({Need.PROMETHEUS}),
-    ),
-    Check(
-        id="ingress.autoscaled-backend-on-reload-controller",
-        title="Autoscaled backend behind a reloading controller",
-        category=Category.INGRESS,
-        severity=Severity.LOW,
-        subject=SubjectKind.INGRESS,
-        condition="A backend Service selects an HPA-scaled workload and the Ingress's controller "
-        "reloads its proxy on endpoint changes (catalogue `churn.endpoint_change: reload`), so scale "
-        "events become reloads. ingress-nginx applies endpoint changes without a reload and is not "
-        "flagged.",
-        remediation="Use a controller that updates endpoints dynamically (NGINX Plus API, Envoy "
-        "xDS), or widen the HPA's stabilisation windows to reduce scale events.",
-        fn=autoscaled_backend,
-        params=NoParams,
-    ),
-    Check(
-        id="ingress.controller-hardening",
-        title="Ingress or gateway controller not hardened",
-        category=Category.INGRESS,
-        severity=Severity.MEDIUM,
-        subject=SubjectKind.CONTROLLER_WORKLOAD,
-        condition="A controller workload (a Deployment, DaemonSet or StatefulSet, not a Helm hook, "
-        "running a catalogued image; never a Job or CronJob) has fewer than 2 replicas, no "
-        "PodDisruptionBudget, or no readiness probe or one identical to liveness; one finding lists "
-        "every failed item. Medium for a data plane, low for a control plane (a restart pauses "
-        "configuration updates, traffic keeps flowing). Missing requests are evidence only: "
-        "qos.critical-not-guaranteed or qos.best-effort reports them.",
-        remediation="Run at least 2 replicas with a PodDisruptionBudget, a readiness probe distinct "
-        "from liveness, and cpu and memory requests (memory limit = request).",
-        fn=controller_hardening,
-        params=NoParams,
-    ),
-    Check(
-        id="ingress.no-class",
-        title="Ingress without a class",
-        category=Category.INGRESS,
-        severity=Severity.MEDIUM,
-        subject=SubjectKind.INGRESS,
-        condition="No `spec.ingressClassName`, no legacy class annotation, and no default "
-        "IngressClass; decided on a cluster or with `--complete` (the cluster's IngressClasses known), "
-        "otherwise undecided.",
-        remediation="Set `spec.ingressClassName`, or mark one IngressClass with "
-        '`ingressclass.kubernetes.io/is-default-class: "true"`.',
-        fn=no_class,
-        params=NoParams,
-    ),
-    Check(
-        id="ingress.legacy-class-annotation",
-        title="Legacy ingress class annotation",
-        category=Category.INGRESS,
-        severity=Severity.LOW,
-        subject=SubjectKind.INGRESS,
-        condition="The Ingress uses the deprecated `kubernetes.io/ingress.class` annotation.",
-        remediation="Replace the annotation with `spec.ingressClassName` naming an IngressClass.",
-        fn=legacy_class_annotation,
-        params=NoParams,
-    ),
-)
+FUNCTIONS: Final[dict[str, CheckFunction]] = {
+    "ingress.annotation-sprawl": annotation_sprawl,
+    "ingress.snippet-annotation": snippet_annotation,
+    "ingress.snippets-allowed": snippets_allowed,
+    "ingress.conflicting-paths": conflicting_paths,
+    "ingress.risky-annotation": risky_annotation,
+    "ingress.unknown-annotation": unknown_annotation,
+    "ingress.annotation-drift": annotation_drift,
+    "ingress.eol-controller": eol_controller,
+    "ingress.admission-webhook": admission_webhook,
+    "ingress.reload-churn": reload_churn,
+    "ingress.reload-failing": reload_failing,
+    "ingress.autoscaled-backend-on-reload-controller": autoscaled_backend,
+    "ingress.controller-hardening": controller_hardening,
+    "ingress.no-class": no_class,
+    "ingress.legacy-class-annotation": legacy_class_annotation,
+}

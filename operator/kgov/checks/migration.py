@@ -8,16 +8,15 @@ ingress-nginx-annotations.md §5, gateway-api-semantics.md; the annotation catal
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, Final
 
 from pydantic import PrivateAttr
 
 from kgov.checks import fields
 from kgov.checks.params import PrefixParams
-from kgov.checks.registry import Check, CheckContext, Issue, Need, SubjectKind
+from kgov.checks.registry import CheckContext, CheckFunction, Issue
 from kgov.domain.controller import controller_config_map
-from kgov.findings.model import Category, Severity
 from kgov.inventory.network import IngressView, RouteView
 from kgov.migration.parity import Mismatch, Parity, ingress_hosts, migration_index
 from kgov.migration.surface import Mapped, annotation_surface, semantic_gaps
@@ -26,14 +25,12 @@ from kgov.model.evidence import EvidenceSource
 
 MAX_LISTED = 20  # mismatches carried in a finding's evidence
 
+CheckFn = Callable[[IngressView, CheckContext[PrefixParams]], Iterator[Issue]]
+
 
 def surface(view: IngressView, context: CheckContext[Any]) -> list[Mapped]:
     params: PrefixParams = context.params
     return annotation_surface(view, context.inventory.network, params.annotation_prefix)
-
-
-def _by_class(view: IngressView, context: CheckContext[Any], klass: str) -> list[Mapped]:
-    return [m for m in surface(view, context) if m.klass == klass]
 
 
 def _keys(mapped: list[Mapped]) -> str:
@@ -47,37 +44,21 @@ def _annotation_evidence(mapped: list[Mapped]) -> dict[str, Any]:
     }
 
 
-def untranslatable_annotation(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
-    found = _by_class(view, context, "—")
-    if found:
-        yield Issue(
-            f"{view.obj.display()} uses {len(found)} annotation(s) with no Gateway API equivalent "
-            f"({_keys(found)}): the behaviour must be redesigned or dropped before migrating",
-            _annotation_evidence(found),
-            path=fields.annotation(found[0].key),
-        )
+def annotations_of_class(klass: str, what: str) -> CheckFn:
+    """The check of one class of the annotation catalogue (`—` no equivalent, `I` a policy of the
+    implementation, `X` the Experimental channel): the Ingress's annotations of that class, with
+    `what` saying what that means (`{keys}` is replaced by their names)."""
 
+    def check(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
+        found = [m for m in surface(view, context) if m.klass == klass]
+        if found:
+            yield Issue(
+                f"{view.obj.display()} uses {len(found)} annotation(s) {what.format(keys=_keys(found))}",
+                _annotation_evidence(found),
+                path=fields.annotation(found[0].key),
+            )
 
-def policy_required(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
-    found = _by_class(view, context, "I")
-    if found:
-        yield Issue(
-            f"{view.obj.display()} uses {len(found)} annotation(s) that need an implementation-specific "
-            f"policy on Gateway API ({_keys(found)})",
-            _annotation_evidence(found),
-            path=fields.annotation(found[0].key),
-        )
-
-
-def experimental_required(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
-    found = _by_class(view, context, "X")
-    if found:
-        yield Issue(
-            f"{view.obj.display()} uses {len(found)} annotation(s) whose Gateway API equivalent is in "
-            f"the Experimental channel only ({_keys(found)})",
-            _annotation_evidence(found),
-            path=fields.annotation(found[0].key),
-        )
+    return check
 
 
 def semantic_gap(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
@@ -100,7 +81,7 @@ def semantic_gap(view: IngressView, context: CheckContext[PrefixParams]) -> Iter
 ACCESS_CONTROL = ("auth-url", "auth-type", "allowlist-source-range", "denylist-source-range", "satisfy")
 
 
-def invalid_annotation_value(view: IngressView, context: CheckContext[Any]) -> Iterator[Issue]:
+def invalid_annotation_value(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
     params: PrefixParams = context.params
     model = migration_index(context.inventory, params.annotation_prefix).model_for(view)
     notes = model.annotations(view)
@@ -118,7 +99,7 @@ def invalid_annotation_value(view: IngressView, context: CheckContext[Any]) -> I
         )
 
 
-def order_unknown(view: IngressView, context: CheckContext[Any]) -> Iterator[Issue]:
+def order_unknown(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
     params: PrefixParams = context.params
     model = migration_index(context.inventory, params.annotation_prefix).model_for(view)
     for conflict in model.conflicts:
@@ -141,7 +122,7 @@ def order_unknown(view: IngressView, context: CheckContext[Any]) -> Iterator[Iss
         )
 
 
-def nginx_config_rejected(view: IngressView, context: CheckContext[Any]) -> Iterator[Issue]:
+def nginx_config_rejected(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
     params: PrefixParams = context.params
     model = migration_index(context.inventory, params.annotation_prefix).model_for(view)
     for host in ingress_hosts(view):
@@ -157,7 +138,7 @@ def nginx_config_rejected(view: IngressView, context: CheckContext[Any]) -> Iter
             )
 
 
-def access_control_dropped(view: IngressView, context: CheckContext[Any]) -> Iterator[Issue]:
+def access_control_dropped(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
     params: PrefixParams = context.params
     prefix = params.annotation_prefix
     keys = sorted(
@@ -178,7 +159,7 @@ def access_control_dropped(view: IngressView, context: CheckContext[Any]) -> Ite
 CONFIG_KEYS = ("ssl-redirect", "force-ssl-redirect", "http-redirect-code", "preserve-trailing-slash")
 
 
-def unknown_fact(view: IngressView, context: CheckContext[Any]) -> Iterator[Issue]:
+def unknown_fact(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
     params: PrefixParams = context.params
     network = context.inventory.network
     model = migration_index(context.inventory, params.annotation_prefix).model_for(view)
@@ -243,18 +224,17 @@ def _mismatch_issue(view: IngressView, parity: Parity, found: list[Mismatch], wh
     )
 
 
-def route_parity(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
-    parity = parity_of(view, context)
-    found = parity.route_mismatches
-    if found:
-        yield _mismatch_issue(view, parity, found, "route differently")
+def parity_mismatches(of: Callable[[Parity], list[Mismatch]], what: str) -> CheckFn:
+    """The check of one kind of parity mismatch (`of` picks them from the Ingress's parity), `what`
+    saying how the two sides differ."""
 
+    def check(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
+        parity = parity_of(view, context)
+        found = of(parity)
+        if found:
+            yield _mismatch_issue(view, parity, found, what)
 
-def tls_parity(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
-    parity = parity_of(view, context)
-    found = parity.tls_mismatches
-    if found:
-        yield _mismatch_issue(view, parity, found, "differ on TLS or the HTTPS redirect")
+    return check
 
 
 def dual_served_host(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
@@ -315,189 +295,27 @@ def new_ingress(view: IngressView, context: CheckContext[PrefixParams]) -> Itera
     )
 
 
-_REMEDIATION_CLASS = "Run `kgov gate migration` and `kgov convert` on it; "
-
-CHECKS = (
-    Check(
-        id="migration.untranslatable-annotation",
-        title="Annotation with no Gateway API equivalent",
-        category=Category.MIGRATION,
-        severity=Severity.HIGH,
-        subject=SubjectKind.INGRESS,
-        condition="An annotation the catalogue maps to no Gateway API equivalent (class `—`): "
-        "snippets, NGINX tuning keys, auth extras. Blocks the migration.",
-        remediation="Redesign the behaviour (a Gateway API filter, a policy of the target "
-        "implementation, or the application itself), or drop the annotation if it is not needed.",
-        fn=untranslatable_annotation,
-        params=PrefixParams,
+FUNCTIONS: Final[dict[str, CheckFunction]] = {
+    "migration.untranslatable-annotation": annotations_of_class(
+        "—",
+        "with no Gateway API equivalent ({keys}): the behaviour must be redesigned or dropped before migrating",
     ),
-    Check(
-        id="migration.policy-required",
-        title="Annotation that needs an implementation policy",
-        category=Category.MIGRATION,
-        severity=Severity.MEDIUM,
-        subject=SubjectKind.INGRESS,
-        condition="An annotation whose Gateway API home is an implementation-specific policy "
-        "(class `I`): IP allow lists, rate limits, body size, buffering, auth, WAF.",
-        remediation="Choose the target implementation's policy resource for each listed key and "
-        "write it next to the routes.",
-        fn=policy_required,
-        params=PrefixParams,
+    "migration.policy-required": annotations_of_class(
+        "I", "that need an implementation-specific policy on Gateway API ({keys})"
     ),
-    Check(
-        id="migration.experimental-required",
-        title="Annotation that needs the Experimental channel",
-        category=Category.MIGRATION,
-        severity=Severity.MEDIUM,
-        subject=SubjectKind.INGRESS,
-        condition="An annotation whose Gateway API equivalent exists only in the Experimental channel "
-        "(class `X`): external auth, retries, session persistence.",
-        remediation="Install the Experimental channel CRDs where the implementation supports them, or "
-        "find an implementation policy for the listed keys.",
-        fn=experimental_required,
-        params=PrefixParams,
+    "migration.experimental-required": annotations_of_class(
+        "X", "whose Gateway API equivalent is in the Experimental channel only ({keys})"
     ),
-    Check(
-        id="migration.semantic-gap",
-        title="Behaviour that Gateway API maps with differences",
-        category=Category.MIGRATION,
-        severity=Severity.MEDIUM,
-        subject=SubjectKind.INGRESS,
-        condition="An annotation of class `N~`, or a path behaviour of ingress-nginx with no exact "
-        "Gateway API match: regex paths (case-insensitive prefixes applied to every path of the "
-        "host across Ingresses), ImplementationSpecific string prefixes, trailing-slash redirects, "
-        "redirects that drop the query string, per-read timeouts.",
-        remediation=_REMEDIATION_CLASS + "check each listed behaviour against the routes and accept "
-        "or correct the difference.",
-        fn=semantic_gap,
-        params=PrefixParams,
+    "migration.semantic-gap": semantic_gap,
+    "migration.route-parity": parity_mismatches(lambda parity: parity.route_mismatches, "route differently"),
+    "migration.tls-parity": parity_mismatches(
+        lambda parity: parity.tls_mismatches, "differ on TLS or the HTTPS redirect"
     ),
-    Check(
-        id="migration.route-parity",
-        title="Gateway API routes differ from the Ingress",
-        category=Category.MIGRATION,
-        severity=Severity.HIGH,
-        subject=SubjectKind.INGRESS,
-        condition="Gateway API routes for the Ingress's hosts are in the input, and some probe "
-        "request (a rule's path, sub-path, element boundary, trailing slash, case variant, canary "
-        "header, neighbouring host) gets a different Service, port, weight, rewrite or redirect from "
-        "the routes than from ingress-nginx, or is routed where the Ingress would not route.",
-        remediation="Correct the routes (matches, backendRefs, weights, filters) until every probe "
-        "agrees; the evidence lists each probe with both answers.",
-        fn=route_parity,
-        params=PrefixParams,
-    ),
-    Check(
-        id="migration.tls-parity",
-        title="TLS or HTTPS redirect lost in the migration",
-        category=Category.MIGRATION,
-        severity=Severity.HIGH,
-        subject=SubjectKind.INGRESS,
-        condition="Gateway API objects for the Ingress's hosts are in the input, and a TLS host of the "
-        "Ingress has no HTTPS listener with a certificateRef (or TLS passthrough listener) on their "
-        "Gateways, or plain HTTP or HTTPS requests are answered differently (ssl-redirect lost).",
-        remediation="Add an HTTPS listener with a certificateRef for each TLS host, and an HTTP "
-        "route with a RequestRedirect to https (status 308) where ingress-nginx redirected.",
-        fn=tls_parity,
-        params=PrefixParams,
-    ),
-    Check(
-        id="migration.access-control-dropped",
-        title="Access control lost in the migration",
-        category=Category.MIGRATION,
-        severity=Severity.HIGH,
-        subject=SubjectKind.INGRESS,
-        condition="The Ingress sets auth-url, auth-type, whitelist-source-range (allowlist-source-range), "
-        "denylist-source-range or satisfy: HTTPRoutes cannot carry any of them, so the converted routes "
-        "let everyone in. Only a waiver that names the replacement policy (`replacement:`) accepts it.",
-        remediation="Write the equivalent policy of the target implementation (an authorization or "
-        "external-auth policy) and add a waiver for this check with `replacement:` naming it.",
-        fn=access_control_dropped,
-        params=PrefixParams,
-        waiver_needs_replacement=True,
-    ),
-    Check(
-        id="migration.invalid-annotation-value",
-        title="Annotation value ingress-nginx ignores",
-        category=Category.MIGRATION,
-        severity=Severity.MEDIUM,
-        subject=SubjectKind.INGRESS,
-        condition="An ingress-nginx annotation of a typed value (bool, int, size, CIDR list, URL in the "
-        'catalogue) whose value the controller\'s parser rejects: `ssl-redirect: "no"` is not a Go '
-        "boolean, so the default (redirect) applies. Invalid redirect values make the controller drop the "
-        "Ingress; invalid source ranges deny its paths (503).",
-        remediation="Write the value the annotation accepts (for booleans: true or false), or remove the "
-        "annotation if the default is what you want.",
-        fn=invalid_annotation_value,
-        params=PrefixParams,
-    ),
-    Check(
-        id="migration.unknown-fact",
-        title="What ingress-nginx does depends on something not in the input",
-        category=Category.MIGRATION,
-        severity=Severity.LOW,
-        subject=SubjectKind.INGRESS,
-        condition="A rule host is not listed under `tls` while the Ingress has TLS Secrets (the "
-        "controller serves HTTPS for it when a certificate names it, which kgov cannot read), or the "
-        "Ingress has TLS hosts and the controller ConfigMap (its ssl-redirect and http-redirect-code) is "
-        "not in the input or sets those keys.",
-        remediation="List every host under `tls`; add the controller's ConfigMap to the input (or gate "
-        "with `--cluster`).",
-        fn=unknown_fact,
-        params=PrefixParams,
-    ),
-    Check(
-        id="migration.order-unknown",
-        title="Which Ingress wins depends on creation times the input lacks",
-        category=Category.MIGRATION,
-        severity=Severity.MEDIUM,
-        subject=SubjectKind.INGRESS,
-        condition="Two Ingresses of one class define the same host and path (or the host's default "
-        "backend) differently, and at least one has no creationTimestamp (files never do): ingress-nginx "
-        "keeps the older one's, so which answer the migration must preserve is not known.",
-        remediation="Keep one definition (remove the other path), or gate the cluster's objects "
-        "(`--cluster`), which carry creation times.",
-        fn=order_unknown,
-        params=PrefixParams,
-    ),
-    Check(
-        id="migration.nginx-config-rejected",
-        title="Ingresses that make NGINX refuse the configuration",
-        category=Category.MIGRATION,
-        severity=Severity.HIGH,
-        subject=SubjectKind.INGRESS,
-        condition="The locations the controller writes for a host of the Ingress include the same "
-        "location twice (`Prefix /a` and `Prefix /a/` both become `location /a/`): `nginx -t` fails and "
-        "the controller keeps its previous configuration, so what runs is not what the files say.",
-        remediation="Keep one of the two paths.",
-        fn=nginx_config_rejected,
-        params=PrefixParams,
-    ),
-    Check(
-        id="migration.dual-served-host",
-        title="Host served by an Ingress and a route at once",
-        category=Category.MIGRATION,
-        severity=Severity.INFO,
-        subject=SubjectKind.INGRESS,
-        condition="A hostname of the Ingress is also listed by an HTTPRoute, GRPCRoute or TLSRoute; "
-        "one finding per host, on the Ingress.",
-        remediation="Finish the cut-over: move DNS to the Gateway, then delete the Ingress; until then "
-        "keep both configurations in step.",
-        fn=dual_served_host,
-        params=PrefixParams,
-    ),
-    Check(
-        id="migration.new-ingress",
-        title="New Ingress while Ingresses are frozen",
-        category=Category.MIGRATION,
-        severity=Severity.MEDIUM,
-        subject=SubjectKind.INGRESS,
-        condition="Config `migration.forbid_new_ingress: true` and the Ingress (namespace/name) is not "
-        "in the baseline given with `kgov gate migration --base` (a git ref or a folder).",
-        remediation="Write Gateway API routes for the new service instead of an Ingress, or waive the "
-        "finding for this Ingress with a reason.",
-        fn=new_ingress,
-        params=PrefixParams,
-        needs=frozenset({Need.BASE}),
-    ),
-)
+    "migration.access-control-dropped": access_control_dropped,
+    "migration.invalid-annotation-value": invalid_annotation_value,
+    "migration.unknown-fact": unknown_fact,
+    "migration.order-unknown": order_unknown,
+    "migration.nginx-config-rejected": nginx_config_rejected,
+    "migration.dual-served-host": dual_served_host,
+    "migration.new-ingress": new_ingress,
+}

@@ -9,10 +9,9 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from pydantic import Field
-
 from kgov.checks import fields
-from kgov.checks.registry import CheckContext, Issue, Params
+from kgov.checks.params import ThrottleParams, WindowParams
+from kgov.checks.registry import CheckContext, Issue
 from kgov.domain.measured import pod_series, provenance, worst_per_container
 from kgov.inventory import Workload
 from kgov.model.evidence import Evidence, EvidenceSource, EvidenceUnavailable, Series, Signal
@@ -27,10 +26,6 @@ def containers_phrase(names: list[str]) -> str:
 
 
 # ---- qos.oom-killed ----------------------------------------------------------------------------------
-
-
-class WindowParams(Params):
-    window_hours: int = Field(24, gt=0, description="how far back an event still counts, in hours")
 
 
 def oom_killed(workload: Workload, context: CheckContext[WindowParams]) -> Iterator[Issue]:
@@ -126,10 +121,6 @@ def _measured_kills(
 
 def _cpu(value: Decimal | None) -> str | None:
     return format_quantity(value, "cpu") if value else None
-
-
-class ThrottleParams(Params):
-    ratio: Decimal = Field(Decimal("0.25"), gt=0, le=1, description="throttled periods / all periods")
 
 
 def cpu_throttled(workload: Workload, context: CheckContext[ThrottleParams]) -> Iterator[Issue]:

@@ -7,17 +7,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fnmatch import fnmatchcase
 from functools import cache
-from typing import Any
-
-from pydantic import Field
+from typing import Any, Final
 
 from kgov.catalogue import image_name
 from kgov.checks import fields
-from kgov.checks.pressure import ThrottleParams, WindowParams, containers_phrase, cpu_throttled, oom_killed
-from kgov.checks.registry import Check, CheckContext, Issue, Need, NoParams, Params, SubjectKind
+from kgov.checks.params import CriticalParams, NearLimitParams, NoParams, OvercommitParams
+from kgov.checks.pressure import containers_phrase, cpu_throttled, oom_killed
+from kgov.checks.registry import CheckContext, CheckFunction, Issue
 from kgov.data import data_yaml
 from kgov.domain.measured import pod_series, provenance, worst_per_container
-from kgov.findings.model import Category, Severity
+from kgov.findings.model import Severity
 from kgov.inventory import Workload
 from kgov.model.evidence import EvidenceSource, Series, Signal
 from kgov.model.pods import QOS_RESOURCES, PodTemplate
@@ -179,10 +178,6 @@ def memory_limit_missing(workload: Workload, context: CheckContext[NoParams]) ->
 # ---- qos.memory-overcommit --------------------------------------------------------------------------
 
 
-class OvercommitParams(Params):
-    ratio: Decimal = Field(Decimal("2.0"), gt=1, description="largest accepted memory limit / request")
-
-
 def memory_overcommit(workload: Workload, context: CheckContext[OvercommitParams]) -> Iterator[Issue]:
     params: OvercommitParams = context.params
     _, _, containers = workload_qos(workload, context)
@@ -210,17 +205,6 @@ def memory_overcommit(workload: Workload, context: CheckContext[OvercommitParams
 
 
 # ---- qos.critical-not-guaranteed ---------------------------------------------------------------------
-
-
-class CriticalParams(Params):
-    selectors: list[dict[str, str]] = Field(
-        default_factory=list,
-        description="extra pod label sets (all labels must match) that mark a workload critical",
-    )
-    priority_class_prefixes: list[str] = Field(
-        default_factory=lambda: ["system-"],
-        description="priorityClassName prefixes that mark a workload critical",
-    )
 
 
 @cache
@@ -303,10 +287,6 @@ def critical_not_guaranteed(workload: Workload, context: CheckContext[CriticalPa
 # ---- qos.memory-near-limit ----------------------------------------------------------------------------
 
 
-class NearLimitParams(Params):
-    ratio: Decimal = Field(Decimal("0.9"), gt=0, le=1, description="working set / memory limit")
-
-
 def _limit_ratio(series: Series) -> float | None:
     limit = series.details.get("limit_bytes")
     return series.value / limit if isinstance(limit, int | float) and limit > 0 else None
@@ -349,120 +329,13 @@ def memory_near_limit(workload: Workload, context: CheckContext[NearLimitParams]
     )
 
 
-CHECKS = (
-    Check(
-        id="qos.best-effort",
-        title="Pods run BestEffort",
-        category=Category.RESOURCES,
-        severity=Severity.HIGH,
-        subject=SubjectKind.WORKLOAD,
-        condition="The pods' QoS class is BestEffort: no container or init container sets a cpu or memory "
-        "request or limit (after LimitRange defaults). Severity by context: high for serving workloads "
-        "and for critical ones (the finding then carries what qos.critical-not-guaranteed would say); "
-        "medium for run-to-completion pods (Job, CronJob, Helm hooks); low for Helm test hooks.",
-        remediation="Set cpu and memory requests on every container; for critical pods set the memory limit "
-        "equal to the request.",
-        fn=best_effort,
-        params=NoParams,
-    ),
-    Check(
-        id="qos.missing-requests",
-        title="Containers without cpu or memory requests",
-        category=Category.RESOURCES,
-        severity=Severity.MEDIUM,
-        subject=SubjectKind.WORKLOAD,
-        condition="Some container (init containers and sidecars included) has no cpu or no memory request "
-        "after defaulting from limits and LimitRanges, and the pod is not BestEffort or critical (then "
-        "qos.critical-not-guaranteed reports it). Severity by context: medium; low for run-to-"
-        "completion pods and Helm test hooks, and low when only init containers lack requests (the "
-        "pod's request is the larger of each init container's and the sum of the app containers').",
-        remediation="Give every container, sidecars and init containers included, a cpu and a memory request "
-        "sized from observed usage.",
-        fn=missing_requests,
-        params=NoParams,
-    ),
-    Check(
-        id="qos.memory-limit-missing",
-        title="Memory request without a memory limit",
-        category=Category.RESOURCES,
-        severity=Severity.LOW,
-        subject=SubjectKind.WORKLOAD,
-        condition="Some container has a memory request but no memory limit.",
-        remediation="Set a memory limit; equal to the request for predictable behaviour under node pressure.",
-        fn=memory_limit_missing,
-        params=NoParams,
-    ),
-    Check(
-        id="qos.memory-overcommit",
-        title="Memory limit far above the request",
-        category=Category.RESOURCES,
-        severity=Severity.LOW,
-        subject=SubjectKind.WORKLOAD,
-        condition="Some container's memory limit divided by its memory request is above `ratio`.",
-        remediation="Raise the memory request towards the real working set, or lower the limit, so the ratio "
-        "stays within the threshold.",
-        fn=memory_overcommit,
-        params=OvercommitParams,
-    ),
-    Check(
-        id="qos.critical-not-guaranteed",
-        title="Critical workload not Guaranteed",
-        category=Category.RESOURCES,
-        severity=Severity.HIGH,
-        subject=SubjectKind.WORKLOAD,
-        condition="A critical workload — an ingress or gateway controller (a Deployment, DaemonSet or "
-        "StatefulSet, not a Helm hook, running a catalogued image), kube-governor itself, a `system-*` "
-        "priority class or a configured label selector — is Burstable. High for a data plane (the "
-        "catalogue's `control_plane_images` says which images are control planes), medium for control "
-        "planes and the rest. BestEffort pods are reported once, by qos.best-effort; missing requests "
-        "are evidence here, not a qos.missing-requests finding.",
-        remediation="Set cpu and memory requests equal to limits on every container of the workload, init "
-        "containers and sidecars included.",
-        fn=critical_not_guaranteed,
-        params=CriticalParams,
-    ),
-    Check(
-        id="qos.oom-killed",
-        title="Containers OOM-killed",
-        category=Category.RESOURCES,
-        severity=Severity.HIGH,
-        subject=SubjectKind.WORKLOAD,
-        condition="A container's current or last termination reason is `OOMKilled` within `window_hours` "
-        "(live status), or its `container_oom_events_total` counter rose over `prometheus.window` "
-        "(Prometheus; counts kernel OOM kills of any process in the container).",
-        remediation="Raise the container's memory limit (and request) above its peak working set, or find "
-        "the leak; check the limit against the working set before the kill.",
-        fn=oom_killed,
-        params=WindowParams,
-        needs=frozenset({Need.LIVE, Need.PROMETHEUS}),
-        alternatives=True,
-    ),
-    Check(
-        id="qos.cpu-throttled",
-        title="Containers CPU-throttled",
-        category=Category.RESOURCES,
-        severity=Severity.MEDIUM,
-        subject=SubjectKind.WORKLOAD,
-        condition="Measured throttled CFS periods / all periods of a container above `ratio` over "
-        "`prometheus.window` (Prometheus only; never guessed from the spec; containers without a cpu limit "
-        "are never throttled and have no such series).",
-        remediation="Raise or remove the cpu limit, keeping the cpu request sized from usage.",
-        fn=cpu_throttled,
-        params=ThrottleParams,
-        needs=frozenset({Need.PROMETHEUS}),
-    ),
-    Check(
-        id="qos.memory-near-limit",
-        title="Memory working set near the limit",
-        category=Category.RESOURCES,
-        severity=Severity.MEDIUM,
-        subject=SubjectKind.WORKLOAD,
-        condition="A container's peak working set over `prometheus.window` at or above `ratio` of its "
-        "memory limit (Prometheus; containers without a memory limit are not measured against one).",
-        remediation="Raise the memory limit and request above the peak working set before the kernel "
-        "OOM-kills the container.",
-        fn=memory_near_limit,
-        params=NearLimitParams,
-        needs=frozenset({Need.PROMETHEUS}),
-    ),
-)
+FUNCTIONS: Final[dict[str, CheckFunction]] = {
+    "qos.best-effort": best_effort,
+    "qos.missing-requests": missing_requests,
+    "qos.memory-limit-missing": memory_limit_missing,
+    "qos.memory-overcommit": memory_overcommit,
+    "qos.critical-not-guaranteed": critical_not_guaranteed,
+    "qos.oom-killed": oom_killed,
+    "qos.cpu-throttled": cpu_throttled,
+    "qos.memory-near-limit": memory_near_limit,
+}

@@ -1,4 +1,6 @@
-"""The explicit registry of checks: stable ids, metadata, params models and the functions themselves."""
+"""The registry of checks: the check contract (subjects, context, issues), and `Check`, a check's
+metadata with its function. The built-in checks' metadata and prose are data (`kgov/data/checks.yaml`,
+read by `kgov.checks.builtin`); their functions are in the family modules, imported when first run."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from datetime import datetime
 from enum import Enum, StrEnum, auto
 from typing import Any, Final, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from kgov.domain.annotations import INGRESS_NGINX
 from kgov.findings.model import Category, Severity
@@ -192,16 +194,6 @@ class Need(StrEnum):
     BASE = "base"  # a baseline to compare with (`kgov gate migration --base`)
 
 
-class Params(BaseModel):
-    """Base of check params: unknown keys in config are an error, values are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class NoParams(Params):
-    """The params of a check that has none."""
-
-
 @dataclass(frozen=True, slots=True)
 class CheckContext(Generic[P]):
     """What a check sees besides its subject: the whole inventory, its params, and the time."""
@@ -235,11 +227,24 @@ class Undecided:
     many: str
 
 
+# A check's function over its subjects, as the registry holds it (a family's FUNCTIONS maps ids to these).
+CheckFunction = Callable[[Any, CheckContext[Any]], Iterable[Issue | Undecided]]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a check's rule comes from: a title and a URL, or a path in this repository."""
+
+    title: str
+    url: str
+
+
 # Not slotted: a generic alias (`CheckSpec(...)`) sets __orig_class__ on what it builds.
 @dataclass(frozen=True)
 class Check(Generic[S, P]):
-    """A check: metadata, and a function over subjects of one kind with params of one model. Declare
-    a module's checks as a tuple (not an annotated list) so each is inferred, and checked, on its own."""
+    """A check: metadata, and a function over subjects of one kind with params of one model. The
+    built-in ones are made from `kgov/data/checks.yaml` (see `kgov.checks.builtin`); one made in code
+    (tests) is typed, so mypy rejects a function that does not fit its subject or params."""
 
     id: str
     title: str
@@ -258,6 +263,9 @@ class Check(Generic[S, P]):
     reads: Reach | None = None
     # Only a waiver naming what replaces the checked behaviour (`replacement:`) accepts a finding.
     waiver_needs_replacement: bool = False
+    # Why it matters and where the rule comes from (`kgov explain`, docs/checks.md).
+    why: str = ""
+    sources: tuple[Source, ...] = ()
 
     @property
     def reach(self) -> Reach:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Final
 
-from kgov.checks.registry import Check, CheckContext, Issue, NoParams, SubjectKind
-from kgov.findings.model import Category, Severity
+from kgov.checks.params import NoParams
+from kgov.checks.registry import CheckContext, CheckFunction, Issue
 from kgov.inventory import Copies
 from kgov.model.evidence import EvidenceSource
 
@@ -34,21 +34,6 @@ def _differing(a: Any, b: Any, path: str = "") -> set[str]:
     return found
 
 
-CHECKS = (
-    Check(
-        id="scope.conflicting-copies",
-        title="One object defined twice with different content",
-        category=Category.RESOURCES,
-        severity=Severity.MEDIUM,
-        subject=SubjectKind.COPIES,
-        condition="The same object (kind, namespace, name) is defined more than once in one folder (or "
-        "one file, or stdin) with content that differs beyond labels and annotations: `kubectl apply "
-        "-f` of that folder keeps the last copy only. Copies in different folders (environment "
-        "overlays) are not flagged: a reference resolves to the nearest copy. When a kustomization or "
-        "another generator is in scope, only copies in one file count (patches and variants sit beside "
-        "their base).",
-        remediation="Keep one definition, or move the variants into separate overlay folders.",
-        fn=conflicting_copies,
-        params=NoParams,
-    ),
-)
+FUNCTIONS: Final[dict[str, CheckFunction]] = {
+    "scope.conflicting-copies": conflicting_copies,
+}

@@ -204,7 +204,7 @@ def exit_code(report: ScanReport, fail_on: Severity, lenient: bool) -> int:
 
 def annotation_counts(report: ScanReport, inventory: Inventory, params: Mapping[str, BaseModel]) -> None:
     """Give the report every Ingress's controller-annotation count and the sprawl bands (HTML charts)."""
-    from kgov.checks.ingress import SprawlParams
+    from kgov.checks.params import SprawlParams
     from kgov.domain.annotations import controller_keys
 
     sprawl = params.get("ingress.annotation-sprawl")

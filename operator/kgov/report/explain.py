@@ -1,7 +1,7 @@
 """Why a check matters, where its rule comes from, and a bad and a good manifest: `kgov explain CHECK`
 and the check reference (docs/checks.md) render the same content.
 
-The prose is data (`kgov/data/explain.yaml`); the manifests sit beside it
+The prose is the check's (`why`, `sources` in `kgov/data/checks.yaml`); the manifests sit beside it
 (`kgov/data/explain/<check>/bad.yaml`, `good.yaml`) and the test suite runs them like fixtures, so
 the bad one always fires and the good one never does.
 """
@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
-from functools import cache
-from typing import Any
 
-from kgov.checks.registry import CheckSpec
-from kgov.data import data_text, data_yaml
+from kgov.checks.registry import CheckSpec, Source
+from kgov.data import data_text
 from kgov.report.reference import needs_doc, params_doc
 
 MAX_EXAMPLE_LINES = 40  # longer manifests are cut in the display, with a count of what was cut
@@ -22,15 +20,7 @@ _TEST_HEADER = "# kgov-test:"
 
 
 @dataclass(frozen=True, slots=True)
-class Source:
-    title: str
-    url: str  # absolute, or a path in this repository (`docs/migration.md`)
-
-
-@dataclass(frozen=True, slots=True)
 class Explanation:
-    why: str
-    sources: tuple[Source, ...]
     bad: str
     good: str
     measured: bool  # the examples are decided with Prometheus measurements kept beside them
@@ -41,17 +31,8 @@ MEASURED_NOTE = (
 )
 
 
-@cache
-def _entries() -> dict[str, Any]:
-    entries: dict[str, Any] = data_yaml("explain.yaml")
-    return entries
-
-
 def explanation(check: str) -> Explanation:
-    entry = _entries()[check]
     return Explanation(
-        why=entry["why"],
-        sources=tuple(Source(s["title"], s["url"]) for s in entry["sources"]),
         bad=example_text(check, "bad"),
         good=example_text(check, "good"),
         measured=_has_evidence(check),
@@ -100,10 +81,10 @@ def render_explain(spec: CheckSpec, width: int = 100) -> str:
         "",
         *para(f"When: {spec.condition}"),
         "",
-        *para(f"Why it matters: {about.why}"),
+        *para(f"Why it matters: {spec.why}"),
         "",
         "Sources:",
-        *(f"  - {s.title}: {s.url}" for s in about.sources),
+        *(f"  - {s.title}: {s.url}" for s in spec.sources),
         "",
         *para(f"Fix: {spec.remediation}"),
     ]
@@ -131,8 +112,8 @@ def explain_markdown(spec: CheckSpec) -> list[str]:
     """The same content for docs/checks.md (below the metadata lines of the check's section)."""
     about = explanation(spec.id)
     return [
-        f"- **Why it matters:** {about.why}",
-        "- **Sources:** " + "; ".join(_link(s) for s in about.sources),
+        f"- **Why it matters:** {spec.why}",
+        "- **Sources:** " + "; ".join(_link(s) for s in spec.sources),
         "",
         "<details><summary>Bad and good manifests</summary>",
         "",
