@@ -117,6 +117,14 @@ def defaults_of(workload: Workload, context: CheckContext[Any]) -> LimitDefaults
     return context.inventory.limit_defaults_for(workload.obj)
 
 
+def false_condition(view: HPAView, kind: str) -> dict[str, Any] | None:
+    """The HPA's first `kind` condition that is False, as evidence: its reason and message."""
+    for c in view.hpa.status.conditions:
+        if c.type == kind and c.status == "False":
+            return {"reason": c.reason, "message": c.message}
+    return None
+
+
 def mode_label(vpa: VPA) -> str:
     return vpa.update_mode if vpa.spec.update_policy.update_mode else "no updateMode, so Recreate"
 
@@ -376,13 +384,9 @@ def hpa_missing_requests(workload: Target, context: CheckContext[NoParams]) -> I
                 "metric": metric.describe(),
                 "source": source,
             }
-            inactive = [
-                {"reason": c.reason, "message": c.message}
-                for c in view.hpa.status.conditions
-                if c.type == "ScalingActive" and c.status == "False"
-            ]
+            inactive = false_condition(view, "ScalingActive")
             if inactive:
-                evidence["scalingActive"] = inactive[0]
+                evidence["scalingActive"] = inactive
             who = (
                 f"container {missing[0]} requests"
                 if len(missing) == 1
@@ -422,13 +426,9 @@ def hpa_target_missing(view: HPAView, context: CheckContext[NoParams]) -> Iterat
         "ref": {"apiVersion": ref.api_version, "kind": ref.kind, "name": ref.name},
         "source": EvidenceSource.CLUSTER if inventory.live else EvidenceSource.FILES,
     }
-    failed = [
-        {"reason": c.reason, "message": c.message}
-        for c in view.hpa.status.conditions
-        if c.type == "AbleToScale" and c.status == "False"
-    ]
+    failed = false_condition(view, "AbleToScale")
     if failed:
-        evidence["ableToScale"] = failed[0]
+        evidence["ableToScale"] = failed
     there = f" in namespace {namespace}" if namespace else ""
     why = (
         f"which does not exist{there}"

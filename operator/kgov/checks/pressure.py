@@ -4,7 +4,7 @@ neither family imports the other)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -144,17 +144,39 @@ def cpu_throttled(workload: Workload, context: CheckContext[ThrottleParams]) -> 
         }
         for name, (s, ratio) in sorted(over.items())
     ]
+    yield worst_container_issue(
+        workload,
+        evidence,
+        (Signal.CPU_THROTTLING, "cpu"),
+        containers,
+        threshold,
+        lambda top, window: (
+            f"{workload.obj.display()}: container {top['container']} was CPU-throttled in "
+            f"{top['ratio']:.0%} of its CFS periods over {window} (threshold {threshold:.0%}): its cpu limit "
+            "slows it down while it has work to do"
+        ),
+    )
+
+
+def worst_container_issue(
+    workload: Workload,
+    evidence: Evidence,
+    measured: tuple[Signal, str],
+    containers: list[dict[str, Any]],
+    threshold: float,
+    message: Callable[[dict[str, Any], str], str],
+) -> Issue:
+    """The finding of a check measuring `(signal, resource)` against a threshold, on the container with
+    the highest ratio and pointing at its limit of the resource; `message(container, window)`."""
+    signal, resource = measured
     top = max(containers, key=lambda c: c["ratio"])
-    window = evidence.result(Signal.CPU_THROTTLING).window
-    yield Issue(
-        f"{workload.obj.display()}: container {top['container']} was CPU-throttled in "
-        f"{top['ratio']:.0%} of its CFS periods over {window} (threshold {threshold:.0%}): its cpu limit "
-        "slows it down while it has work to do",
+    return Issue(
+        message(top, evidence.result(signal).window),
         {
             "containers": containers,
             "value": top["ratio"],
             "threshold": threshold,
-            **provenance(evidence, Signal.CPU_THROTTLING),
+            **provenance(evidence, signal),
         },
-        path=fields.container(workload, top["container"], "resources", "limits", "cpu"),
+        path=fields.container(workload, top["container"], "resources", "limits", resource),
     )

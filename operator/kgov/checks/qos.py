@@ -12,10 +12,10 @@ from typing import Any, Final
 from kgov.catalogue import image_name
 from kgov.checks import fields
 from kgov.checks.params import CriticalParams, NearLimitParams, NoParams, OvercommitParams
-from kgov.checks.pressure import containers_phrase, cpu_throttled, oom_killed
+from kgov.checks.pressure import containers_phrase, cpu_throttled, oom_killed, worst_container_issue
 from kgov.checks.registry import CheckContext, CheckFunction, Issue
 from kgov.data import data_yaml
-from kgov.domain.measured import pod_series, provenance, worst_per_container
+from kgov.domain.measured import pod_series, worst_per_container
 from kgov.findings.model import Severity
 from kgov.inventory import Workload
 from kgov.model.evidence import EvidenceSource, Series, Signal
@@ -313,19 +313,17 @@ def memory_near_limit(workload: Workload, context: CheckContext[NearLimitParams]
         }
         for name, (s, ratio) in sorted(near.items())
     ]
-    top = max(containers, key=lambda c: c["ratio"])
-    window = evidence.result(Signal.MEMORY_WORKING_SET).window
-    yield Issue(
-        f"{workload.obj.display()}: container {top['container']} peaked at {top['workingSet']} working set, "
-        f"{top['ratio']:.0%} of its {top['limit']} memory limit over {window} (threshold "
-        f"{threshold:.0%}): the next peak can be an OOM kill",
-        {
-            "containers": containers,
-            "value": top["ratio"],
-            "threshold": threshold,
-            **provenance(evidence, Signal.MEMORY_WORKING_SET),
-        },
-        path=fields.container(workload, top["container"], "resources", "limits", "memory"),
+    yield worst_container_issue(
+        workload,
+        evidence,
+        (Signal.MEMORY_WORKING_SET, "memory"),
+        containers,
+        threshold,
+        lambda top, window: (
+            f"{workload.obj.display()}: container {top['container']} peaked at "
+            f"{top['workingSet']} working set, {top['ratio']:.0%} of its {top['limit']} memory limit over {window} "
+            f"(threshold {threshold:.0%}): the next peak can be an OOM kill"
+        ),
     )
 
 
