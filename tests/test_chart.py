@@ -16,6 +16,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import click
 import jsonschema
 import kubernetes_validate
 import pytest
@@ -277,7 +278,14 @@ for _kind in KINDS_WATCHED:
     WATCHED.setdefault(_kind.group, set()).add(_kind.plural)
 # Where writing is allowed: kube-governor's own kinds and kopf's peering objects. Not core events: the
 # operator posts none (kopf's event posting is off), so it is granted none.
-WRITABLE = {"kgov.io": None, "kopf.dev": {"clusterkopfpeerings", "kopfpeerings"}}
+# With policyReports.enabled, also the report kinds of the chosen API (kube-governor writes only its own).
+WRITABLE = {
+    "kgov.io": None,
+    "kopf.dev": {"clusterkopfpeerings", "kopfpeerings"},
+    "openreports.io": {"reports", "clusterreports"},
+    "wgpolicyk8s.io": {"policyreports", "clusterpolicyreports"},
+}
+REPORT_GROUPS = {"openreports": "openreports.io", "wgpolicyk8s": "wgpolicyk8s.io"}
 
 
 def rbac_problems(rules: list[dict[str, Any]]) -> list[str]:
@@ -322,6 +330,38 @@ def test_operator_role_reads_watched_kinds_and_writes_only_its_own(rendered: lis
     binding = one(rendered, "ClusterRoleBinding")
     assert binding["roleRef"]["name"] == roles[0]["metadata"]["name"]
     assert binding["subjects"][0]["name"] == one(rendered, "ServiceAccount")["metadata"]["name"]
+
+
+@pytest.mark.parametrize("api", [None, *sorted(REPORT_GROUPS)])
+def test_policy_report_rules_only_when_enabled(helm: Path, api: str | None) -> None:
+    values = (
+        () if api is None else ("--set", "policyReports.enabled=true", "--set", f"policyReports.api={api}")
+    )
+    docs = documents(render(helm, *values))
+    rules = one(docs, "ClusterRole", "kube-governor")["rules"]
+    reports = [r for r in rules if set(r["apiGroups"]) & set(REPORT_GROUPS.values())]
+    args = _container(docs)["args"]
+    if api is None:
+        assert reports == []
+        assert not [a for a in args if a.startswith("--policy-reports")]
+        return
+    group = REPORT_GROUPS[api]
+    assert [r["apiGroups"] for r in reports] == [[group]]
+    assert set(reports[0]["verbs"]) == {"get", "list", "create", "patch", "delete"}
+    assert rbac_problems(rules) == []
+    assert f"--policy-reports={api}" in args
+
+
+def test_policy_report_apis_agree() -> None:
+    """The chart's choices are the ones `kgov run --policy-reports` takes and the report module knows."""
+    from kgov.commands.run import run
+    from kgov.report.policyreport import APIS
+
+    [option] = [p for p in run.params if p.name == "policy_reports"]
+    assert isinstance(option.type, click.Choice)
+    schema = json.loads((CHART / "values.schema.json").read_text(encoding="utf-8"))
+    choices = schema["properties"]["policyReports"]["properties"]["api"]["enum"]
+    assert sorted(APIS) == sorted(option.type.choices) == sorted(choices) == sorted(REPORT_GROUPS)
 
 
 def test_view_role_aggregates_read_access_to_findings(rendered: list[dict[str, Any]]) -> None:

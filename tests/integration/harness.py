@@ -17,7 +17,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -102,10 +102,13 @@ def emulated_cluster(
     gateway_api: bool = True,
     vpa: bool = False,
     own_crds: bool = True,
+    extra_crds: Sequence[Mapping[str, Any]] = (),
 ) -> Iterator[RunningEmulator]:
+    """`extra_crds`: other CRDs to serve (and store), each with the one version it serves."""
     served: dict[str, Served] = {**BUILTIN, **CLUSTER_BASICS}
     infos = {}
-    for crd in load_crds() if own_crds else []:
+    crds = [*(load_crds() if own_crds else []), *extra_crds]
+    for crd in crds:
         resource, entry, info = crd_resource(crd)
         served[resource] = entry
         infos[resource] = info
@@ -115,7 +118,7 @@ def emulated_cluster(
         served.update(VPA)
     with running_emulator(served) as running:
         running.emulator.resources.update(infos)
-        for crd in load_crds() if own_crds else []:
+        for crd in crds:
             running.put(CRD_RESOURCE, crd)
         for obj in seed_objects() if objects is None else objects:
             resource = resource_of(obj, served)

@@ -56,6 +56,12 @@ from kgov.config import ConfigError
     is_flag=True,
     help="Serve the HTML report of the live findings at /report on the HTTP port (read-only).",
 )
+@click.option(
+    "--policy-reports",
+    type=click.Choice(["openreports", "wgpolicyk8s"]),
+    help="Also write the findings as policy reports for Policy Reporter, one per namespace: OpenReports "
+    "(openreports.io Report/ClusterReport) or wgpolicyk8s.io PolicyReport/ClusterPolicyReport.",
+)
 def run(
     config_path: str | None,
     namespaces: tuple[str, ...],
@@ -67,6 +73,7 @@ def run(
     prometheus: str | None,
     max_findings: int | None,
     html_report: bool,
+    policy_reports: str | None,
 ) -> None:
     """Run the operator: watch the cluster and keep Finding resources up to date."""
     if standalone and peering:
@@ -87,6 +94,7 @@ def run(
         prometheus=prometheus,
         max_findings=max_findings,
         html_report=html_report,
+        policy_reports=policy_reports,
     )
     try:
         prepared = prepare(options)

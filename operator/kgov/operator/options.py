@@ -26,6 +26,8 @@ class RunOptions:
     max_findings: int | None = None
     # Serve the HTML report of the live findings at /report on the HTTP port (read-only; off by default).
     html_report: bool = False
+    # Write policy reports for Policy Reporter in this API (`openreports` or `wgpolicyk8s`); None: none.
+    policy_reports: str | None = None
     # How often the config file is checked for changes, and the longest time between evaluations
     # (churn windows slide and waivers expire without any event).
     config_poll_seconds: float = 5.0

@@ -23,6 +23,7 @@ from kgov.operator.metrics import Metrics
 from kgov.operator.options import NamespaceScope, RunOptions, load_operator_config
 from kgov.operator.ownership import OwnedFindings
 from kgov.operator.peering import PEERING_PATH, announced, is_active
+from kgov.operator.policyreports import policy_reports_writer
 from kgov.operator.watches import Watches
 from kgov.operator.writer import Outcome, RateLimiter, Writer
 
@@ -65,6 +66,9 @@ class Runtime:
             RateLimiter(options.write_rate, options.write_burst),
             left_to_gc=self.owned.left_to_gc,
             unauthorized=self.credentials.refresh,
+        )
+        self.policy_reports = policy_reports_writer(
+            options.policy_reports, self.writer, config.operator.relist_interval_seconds
         )
         self.tasks: list[asyncio.Task[None]] = []
         self.started = False
@@ -162,7 +166,10 @@ class Runtime:
     async def _evaluate_and_write(self) -> Outcome:
         try:
             plan = self.evaluate()
-            return await self.writer.execute(plan) if not plan.empty else Outcome()
+            outcome = await self.writer.execute(plan) if not plan.empty else Outcome()
+            if self.policy_reports is not None:
+                await self.policy_reports.sync(self.engine.desired_findings, outcome)
+            return outcome
         except Exception:  # a bug must not stop the operator for good: log it, try again later
             logger.exception("evaluation failed (nothing written, every Finding kept); trying again")
             self.evaluation_failures += 1
@@ -263,6 +270,8 @@ class Runtime:
         self.active = active
         if active:
             self.watches.start()
+            if self.policy_reports is not None:
+                self.policy_reports.relist()  # the replica that was active may have written
             self.dirty.set()
         else:
             await self.watches.stop()

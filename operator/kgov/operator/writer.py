@@ -104,13 +104,7 @@ class Writer:
         return outcome
 
     async def _batch(self, jobs: Iterable[Awaitable[None]]) -> None:
-        gate = asyncio.Semaphore(self.concurrency)
-
-        async def run(job: Awaitable[None]) -> None:
-            async with gate:
-                await job
-
-        await asyncio.gather(*(run(job) for job in jobs))
+        await gather_limited(jobs, self.concurrency)
 
     async def _guarded(self, job: Awaitable[None], outcome: Outcome) -> None:
         try:
@@ -120,6 +114,11 @@ class Writer:
             outcome.again = True
             logger.error("GovernanceReport not written: %s", exc)
             self.engine.forget_finding(REPORT, None, REPORT_NAME)  # so it is planned again
+
+    async def call(self, verb: str, kind: str, method: str, path: str, body: Any = None) -> dict[str, Any]:
+        """One request as the writer makes them (rate-limited, counted, logged in again on 401), for
+        the other objects the operator writes (policy reports)."""
+        return await self._call(verb, kind, method, path, body)
 
     async def _call(self, verb: str, kind: str, method: str, path: str, body: Any = None) -> dict[str, Any]:
         try:
@@ -257,3 +256,14 @@ class Writer:
         transient = exc.status in (0, 404, 429) or exc.status >= 500
         outcome.again = outcome.again or transient
         return transient
+
+
+async def gather_limited(jobs: Iterable[Awaitable[None]], concurrency: int) -> None:
+    """Run `jobs`, at most `concurrency` at a time."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def run(job: Awaitable[None]) -> None:
+        async with gate:
+            await job
+
+    await asyncio.gather(*(run(job) for job in jobs))

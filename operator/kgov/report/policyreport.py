@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from kgov.findings.diff import MANAGED_BY
 from kgov.findings.model import Finding, Severity
 from kgov.model.kinds import BY_KIND
 from kgov.model.objects import ObjectRef
@@ -39,6 +40,8 @@ class ReportApi:
 
 OPENREPORTS = ReportApi("openreports.io/v1alpha1", "Report", "ClusterReport", source_field=True)
 WGPOLICYK8S = ReportApi("wgpolicyk8s.io/v1alpha2", "PolicyReport", "ClusterPolicyReport", source_field=False)
+# By the name `kgov run --policy-reports` and the chart's `policyReports.api` take.
+APIS = {"openreports": OPENREPORTS, "wgpolicyk8s": WGPOLICYK8S}
 
 
 def report_namespace(ref: ObjectRef) -> str | None:
@@ -98,7 +101,7 @@ def _summary(results: list[dict[str, Any]]) -> dict[str, int]:
 def _document(api: ReportApi, namespace: str | None, results: list[dict[str, Any]]) -> dict[str, Any]:
     metadata: dict[str, Any] = {
         "name": REPORT_NAME,
-        "labels": {"app.kubernetes.io/managed-by": SOURCE},
+        "labels": {MANAGED_BY: SOURCE},
     }
     if namespace is not None:
         metadata["namespace"] = namespace
