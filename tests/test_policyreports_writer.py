@@ -8,6 +8,7 @@ what exists is read again after `relist_seconds`."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 
 from kgov.findings.model import Category, Finding, Severity
 from kgov.model.objects import ObjectRef
+from kgov.operator import policyreports
 from kgov.operator.client import ApiError
 from kgov.operator.policyreports import PolicyReports
 from kgov.operator.writer import Outcome
@@ -244,3 +246,19 @@ def test_a_bug_is_counted_not_raised(reports: PolicyReports) -> None:
 
     reports._call = broken
     assert _sync(reports, [_finding("web")]) == Outcome(failed=1, again=True)
+
+
+def test_a_report_too_large_for_the_api_keeps_its_most_severe_results(
+    reports: PolicyReports, api: FakeApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(policyreports, "MAX_REPORT_BYTES", 20_000)
+    many = [_finding(f"web-{i}", severity=Severity.LOW) for i in range(60)]
+    many += [_finding(f"db-{i}", severity=Severity.CRITICAL) for i in range(5)]
+    assert _sync(reports, many) == Outcome(written=1)
+    report = _shop(api)
+    assert len(json.dumps(report)) <= 20_000
+    *listed, note = report["results"]
+    assert {r["resources"][0]["name"] for r in listed} >= {f"db-{i}" for i in range(5)}
+    assert note["result"] == "skip" and note["message"].startswith(f"{65 - len(listed)} less severe findings")
+    assert "kubectl get findings -n shop" in note["message"]
+    assert sum(report["summary"].values()) == len(report["results"])

@@ -33,7 +33,7 @@ from kgov.findings.model import Finding
 from kgov.operator.client import ApiError
 from kgov.operator.writer import Outcome, Writer, gather_limited
 from kgov.report.model import ScanReport
-from kgov.report.policyreport import APIS, REPORT_NAME, SOURCE, ReportApi, policy_reports
+from kgov.report.policyreport import APIS, REPORT_NAME, SOURCE, ReportApi, policy_reports, result_counts
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +41,8 @@ logger = logging.getLogger(__name__)
 Call = Callable[[str, str, str, str, Any], Awaitable[dict[str, Any]]]
 Scope = str | None  # the report's namespace; None for the cluster-scoped report
 _OURS = f"{MANAGED_BY}={SOURCE}"
+# Largest report written, in bytes of JSON: the API server refuses objects near etcd's 1.5 MiB limit.
+MAX_REPORT_BYTES = 1_000_000
 
 
 def policy_reports_writer(api: str | None, writer: Writer, relist_seconds: float) -> PolicyReports | None:
@@ -101,6 +103,12 @@ class PolicyReports:
             return  # nothing changed since every report was written: no work at all
         report = ScanReport(Evaluation(findings=list(findings)), [])
         wanted = {_scope(doc): doc for doc in policy_reports(report, self.api, self._now())}
+        for scope, doc in wanted.items():
+            dropped = fit(doc, MAX_REPORT_BYTES)
+            if dropped:
+                logger.warning(
+                    "%s: %d findings left out of the policy report (size limit)", _where(scope), dropped
+                )
         jobs: list[Awaitable[None]] = []
         for scope, doc in wanted.items():
             held = self.held.get(scope)
@@ -257,6 +265,36 @@ def _content(doc: Mapping[str, Any]) -> str:
     label. The summary is counted from the results, so it adds nothing."""
     results = sorted(_result_key(r) for r in doc.get("results") or [])
     return json.dumps([doc.get("source"), _ours(doc), results])
+
+
+def fit(doc: dict[str, Any], limit: int) -> int:
+    """Keep a report under `limit` bytes by leaving out its least severe results (the last ones: the
+    results come most severe first), said in a closing `skip` result; the number left out."""
+    results = doc["results"]
+    rest = {k: v for k, v in doc.items() if k != "results"}
+    budget = limit - len(json.dumps(rest)) - 1024  # room for the note and the summary's digits
+    kept, used = 0, 0
+    for result in results:
+        used += len(json.dumps(result)) + 2
+        if used > budget:
+            break
+        kept += 1
+    dropped = len(results) - kept
+    if dropped:
+        namespace = doc["metadata"].get("namespace")
+        where = f"kubectl get findings -n {namespace}" if namespace else "kubectl get clusterfindings"
+        note = {
+            "source": SOURCE,
+            "policy": SOURCE,
+            "result": "skip",
+            "message": f"{dropped} less severe findings are not listed here: the report would be larger "
+            f"than the API server accepts. `{where}` lists them all.",
+        }
+        if results:
+            note["timestamp"] = results[0]["timestamp"]
+        doc["results"] = [*results[:kept], note]
+        doc["summary"] = result_counts(doc["results"])
+    return dropped
 
 
 def _keep_timestamps(doc: dict[str, Any], held: Mapping[str, Any]) -> None:

@@ -91,7 +91,8 @@ def _result(finding: Finding, timestamp: dict[str, int]) -> dict[str, Any]:
     }
 
 
-def _summary(results: list[dict[str, Any]]) -> dict[str, int]:
+def result_counts(results: list[dict[str, Any]]) -> dict[str, int]:
+    """A report's `summary`: its results counted by outcome."""
     counts = {"pass": 0, "fail": 0, "warn": 0, "error": 0, "skip": 0}
     for result in results:
         counts[result["result"]] += 1
@@ -112,7 +113,7 @@ def _document(api: ReportApi, namespace: str | None, results: list[dict[str, Any
     }
     if api.source_field:
         document["source"] = SOURCE
-    document["summary"] = _summary(results)
+    document["summary"] = result_counts(results)
     document["results"] = results
     return document
 
