@@ -4,7 +4,9 @@ Text is decoded as YAML allows (UTF-8, UTF-16 or UTF-32, told apart by a byte or
 zero bytes around the first character), with CR and CRLF line breaks read as LF. YAML is parsed with
 PyYAML's C parser under limits: the document size, the work aliases may expand to when a document is
 walked, duplicate keys (the API server, kubectl and helm reject them), and the size of integers.
-Timestamps stay strings, as they are to the API server. JSON gets the same duplicate-key, depth and
+Timestamps stay strings, as they are to the API server. Once a run has parsed `FAST_AFTER` characters,
+documents go through rapidyaml first (`fastyaml.py`: the same values, about twice as fast), and PyYAML
+parses what that path leaves to it: every error, alias and tag. JSON gets the same duplicate-key, depth and
 integer checks. Every limit is a `LimitExceeded`, every other problem the parser's own error.
 """
 
@@ -20,6 +22,7 @@ from typing import Any, BinaryIO
 import yaml
 from yaml.constructor import ConstructorError
 
+from kgov import fastyaml
 from kgov.data import YAML_LOADER
 
 MAX_FILE = 512 * 1024 * 1024  # bytes of one input file (or of stdin)
@@ -28,6 +31,10 @@ MAX_DOCUMENT = 16 * 1024 * 1024  # characters of one YAML or JSON document (the 
 MAX_NODES_PER_CHAR = 4  # alias expansion budget: nodes a document may expand to, per character of it
 MIN_NODE_BUDGET = 100_000
 MAX_DEPTH = 500  # nesting of JSON documents (libyaml stops YAML at 1,000 levels itself)
+# Characters of YAML a run parses with PyYAML alone before rapidyaml takes over: importing it costs
+# about 0.1 s, which the faster parse pays back after about a megabyte (a pre-commit scan of a few
+# files never imports it).
+FAST_AFTER = 1_000_000
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -131,10 +138,38 @@ _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map)
 
 
+class _Parsers:
+    """PyYAML alone until `FAST_AFTER` characters have been parsed, then rapidyaml's builder first."""
+
+    def __init__(self, fast_after: int = FAST_AFTER) -> None:
+        self.fast_after = fast_after
+        self.parsed = 0
+        self.fast: fastyaml.Builder | None = None
+        self.unavailable = False
+
+    def load(self, text: str) -> Any:
+        """The document's value, or `fastyaml.FALLBACK` for PyYAML to parse it."""
+        if self.fast is None:
+            self.parsed += len(text)
+            if self.parsed <= self.fast_after or self.unavailable:
+                return fastyaml.FALLBACK
+            self.fast = fastyaml.builder(_Loader)
+            if self.fast is None:
+                self.unavailable = True
+                return fastyaml.FALLBACK
+        return self.fast.load(text)
+
+
+_PARSERS = _Parsers()
+
+
 def load_yaml(text: str) -> Any:
     """One YAML document, within the limits; raises `LimitExceeded` or a `yaml.YAMLError`."""
     if len(text) > MAX_DOCUMENT:
         raise LimitExceeded(f"the document is larger than {MAX_DOCUMENT} characters")
+    value = _PARSERS.load(text)
+    if value is not fastyaml.FALLBACK:
+        return value  # aliases and tags are PyYAML's, so nothing here can expand
     value = yaml.load(text, Loader=_Loader)
     if "*" in text:  # an alias: shared nodes, which a walk would visit once per reference
         check_expansion(value, max(MIN_NODE_BUDGET, MAX_NODES_PER_CHAR * len(text)))
