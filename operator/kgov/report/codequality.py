@@ -11,11 +11,11 @@ change the exit code.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from kgov.findings.model import Finding, Severity
 from kgov.report.fingerprint import fingerprint, source_file
+from kgov.report.jsontext import indented
 from kgov.report.model import DEFAULT_OPTIONS, RenderOptions, ScanReport
 from kgov.report.sarif import target_path
 
@@ -51,4 +51,4 @@ def issue(finding: Finding) -> dict[str, Any]:
 
 
 def render_codequality(report: ScanReport, options: RenderOptions = DEFAULT_OPTIONS) -> str:
-    return json.dumps([issue(f) for f in report.findings], indent=2, ensure_ascii=False) + "\n"
+    return indented([issue(f) for f in report.findings], ascii_only=False, default=None)

@@ -9,13 +9,14 @@ from collections.abc import Callable, Iterator, Mapping
 import yaml
 
 from kgov.report.choices import RENDERER_OF
+from kgov.report.jsontext import indented
 from kgov.report.model import DEFAULT_OPTIONS, RenderOptions, ScanReport, report_dict
 
 Renderer = Callable[[ScanReport, RenderOptions], str]
 
 
 def render_json(report: ScanReport, options: RenderOptions = DEFAULT_OPTIONS) -> str:
-    return json.dumps(report_dict(report), indent=2, default=str) + "\n"
+    return indented(report_dict(report))
 
 
 def render_yaml(report: ScanReport, options: RenderOptions = DEFAULT_OPTIONS) -> str:

@@ -18,6 +18,7 @@ from kgov.findings.model import Finding, Severity
 from kgov.model.errors import InputError
 from kgov.model.objects import Location, ObjectRef
 from kgov.report.fingerprint import fingerprint
+from kgov.report.jsontext import indented
 from kgov.report.locations import STDIN, STDIN_NAME, file_of
 from kgov.report.model import DEFAULT_OPTIONS, RenderOptions, ScanReport, input_notes
 
@@ -206,4 +207,4 @@ def sarif_log(report: ScanReport) -> dict[str, Any]:
 
 
 def render_sarif(report: ScanReport, options: RenderOptions = DEFAULT_OPTIONS) -> str:
-    return json.dumps(sarif_log(report), indent=2, ensure_ascii=False) + "\n"
+    return indented(sarif_log(report), ascii_only=False, default=None)
