@@ -5,6 +5,7 @@ it leaves to PyYAML still gets PyYAML's value or error."""
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -134,11 +135,23 @@ def test_kubernetes_yaml_semantics(text: str, value: Any, monkeypatch: pytest.Mo
         "a:\tb\n",  # libyaml separates at the tab
         "a: b\rc: d\n",  # a CR is a line break to libyaml
         "a: 9" + "9" * 5000 + "\n",  # a number Python refuses to convert
-        "a: " + "[" * 1200 + "]" * 1200 + "\n",  # deeper than the recursion limit
+        "a: " + "[" * 1200 + "]" * 1200 + "\n",  # deeper than libyaml's limit, whatever Python's is
+        "a: " + "[" * 300 + "]" * 300 + "\n",  # deeper than the builder goes
     ],
 )
 def test_left_to_pyyaml(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     assert _fast().load(text) is fastyaml.FALLBACK
+    assert agree(text, monkeypatch)
+
+
+def test_nesting_left_to_pyyaml_whatever_the_recursion_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "a: " + "[" * 1200 + "]" * 1200 + "\n"
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(20_000)
+    try:
+        assert _fast().load(text) is fastyaml.FALLBACK
+    finally:
+        sys.setrecursionlimit(limit)
     assert agree(text, monkeypatch)
 
 

@@ -6,11 +6,11 @@ table and built by the decode boundary's own constructors, so `0644` is 420, `ye
 `y` stays a string and `"0644"` stays a string, as they are with the C loader.
 
 Whatever this path does not build itself is left to PyYAML, which parses that document as before
-(`load` returns `FALLBACK`): tags, anchors and aliases, merge keys, non-string or repeated keys,
-directives, plain scalars starting with an indicator libyaml refuses, numbers a constructor refuses,
-documents nested beyond the recursion limit, and every document rapidyaml cannot parse. So every error
-is PyYAML's, with its line and wording, and `tests/test_fastyaml.py` checks that the values are the same
-for every document of the corpus and the field set.
+(`Builder.load` returns `FALLBACK`): tags, anchors and aliases, merge keys, keys that are not strings or
+repeat, directives and document markers, numbers a constructor refuses, nesting deeper than 200
+levels, every document rapidyaml cannot parse, and what libyaml refuses or reads otherwise (below). So
+every error is PyYAML's, with its line and wording, and `tests/test_fastyaml.py` checks the values are
+the same for every document of the corpus and the field set and for generated scalars.
 """
 
 from __future__ import annotations
@@ -32,71 +32,41 @@ class _Fallback(Exception):
     """This document is PyYAML's to parse."""
 
 
-# What libyaml refuses or reads otherwise, and rapidyaml takes: characters libyaml reads as line breaks
-# (CR, NEL, the Unicode separators) or refuses (C1 controls, a stray byte order mark, noncharacters);
-# tabs, which the two separate differently (`a:<tab>b`, `[x<tab>]`; no manifest of the corpus or the
-# field set has one);
-# a plain scalar starting with a reserved indicator (`@`, `` ` ``), `%`, a closing bracket in block
-# context, or `:` or `?` in flow context (`[?x]` is a mapping to libyaml); a `:` right before a flow
-# separator (`[a:, b]`); and a flow collection over several lines, whose keys and separators libyaml
-# reads more strictly.
+# What libyaml refuses or reads otherwise and rapidyaml takes, found by differential fuzzing. In the
+# text: characters libyaml reads as line breaks (CR, NEL, the Unicode separators) or refuses (C1
+# controls, a stray byte order mark, noncharacters); tabs, which the two separate differently
+# (`a:<tab>b`, `[x<tab>]`; no document of the corpus or the field set has one); a block scalar header
+# with more than indicators and a comment (`|1 yes`); and, where the tree has flow collections with
+# entries, a flow node starting with `:` or `?` (`[?x]` is a mapping to libyaml), a `:` right before a
+# flow separator (`[a:, b]`) or a comment. In the tree: a plain scalar starting with a reserved
+# indicator (`@`, `` ` ``), `%` or a closing bracket, a flow collection over several lines, and a
+# document that is one scalar.
 _UNUSUAL_CHARACTER = re.compile("[\t\r\x80-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
-_INDICATOR = re.compile(r"[@`%\]}]")
-# A flow collection starting a node (after a key, an item's dash or at a line's start), to its line's end.
-_FLOW_TO_LINE_END = re.compile(r"[:?\n-][ \t]*[\[{][^\n]*")
-# A block scalar's header (`|`, `>-`, `|2`), which libyaml reads strictly: after the indicators, only
-# spaces and a comment (rapidyaml takes `|1 yes`); and none at a line's start (a document that is one
-# block scalar, whose lines libyaml wants indented).
-_BLOCK_HEADER = re.compile(r"([:?\n-] *)([|>][^\n]*)")
+_BLOCK_HEADER = re.compile(r"[:?-] +([|>][^\n]*)")
 _VALID_HEADER = re.compile(r"[|>](?:[-+]?[1-9]?|[1-9][-+])(?: +#.*| *)")
-_FLOW_SUSPECT = re.compile(r"[\[{,:][ \t]*[?:](?![ \t]|$)|[\[{,:][ \t]*\?|:[,\]}]")
+# From a line's first bracket to its end: where a flow collection on that line starts, and more.
+_FLOW_TO_LINE_END = re.compile(r"[\[{][^\n]*")
+_FLOW_SUSPECT = re.compile(r"[\[{,:?][ \t]*[?:](?![ \t]|$)|:[,\]}]| #")
+_REFUSED_FIRST = frozenset("@`%]}")
 
-
-def _libyaml_reads_otherwise(text: str) -> bool:
-    if _UNUSUAL_CHARACTER.search(text):
-        return True
-    for match in _INDICATOR.finditer(text):
-        if _starts_scalar(text, match.start()):
-            return True
-    if "|" in text or ">" in text:
-        for before, header in _BLOCK_HEADER.findall("\n" + text):
-            if before[0] == "\n" or (len(before) > 1 and not _VALID_HEADER.fullmatch(header)):
-                return True
-    if "[" not in text and "{" not in text:
-        return False
-    for tail in _FLOW_TO_LINE_END.findall("\n" + text):
-        if tail.count("[") + tail.count("{") > tail.count("]") + tail.count("}"):
-            return True
-        if ("?" in tail or ":" in tail) and _FLOW_SUSPECT.search(tail):
-            return True
-    return False
-
-
-def _starts_scalar(text: str, position: int) -> bool:
-    """Whether the indicator at `position` may start a scalar: at a line's start, after a key's or an
-    item's indicator and a space, or (`@`, `` ` ``, `%`) after a flow collection's opening or comma."""
-    before = position - 1
-    while before >= 0 and text[before] in " \t":
-        before -= 1
-    previous = text[before] if before >= 0 else "\n"
-    spaced = before < position - 1
-    if previous == "\n" or (spaced and previous in ":-?"):
-        return True
-    return text[position] in "@`%" and previous in "[{,"
-
-
-# rapidyaml's node type bits (ryml.NodeType_e; `builder` checks the ones it can read from the module).
+# rapidyaml's node type bits (ryml.NodeType_e; `builder` checks them against the module's).
 _VAL = 2
 _MAP = 4
 _SEQ = 8
 _KEYNIL = 4096
 _VALNIL = 8192
+_FLOW_SL = 65536
+_FLOW_ML = 131072
 # A document or stream node (directives, `---`); anchors, aliases and tags on a key or a value.
 _SPECIAL = 16 | 32 | 64 | 128 | 256 | 512 | 1024 | 2048
-_NOT_SIMPLE_KEY = _SPECIAL | _KEYNIL
+_NOT_SIMPLE = _SPECIAL | _FLOW_ML
+_NOT_SIMPLE_ENTRY = _NOT_SIMPLE | _KEYNIL
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _IMPLICIT = Resolver.yaml_implicit_resolvers
 _CACHE_LIMIT = 100_000
+# Nesting built here; deeper documents are PyYAML's (libyaml stops at 1,000 levels, whatever Python's
+# recursion limit is).
+_MAX_DEPTH = 200
 
 
 def builder(loader: type[Any]) -> Builder | None:
@@ -107,8 +77,9 @@ def builder(loader: type[Any]) -> Builder | None:
         from ryml import _ryml
     except ImportError:  # pragma: no cover - a wheel of it is a dependency on the supported platforms
         return None
-    bits = (ryml.VAL, ryml.MAP, ryml.SEQ, ryml.KEYNIL, ryml.VALNIL)
-    if tuple(int(bit) for bit in bits) != (_VAL, _MAP, _SEQ, _KEYNIL, _VALNIL):  # pragma: no cover
+    bits = (ryml.VAL, ryml.MAP, ryml.SEQ, ryml.KEYNIL, ryml.VALNIL, ryml.FLOW_SL, ryml.FLOW_ML)
+    expected = (_VAL, _MAP, _SEQ, _KEYNIL, _VALNIL, _FLOW_SL, _FLOW_ML)
+    if tuple(int(bit) for bit in bits) != expected:  # pragma: no cover - another binding's layout
         return None
     return Builder(loader, ryml, _ryml)
 
@@ -124,6 +95,7 @@ class Builder:
         self._first, self._next = native.Tree_first_child, native.Tree_next_sibling
         # Plain scalars seen before: their value, or `_STR` for a string (manifests repeat them).
         self._plain: dict[str, Any] = {}
+        self._flow = False  # whether the document being built has a flow collection with entries
 
     def load(self, text: str) -> Any:
         """The value of the one document in `text`, or `FALLBACK`."""
@@ -134,40 +106,46 @@ class Builder:
                 tree = self._parse(text.encode())
         except Exception:  # ryml.ExceptionParse and the like: PyYAML words the error
             return FALLBACK
+        self._flow = False
         try:
-            return self._document(tree)
+            value = self._document(tree)
         except (_Fallback, RecursionError, UnicodeDecodeError):
             return FALLBACK
+        if self._flow and _flow_reads_otherwise(text):
+            return FALLBACK
+        return value
 
     def _document(self, tree: Any) -> Any:
         root = tree.root_id()
         kind = self._type(tree, root)
-        if kind & _SPECIAL:
+        if kind & (_NOT_SIMPLE | _VAL):  # markers, properties, or a document that is one scalar
             raise _Fallback
         if kind & _MAP:
-            return self._mapping(tree, root)
+            return self._mapping(tree, root, kind, 1)
         if kind & _SEQ:
-            return self._sequence(tree, root)
-        if kind & _VAL and not kind & _VALNIL:
-            return self._scalar(self._val(tree, root), kind)
-        return None  # nothing but comments, or an empty plain scalar
+            return self._sequence(tree, root, kind, 1)
+        return None  # nothing but comments
 
-    def _mapping(self, tree: Any, node: int) -> dict[str, Any]:
+    def _mapping(self, tree: Any, node: int, own: int, depth: int) -> dict[str, Any]:
+        if depth > _MAX_DEPTH:
+            raise _Fallback
         result: dict[str, Any] = {}
         entries = 0
         plain, kind_of, key_of, none = self._plain, self._type, self._key, self._none
         child = self._first(tree, node)
+        if own & _FLOW_SL and child != none:
+            self._flow = True
         while child != none:
             kind = kind_of(tree, child)
-            if kind & _NOT_SIMPLE_KEY:
+            if kind & _NOT_SIMPLE_ENTRY:
                 raise _Fallback
             key = str(key_of(tree, child), "utf-8")
             if not kind & self._keyquo and plain.get(key) is not _STR and self._resolve(key) is not key:
                 raise _Fallback  # a key that is not a string (`on:`, `1:`), or a merge key
             if kind & _MAP:
-                result[key] = self._mapping(tree, child)
+                result[key] = self._mapping(tree, child, kind, depth + 1)
             elif kind & _SEQ:
-                result[key] = self._sequence(tree, child)
+                result[key] = self._sequence(tree, child, kind, depth + 1)
             elif kind & _VALNIL:
                 result[key] = None
             else:
@@ -178,18 +156,22 @@ class Builder:
             raise _Fallback  # a repeated key: PyYAML reports it with both lines
         return result
 
-    def _sequence(self, tree: Any, node: int) -> list[Any]:
+    def _sequence(self, tree: Any, node: int, own: int, depth: int) -> list[Any]:
+        if depth > _MAX_DEPTH:
+            raise _Fallback
         result: list[Any] = []
         kind_of, none = self._type, self._none
         child = self._first(tree, node)
+        if own & _FLOW_SL and child != none:
+            self._flow = True
         while child != none:
             kind = kind_of(tree, child)
-            if kind & _SPECIAL:
+            if kind & _NOT_SIMPLE:
                 raise _Fallback
             if kind & _MAP:
-                result.append(self._mapping(tree, child))
+                result.append(self._mapping(tree, child, kind, depth + 1))
             elif kind & _SEQ:
-                result.append(self._sequence(tree, child))
+                result.append(self._sequence(tree, child, kind, depth + 1))
             elif kind & _VALNIL:
                 result.append(None)
             else:
@@ -215,6 +197,8 @@ class Builder:
         return value
 
     def _construct(self, text: str) -> Any:
+        if text[:1] in _REFUSED_FIRST:
+            raise _Fallback  # libyaml refuses a plain scalar starting so
         tag = next((tag for tag, pattern in _IMPLICIT.get(text[:1], ()) if pattern.match(text)), None)
         if tag is None or tag == _TIMESTAMP:  # a string; timestamps stay strings (see `decode.py`)
             return text
@@ -225,6 +209,21 @@ class Builder:
             return construct(self._loader, yaml.ScalarNode(tag, text))
         except yaml.YAMLError:
             raise _Fallback from None
+
+
+def _libyaml_reads_otherwise(text: str) -> bool:
+    if _UNUSUAL_CHARACTER.search(text):
+        return True
+    if "|" in text or ">" in text:
+        return any(not _VALID_HEADER.fullmatch(header) for header in _BLOCK_HEADER.findall(text))
+    return False
+
+
+def _flow_reads_otherwise(text: str) -> bool:
+    return any(
+        ("?" in tail or ":" in tail or "#" in tail) and _FLOW_SUSPECT.search(tail) is not None
+        for tail in _FLOW_TO_LINE_END.findall(text)
+    )
 
 
 @contextmanager

@@ -1,8 +1,8 @@
 """Indented JSON text: the bytes `json.dumps(value, indent=2, default=str)` writes, from orjson's C
 encoder where it gives the same ones (json's indenting encoder is pure Python, some 20x slower).
 
-orjson writes non-ASCII characters as they are; with `ascii_only` they are escaped afterwards as json
-escapes them. Values orjson writes otherwise are left to json: integers beyond 64 bits, lone
+orjson writes non-ASCII characters (and DEL) as they are; with `ascii_only` they are escaped afterwards
+as json escapes them. Values orjson writes otherwise are left to json: integers beyond 64 bits, lone
 surrogates, nesting deeper than orjson's limit, and floats that Python writes with an exponent, NaN or
 infinity (within 1e-4 to 1e16 both write the shortest round-trip digits). Dates, datetimes and
 dataclasses go through `default` as with json.
@@ -10,15 +10,15 @@ dataclasses go through `default` as with json.
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
-import re
 from collections.abc import Callable
 from typing import Any
 
 import orjson
 
-_NON_ASCII = re.compile("[^\x00-\x7f]")
+_ESCAPE = "kgov-json-ascii"  # the error handler below
 
 
 def indented(value: Any, ascii_only: bool = True, default: Callable[[Any], Any] | None = str) -> str:
@@ -32,28 +32,49 @@ def indented(value: Any, ascii_only: bool = True, default: Callable[[Any], Any] 
             pass
         else:
             if ascii_only and not text.isascii():
-                text = _NON_ASCII.sub(_escape, text)
+                text = text.encode("ascii", _ESCAPE).decode("ascii")
+            if ascii_only and "\x7f" in text:  # ASCII, but not printable: json escapes it too
+                text = text.replace("\x7f", "\\u007f")
             return text + "\n"
     return json.dumps(value, indent=2, default=default, ensure_ascii=ascii_only) + "\n"
 
 
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    code -= 0x10000
-    return f"\\u{0xD800 | code >> 10:04x}\\u{0xDC00 | code & 0x3FF:04x}"
+def _escape(error: UnicodeError) -> tuple[str, int]:
+    """An encoding error handler writing each non-ASCII character as json's `ensure_ascii` does."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    escaped = []
+    for character in error.object[error.start : error.end]:
+        code = ord(character)
+        if code >= 0x10000:
+            code -= 0x10000
+            escaped.append(f"\\u{0xD800 | code >> 10:04x}\\u{0xDC00 | code & 0x3FF:04x}")
+        else:
+            escaped.append(f"\\u{code:04x}")
+    return "".join(escaped), error.end
+
+
+codecs.register_error(_ESCAPE, _escape)
 
 
 def _floats_alike(value: Any) -> bool:
     """No float in `value` that orjson writes otherwise than json."""
     stack = [value]
+    pop, extend = stack.pop, stack.extend
     while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.values())
+        item = pop()
+        kind = type(item)
+        if kind is str or kind is int or kind is bool or item is None:
+            continue
+        if kind is dict:
+            extend(item.values())
+        elif kind is list or kind is tuple:
+            extend(item)
+        elif isinstance(item, float):
+            if item != 0 and not (1e-4 <= abs(item) < 1e16 and math.isfinite(item)):
+                return False
+        elif isinstance(item, dict):
+            extend(item.values())
         elif isinstance(item, list | tuple):
-            stack.extend(item)
-        elif isinstance(item, float) and item != 0 and not (1e-4 <= abs(item) < 1e16 and math.isfinite(item)):
-            return False
+            extend(item)
     return True
