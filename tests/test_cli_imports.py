@@ -56,7 +56,9 @@ CLI_DECLARATIONS = {
     "kgov.report",
     "kgov.report.choices",
 }
-SCAN_MODULES = 360  # a one-file `kgov scan -o json`, everything included
+# a one-file `kgov scan -o json`, everything included (orjson and kgov.report.jsontext, the JSON
+# report's encoder, are 3 of them and about 0.6 ms)
+SCAN_MODULES = 362
 PROBE = """
 import json, sys
 from kgov.cli import LAZY_COMMANDS, main

@@ -5,7 +5,7 @@ zero bytes around the first character), with CR and CRLF line breaks read as LF.
 PyYAML's C parser under limits: the document size, the work aliases may expand to when a document is
 walked, duplicate keys (the API server, kubectl and helm reject them), and the size of integers.
 Timestamps stay strings, as they are to the API server. Once a run has parsed `FAST_AFTER` characters,
-documents go through rapidyaml first (`fastyaml.py`: the same values, about twice as fast), and PyYAML
+documents go through rapidyaml first (`fastyaml.py`: the same values, 1.6-1.8x as fast), and PyYAML
 parses what that path leaves to it: every error, alias and tag. JSON gets the same duplicate-key, depth and
 integer checks. Every limit is a `LimitExceeded`, every other problem the parser's own error.
 """
@@ -17,12 +17,11 @@ import json
 import re
 from collections.abc import Hashable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Final
 
 import yaml
 from yaml.constructor import ConstructorError
 
-from kgov import fastyaml
 from kgov.data import YAML_LOADER
 
 MAX_FILE = 512 * 1024 * 1024  # bytes of one input file (or of stdin)
@@ -138,25 +137,31 @@ _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map)
 
 
+FALLBACK: Final = object()  # what a faster path returns for a document PyYAML is to parse
+
+
 class _Parsers:
-    """PyYAML alone until `FAST_AFTER` characters have been parsed, then rapidyaml's builder first."""
+    """PyYAML alone until `FAST_AFTER` characters have been parsed, then rapidyaml's builder first
+    (`fastyaml.py`, imported then)."""
 
     def __init__(self, fast_after: int = FAST_AFTER) -> None:
         self.fast_after = fast_after
         self.parsed = 0
-        self.fast: fastyaml.Builder | None = None
+        self.fast: Any = None
         self.unavailable = False
 
     def load(self, text: str) -> Any:
-        """The document's value, or `fastyaml.FALLBACK` for PyYAML to parse it."""
+        """The document's value, or `FALLBACK` for PyYAML to parse it."""
         if self.fast is None:
             self.parsed += len(text)
             if self.parsed <= self.fast_after or self.unavailable:
-                return fastyaml.FALLBACK
+                return FALLBACK
+            from kgov import fastyaml
+
             self.fast = fastyaml.builder(_Loader)
             if self.fast is None:
                 self.unavailable = True
-                return fastyaml.FALLBACK
+                return FALLBACK
         return self.fast.load(text)
 
 
@@ -168,7 +173,7 @@ def load_yaml(text: str) -> Any:
     if len(text) > MAX_DOCUMENT:
         raise LimitExceeded(f"the document is larger than {MAX_DOCUMENT} characters")
     value = _PARSERS.load(text)
-    if value is not fastyaml.FALLBACK:
+    if value is not FALLBACK:
         return value  # aliases and tags are PyYAML's, so nothing here can expand
     value = yaml.load(text, Loader=_Loader)
     if "*" in text:  # an alias: shared nodes, which a walk would visit once per reference

@@ -24,7 +24,8 @@ from typing import Any, Final
 import yaml
 from yaml.resolver import Resolver
 
-FALLBACK: Final = object()
+from kgov.decode import FALLBACK as FALLBACK
+
 _STR: Final = object()
 
 
