@@ -135,6 +135,7 @@ def test_every_optional_feature_renders(full_docs: list[dict[str, Any]]) -> None
         ("config.prometheus.url=prometheus:9090", "url"),
         ("resources.limits.memory=lots", "memory"),
         ("replicaCount=0", "replicaCount"),
+        ("policyReports.api=kyverno", "api"),
     ],
 )
 def test_values_schema_rejects_bad_values(helm: Path, setting: str, complaint: str) -> None:

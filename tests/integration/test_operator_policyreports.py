@@ -24,6 +24,7 @@ from harness import (
     stored,
     writes,
 )
+from test_operator_convergence import Fault, inject
 
 from chart_support import documents, find, helm_binary, render
 from conftest import require_shared
@@ -138,6 +139,9 @@ def test_reports_follow_the_findings_namespace_by_namespace(
         squatter = _foreign(api, "team", "kgov")
         cluster.put(resource, neighbour)
         cluster.put(resource, squatter)
+        # The answer to the first create in `shop` is lost (503; kmock applies the write): the retry
+        # finds it there (409) and adopts it as ours, no duplicate, no error left.
+        lost = inject(cluster, Fault("POST", f"/namespaces/shop/{namespaced}$", times=5), 503)
         with running_operator(cluster, tmp_path, monkeypatch, options) as op:
             first = _reports(cluster, api)
 
@@ -186,6 +190,7 @@ def test_reports_follow_the_findings_namespace_by_namespace(
         assert report.get("source") == ("kube-governor" if api == "openreports" else None)
         errors = [e.message for e in validators[report["kind"]].iter_errors(report)]
         assert not errors, (report["kind"], errors)
+    assert lost.hits and f"GET /apis/{group}/{version}/namespaces/shop/{namespaced}/kgov" in report_requests
     web = next(r for r in first["shop"]["results"] if r["policy"] == "qos.best-effort")
     assert web["resources"][0] == {
         "apiVersion": "apps/v1",
@@ -199,6 +204,7 @@ def test_reports_follow_the_findings_namespace_by_namespace(
     assert fix_writes == [f"PATCH /apis/{group}/{version}/namespaces/shop/{namespaced}/kgov"]
     assert _policies(fixed["shop"]) == _policies(first["shop"]) - {"qos.best-effort"}
     assert fixed["shop"]["summary"] == {"pass": 0, "fail": 1, "warn": 1, "error": 0, "skip": 0}
+    assert not list(validators[fixed["shop"]["kind"]].iter_errors(fixed["shop"]))
     kept = {r["policy"]: r["timestamp"] for r in first["shop"]["results"]}
     assert all(r["timestamp"] == kept[r["policy"]] for r in fixed["shop"]["results"])
     assert fixed["other"] == first["other"] and fixed[None] == first[None]
@@ -225,3 +231,11 @@ def test_reports_follow_the_findings_namespace_by_namespace(
     asked = _permissions([r for r in all_requests if f"/apis/{group}/" in r.url.path])
     assert {verb for _, verb in asked} == {"list", "create", "patch", "delete", "get"}
     assert [a for a in asked if not any(a[0] in r["resources"] and a[1] in r["verbs"] for r in rules)] == []
+
+
+def test_no_report_request_unless_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with emulated_cluster(extra_crds=_crds("openreports")) as cluster:
+        with running_operator(cluster, tmp_path, monkeypatch):
+            pass  # the first evaluation, its Findings written
+        assert _report_requests(cluster, "openreports") == []
+        assert _reports(cluster, "openreports") == {}
