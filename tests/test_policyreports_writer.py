@@ -233,10 +233,22 @@ def test_a_report_deleted_by_hand_comes_back_at_the_next_listing(
 
 
 def test_a_failed_listing_writes_nothing_and_is_tried_again(reports: PolicyReports, api: FakeApi) -> None:
-    api.fail[("GET", "/apis/openreports.io/v1alpha1/reports")] = 404  # the CRD is not installed
-    assert _sync(reports, [_finding("web")]) == Outcome(failed=1, again=True)
+    api.fail[("GET", "/apis/openreports.io/v1alpha1/reports")] = 503
+    assert _sync(reports, [_finding("web")]) == Outcome(failed=1, again=True)  # the writer's backoff
     assert [r for r in api.take_log() if not r.startswith("GET")] == []
     api.fail.clear()
+    assert _sync(reports, [_finding("web")]) == Outcome(written=1)
+
+
+def test_reports_wait_for_their_crd_without_holding_back_evaluations(
+    reports: PolicyReports, api: FakeApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    api.fail[("GET", "/apis/openreports.io/v1alpha1/reports")] = 404  # the CRD is not installed
+    for _ in range(3):
+        assert _sync(reports, [_finding("web")]) == Outcome()  # no `again`: no retry loop
+    assert len([r for r in caplog.records if "cannot list Report" in r.getMessage()]) == 1
+    assert [r for r in api.take_log() if not r.startswith("GET")] == []
+    api.fail.clear()  # installed: the next evaluation writes
     assert _sync(reports, [_finding("web")]) == Outcome(written=1)
 
 

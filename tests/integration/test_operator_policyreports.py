@@ -13,6 +13,7 @@ import pytest
 import yaml
 from harness import (
     FORMATS,
+    by_check,
     describe,
     emulated_cluster,
     kube,
@@ -239,3 +240,20 @@ def test_no_report_request_unless_asked(tmp_path: Path, monkeypatch: pytest.Monk
             pass  # the first evaluation, its Findings written
         assert _report_requests(cluster, "openreports") == []
         assert _reports(cluster, "openreports") == {}
+
+
+def test_without_the_report_crds_findings_are_written_as_usual(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    options = operator_options(tmp_path, policy_reports="openreports")
+    with emulated_cluster() as cluster:
+        # Settling needs an idle evaluator: a listing answered 404 must not keep it retrying.
+        with running_operator(cluster, tmp_path, monkeypatch, options) as op:
+            mark = op.mark()
+            hpa = "/apis/autoscaling/v2/namespaces/other/horizontalpodautoscalers/api"
+            assert kube(cluster, "PATCH", hpa, {"spec": {"maxReplicas": 6}})[0] == 200
+            op.settle_after(mark, events=1)
+            held = by_check(cluster)
+        asked = _report_requests(cluster, "openreports")
+    assert held and "autoscaling.hpa-fixed-replicas" not in held
+    assert asked and all(r.startswith("GET ") for r in asked)

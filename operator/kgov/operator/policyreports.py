@@ -73,6 +73,7 @@ class PolicyReports:
         self.held: dict[Scope, dict[str, Any]] = {}  # our reports as the API server last answered
         self.foreign: set[Scope] = set()  # a `kgov` report there is not ours: left alone
         self.rejected: dict[Scope, str] = {}  # content refused with 403/422: not sent again
+        self.unlisted: str | None = None  # why the reports cannot be listed (404: no CRD), once logged
         self._listed_at: float | None = None
         self._done: list[Finding] | None = None  # the findings the reports were last fully written for
 
@@ -145,17 +146,31 @@ class PolicyReports:
             try:
                 listing = await self._call("", kind, "GET", self._path(kind) + selector, None)
             except ApiError as exc:
-                self._failed("list", kind, None, exc, outcome)
+                self._unlisted(kind, exc, outcome)
                 return False
             for item in listing.get("items") or []:
                 metadata = item.get("metadata") or {}
                 if metadata.get("name") == REPORT_NAME and _ours(item):
                     held[metadata.get("namespace") if kind == self.api.namespaced_kind else None] = item
+        if self.unlisted is not None:
+            logger.info("policy reports: %s served again, writing the reports", self.api.api_version)
+        self.unlisted = None
         self.held = held
         self.foreign.clear()
         self.rejected.clear()
         self._listed_at = self._clock()
         return True
+
+    def _unlisted(self, kind: str, exc: ApiError, outcome: Outcome) -> None:
+        """A listing that failed. Transient (429, 5xx, no connection): tried again with the writer's
+        backoff. Otherwise (404: the CRD is not installed; 403: not granted) logged once, and tried
+        again at the next evaluation without holding back the Findings' evaluations meanwhile."""
+        if exc.status in (0, 429) or exc.status >= 500:
+            self._failed("list", kind, None, exc, outcome)
+            return
+        if self.unlisted != str(exc.status):
+            logger.error("policy reports not written: cannot list %s: %s", kind, exc)
+        self.unlisted = str(exc.status)
 
     async def _create(self, scope: Scope, doc: dict[str, Any], outcome: Outcome) -> None:
         kind = self._kind(scope)
