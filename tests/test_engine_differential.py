@@ -213,6 +213,14 @@ _POOL = """
       rules:
         - host: shop.example.com
           http: {paths: [{path: /edge, pathType: Prefix, backend: {service: {name: edge, port: {number: 80}}}}]}
+  - apiVersion: networking.k8s.io/v1
+    kind: Ingress
+    metadata: {name: edge, namespace: edge, annotations: {nginx.ingress.kubernetes.io/use-regex: "true"}}
+    spec:
+      ingressClassName: nginx
+      rules:
+        - host: shop.example.com
+          http: {paths: [{path: /edge(/|$)(.*), pathType: ImplementationSpecific, backend: {service: {name: edge, port: {number: 80}}}}]}
 - - apiVersion: v1
     kind: ConfigMap
     metadata: {name: ingress-nginx-controller, namespace: edge}
@@ -321,6 +329,39 @@ _POOL = """
     kind: Certificate
     metadata: {name: shop-tls, namespace: shop}
     spec: {secretName: shop-tls, dnsNames: [shop.example.com]}
+- - apiVersion: networking.k8s.io/v1
+    kind: Ingress
+    metadata: {name: api, namespace: shop}
+    spec:
+      ingressClassName: nginx
+      rules:
+        - host: shop.example.com
+          http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {name: http}}}}]}
+  - apiVersion: networking.k8s.io/v1
+    kind: Ingress
+    metadata:
+      name: api
+      namespace: shop
+      annotations: {nginx.ingress.kubernetes.io/canary: "true", nginx.ingress.kubernetes.io/canary-by-header: x-canary}
+    spec:
+      ingressClassName: nginx
+      rules:
+        - host: shop.example.com
+          http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}]}
+- - apiVersion: networking.k8s.io/v1
+    kind: Ingress
+    metadata: {name: fallback, namespace: edge}
+    spec:
+      ingressClassName: nginx
+      defaultBackend: {service: {name: edge, port: {number: 80}}}
+  - apiVersion: networking.k8s.io/v1
+    kind: Ingress
+    metadata: {name: fallback, namespace: edge}
+    spec:
+      ingressClassName: nginx
+      rules:
+        - host: "*.example.com"
+          http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: edge, port: {number: 80}}}}]}
 """
 POOL: list[list[Body]] = yaml.safe_load(_POOL)
 
@@ -350,6 +391,13 @@ KNOWN = [
     (_present(0, 1, 2, 15, 16, 17, 18, 19, 20), [(17, 1, True)]),
     (_present(0, 1, 2, 15, 16, 17, 20), [(16, 1, True)]),
     (_present(0, 1, 15, 23, 24, 25), [(15, None, True)]),
+    # The routing models the migration checks read, kept between evaluations: a Service that resolves
+    # an Ingress's named port, a route, an Ingress sharing a host (regex, canary, conflicting path),
+    # the catch-all server turning into a wildcard one.
+    (_present(0, 1, 15, 16, 23, 24, 25, 34), [(15, 1, True)]),
+    (_present(0, 1, 15, 16, 17, 23, 24, 25), [(25, 1, True)]),
+    (_present(0, 1, 16, 17, 18, 23, 24, 25, 34), [(18, 1, True), (34, 1, True), (17, 1, True)]),
+    (_present(0, 1, 16, 17, 23, 24, 25, 35), [(35, 1, True), (35, 0, True)]),
 ]
 
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from kgov.analysis import Capabilities, evaluate, select_checks, subjects
 from kgov.catalogue import load_catalogue
+from kgov.checks.params import PrefixParams
 from kgov.checks.registry import CheckSpec, Need, Reach, Registry, Subject
 from kgov.config import Config
 from kgov.domain.measured import reload_series, window_hours
@@ -47,6 +48,7 @@ from kgov.inventory.inventory import ProjectionCache
 from kgov.inventory.projection import ProjectionError, project
 from kgov.inventory.templates import template_images
 from kgov.inventory.views import Key
+from kgov.migration.parity import MigrationIndex, built_index, keep_index
 from kgov.model.errors import InputError
 from kgov.model.evidence import (
     NOT_CONFIGURED,
@@ -105,6 +107,10 @@ class Engine:
         self._changes: list[tuple[KubeObject | None, KubeObject | None]] = []
         self._rebuild = False
         self._relations_stale = True
+        # The routing models of the migration checks, by annotation prefix, kept for the network view
+        # they model and brought up to date with the changes applied to it in place.
+        self._routing: dict[str, MigrationIndex] = {}
+        self._routed: object | None = None
         self.reconfigure(config, params)
 
     # ---- input -----------------------------------------------------------------------------------
@@ -113,6 +119,7 @@ class Engine:
         self.config = config
         self.params = params
         self._checks: list[CheckSpec] = select_checks(self.registry, config)
+        self._prefixes = {p.annotation_prefix for p in params.values() if isinstance(p, PrefixParams)}
         self._dirty = Dirty(everything=True)
 
     def apply_event(self, event_type: str | None, body: Mapping[str, Any]) -> None:
@@ -393,7 +400,9 @@ class Engine:
 
     def _run_checks(self, now: float) -> None:
         dirty, self._dirty = self._dirty, Dirty(everything=False)
-        inventory = self._inventory_now()
+        changes, self._changes = self._changes, []
+        inventory = self._inventory_now(changes)
+        self._keep_routing(inventory, changes)
         inventory.churn = dict(self._estimates)
         inventory.scale_history = dict(self._scales)
         inventory.evidence = self.measured
@@ -420,6 +429,7 @@ class Engine:
             now=datetime.fromtimestamp(now, UTC),
             pick=None if dirty.everything else _Picker(inventory, dirty),
         )
+        self._take_routing(inventory)
         self.errors = result.errors + inventory.errors
         self.failures += len(result.failed)
         self._keep_undecided(replaced, result.failed, inventory.unreadable)
@@ -447,10 +457,9 @@ class Engine:
             if (finding.check, finding.target.key) in failed or any(ref.key in unreadable for ref in refs):
                 self._desired[key] = (finding, body)
 
-    def _inventory_now(self) -> Inventory:
+    def _inventory_now(self, changes: list[tuple[KubeObject | None, KubeObject | None]]) -> Inventory:
         """The inventory updated in place with the changes since the last evaluation, or rebuilt from
         the store when a change reshapes the subjects."""
-        changes, self._changes = self._changes, []
         inventory = self._inventory
         reusable = inventory is not None and not self._rebuild
         if inventory is not None and reusable and all(inventory.update(o, n) for o, n in changes):
@@ -459,6 +468,25 @@ class Engine:
         self._rebuild = False
         self._inventory = Inventory(self.store.objects(), live=True, projections=self.store.projections)
         return self._inventory
+
+    def _keep_routing(
+        self, inventory: Inventory, changes: list[tuple[KubeObject | None, KubeObject | None]]
+    ) -> None:
+        """Hands the checks the routing models of the last evaluation, updated with the changes the
+        network view took in place; a new view, or a change the models cannot take in place, leaves
+        them to the checks to build again from every object."""
+        kept = self._routing if inventory.network is self._routed else {}
+        if not all(index.update(changes) for index in kept.values()):
+            kept = {}
+        self._routing, self._routed = kept, inventory.network
+        for index in kept.values():
+            keep_index(inventory, index)
+
+    def _take_routing(self, inventory: Inventory) -> None:
+        for prefix in self._prefixes:
+            index = built_index(inventory, prefix)
+            if index is not None:
+                self._routing[prefix] = index
 
     def _apply_cap(self) -> None:
         if len(self._desired) <= self.max_findings:

@@ -213,6 +213,16 @@ class Inventory:
             entry = self._derived[key] = (subject, compute())
         return cast(V, entry[1])
 
+    def memo(self, name: str, subject: object) -> object | None:
+        """What `derived` computed (or `remember` was given) for `subject`, if anything."""
+        entry = self._derived.get((name, id(subject)))
+        return entry[1] if entry is not None and entry[0] is subject else None
+
+    def remember(self, name: str, subject: object, value: object) -> None:
+        """A value `derived` hands out for `subject` without computing it: one its owner keeps up to
+        date across in-place updates (the operator's routing models)."""
+        self._derived[(name, id(subject))] = (subject, value)
+
     # ---- building ------------------------------------------------------------------------------
 
     def _error(self, obj: KubeObject, message: str, path: tuple[str | int, ...]) -> None:

@@ -316,11 +316,20 @@ class Network:
         self.services[id(new)] = view
         return True
 
-    def _replace_view(self, views: list[Any], old: KubeObject, view: Any) -> bool:
-        """Puts `view` where the view of `old` was (same key, so the same place in the order)."""
+    def ingress_view(self, obj: KubeObject) -> IngressView | None:
+        """The view of an Ingress object of this network (None: not read, or not its current version)."""
+        index = self._positions_in(self.ingresses).get(id(obj))
+        return self.ingresses[index] if index is not None and self.ingresses[index].obj is obj else None
+
+    def _positions_in(self, views: list[Any]) -> dict[int, int]:
         positions = self._positions.get(id(views))
         if positions is None:
             positions = self._positions[id(views)] = {id(v.obj): i for i, v in enumerate(views)}
+        return positions
+
+    def _replace_view(self, views: list[Any], old: KubeObject, view: Any) -> bool:
+        """Puts `view` where the view of `old` was (same key, so the same place in the order)."""
+        positions = self._positions_in(views)
         index = positions.pop(id(old), None)
         if index is None or views[index].obj is not old:
             return False

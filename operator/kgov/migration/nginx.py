@@ -28,6 +28,7 @@ per path. What this model reproduces (facts: reference ingress-nginx-annotations
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -149,7 +150,10 @@ def path_type(value: str | None) -> str:
 
 
 class NginxModel:
-    """The servers of one ingress class."""
+    """The servers of one ingress class. Built from all its Ingresses at once, or kept up to date one
+    Ingress at a time (`replace`, the operator): the servers of the hosts the Ingress names are built
+    again from the Ingresses of those hosts, in the controller's order, and the result is the model a
+    build from every Ingress gives."""
 
     def __init__(
         self, ingresses: Iterable[IngressView], network: Network, prefix: str = NGINX_PREFIX
@@ -163,24 +167,123 @@ class NginxModel:
         self.canaries: dict[Backend, Canary] = {}  # by the primary upstream they shape
         self.types = nginx_value_types(network.catalogue)
         self.dropped: list[tuple[IngressView, Invalid]] = []
-        canaries, primaries = [], []
+        # What `replace` rebuilds from: the primary Ingresses by the hosts of their rules (CATCH_ALL
+        # for rules without a host), those that give the catch-all server its default backend, the
+        # canaries, the backends of every location, and each conflict's host and place in the build.
+        self._views: dict[int, IngressView] = {}
+        self._hosts: dict[str, dict[int, IngressView]] = {}
+        self._catch_alls: dict[int, IngressView] = {}
+        self._canaries: dict[int, IngressView] = {}
+        self._invalid: dict[int, tuple[IngressView, Invalid]] = {}
+        self._backends: Counter[Backend] = Counter()
+        self._placed: dict[str, list[tuple[tuple[int, int, int], Conflict]]] = {}
+        primaries = []
         for view in ordered_ingresses(ingresses):
-            invalid = self.annotations(view).dropped(self.types)
-            if invalid is not None:
-                self.dropped.append((view, invalid))
-            elif self.annotations(view).flag("canary"):
-                canaries.append(view)
-            else:
+            if self._learn(view):
                 primaries.append(view)
+        self.dropped = list(self._invalid.values())
         for view in primaries:
             self._catch_all(view)
         for view in primaries:
             self._add(view)
-        for view in canaries:
-            self._add_canary(view)
         for server in self.servers.values():
             self.render(server)
-        self._wildcards = sorted((h for h in self.servers if h.startswith("*.")), key=len, reverse=True)
+            self._backends.update(loc.backend for loc in server.locations if loc.backend)
+        self._merge_canaries()
+        self._wildcards = self._wildcards_of()
+
+    @property
+    def empty(self) -> bool:
+        return not self._views
+
+    def _learn(self, view: IngressView) -> bool:
+        """Files the Ingress as dropped, canary or primary; true for a primary."""
+        self._views[id(view)] = view
+        notes = self.annotations(view)
+        invalid = notes.dropped(self.types)
+        if invalid is not None:
+            self._invalid[id(view)] = (view, invalid)
+            return False
+        if notes.flag("canary"):
+            self._canaries[id(view)] = view
+            return False
+        for host in _rule_hosts(view):
+            self._hosts.setdefault(host, {})[id(view)] = view
+        if _is_catch_all(view):
+            self._catch_alls[id(view)] = view
+        return True
+
+    def _forget(self, view: IngressView) -> None:
+        self._views.pop(id(view), None)
+        self._notes.pop(id(view), None)
+        self._invalid.pop(id(view), None)
+        self._canaries.pop(id(view), None)
+        self._catch_alls.pop(id(view), None)
+        for host in _rule_hosts(view):
+            held = self._hosts.get(host)
+            if held is not None:
+                held.pop(id(view), None)
+                if not held:
+                    del self._hosts[host]
+
+    # ---- in-place updates (the operator) ---------------------------------------------------------
+
+    def replace(self, old: IngressView | None, new: IngressView | None) -> None:
+        """One Ingress of the class changed (`old` → `new`), came (no `old`) or went (no `new`)."""
+        hosts: dict[str, None] = {}
+        for view in (old, new):
+            if view is not None:
+                hosts.update(dict.fromkeys(_rule_hosts(view)))
+                if _is_catch_all(view):
+                    hosts[CATCH_ALL] = None
+        if old is not None:
+            self._forget(old)
+        if new is not None:
+            self._learn(new)
+        wildcards = False
+        for host in hosts:
+            wildcards |= host.startswith("*.")
+            self._rebuild(host)
+        self._merge_canaries()
+        if wildcards:
+            self._wildcards = self._wildcards_of()
+        self.dropped = [self._invalid[id(v)] for v in ordered_ingresses(v for v, _ in self._invalid.values())]
+        self.conflicts = self._ordered_conflicts()
+
+    def _rebuild(self, host: str) -> None:
+        """The server of one host built again from the primary Ingresses that name it."""
+        server = self.servers.pop(host, None)
+        if server is not None:
+            self._backends.subtract(loc.backend for loc in server.locations if loc.backend)
+        self._rendered.pop(host, None)
+        self._placed.pop(host, None)
+        if host == CATCH_ALL:
+            for view in ordered_ingresses(self._catch_alls.values()):
+                self._catch_all(view)
+        for view in ordered_ingresses(self._hosts.get(host, {}).values()):
+            self._add(view, only=host)
+        server = self.servers.get(host)
+        if server is not None:
+            self.render(server)
+            self._backends.update(loc.backend for loc in server.locations if loc.backend)
+
+    def _ordered_conflicts(self) -> list[Conflict]:
+        """The conflicts in the order a build from every Ingress finds them: the catch-all's default
+        backends first, then by the Ingress that meets an earlier one (controller order), its rule and
+        its path."""
+        placed = [item for items in self._placed.values() for item in items]
+        others = ordered_ingresses({id(c.other): c.other for _, c in placed}.values())
+        rank = {id(view): index for index, view in enumerate(others)}
+        placed.sort(key=lambda item: (item[0][0], rank[id(item[1].other)], item[0][1], item[0][2]))
+        return [conflict for _, conflict in placed]
+
+    def _merge_canaries(self) -> None:
+        self.canaries = {}
+        for view in ordered_ingresses(self._canaries.values()):
+            self._add_canary(view)
+
+    def _wildcards_of(self) -> list[str]:
+        return sorted((h for h in self.servers if h.startswith("*.")), key=len, reverse=True)
 
     def annotations(self, view: IngressView) -> AnnotationValues:
         found = self._notes.get(id(view))
@@ -201,9 +304,15 @@ class NginxModel:
             server = self.servers[host] = Server(host, first=view)
         return server
 
-    def _conflict(self, host: str, subject: str, kept: IngressView, other: IngressView) -> None:
+    def _conflict(
+        self, host: str, subject: str, kept: IngressView, other: IngressView, place: tuple[int, int, int]
+    ) -> None:
+        """`place`: (0 for the catch-all's default backends, else 1; the rule; the path + 1, 0 for the
+        host's default backend) of `other`, the Ingress that met `kept`'s definition."""
         if not order_known(kept, other):
-            self.conflicts.append(Conflict(host, subject, kept, other))
+            conflict = Conflict(host, subject, kept, other)
+            self.conflicts.append(conflict)
+            self._placed.setdefault(host, []).append((place, conflict))
 
     def _catch_all(self, view: IngressView) -> None:
         """`createServers`, before any location: the oldest Ingress with a backend and no rule gives
@@ -216,15 +325,18 @@ class NginxModel:
         if server.default is None:
             server.default = (view, default)
         elif server.default[1] != default:
-            self._conflict(CATCH_ALL, "the catch-all default backend", server.default[0], view)
+            self._conflict(CATCH_ALL, "the catch-all default backend", server.default[0], view, (0, 0, 0))
 
-    def _add(self, view: IngressView) -> None:
+    def _add(self, view: IngressView, only: str | None = None) -> None:
+        """The rules of a primary Ingress (those of host `only` when given) into their servers."""
         spec = view.ingress.spec
         notes = self.annotations(view)
         default = service_backend(view, spec.default_backend, self.network) if spec.default_backend else None
         secure = tls_hosts(view)
-        for rule in spec.rules:
+        for index, rule in enumerate(spec.rules):
             host = (rule.host or CATCH_ALL).lower()
+            if only is not None and host != only:
+                continue
             new = host not in self.servers
             server = self._server(host, view)
             # The Ingress that creates a server gives its root location its default backend; the
@@ -234,17 +346,19 @@ class NginxModel:
             elif not new and host != CATCH_ALL and server.first is not None and server.first is not view:
                 theirs = server.default[1] if server.default else None
                 if default != theirs and (spec.default_backend is not None or server.default is not None):
-                    self._conflict(host, "the host's default backend", server.first, view)
+                    self._conflict(host, "the host's default backend", server.first, view, (1, index, 0))
             if host in secure:
                 server.tls = True
             paths = rule.http.paths if rule.http else []
             if notes.flag("ssl-passthrough") and server.passthrough is None and paths:
                 root = next((p for p in paths if (p.path or "/") == "/"), paths[0])
                 server.passthrough = (view, service_backend(view, root.backend, self.network))
-            for path in paths:
-                self._add_location(server, view, path)
+            for position, path in enumerate(paths, start=1):
+                self._add_location(server, view, path, (1, index, position))
 
-    def _add_location(self, server: Server, view: IngressView, path: net.IngressPath) -> None:
+    def _add_location(
+        self, server: Server, view: IngressView, path: net.IngressPath, place: tuple[int, int, int]
+    ) -> None:
         key = (path.path or "/", path_type(path.path_type))
         if server.host == CATCH_ALL and key == ("/", "Prefix") and server.default is not None:
             return  # the root location already serves the catch-all default backend
@@ -256,7 +370,7 @@ class NginxModel:
             existing.backend != backend or existing.ingress.obj.annotations != view.obj.annotations
         ):
             # `getBackendServers`: the location of the older Ingress stays.
-            self._conflict(server.host, f"path {key[0]} ({key[1]})", existing.ingress, view)
+            self._conflict(server.host, f"path {key[0]} ({key[1]})", existing.ingress, view, place)
 
     def _add_canary(self, view: IngressView) -> None:
         """`mergeAlternativeBackends`: the canary joins the *upstream* (Service port) of the main
@@ -264,9 +378,6 @@ class NginxModel:
         proxies to that upstream; the first canary of an upstream is the one the Lua balancer uses
         (`alternative_backends[1]`); a canary whose Service is itself a primary backend is not merged."""
         notes = self.annotations(view)
-        primaries = {
-            loc.backend for server in self.servers.values() for loc in server.locations if loc.backend
-        }
         for rule in view.ingress.spec.rules:
             server = self.servers.get((rule.host or CATCH_ALL).lower())
             for path in rule.http.paths if rule.http and server else []:
@@ -277,7 +388,8 @@ class NginxModel:
                     None,
                 )
                 backend = service_backend(view, path.backend, self.network)
-                if location is None or location.backend is None or backend in primaries:
+                primary = backend is not None and self._backends[backend] > 0
+                if location is None or location.backend is None or primary:
                     continue  # no main location (the canary is dropped), or its Service is a primary
                 if location.backend in self.canaries:
                     continue
@@ -539,6 +651,15 @@ def _upstream_headers(notes: AnnotationValues, rewriting: bool) -> dict[str, str
         if value and (rewriting or key != "x-forwarded-prefix"):
             headers[header] = value
     return headers
+
+
+def _rule_hosts(view: IngressView) -> list[str]:
+    return list(dict.fromkeys((rule.host or CATCH_ALL).lower() for rule in view.ingress.spec.rules))
+
+
+def _is_catch_all(view: IngressView) -> bool:
+    spec = view.ingress.spec
+    return spec.default_backend is not None and not spec.rules
 
 
 def tls_hosts(view: IngressView) -> set[str]:

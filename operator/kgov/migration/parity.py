@@ -15,6 +15,7 @@ when a regular expression on either side cannot be evaluated within kgov's bound
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from kgov.domain.annotations import NGINX_PREFIX
@@ -24,6 +25,8 @@ from kgov.migration.gatewayapi import GatewayModel, Plane, PlaneListener
 from kgov.migration.nginx import CATCH_ALL, NginxModel, Server, tls_hosts
 from kgov.migration.outcome import NO_ROUTE, PASSTHROUGH, REDIRECT, Outcome, Probe, same_outcome
 from kgov.migration.sample import example
+from kgov.model.gateway import ROUTE_KINDS
+from kgov.model.objects import KubeObject
 from kgov.regex import Undecided
 
 FULL, MISMATCH, NOT_CHECKED, UNDECIDED = "full", "mismatch", "not-checked", "undecided"
@@ -62,17 +65,60 @@ class Parity:
 
 
 class MigrationIndex:
-    """The routing models of one inventory, built once and shared by every Ingress's checks."""
+    """The routing models of one inventory, built once and shared by every Ingress's checks. The
+    operator's engine keeps it from one evaluation to the next (`update`)."""
 
     def __init__(self, inventory: Inventory, prefix: str = NGINX_PREFIX) -> None:
         network = inventory.network
+        self.network = network
         self.prefix = prefix
         self.gateways = GatewayModel(network)
         groups: dict[str, list[IngressView]] = {}
         for view in network.ingresses:
             groups.setdefault(class_key(view), []).append(view)
         self.nginx = {key: NginxModel(views, network, prefix) for key, views in groups.items()}
+        self._views = {view.obj.key: view for view in network.ingresses}
         self._parity: dict[int, Parity] = {}
+
+    def update(self, changes: Iterable[tuple[KubeObject | None, KubeObject | None]]) -> bool:
+        """Objects changed in place in the network the index models (the same `Network`, its views
+        already replaced): an Ingress rebuilds the servers of its hosts, a route the Gateway API
+        model. False when a change reaches what the models read otherwise: build the index again."""
+        self._parity.clear()
+        ingresses, routes = [], False
+        for old, new in changes:
+            kind = (new or old).kind  # type: ignore[union-attr]
+            if kind == "Ingress":
+                ingresses.append((old, new))
+            elif kind in ROUTE_KINDS:
+                routes = True
+            elif kind in _MODELLED:
+                return False
+        if routes:
+            self.gateways = GatewayModel(self.network)
+        return all(self._replace(old, new) for old, new in ingresses)
+
+    def _replace(self, old_obj: KubeObject | None, new_obj: KubeObject | None) -> bool:
+        old = self._views.pop(old_obj.key, None) if old_obj is not None else None
+        new = self.network.ingress_view(new_obj) if new_obj is not None else None
+        if (old_obj is not None and old is None) or (new_obj is not None and new is None):
+            return False
+        if new is not None:
+            self._views[new.obj.key] = new
+        if old is not None and new is not None and class_key(old) == class_key(new):
+            self.nginx[class_key(old)].replace(old, new)
+            return True
+        if old is not None:
+            model = self.nginx[class_key(old)]
+            model.replace(old, None)
+            if model.empty:
+                del self.nginx[class_key(old)]
+        if new is not None:
+            key = class_key(new)
+            if key not in self.nginx:
+                self.nginx[key] = NginxModel([], self.network, self.prefix)
+            self.nginx[key].replace(None, new)
+        return True
 
     def model_for(self, view: IngressView) -> NginxModel:
         return self.nginx[class_key(view)]
@@ -149,12 +195,30 @@ def _about_tls(probe: Probe, ingress: Outcome, routes: Outcome) -> bool:
     )
 
 
+# What the models read beside Ingresses and routes: a change of one of these builds the index again.
+_MODELLED = frozenset({"IngressClass", "Service", "Gateway", "ListenerSet", "Namespace"})
+
+
 def migration_index(inventory: Inventory, prefix: str = NGINX_PREFIX) -> MigrationIndex:
     """The index of an inventory's network view, built once for all its Ingresses' checks (a new view,
-    or any in-place change to the inventory, builds it again)."""
-    return inventory.derived(
-        f"migration-index:{prefix}", inventory.network, lambda: MigrationIndex(inventory, prefix)
-    )
+    or any in-place change to the inventory, builds it again unless its owner kept it: `keep_index`)."""
+    return inventory.derived(_memo(prefix), inventory.network, lambda: MigrationIndex(inventory, prefix))
+
+
+def built_index(inventory: Inventory, prefix: str) -> MigrationIndex | None:
+    """The index the checks built for the inventory's network view, if they did."""
+    found = inventory.memo(_memo(prefix), inventory.network)
+    return found if isinstance(found, MigrationIndex) else None
+
+
+def keep_index(inventory: Inventory, index: MigrationIndex) -> None:
+    """Hands the checks an index kept up to date (`MigrationIndex.update`) for the inventory's network."""
+    assert index.network is inventory.network
+    inventory.remember(_memo(index.prefix), inventory.network, index)
+
+
+def _memo(prefix: str) -> str:
+    return f"migration-index:{prefix}"
 
 
 def _for_class(planes: list[Plane], klass: str) -> list[Plane]:
