@@ -398,6 +398,8 @@ KNOWN = [
     (_present(0, 1, 15, 16, 17, 23, 24, 25), [(25, 1, True)]),
     (_present(0, 1, 16, 17, 18, 23, 24, 25, 34), [(18, 1, True), (34, 1, True), (17, 1, True)]),
     (_present(0, 1, 16, 17, 23, 24, 25, 35), [(35, 1, True), (35, 0, True)]),
+    # Every object at once: a class's new controller re-runs every network subject in any namespace.
+    ([True] * len(POOL), [(16, 1, True)]),
 ]
 
 

@@ -13,7 +13,7 @@ import dataclasses
 import gc
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +27,7 @@ from kgov.config import Config
 from kgov.domain.measured import reload_series, window_hours
 from kgov.engine import churn as ch
 from kgov.engine.dirty import Dirty
+from kgov.engine.held import Entry, HeldFindings
 from kgov.engine.history import HPAKey, ScaleHistory
 from kgov.engine.measured import KeptEvidence, close, same_measurements
 from kgov.engine.relations import Relations, build_relations
@@ -96,7 +97,7 @@ class Engine:
         self._catalogue = load_catalogue()
         self._relations = Relations()
         self._dirty = Dirty()
-        self._desired: dict[ObjectKey, tuple[Finding, dict[str, Any]]] = {}
+        self._desired = HeldFindings()
         self._existing: dict[ObjectKey, dict[str, Any]] = {}
         self._written: set[ObjectKey] = set()  # desired keys within the cap
         self._pending: set[ObjectKey] = set()  # keys whose desired or existing side moved
@@ -389,12 +390,13 @@ class Engine:
         return plan
 
     def _rerun(self, now: float) -> None:
-        desired, dirty = dict(self._desired), self._dirty
+        dirty = self._dirty
         try:
             self._run_checks(now)
         except Exception:
-            # Nothing decided: every finding stays as held, everything is evaluated again next time.
-            self._desired, self._dirty, self._rebuild = desired, dirty, True
+            # Nothing decided (the findings change only once the checks have run): every finding
+            # stays as held, everything is evaluated again next time.
+            self._dirty, self._rebuild = dirty, True
             self._dirty.everything = True
             raise
 
@@ -413,13 +415,6 @@ class Engine:
         if self._relations_stale:
             self._relations = build_relations(inventory)
             self._relations_stale = False
-        specs = {spec.id: spec for spec in self._checks}
-        replaced: dict[ObjectKey, tuple[Finding, dict[str, Any]]] = {}
-        for key, (finding, _) in list(self._desired.items()):
-            spec = specs.get(finding.check)
-            if spec is None or dirty.reruns(spec, finding.target.key):
-                replaced[key] = self._desired.pop(key)
-                self._pending.add(key)
         result = evaluate(
             inventory,
             self._checks,
@@ -430,6 +425,7 @@ class Engine:
             pick=None if dirty.everything else _Picker(inventory, dirty),
         )
         self._take_routing(inventory)
+        replaced = self._replaced(dirty)
         self.errors = result.errors + inventory.errors
         self.failures += len(result.failed)
         self._keep_undecided(replaced, result.failed, inventory.unreadable)
@@ -437,12 +433,33 @@ class Engine:
             key = finding_key(finding)
             held = replaced.get(key)
             if held is not None and _same_measurement(held[0], finding):
-                self._desired[key] = held  # only measured numbers moved a little: no write
+                self._desired.put(key, held)  # only measured numbers moved a little: no write
             else:
-                self._desired[key] = (finding, finding_body(finding))
+                self._desired.put(key, (finding, finding_body(finding)))
             self._pending.add(key)
         if dirty.everything:
             self._last_full = timestamp(now)
+
+    def _replaced(self, dirty: Dirty) -> dict[ObjectKey, Entry]:
+        """The held findings on the subjects re-checked: taken out, to be replaced by what the checks
+        found. Only the findings of the checks re-run in whole and of the namespaces touched are
+        asked about."""
+        specs = {spec.id: spec for spec in self._checks}
+        if dirty.everything:
+            candidates: Iterable[ObjectKey] = list(self._desired)
+        else:
+            whole = [s.id for s in self._checks if s.id in dirty.checks or dirty.covers_all(s.reach)]
+            namespaces = dirty.namespaces | dirty.network_namespaces | {key[1] for key in dirty.keys}
+            candidates = self._desired.candidates(whole, namespaces)
+        replaced: dict[ObjectKey, Entry] = {}
+        for key in candidates:
+            finding = self._desired[key][0]
+            spec = specs.get(finding.check)
+            if spec is None or dirty.reruns(spec, finding.target.key):
+                replaced[key] = self._desired[key]
+                self._desired.pop(key)
+                self._pending.add(key)
+        return replaced
 
     def _keep_undecided(
         self,
@@ -455,7 +472,7 @@ class Engine:
         for key, (finding, body) in replaced.items():
             refs = (finding.target, *finding.related)
             if (finding.check, finding.target.key) in failed or any(ref.key in unreadable for ref in refs):
-                self._desired[key] = (finding, body)
+                self._desired.put(key, (finding, body))
 
     def _inventory_now(self, changes: list[tuple[KubeObject | None, KubeObject | None]]) -> Inventory:
         """The inventory updated in place with the changes since the last evaluation, or rebuilt from
@@ -489,6 +506,17 @@ class Engine:
                 self._routing[prefix] = index
 
     def _apply_cap(self) -> None:
+        changed, self._desired.changed = self._desired.changed, set()
+        if len(self._desired) <= self.max_findings and not self.dropped:
+            # Every finding is written, before and now: only the keys that changed move.
+            for key in changed:
+                if key in self._desired and key not in self._written:
+                    self._written.add(key)
+                    self._pending.add(key)
+                elif key not in self._desired and key in self._written:
+                    self._written.discard(key)
+                    self._pending.add(key)
+            return
         if len(self._desired) <= self.max_findings:
             written = set(self._desired)
         else:
@@ -512,9 +540,14 @@ class Engine:
             self._existing.pop(key, None)
 
     def _report_update(self) -> dict[str, Any] | None:
+        capped = bool(self.dropped)
         facts = ReportFacts(
-            severities=Counter(self._desired[k][0].severity.value for k in self._written),
-            checks=Counter(self._desired[k][0].check for k in self._written),
+            severities=Counter(self._desired[k][0].severity.value for k in self._written)
+            if capped
+            else self._desired.severities,
+            checks=Counter(self._desired[k][0].check for k in self._written)
+            if capped
+            else self._desired.checks,
             dropped=self.dropped,
             max_findings=self.max_findings,
             last_full_evaluation=self._last_full,
