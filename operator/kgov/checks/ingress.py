@@ -225,21 +225,24 @@ def _backend(backend: net.IngressBackend) -> str:
     return f"resource {backend.resource}" if backend.resource else "none"
 
 
-def _claim_index(network: Network) -> dict[Claim, list[tuple[IngressView, str]]]:
-    index: dict[Claim, list[tuple[IngressView, str]]] = {}
-    for view in network.ingresses:
+def _claimants(network: Network, claim: Claim) -> Iterator[tuple[IngressView, str]]:
+    """The ingress-nginx Ingresses routing the claim's host and path, with their backend, in the
+    network's order."""
+    # A rule without a host claims `*`, as does one whose host is `*` (which only files can hold).
+    hosts = ("", "*") if claim[1] == "*" else (claim[1],)
+    for view in network.ingresses_with_host(*hosts):
         if view.controller is None or view.controller.id != INGRESS_NGINX:
             continue
-        for claim, (namespace, backend) in _claims(view).items():
-            index.setdefault(claim, []).append((view, f"{namespace}/{backend}" if namespace else backend))
-    return index
+        found = _claims(view).get(claim)
+        if found is not None:
+            namespace, backend = found
+            yield view, f"{namespace}/{backend}" if namespace else backend
 
 
 def conflicting_paths(view: IngressView, context: CheckContext[NoParams]) -> Iterator[Issue]:
     if view.controller is None or view.controller.id != INGRESS_NGINX:
         return
     network = context.inventory.network
-    index = context.inventory.derived("ingress-claims", network, lambda: _claim_index(network))
     conflicts = []
     related: dict[str, ObjectRef] = {}
     own = _claims(view)
@@ -247,7 +250,7 @@ def conflicting_paths(view: IngressView, context: CheckContext[NoParams]) -> Ite
         mine = f"{namespace}/{backend}" if namespace else backend
         others = [
             (other, theirs)
-            for other, theirs in index.get(claim, [])
+            for other, theirs in _claimants(network, claim)
             if other.obj.key != view.obj.key and theirs != mine
         ]
         for other, theirs in others:

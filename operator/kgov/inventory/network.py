@@ -4,6 +4,7 @@ routes by parent, ReferenceGrants by namespace, controller workloads found throu
 from __future__ import annotations
 
 import weakref
+from bisect import insort
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -221,6 +222,8 @@ class Network:
         self._sets_by_parent: dict[int, list[ListenerSetView]] | None = None
         # Index of each view by id(view.obj), per list (ingresses, routes), built on the first update.
         self._positions: dict[int, dict[int, int]] = {}
+        self._by_host: dict[str, list[IngressView]] | None = None  # built on first use
+        self._route_classes: dict[int, tuple[RouteView, list[GatewayClassView]]] = {}
 
     def controller_of(self, workload: Workload) -> ControllerWorkload | None:
         """The controller a workload runs, if it is a controller workload."""
@@ -297,7 +300,7 @@ class Network:
             if obj.kind == "Service":
                 return self._replace_service(old, new)
             if obj.kind == "Ingress":
-                return self._replace_view(self.ingresses, old, self._ingress(new))
+                return self._replace_ingress(old, self._ingress(new))
             if obj.kind in gw.ROUTE_KINDS:
                 return self._replace_view(
                     self.routes, old, RouteView(new, self.inventory.projection(gw.Route, new))
@@ -327,6 +330,22 @@ class Network:
             positions = self._positions[id(views)] = {id(v.obj): i for i, v in enumerate(views)}
         return positions
 
+    def _replace_ingress(self, old: KubeObject, view: IngressView) -> bool:
+        index = self._positions_in(self.ingresses).get(id(old))
+        replaced = self.ingresses[index] if index is not None else None
+        if not self._replace_view(self.ingresses, old, view):
+            return False
+        if self._by_host is not None and replaced is not None:
+            positions = self._positions_in(self.ingresses)
+            for host in rule_hosts(replaced):
+                held = self._by_host[host]
+                held.remove(replaced)
+                if not held:
+                    del self._by_host[host]
+            for host in rule_hosts(view):
+                insort(self._by_host.setdefault(host, []), view, key=lambda v: positions[id(v.obj)])
+        return True
+
     def _replace_view(self, views: list[Any], old: KubeObject, view: Any) -> bool:
         """Puts `view` where the view of `old` was (same key, so the same place in the order)."""
         positions = self._positions_in(views)
@@ -338,6 +357,21 @@ class Network:
         return True
 
     # ---- grouped subjects ---------------------------------------------------------------------------
+
+    def ingresses_with_host(self, *hosts: str) -> list[IngressView]:
+        """The Ingresses with a rule for any of the hosts (lower-case; "" for rules without a host),
+        in the order of `ingresses`."""
+        if self._by_host is None:
+            self._by_host = {}
+            for view in self.ingresses:
+                for name in rule_hosts(view):
+                    self._by_host.setdefault(name, []).append(view)
+        found = [view for host in hosts for view in self._by_host.get(host, ())]
+        if len(hosts) < 2:
+            return found
+        positions = self._positions_in(self.ingresses)
+        unique = {id(view): view for view in found}.values()
+        return sorted(unique, key=lambda view: positions[id(view.obj)])
 
     def ingress_sets(self) -> list[IngressSet]:
         sets: dict[str | None, IngressSet] = {}
@@ -419,6 +453,14 @@ class Network:
         return None
 
     def route_classes(self, route: RouteView) -> list[GatewayClassView]:
+        held = self._route_classes.get(id(route))
+        if held is not None and held[0] is route:
+            return held[1]
+        found = self._classes_of(route)
+        self._route_classes[id(route)] = (route, found)
+        return found
+
+    def _classes_of(self, route: RouteView) -> list[GatewayClassView]:
         found = []
         for ref in route.route.spec.parent_refs:
             gateway = self.parent_gateway(route, ref)
@@ -469,6 +511,11 @@ class Network:
 
     def pdbs_selecting(self, workload: Workload) -> list[KubeObject]:
         return [obj for obj, pdb in self.pdbs if _selects(obj, pdb, workload)]
+
+
+def rule_hosts(view: IngressView) -> list[str]:
+    """The hosts of an Ingress's rules, lower-case; "" for a rule without a host."""
+    return list(dict.fromkeys((rule.host or "").lower() for rule in view.ingress.spec.rules))
 
 
 def _selects(obj: KubeObject, pdb: net.PodDisruptionBudget, workload: Workload) -> bool:

@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from kgov.domain.annotations import NGINX_PREFIX
-from kgov.inventory.network import IngressView, Network
+from kgov.inventory.network import IngressView, Network, rule_hosts
 from kgov.migration.outcome import (
     ERROR,
     NO_ROUTE,
@@ -207,7 +207,7 @@ class NginxModel:
         if notes.flag("canary"):
             self._canaries[id(view)] = view
             return False
-        for host in _rule_hosts(view):
+        for host in rule_hosts(view):
             self._hosts.setdefault(host, {})[id(view)] = view
         if _is_catch_all(view):
             self._catch_alls[id(view)] = view
@@ -219,7 +219,7 @@ class NginxModel:
         self._invalid.pop(id(view), None)
         self._canaries.pop(id(view), None)
         self._catch_alls.pop(id(view), None)
-        for host in _rule_hosts(view):
+        for host in rule_hosts(view):
             held = self._hosts.get(host)
             if held is not None:
                 held.pop(id(view), None)
@@ -233,7 +233,7 @@ class NginxModel:
         hosts: dict[str, None] = {}
         for view in (old, new):
             if view is not None:
-                hosts.update(dict.fromkeys(_rule_hosts(view)))
+                hosts.update(dict.fromkeys(rule_hosts(view)))
                 if _is_catch_all(view):
                     hosts[CATCH_ALL] = None
         if old is not None:
@@ -651,10 +651,6 @@ def _upstream_headers(notes: AnnotationValues, rewriting: bool) -> dict[str, str
         if value and (rewriting or key != "x-forwarded-prefix"):
             headers[header] = value
     return headers
-
-
-def _rule_hosts(view: IngressView) -> list[str]:
-    return list(dict.fromkeys((rule.host or CATCH_ALL).lower() for rule in view.ingress.spec.rules))
 
 
 def _is_catch_all(view: IngressView) -> bool:
