@@ -153,12 +153,7 @@ class SubjectKind:
     # Any object of a Gateway API group (gateway.networking.k8s.io, gateway.networking.x-k8s.io).
     GATEWAY_OBJECT: Final[Subject[GatewayObject]] = Subject(
         "gateway-object",
-        lambda inv: [
-            GatewayObject(obj)
-            for objects in inv.by_kind.values()
-            for obj in objects
-            if obj.api_group.startswith(GATEWAY_GROUP_PREFIX)
-        ],
+        lambda inv: [GatewayObject(obj) for obj in inv.in_group(GATEWAY_GROUP_PREFIX)],
     )
 
     ALL: Final[tuple[Subject[Any], ...]] = (

@@ -213,6 +213,17 @@ class Inventory:
             entry = self._derived[key] = (subject, compute())
         return cast(V, entry[1])
 
+    def in_group(self, prefix: str) -> list[KubeObject]:
+        """The objects whose API group starts with `prefix`. A cluster's objects of one kind come from
+        one watch or list, of the group the kinds table gives it, so only those kinds are read; files
+        may give any kind any apiVersion, so each object is asked."""
+        if self.live:
+            kinds = [spec.kind for spec in KINDS if spec.group.startswith(prefix)]
+            return [obj for kind in kinds for obj in self.by_kind.get(kind, ())]
+        return [
+            obj for objects in self.by_kind.values() for obj in objects if obj.api_group.startswith(prefix)
+        ]
+
     def memo(self, name: str, subject: object) -> object | None:
         """What `derived` computed (or `remember` was given) for `subject`, if anything."""
         entry = self._derived.get((name, id(subject)))
