@@ -642,6 +642,6 @@ def _same_for_checks(old: KubeObject | None, new: KubeObject | None, projections
         return False
     try:
         seen = projections.get(new, LivePod, lambda: project(LivePod, new.raw))
-        return project(LivePod, old.raw) == seen
+        return projections.get(old, LivePod, lambda: project(LivePod, old.raw)) == seen
     except ProjectionError:
         return False

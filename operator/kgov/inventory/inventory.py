@@ -72,10 +72,17 @@ class ProjectionCache:
 
     def __init__(self) -> None:
         self._entries: dict[int, tuple[KubeObject, dict[type, Any]]] = {}
+        # The object forgotten last stays readable until the next is forgotten: an event compares
+        # the projections of the version it replaces with the new version's.
+        self._forgotten: tuple[KubeObject, dict[type, Any]] | None = None
 
     def get(self, obj: KubeObject, model: type, build: Callable[[], V]) -> V:
         entry = self._entries.get(id(obj))
         if entry is None or entry[0] is not obj:
+            last = self._forgotten
+            if last is not None and last[0] is obj:
+                held = last[1].get(model)
+                return cast(V, held) if held is not None else build()
             entry = (obj, {})
             self._entries[id(obj)] = entry
         found = entry[1].get(model)
@@ -87,6 +94,7 @@ class ProjectionCache:
         entry = self._entries.get(id(obj))
         if entry is not None and entry[0] is obj:
             del self._entries[id(obj)]
+            self._forgotten = entry
 
 
 class Inventory:
@@ -442,6 +450,14 @@ class Inventory:
             self.network = Network(self, load_catalogue())
 
     def _replace(self, old: KubeObject | None, new: KubeObject | None) -> None:
+        if old is not None and new is not None and old.key == new.key:
+            # A new version takes the old one's place: no list of every object of the kind moves.
+            items = self.by_kind[new.kind]
+            index = _find_sorted(items, old, lambda item: item)
+            if index is not None:
+                items[index] = new
+                self.objects[new.key] = [new]
+                return
         if old is not None:
             del self.objects[old.key]
             _remove_sorted(self.by_kind[old.kind], old)
