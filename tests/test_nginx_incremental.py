@@ -106,10 +106,7 @@ def _state(model: NginxModel) -> dict[str, Any]:
     }
     return {
         "servers": servers,
-        "canaries": {
-            backend: (ref(c.ingress), c.backend, c.weight, c.total, c.header, c.header_value, c.cookie)
-            for backend, c in model.canaries.items()
-        },
+        "canaries": {backend: (ref(c.ingress), c.backend, c.rule) for backend, c in model.canaries.items()},
         "conflicts": [(c.host, c.subject, ref(c.kept), ref(c.other)) for c in model.conflicts],
         "dropped": [(ref(view), invalid.key) for view, invalid in model.dropped],
         "wildcards": sorted(model._wildcards),
