@@ -23,7 +23,7 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, Final
 
 from kgov.checks.gateway_rules import listener_problems, route_problems
-from kgov.checks.gateway_schema import structure_valid
+from kgov.checks.gateway_schema import rejected, structure_valid
 from kgov.checks.params import NoParams
 from kgov.checks.registry import CheckContext, CheckFunction, GatewayObject, Issue, Undecided
 from kgov.data import data_text
@@ -216,10 +216,11 @@ def validation_rule(subject: GatewayObject, context: CheckContext[NoParams]) -> 
     elif broken:
         first = broken[0]
         yield Issue(
-            f"{obj.display()} breaks a validation rule of the {obj.kind} {version} CRD at {first.path}: "
-            f"{first.message}"
-            + (f" (and {len(broken) - 1} more)" if len(broken) > 1 else "")
-            + ": the API server rejects it",
+            rejected(
+                f"{obj.display()} breaks a validation rule of the {obj.kind} {version} CRD at {first.path}: "
+                f"{first.message}",
+                len(broken),
+            ),
             {
                 "problems": [
                     {"path": b.path, "message": b.message, "rule": b.rule} for b in broken[:MAX_LISTED]

@@ -40,6 +40,12 @@ def _validator(kind: str, version: str) -> jsonschema.Draft202012Validator | Non
     return jsonschema.Draft202012Validator(schema)
 
 
+def rejected(first: str, count: int) -> str:
+    """The message of a finding the API server would reject the object for: the first problem, how many
+    more there are."""
+    return first + (f" (and {count - 1} more)" if count > 1 else "") + ": the API server rejects it"
+
+
 def structure_valid(kind: str, version: str, document: dict[str, Any]) -> bool:
     """Whether the object (without status) matches the structure of its CRD version."""
     validator = _validator(kind, version)
@@ -78,10 +84,11 @@ def schema_invalid(subject: GatewayObject, context: CheckContext[NoParams]) -> I
     if problems:
         first = problems[0]
         yield Issue(
-            f"{obj.display()} does not match the {obj.kind} {version} schema: {first['path']}: "
-            f"{first['problem']}"
-            + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
-            + ": the API server rejects it",
+            rejected(
+                f"{obj.display()} does not match the {obj.kind} {version} schema: {first['path']}: "
+                f"{first['problem']}",
+                len(problems),
+            ),
             {"problems": problems[:MAX_LISTED], "count": len(problems), "source": EvidenceSource.SPEC},
         )
 
