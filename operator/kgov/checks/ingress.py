@@ -18,7 +18,7 @@ from kgov.checks.params import ChurnParams, DriftParams, EolParams, NoParams, Pr
 from kgov.checks.registry import CheckContext, CheckFunction, Issue, LoneNginxConfig, Undecided
 from kgov.domain.annotations import INGRESS_NGINX, controller_keys, value_digest
 from kgov.domain.controller import flag, nginx_controller_for, workload_config_map
-from kgov.domain.measured import provenance, reload_series, window_hours
+from kgov.domain.measured import measured_series, provenance, reload_series, window_hours
 from kgov.findings.model import Severity
 from kgov.inventory.network import (
     ControllerView,
@@ -31,7 +31,7 @@ from kgov.inventory.network import (
     WebhookView,
 )
 from kgov.model import networking as net
-from kgov.model.evidence import ChurnEstimate, EvidenceSource, EvidenceUnavailable, Series, Signal
+from kgov.model.evidence import ChurnEstimate, EvidenceSource, Series, Signal
 from kgov.model.objects import ObjectRef
 
 # ---- ingress.annotation-sprawl ----------------------------------------------------------------------
@@ -541,7 +541,10 @@ def reload_churn(
     controller = view.controller
     if controller is None or controller.config_model != "reload-on-change":
         return
-    measured, unavailable = _measured_reloads(view, context)
+    # ingress-nginx's reload counters for the controller pods serving this class
+    measured, unavailable = measured_series(
+        context.inventory.evidence, lambda evidence: reload_series(view, evidence)
+    )
     estimate = context.inventory.churn.get((view.obj.kind, view.obj.name))
     if measured:
         rate, evidence = _measured_churn(measured, context)
@@ -564,19 +567,6 @@ def reload_churn(
         severity=Severity.HIGH if rate >= params.high else Severity.MEDIUM,
         path=("spec", "controller"),
     )
-
-
-def _measured_reloads(
-    view: IngressClassView | GatewayClassView, context: CheckContext[Any]
-) -> tuple[list[Series], EvidenceUnavailable | None]:
-    """ingress-nginx's reload counters for the controller pods serving this IngressClass."""
-    evidence = context.inventory.evidence
-    if evidence is None:
-        return [], None
-    try:
-        return reload_series(view, evidence), None
-    except EvidenceUnavailable as exc:
-        return [], exc
 
 
 def _measured_churn(measured: list[Series], context: CheckContext[Any]) -> tuple[float, dict[str, Any]]:

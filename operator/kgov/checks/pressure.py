@@ -12,9 +12,9 @@ from typing import Any
 from kgov.checks import fields
 from kgov.checks.params import ThrottleParams, WindowParams
 from kgov.checks.registry import CheckContext, Issue
-from kgov.domain.measured import pod_series, provenance, worst_per_container
+from kgov.domain.measured import measured_series, pod_series, provenance, worst_per_container
 from kgov.inventory import Workload
-from kgov.model.evidence import Evidence, EvidenceSource, EvidenceUnavailable, Series, Signal
+from kgov.model.evidence import Evidence, EvidenceSource, Series, Signal
 from kgov.model.objects import parse_time
 from kgov.model.qos import effective_containers
 from kgov.model.quantity import format_quantity
@@ -31,7 +31,11 @@ def containers_phrase(names: list[str]) -> str:
 def oom_killed(workload: Workload, context: CheckContext[WindowParams]) -> Iterator[Issue]:
     params: WindowParams = context.params
     killed = _status_kills(workload, context.now - timedelta(hours=params.window_hours))
-    measured, unavailable = _measured_kills(workload, context)
+    # containers whose OOM event counter rose in the window (kernel OOM kills, PID 1 or not)
+    measured, unavailable = measured_series(
+        context.inventory.evidence,
+        lambda evidence: [s for s in pod_series(evidence, Signal.OOM_EVENTS, workload) if s.value > 0],
+    )
     if not killed and not measured:
         if unavailable is not None:
             raise unavailable
@@ -101,19 +105,6 @@ def _status_kills(workload: Workload, since: Any) -> dict[str, dict[str, Any]]:
                 entry["restartCount"] = max(entry["restartCount"], cs.restart_count)
                 entry["finishedAt"] = at.isoformat() if at else None
     return killed
-
-
-def _measured_kills(
-    workload: Workload, context: CheckContext[Any]
-) -> tuple[list[Series], EvidenceUnavailable | None]:
-    """Containers whose OOM event counter rose in the window (kernel OOM kills, PID 1 or not)."""
-    evidence = context.inventory.evidence
-    if evidence is None:
-        return [], None
-    try:
-        return [s for s in pod_series(evidence, Signal.OOM_EVENTS, workload) if s.value > 0], None
-    except EvidenceUnavailable as exc:
-        return [], exc
 
 
 # ---- qos.cpu-throttled --------------------------------------------------------------------------------

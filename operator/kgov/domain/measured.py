@@ -3,13 +3,27 @@ controller pods behind an IngressClass; read by the measured checks and by the e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from kgov.config import duration_seconds
 from kgov.domain.annotations import INGRESS_NGINX
 from kgov.inventory import Workload
 from kgov.inventory.network import GatewayClassView, IngressClassView
-from kgov.model.evidence import Evidence, Series, Signal
+from kgov.model.evidence import Evidence, EvidenceUnavailable, Series, Signal
+
+
+def measured_series(
+    evidence: Evidence | None, read: Callable[[Evidence], list[Series]]
+) -> tuple[list[Series], EvidenceUnavailable | None]:
+    """The series `read` takes from the evidence, or why there are none: nothing when Prometheus is not
+    configured, the EvidenceUnavailable when it failed (for the check to decide what that means)."""
+    if evidence is None:
+        return [], None
+    try:
+        return read(evidence), None
+    except EvidenceUnavailable as exc:
+        return [], exc
 
 
 def pod_series(evidence: Evidence, signal: Signal, workload: Workload) -> list[Series]:
