@@ -19,7 +19,7 @@ from kgov.model.objects import ObjectRef
 from kgov.operator import policyreports
 from kgov.operator.client import ApiError
 from kgov.operator.policyreports import PolicyReports
-from kgov.operator.writer import Outcome
+from kgov.operator.writer import WriteResult
 from kgov.report.policyreport import OPENREPORTS
 
 REPORTS = "/apis/openreports.io/v1alpha1/namespaces/{ns}/reports"
@@ -110,8 +110,8 @@ def reports(api: FakeApi, clock: Clock) -> PolicyReports:
     )
 
 
-def _sync(reports: PolicyReports, findings: list[Finding]) -> Outcome:
-    outcome = Outcome()
+def _sync(reports: PolicyReports, findings: list[Finding]) -> WriteResult:
+    outcome = WriteResult()
     asyncio.run(reports.sync(findings, outcome))
     return outcome
 
@@ -122,7 +122,7 @@ def _shop(api: FakeApi) -> dict[str, Any]:
 
 def test_first_sync_lists_then_creates_one_report_per_scope(reports: PolicyReports, api: FakeApi) -> None:
     outcome = _sync(reports, [_finding("web"), _finding("api", "other"), _finding("nginx", None)])
-    assert outcome == Outcome(written=3)
+    assert outcome == WriteResult(written=3)
     log = api.take_log()
     assert log[:2] == [
         "GET /apis/openreports.io/v1alpha1/reports?labelSelector=app.kubernetes.io/managed-by%3Dkube-governor",
@@ -139,7 +139,7 @@ def test_nothing_changed_means_no_request(reports: PolicyReports, api: FakeApi, 
     _sync(reports, [_finding("web")])
     api.take_log()
     clock.advance(30)
-    assert _sync(reports, [_finding("web")]) == Outcome()
+    assert _sync(reports, [_finding("web")]) == WriteResult()
     assert api.take_log() == []
 
 
@@ -150,7 +150,7 @@ def test_timestamps_and_summary_alone_cause_no_write(
     api.take_log()
     reports.relist()  # forget everything known: the comparison is with what the API holds
     clock.advance(30)
-    assert _sync(reports, [_finding("web")]) == Outcome()
+    assert _sync(reports, [_finding("web")]) == WriteResult()
     assert [r for r in api.take_log() if not r.startswith("GET")] == []
 
 
@@ -162,7 +162,7 @@ def test_a_changed_report_is_patched_and_old_results_keep_their_timestamp(
     clock.advance(30)
     api.take_log()
     outcome = _sync(reports, [_finding("web"), _finding("api", severity=Severity.LOW)])
-    assert outcome == Outcome(written=1)
+    assert outcome == WriteResult(written=1)
     assert api.take_log() == [f"PATCH {REPORTS.format(ns='shop')}/kgov"]
     stamps = {r["resources"][0]["name"]: r["timestamp"]["seconds"] for r in _shop(api)["results"]}
     assert stamps == {"web": first["seconds"], "api": first["seconds"] + 30}
@@ -172,7 +172,7 @@ def test_a_changed_report_is_patched_and_old_results_keep_their_timestamp(
 def test_a_namespace_without_findings_loses_its_report(reports: PolicyReports, api: FakeApi) -> None:
     _sync(reports, [_finding("web"), _finding("api", "other")])
     api.take_log()
-    assert _sync(reports, [_finding("web")]) == Outcome(written=1)
+    assert _sync(reports, [_finding("web")]) == WriteResult(written=1)
     assert api.take_log() == [f"DELETE {REPORTS.format(ns='other')}/kgov"]
 
 
@@ -189,8 +189,8 @@ def test_another_tools_report_of_the_same_name_is_left_alone(reports: PolicyRepo
         f"GET {REPORTS.format(ns='shop')}/kgov",
     ]
     # Never patched, never deleted, not tried again until the next listing.
-    assert _sync(reports, [_finding("web"), _finding("api")]) == Outcome()
-    assert _sync(reports, []) == Outcome()
+    assert _sync(reports, [_finding("web"), _finding("api")]) == WriteResult()
+    assert _sync(reports, []) == WriteResult()
     assert api.take_log() == []
     assert _shop(api) is theirs
 
@@ -198,18 +198,18 @@ def test_another_tools_report_of_the_same_name_is_left_alone(reports: PolicyRepo
 def test_transient_failures_are_tried_again(reports: PolicyReports, api: FakeApi) -> None:
     api.fail[("POST", REPORTS.format(ns="shop"))] = 503
     outcome = _sync(reports, [_finding("web")])
-    assert outcome == Outcome(failed=1, again=True)
+    assert outcome == WriteResult(failed=1, again=True)
     del api.fail[("POST", REPORTS.format(ns="shop"))]
-    assert _sync(reports, [_finding("web")]) == Outcome(written=1)
+    assert _sync(reports, [_finding("web")]) == WriteResult(written=1)
 
 
 def test_a_rejected_report_is_not_sent_again_until_it_changes(reports: PolicyReports, api: FakeApi) -> None:
     api.fail[("POST", REPORTS.format(ns="shop"))] = 422
-    assert _sync(reports, [_finding("web")]) == Outcome(failed=1)
+    assert _sync(reports, [_finding("web")]) == WriteResult(failed=1)
     api.take_log()
-    assert _sync(reports, [_finding("web")]) == Outcome()
+    assert _sync(reports, [_finding("web")]) == WriteResult()
     assert api.take_log() == []
-    assert _sync(reports, [_finding("web"), _finding("api")]) == Outcome(failed=1)
+    assert _sync(reports, [_finding("web"), _finding("api")]) == WriteResult(failed=1)
     assert api.take_log() == [f"POST {REPORTS.format(ns='shop')}"]
 
 
@@ -217,7 +217,7 @@ def test_a_report_deleted_meanwhile_is_created_again(reports: PolicyReports, api
     _sync(reports, [_finding("web")])
     del api.objects[REPORTS.format(ns="shop") + "/kgov"]
     assert _sync(reports, [_finding("web"), _finding("api")]).again  # the patch finds nothing: 404
-    assert _sync(reports, [_finding("web"), _finding("api")]) == Outcome(written=1)
+    assert _sync(reports, [_finding("web"), _finding("api")]) == WriteResult(written=1)
     assert len(_shop(api)["results"]) == 2
 
 
@@ -226,18 +226,18 @@ def test_a_report_deleted_by_hand_comes_back_at_the_next_listing(
 ) -> None:
     _sync(reports, [_finding("web")])
     del api.objects[REPORTS.format(ns="shop") + "/kgov"]
-    assert _sync(reports, [_finding("web")]) == Outcome()  # not known yet: nothing read, nothing written
+    assert _sync(reports, [_finding("web")]) == WriteResult()  # not known yet: nothing read, nothing written
     clock.advance(3600)
-    assert _sync(reports, [_finding("web")]) == Outcome(written=1)
+    assert _sync(reports, [_finding("web")]) == WriteResult(written=1)
     assert _shop(api)["results"]
 
 
 def test_a_failed_listing_writes_nothing_and_is_tried_again(reports: PolicyReports, api: FakeApi) -> None:
     api.fail[("GET", "/apis/openreports.io/v1alpha1/reports")] = 503
-    assert _sync(reports, [_finding("web")]) == Outcome(failed=1, again=True)  # the writer's backoff
+    assert _sync(reports, [_finding("web")]) == WriteResult(failed=1, again=True)  # the writer's backoff
     assert [r for r in api.take_log() if not r.startswith("GET")] == []
     api.fail.clear()
-    assert _sync(reports, [_finding("web")]) == Outcome(written=1)
+    assert _sync(reports, [_finding("web")]) == WriteResult(written=1)
 
 
 def test_reports_wait_for_their_crd_without_holding_back_evaluations(
@@ -245,11 +245,11 @@ def test_reports_wait_for_their_crd_without_holding_back_evaluations(
 ) -> None:
     api.fail[("GET", "/apis/openreports.io/v1alpha1/reports")] = 404  # the CRD is not installed
     for _ in range(3):
-        assert _sync(reports, [_finding("web")]) == Outcome()  # no `again`: no retry loop
+        assert _sync(reports, [_finding("web")]) == WriteResult()  # no `again`: no retry loop
     assert len([r for r in caplog.records if "cannot list Report" in r.getMessage()]) == 1
     assert [r for r in api.take_log() if not r.startswith("GET")] == []
     api.fail.clear()  # installed: the next evaluation writes
-    assert _sync(reports, [_finding("web")]) == Outcome(written=1)
+    assert _sync(reports, [_finding("web")]) == WriteResult(written=1)
 
 
 def test_a_bug_is_counted_not_raised(reports: PolicyReports) -> None:
@@ -257,7 +257,7 @@ def test_a_bug_is_counted_not_raised(reports: PolicyReports) -> None:
         raise RuntimeError("bug")
 
     reports._call = broken
-    assert _sync(reports, [_finding("web")]) == Outcome(failed=1, again=True)
+    assert _sync(reports, [_finding("web")]) == WriteResult(failed=1, again=True)
 
 
 def test_a_report_too_large_for_the_api_keeps_its_most_severe_results(
@@ -266,7 +266,7 @@ def test_a_report_too_large_for_the_api_keeps_its_most_severe_results(
     monkeypatch.setattr(policyreports, "MAX_REPORT_BYTES", 20_000)
     many = [_finding(f"web-{i}", severity=Severity.LOW) for i in range(60)]
     many += [_finding(f"db-{i}", severity=Severity.CRITICAL) for i in range(5)]
-    assert _sync(reports, many) == Outcome(written=1)
+    assert _sync(reports, many) == WriteResult(written=1)
     report = _shop(api)
     assert len(json.dumps(report)) <= 20_000
     *listed, note = report["results"]

@@ -31,7 +31,7 @@ from kgov.analysis import Evaluation
 from kgov.findings.diff import MANAGED_BY
 from kgov.findings.model import Finding
 from kgov.operator.client import ApiError
-from kgov.operator.writer import Outcome, Writer, gather_limited
+from kgov.operator.writer import Writer, WriteResult, gather_limited
 from kgov.report.model import ScanReport
 from kgov.report.policyreport import APIS, REPORT_NAME, SOURCE, ReportApi, policy_reports, result_counts
 
@@ -81,9 +81,9 @@ class PolicyReports:
         """Read what exists again before the next write (a peering takeover: another replica wrote)."""
         self._listed_at = None
 
-    async def sync(self, findings: Sequence[Finding], outcome: Outcome) -> None:
+    async def sync(self, findings: Sequence[Finding], outcome: WriteResult) -> None:
         """Make the reports match `findings`; failures are counted in `outcome`, never raised."""
-        mine = Outcome()
+        mine = WriteResult()
         try:
             await self._sync(findings, mine)
         except Exception:  # a bug must not stop the operator (nor cost the Findings): try again later
@@ -94,7 +94,7 @@ class PolicyReports:
         outcome.failed += mine.failed
         outcome.again = outcome.again or mine.again
 
-    async def _sync(self, findings: Sequence[Finding], outcome: Outcome) -> None:
+    async def _sync(self, findings: Sequence[Finding], outcome: WriteResult) -> None:
         due = self._listed_at is None or self._clock() - self._listed_at >= self.relist_seconds
         if due:
             if not await self._list(outcome):
@@ -138,7 +138,7 @@ class PolicyReports:
         path += f"/{kind.lower()}s"
         return f"{path}/{name}" if name else path
 
-    async def _list(self, outcome: Outcome) -> bool:
+    async def _list(self, outcome: WriteResult) -> bool:
         """What we own now: our reports of both scopes (`kgov`, labelled as ours)."""
         held: dict[Scope, dict[str, Any]] = {}
         selector = "?labelSelector=" + urllib.parse.quote(_OURS)
@@ -161,7 +161,7 @@ class PolicyReports:
         self._listed_at = self._clock()
         return True
 
-    def _unlisted(self, kind: str, exc: ApiError, outcome: Outcome) -> None:
+    def _unlisted(self, kind: str, exc: ApiError, outcome: WriteResult) -> None:
         """A listing that failed. Transient (429, 5xx, no connection): tried again with the writer's
         backoff. Otherwise (404: the CRD is not installed; 403: not granted) logged once, and tried
         again at the next evaluation without holding back the Findings' evaluations meanwhile."""
@@ -172,7 +172,7 @@ class PolicyReports:
             logger.error("policy reports not written: cannot list %s: %s", kind, exc)
         self.unlisted = str(exc.status)
 
-    async def _create(self, scope: Scope, doc: dict[str, Any], outcome: Outcome) -> None:
+    async def _create(self, scope: Scope, doc: dict[str, Any], outcome: WriteResult) -> None:
         kind = self._kind(scope)
         try:
             self.held[scope] = await self._call("create", kind, "POST", self._path(kind, scope), doc)
@@ -184,7 +184,7 @@ class PolicyReports:
             return
         outcome.written += 1
 
-    async def _adopt(self, scope: Scope, outcome: Outcome) -> None:
+    async def _adopt(self, scope: Scope, outcome: WriteResult) -> None:
         """409 on create: ours (a lost answer, another replica) is patched next time; another tool's
         report of the same name is left alone."""
         kind = self._kind(scope)
@@ -205,7 +205,7 @@ class PolicyReports:
         )
         self.foreign.add(scope)
 
-    async def _patch(self, scope: Scope, doc: dict[str, Any], outcome: Outcome) -> None:
+    async def _patch(self, scope: Scope, doc: dict[str, Any], outcome: WriteResult) -> None:
         kind = self._kind(scope)
         # A merge patch replaces lists whole: the results are exactly the ones sent.
         body = {k: v for k, v in doc.items() if k not in ("apiVersion", "kind", "metadata")}
@@ -223,7 +223,7 @@ class PolicyReports:
             return
         outcome.written += 1
 
-    async def _delete(self, scope: Scope, outcome: Outcome) -> None:
+    async def _delete(self, scope: Scope, outcome: WriteResult) -> None:
         kind = self._kind(scope)
         try:
             await self._call("delete", kind, "DELETE", self._path(kind, scope, REPORT_NAME), None)
@@ -241,7 +241,7 @@ class PolicyReports:
         kind: str,
         scope: Scope,
         exc: ApiError,
-        outcome: Outcome,
+        outcome: WriteResult,
         doc: Mapping[str, Any] | None = None,
     ) -> None:
         """As the Findings writer: transient failures are tried again on a later evaluation; a

@@ -25,7 +25,7 @@ from kgov.operator.ownership import OwnedFindings
 from kgov.operator.peering import PEERING_PATH, announced, is_active
 from kgov.operator.policyreports import policy_reports_writer
 from kgov.operator.watches import Watches
-from kgov.operator.writer import Outcome, RateLimiter, Writer
+from kgov.operator.writer import RateLimiter, Writer, WriteResult
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +74,6 @@ class Runtime:
         self.started = False
         self.port: int | None = None  # the /healthz and /metrics port once bound
         self.config_errors = 0  # config files refused since the start
-        self.evaluation_failures = 0  # evaluations that raised (a bug), retried
         self.evaluation_failing = False  # the last evaluation raised
         self.failing: set[str] = set()  # check failures and unreadable objects of the last evaluation
         self.evaluations = 0  # evaluations run so far
@@ -163,19 +162,18 @@ class Runtime:
         while not (self.active and self.watches.synced()):
             await asyncio.sleep(READY_POLL_SECONDS)
 
-    async def _evaluate_and_write(self) -> Outcome:
+    async def _evaluate_and_write(self) -> WriteResult:
         try:
             plan = self.evaluate()
-            outcome = await self.writer.execute(plan) if not plan.empty else Outcome()
+            outcome = await self.writer.execute(plan) if not plan.empty else WriteResult()
             if self.policy_reports is not None:
                 await self.policy_reports.sync(self.engine.desired_findings, outcome)
             return outcome
         except Exception:  # a bug must not stop the operator for good: log it, try again later
             logger.exception("evaluation failed (nothing written, every Finding kept); trying again")
-            self.evaluation_failures += 1
             self.evaluation_failing = True
             self.metrics.evaluation_failures.labels("evaluation").inc()
-            return Outcome(failed=1, again=True)
+            return WriteResult(failed=1, again=True)
 
     def evaluate(self) -> WritePlan:
         started = time.perf_counter()

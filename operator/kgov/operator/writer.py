@@ -65,7 +65,9 @@ class RateLimiter:
 
 
 @dataclass(slots=True)
-class Outcome:
+class WriteResult:
+    """What carrying out one write plan did: writes done and failed, whether to evaluate again soon."""
+
     written: int = 0
     failed: int = 0
     # Something must be evaluated again soon: a failed write, or an existing object observed on 409.
@@ -91,8 +93,8 @@ class Writer:
         self.left_to_gc = left_to_gc
         self.unauthorized = unauthorized
 
-    async def execute(self, plan: WritePlan) -> Outcome:
-        outcome = Outcome()
+    async def execute(self, plan: WritePlan) -> WriteResult:
+        outcome = WriteResult()
         if plan.empty:
             return outcome
         # Deletes first: under the safety cap they make room for what replaces them.
@@ -106,7 +108,7 @@ class Writer:
     async def _batch(self, jobs: Iterable[Awaitable[None]]) -> None:
         await gather_limited(jobs, self.concurrency)
 
-    async def _guarded(self, job: Awaitable[None], outcome: Outcome) -> None:
+    async def _guarded(self, job: Awaitable[None], outcome: WriteResult) -> None:
         try:
             await job
         except ApiError as exc:
@@ -151,7 +153,7 @@ class Writer:
             self.metrics.writes.labels(verb, kind).inc()
         return result
 
-    async def _create(self, body: Mapping[str, Any], outcome: Outcome) -> None:
+    async def _create(self, body: Mapping[str, Any], outcome: WriteResult) -> None:
         kind, namespace, name = key_of(body)
         try:
             created = await self._call("create", kind, "POST", object_path(kind, namespace), body)
@@ -173,7 +175,7 @@ class Writer:
                 self._failed("patch", kind, namespace, name, exc, outcome)
         self.engine.observe_finding(created)
 
-    async def _adopt(self, kind: str, namespace: str | None, name: str, outcome: Outcome) -> None:
+    async def _adopt(self, kind: str, namespace: str | None, name: str, outcome: WriteResult) -> None:
         """409 on create: read what is there and let the next evaluation patch it."""
         outcome.again = True
         try:
@@ -184,7 +186,7 @@ class Writer:
             return
         self.engine.observe_finding(existing)
 
-    async def _patch(self, patch: Patch, outcome: Outcome) -> None:
+    async def _patch(self, patch: Patch, outcome: WriteResult) -> None:
         kind, namespace, name = patch.key
         path = object_path(kind, namespace, name)
         try:
@@ -202,7 +204,7 @@ class Writer:
         if result:
             self.engine.observe_finding(result)
 
-    async def _delete(self, key: ObjectKey, outcome: Outcome) -> None:
+    async def _delete(self, key: ObjectKey, outcome: WriteResult) -> None:
         kind, namespace, name = key
         if self.left_to_gc(key):
             self.engine.forget_finding(kind, namespace, name)
@@ -222,7 +224,7 @@ class Writer:
         outcome.written += 1
         self.engine.forget_finding(kind, namespace, name)
 
-    async def _report(self, body: Mapping[str, Any], outcome: Outcome) -> None:
+    async def _report(self, body: Mapping[str, Any], outcome: WriteResult) -> None:
         """The report's status is replaced whole: its maps (by check) lose keys as findings go."""
         name = body["metadata"]["name"]
         status_path = object_path(REPORT, None, name, "status")
@@ -243,7 +245,7 @@ class Writer:
         self.engine.observe_finding(result)
 
     def _failed(
-        self, verb: str, kind: str, namespace: str | None, name: str, exc: ApiError, outcome: Outcome
+        self, verb: str, kind: str, namespace: str | None, name: str, exc: ApiError, outcome: WriteResult
     ) -> bool:
         """Count and log a failed write; True when it is worth trying again later.
 
