@@ -111,3 +111,87 @@ def test_an_evaluation_that_raises_changes_nothing_and_is_retried(monkeypatch: p
     monkeypatch.undo()
     plan = engine.evaluate()  # the retry sees the change
     assert [key[2].startswith("deployment-web-") for key in plan.deletes] == [True]
+
+
+def reported_failures(plan: Any) -> list[tuple[str, str, str, str]]:
+    items = plan.report["status"]["failures"]["items"]
+    return [(i["type"], i["kind"], f"{i.get('namespace')}/{i['name']}", i.get("check", "")) for i in items]
+
+
+def test_a_restart_with_an_unreadable_object_deletes_none_of_its_findings() -> None:
+    previous = cluster()
+    previous.evaluate()
+    left = previous.desired_bodies()
+    assert any(body["spec"]["target"]["name"] == "api" for body in left.values())
+
+    engine = new_engine(FakeClock())  # a new run: the Findings are there, the HPA is malformed
+    for body in left.values():
+        engine.observe_finding(body)
+    for body in (deployment("web"), deployment("api"), hpa("api", 5)):
+        engine.apply_event(None, body)
+    plan = engine.evaluate()
+    assert plan.deletes == []
+    assert reported_failures(plan) == [("object", "HorizontalPodAutoscaler", "shop/api", "")]
+    assert "spec.metrics" in plan.report["status"]["failures"]["items"][0]["reason"]
+
+    # Fixed so that it no longer holds: now decided, the Finding the old run left goes.
+    fixed = hpa("api", [])
+    fixed["spec"]["minReplicas"] = 1
+    engine.apply_event("MODIFIED", fixed)
+    plan = engine.evaluate()
+    assert [key[2] for key in plan.deletes] == [
+        key[2] for key, body in left.items() if body["spec"]["check"] == "autoscaling.hpa-fixed-replicas"
+    ]
+    assert plan.report is not None and plan.report["status"]["failures"] == {
+        "total": 0,
+        "notListed": 0,
+        "items": [],
+    }
+
+
+def test_an_object_the_store_cannot_take_is_reported_until_fixed() -> None:
+    engine = cluster()
+    engine.evaluate()
+    bad = deployment("bad")
+    bad["metadata"]["labels"] = ["not", "a", "map"]
+    engine.apply_event("ADDED", bad)
+    plan = engine.evaluate()
+    assert reported_failures(plan) == [("object", "Deployment", "shop/bad", "")]
+    assert "labels" in plan.report["status"]["failures"]["items"][0]["reason"]
+    assert engine.evaluate().report is None  # still failing: the report is not written again
+    engine.apply_event("MODIFIED", deployment("bad"))
+    plan = engine.evaluate()
+    assert plan.report is not None and plan.report["status"]["failures"]["total"] == 0
+    assert ("qos.best-effort", "bad") in checks_by_target(engine)
+
+
+def test_a_check_failure_is_reported_until_the_check_runs_there_again() -> None:
+    engine = cluster()
+    engine.evaluate()
+    [spec] = [s for s in engine._checks if s.id == "qos.best-effort"]
+    original = spec.fn
+
+    def broken(subject: Any, context: Any) -> Any:
+        if subject.obj.name == "web":
+            raise TypeError("'int' object is not iterable")
+        return original(subject, context)
+
+    engine.reconfigure(engine.config, engine.params)
+    engine._checks = [s if s.id != spec.id else dataclasses.replace(spec, fn=broken) for s in engine._checks]
+    plan = engine.evaluate()
+    assert reported_failures(plan) == [("check", "Deployment", "shop/web", "qos.best-effort")]
+    engine.apply_event(
+        "MODIFIED", {**deployment("api"), "spec": {**deployment("api")["spec"], "replicas": 4}}
+    )
+    plan = engine.evaluate()  # another subject evaluated: the failure on web still stands
+    assert plan.report is None and [str(f) for f in engine.current_failures()] == [
+        "check qos.best-effort failed on Deployment shop/web: TypeError: 'int' object is not iterable"
+    ]
+    engine._checks = [
+        s if s.id != spec.id else dataclasses.replace(spec, fn=original) for s in engine._checks
+    ]
+    engine.apply_event(
+        "MODIFIED", {**deployment("web"), "spec": {**deployment("web")["spec"], "replicas": 4}}
+    )
+    plan = engine.evaluate()
+    assert plan.report is not None and plan.report["status"]["failures"]["total"] == 0

@@ -69,8 +69,8 @@ class Evaluation:
     skipped: list[Skipped] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     expired_waivers: list[Waiver] = field(default_factory=list)
-    # (check id, subject key) pairs whose check raised: their findings are unknown, not absent.
-    failed: set[tuple[str, tuple[str, str | None, str]]] = field(default_factory=set)
+    # (check id, subject key) pairs whose check raised → why: their findings are unknown, not absent.
+    failed: dict[tuple[str, tuple[str, str | None, str]], str] = field(default_factory=dict)
 
 
 def resolve_params(registry: Registry, config: Config) -> dict[str, BaseModel]:
@@ -190,7 +190,7 @@ def _run(
             result.skipped.append(Skipped(spec.id, exc.reason, target))
         return []
     except Exception as exc:  # a bug in a check is reported, never taken as a pass
-        result.failed.add((spec.id, obj.key))
+        result.failed[(spec.id, obj.key)] = f"{type(exc).__name__}: {exc}"
         location = obj.location
         result.errors.append(
             InputError(

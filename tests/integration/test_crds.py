@@ -12,7 +12,17 @@ import jsonschema
 import pytest
 from harness import emulated_cluster, kube, load_crds, openapi_to_jsonschema, validator_for
 
-from kgov.engine.resources import MAX_RELATED, MAX_TEXT, finding_body
+from kgov.engine.failures import CHECK, Failure
+from kgov.engine.resources import (
+    MAX_FAILURES_LISTED,
+    MAX_NAME,
+    MAX_REASON,
+    MAX_RELATED,
+    MAX_TEXT,
+    ReportFacts,
+    finding_body,
+    report_body,
+)
 from kgov.findings.model import Category, Finding, Severity
 from kgov.model.objects import ObjectRef
 
@@ -319,3 +329,24 @@ def test_a_crowded_finding_fits_its_crd() -> None:
     small = finding_body(_crowded_finding(related=3, message_length=200))
     assert len(small["spec"]["related"]) == 3 and small["spec"]["message"] == "x" * 200
     assert small["spec"]["evidence"] == {}
+
+
+def test_report_failure_limits_in_the_code_are_the_crds() -> None:
+    status = CRDS["GovernanceReport"]["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]
+    failures = status["status"]["properties"]["failures"]["properties"]
+    assert failures["items"]["maxItems"] == MAX_FAILURES_LISTED
+    item = failures["items"]["items"]["properties"]
+    assert item["reason"]["maxLength"] == MAX_REASON
+    assert {item[k]["maxLength"] for k in ("kind", "namespace", "name", "check")} == {MAX_NAME}
+
+
+def test_a_report_with_many_long_failures_fits_its_crd() -> None:
+    failures = [
+        Failure(CHECK, "Deployment", "shop", f"web-{i:03}", "qos.best-effort", "TypeError: " + "x" * 3000)
+        for i in range(130)
+    ]
+    body = report_body(ReportFacts(failures=failures))
+    assert list(validator_for("GovernanceReport").iter_errors(body)) == []
+    listed = body["status"]["failures"]
+    assert (listed["total"], listed["notListed"], len(listed["items"])) == (130, 30, MAX_FAILURES_LISTED)
+    assert listed["items"][0]["reason"].endswith("more characters not shown]")

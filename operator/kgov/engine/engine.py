@@ -27,6 +27,7 @@ from kgov.config import Config
 from kgov.domain.measured import reload_series, window_hours
 from kgov.engine import churn as ch
 from kgov.engine.dirty import Dirty
+from kgov.engine.failures import Failure, collect, undecided
 from kgov.engine.held import Entry, HeldFindings
 from kgov.engine.history import HPAKey, ScaleHistory
 from kgov.engine.measured import KeptEvidence, close, same_measurements
@@ -93,6 +94,8 @@ class Engine:
         self._kept = KeptEvidence(evidence_max_age_s)
         self.errors: list[InputError] = []  # check failures and unreadable objects of the last evaluation
         self.failures = 0  # (check, subject) evaluations that raised, all told
+        self._check_failures: dict[tuple[str, Key], str] = {}  # raised, not re-run since → why
+        self._withheld: set[ObjectKey] = set()  # existing Findings nothing decided: not deleted
         self.dropped = 0
         self._catalogue = load_catalogue()
         self._relations = Relations()
@@ -378,6 +381,7 @@ class Engine:
         if self._dirty:
             self._rerun(now)
         self._apply_cap()
+        self._withhold_undecided()
         plan = diff(
             {k: self._desired[k][1] for k in self._pending if k in self._written},
             self._existing,
@@ -428,6 +432,12 @@ class Engine:
         replaced = self._replaced(dirty)
         self.errors = result.errors + inventory.errors
         self.failures += len(result.failed)
+        specs = {spec.id: spec for spec in self._checks}
+        self._check_failures = {
+            (check, key): why
+            for (check, key), why in self._check_failures.items()
+            if check in specs and not dirty.reruns(specs[check], key)
+        } | result.failed
         self._keep_undecided(replaced, result.failed, inventory.unreadable)
         for finding in result.findings:
             key = finding_key(finding)
@@ -464,8 +474,8 @@ class Engine:
     def _keep_undecided(
         self,
         replaced: dict[ObjectKey, tuple[Finding, dict[str, Any]]],
-        failed: set[tuple[str, Key]],
-        unreadable: set[Key],
+        failed: Mapping[tuple[str, Key], str],
+        unreadable: Mapping[Key, str],
     ) -> None:
         """A check that raised on a subject, or an object that could not be read, decided nothing:
         the findings there (on it, or naming it) are kept as they were, never deleted for it."""
@@ -473,6 +483,29 @@ class Engine:
             refs = (finding.target, *finding.related)
             if (finding.check, finding.target.key) in failed or any(ref.key in unreadable for ref in refs):
                 self._desired.put(key, (finding, body))
+
+    def _withhold_undecided(self) -> None:
+        """Existing Findings that are not desired but were not decided either (a restart with a
+        malformed object, a check raising there): their delete is withheld, and asked again each time."""
+        self._pending |= self._withheld
+        left_out = self._left_out()
+        self._withheld = {
+            key
+            for key in self._pending
+            if key not in self._written
+            and key in self._existing
+            and undecided(self._existing[key].get("spec") or {}, left_out, self._check_failures)
+        }
+        self._pending -= self._withheld
+
+    def _left_out(self) -> set[Key]:
+        unreadable = self._inventory.unreadable if self._inventory is not None else {}
+        return {*self.store.errors, *unreadable}
+
+    def current_failures(self) -> list[Failure]:
+        """Objects left out and checks that raised, as of the last evaluation."""
+        unreadable = self._inventory.unreadable if self._inventory is not None else {}
+        return collect(self.store.errors, unreadable, self._check_failures)
 
     def _inventory_now(self, changes: list[tuple[KubeObject | None, KubeObject | None]]) -> Inventory:
         """The inventory updated in place with the changes since the last evaluation, or rebuilt from
@@ -552,6 +585,7 @@ class Engine:
             max_findings=self.max_findings,
             last_full_evaluation=self._last_full,
             prometheus=self.evidence,
+            failures=self.current_failures(),
         )
         body = report_body(facts)
         if self._report is not None and not merge_patch(self._report["status"], body["status"]):

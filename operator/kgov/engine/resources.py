@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from kgov.engine.failures import Failure
 from kgov.findings.diff import MANAGED_BY, ObjectKey
 from kgov.findings.model import Finding, Severity
 from kgov.model.evidence import NOT_CONFIGURED, EvidenceHealth
@@ -29,6 +30,10 @@ _LABEL_INVALID = re.compile(r"[^A-Za-z0-9._-]+")
 # a body over them is refused by the API server with 422, so the operator writes within them.
 MAX_RELATED = 100  # spec.related maxItems
 MAX_TEXT = 4096  # spec.message and spec.remediation maxLength
+# The GovernanceReport CRD's limits on status.failures (crds/kgov.io_governancereports.yaml).
+MAX_FAILURES_LISTED = 100  # items maxItems
+MAX_REASON = 1024  # items[].reason maxLength
+MAX_NAME = 253  # items[].kind, namespace, name and check maxLength
 _TRUNCATION_NOTE = 48  # room kept for " … [N more characters not shown]"
 
 
@@ -72,11 +77,11 @@ def finding_body(finding: Finding) -> dict[str, Any]:
     return {"apiVersion": API_VERSION, "kind": kind, "metadata": metadata, "spec": spec}
 
 
-def fit_text(text: str) -> str:
+def fit_text(text: str, limit: int = MAX_TEXT) -> str:
     """The text within the CRD's maxLength, saying how much was cut."""
-    if len(text) <= MAX_TEXT:
+    if len(text) <= limit:
         return text
-    keep = MAX_TEXT - _TRUNCATION_NOTE
+    keep = limit - _TRUNCATION_NOTE
     return f"{text[:keep]} … [{len(text) - keep} more characters not shown]"
 
 
@@ -141,6 +146,7 @@ class ReportFacts:
     max_findings: int = 0
     last_full_evaluation: str | None = None
     prometheus: EvidenceHealth = NOT_CONFIGURED
+    failures: list[Failure] = field(default_factory=list)
 
 
 def report_body(facts: ReportFacts) -> dict[str, Any]:
@@ -154,6 +160,7 @@ def report_body(facts: ReportFacts) -> dict[str, Any]:
         "maxFindings": facts.max_findings,
         "lastFullEvaluation": facts.last_full_evaluation,
         "evidence": {"prometheus": _health(facts.prometheus)},
+        "failures": _failures(facts.failures),
     }
     return {
         "apiVersion": API_VERSION,
@@ -161,6 +168,20 @@ def report_body(facts: ReportFacts) -> dict[str, Any]:
         "metadata": {"name": REPORT_NAME, "labels": {MANAGED_BY: MANAGER}},
         "status": status,
     }
+
+
+def _failures(failures: list[Failure]) -> dict[str, Any]:
+    """What the evaluation could not decide, the first MAX_FAILURES_LISTED of it by name."""
+    items = []
+    for failure in failures[:MAX_FAILURES_LISTED]:
+        item = {"type": failure.type, "kind": failure.kind[:MAX_NAME], "name": failure.name[:MAX_NAME]}
+        if failure.namespace:
+            item["namespace"] = failure.namespace[:MAX_NAME]
+        if failure.check:
+            item["check"] = failure.check[:MAX_NAME]
+        item["reason"] = fit_text(failure.reason, MAX_REASON)
+        items.append(item)
+    return {"total": len(failures), "notListed": len(failures) - len(items), "items": items}
 
 
 def _health(health: EvidenceHealth) -> dict[str, Any]:

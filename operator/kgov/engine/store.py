@@ -10,7 +10,7 @@ from typing import Any
 from kgov.inventory.inventory import ProjectionCache
 from kgov.inventory.templates import pod_template_of
 from kgov.inventory.views import Key
-from kgov.model.errors import ObjectError
+from kgov.model.errors import ObjectError, describe_path
 from kgov.model.kinds import ANALYSED_KINDS, CHURN_ONLY_KINDS, WORKLOAD_KINDS
 from kgov.model.objects import KubeObject, NotAnalysed, object_from_dict
 
@@ -32,7 +32,7 @@ class ObjectStore:
         self._objects: dict[Key, KubeObject] = {}
         self._children: dict[Key, set[Key]] = defaultdict(set)
         self.projections = ProjectionCache()
-        self.errors: dict[Key, str] = {}
+        self.errors: dict[Key, str] = {}  # objects that could not be stored → why
 
     def apply(
         self, event_type: str | None, body: Mapping[str, Any]
@@ -54,10 +54,14 @@ class ObjectStore:
         try:
             obj = object_from_dict(trimmed(body))
         except (ObjectError, NotAnalysed) as exc:
+            # Left out (a version read before stays): reported until it is fixed or deleted.
             metadata = body.get("metadata") or {}
-            key = (str(kind), metadata.get("namespace"), str(metadata.get("name")))
-            self.errors[key] = str(exc)
+            metadata = metadata if isinstance(metadata, Mapping) else {}
+            key = (str(kind), metadata.get("namespace") or None, str(metadata.get("name")))
+            where = describe_path(exc.path) if isinstance(exc, ObjectError) and exc.path else ""
+            self.errors[key] = f"{where}: {exc}" if where else str(exc) or type(exc).__name__
             return None
+        self.errors.pop(obj.key, None)
         old = self._objects.get(obj.key)
         if old is not None and old.raw == obj.raw:
             return None

@@ -118,7 +118,7 @@ class Inventory:
         self._projections = projections
         objects_list = list(objects)
         self.errors: list[InputError] = []
-        self.unreadable: set[Key] = set()  # objects left out because they could not be read
+        self.unreadable: dict[Key, str] = {}  # objects left out because they could not be read → why
         # A repository often holds the same object several times (one per environment folder), so a
         # key maps to every copy and references resolve to the copy nearest the referring file.
         self.objects: dict[Key, list[KubeObject]] = defaultdict(list)
@@ -293,15 +293,17 @@ class Inventory:
         try:
             return build(obj)
         except ProjectionError as exc:
-            self.unreadable.add(obj.key)
+            self.unreadable[obj.key] = "; ".join(
+                f"{describe_path(p.path)}: {p.message}" for p in exc.problems
+            )
             for problem in exc.problems:
                 where = describe_path(problem.path)
                 self._error(obj, f"{obj.display()}: {where}: {problem.message}", problem.path)
             return None
         except (TypeError, AttributeError, LookupError, ValueError, ArithmeticError, RecursionError) as exc:
             # A shape no projection foresaw: this object is left out and reported, its neighbours stay.
-            self.unreadable.add(obj.key)
-            self._error(obj, f"{obj.display()}: cannot be read ({type(exc).__name__}: {exc})", ())
+            self.unreadable[obj.key] = f"cannot be read ({type(exc).__name__}: {exc})"
+            self._error(obj, f"{obj.display()}: {self.unreadable[obj.key]}", ())
             return None
 
     def _index_limit_ranges(self) -> dict[str | None, list[tuple[KubeObject, LimitDefaults]]]:

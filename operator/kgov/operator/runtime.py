@@ -186,14 +186,13 @@ class Runtime:
         return plan
 
     def _report_new_failures(self) -> None:
-        """Each failing check or unreadable object is logged and counted once while it lasts."""
-        current = {str(error): error for error in self.engine.errors}
-        for message, error in current.items():
+        """Each failing check or object left out is logged and counted once while it lasts (it is
+        listed in the GovernanceReport's status.failures meanwhile)."""
+        current = {str(failure): failure for failure in self.engine.current_failures()}
+        for message, failure in current.items():
             if message not in self.failing:
                 logger.error("%s", message)
-                self.metrics.evaluation_failures.labels(
-                    "check" if error.kind == "internal" else "object"
-                ).inc()
+                self.metrics.evaluation_failures.labels(failure.type).inc()
         self.failing = set(current)
 
     def _refresh_metrics(self) -> None:
