@@ -272,7 +272,8 @@ def test_metrics_service_selects_the_operator(rendered: list[dict[str, Any]]) ->
 
 # --- RBAC ----------------------------------------------------------------------------------------------
 
-READ = ["get", "list", "watch"]
+READ = ["get", "list", "watch"]  # what people bound to `view` get
+WATCH = ["list", "watch"]  # what the operator gets on the kinds it watches: it never gets one object
 # What the operator watches, from its own table: the chart must grant reading exactly these.
 WATCHED: dict[str, set[str]] = {}
 for _kind in KINDS_WATCHED:
@@ -322,12 +323,16 @@ def test_operator_role_reads_watched_kinds_and_writes_only_its_own(rendered: lis
     assert rbac_problems(rules) == []
     reads: dict[str, set[str]] = {}
     for rule in rules:
-        if rule["verbs"] == READ:
+        if rule["verbs"] == WATCH:
             for group in rule["apiGroups"]:
                 reads.setdefault(group, set()).update(rule["resources"])
     assert reads == WATCHED
-    own = [r for r in rules if r["apiGroups"] == ["kgov.io"]]
-    assert len(own) == 1 and {"findings/status", "governancereports"} <= set(own[0]["resources"])
+    own = {res for r in rules if r["apiGroups"] == ["kgov.io"] for res in r["resources"]}
+    assert {"findings/status", "governancereports"} <= own
+    # ConfigMaps by name only: the controller's, never every ConfigMap of the cluster.
+    [config_maps] = [r for r in rules if "configmaps" in r["resources"]]
+    assert config_maps["resources"] == ["configmaps"]
+    assert config_maps["resourceNames"] == ["ingress-nginx-controller"]
     binding = one(rendered, "ClusterRoleBinding")
     assert binding["roleRef"]["name"] == roles[0]["metadata"]["name"]
     assert binding["subjects"][0]["name"] == one(rendered, "ServiceAccount")["metadata"]["name"]

@@ -48,9 +48,13 @@ class Resource:
 
     @property
     def path(self) -> str:
-        return (
-            f"/apis/{self.api_version}/{self.plural}" if self.group else f"/api/{self.version}/{self.plural}"
-        )
+        return self.path_in(None)
+
+    def path_in(self, namespace: str | None) -> str:
+        """The collection's path: in one namespace, or (None) across all of them."""
+        prefix = f"/apis/{self.api_version}" if self.group else f"/api/{self.version}"
+        where = f"/namespaces/{namespace}" if namespace else ""
+        return f"{prefix}{where}/{self.plural}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,12 +85,15 @@ class Informer:
         settings: WatchSettings = WatchSettings(),
         *,
         field_selector: str | None = None,
+        namespace: str | None = None,
         unauthorized: Callable[[], None] = lambda: None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.resource = resource
         self.settings = settings
         self.field_selector = field_selector
+        self.namespace = namespace
+        self.path = resource.path_in(namespace)
         self._client = client
         self._sink = sink
         self._unauthorized = unauthorized
@@ -100,9 +107,12 @@ class Informer:
 
     @property
     def name(self) -> str:
-        return (
+        name = (
             f"{self.resource.plural}.{self.resource.group}" if self.resource.group else self.resource.plural
         )
+        scope = [f"in {self.namespace}"] if self.namespace else []
+        scope += [self.field_selector] if self.field_selector else []
+        return f"{name} ({', '.join(scope)})" if scope else name
 
     async def run(self) -> None:
         version: str | None = None
@@ -147,7 +157,7 @@ class Informer:
             params["fieldSelector"] = self.field_selector
         version: str | None = None
         while True:
-            page = await client.get(_with_query(self.resource.path, params))
+            page = await client.get(_with_query(self.path, params))
             metadata = page.get("metadata") or {}
             version = version or metadata.get("resourceVersion")
             for item in page.get("items") or ():
@@ -191,7 +201,7 @@ class Informer:
         healthy: asyncio.TimerHandle | None = None
         try:
             async with deadline:
-                async for event in client.stream(self.resource.path, params, read_timeout=timeout + 30):
+                async for event in client.stream(self.path, params, read_timeout=timeout + 30):
                     if event is None:  # connected: healthy once it stays open a moment without error
                         healthy = asyncio.get_running_loop().call_later(1.0, self._recovered)
                         continue
@@ -212,7 +222,7 @@ class Informer:
             code = obj.get("code")
             if code == 410:
                 raise Gone()
-            raise ApiError(int(code) if isinstance(code, int) else 0, "WATCH", self.resource.path, str(obj))
+            raise ApiError(int(code) if isinstance(code, int) else 0, "WATCH", self.path, str(obj))
         if kind in ("ADDED", "MODIFIED", "DELETED"):
             body = self._complete(obj)
             self._deliver(str(kind), body, _ref(body))

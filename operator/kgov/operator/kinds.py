@@ -21,7 +21,9 @@ class WatchedKind:
     group: str  # "" for the core API
     plural: str
     optional: bool = False  # a CRD that may not be installed
-    field_selector: str | None = None  # only the objects the checks read, when that is a few
+    # Only the objects named by `Watches.want` are watched (one informer each, by a metadata.name
+    # field selector): the checks read a few of them, and the cluster holds many.
+    by_name: bool = False
 
     @property
     def resource(self) -> str:
@@ -30,8 +32,10 @@ class WatchedKind:
 
 # Read-only, from the one kind table: what the checks read, and Certificates for churn.
 WATCHED: tuple[WatchedKind, ...] = tuple(
-    WatchedKind(spec.group, spec.plural, spec.optional) for spec in WATCHED_KINDS
+    WatchedKind(spec.group, spec.plural, spec.optional, by_name=spec.plural == "configmaps")
+    for spec in WATCHED_KINDS
 )
+CONFIG_MAPS = next(kind for kind in WATCHED if kind.by_name)
 
 # The operator's own kinds: watched too, so Findings deleted by hand or by the garbage collector are
 # noticed, and the ones left by a previous run are known before the first evaluation.

@@ -16,9 +16,10 @@ from kgov.checks.builtin import default_registry
 from kgov.config import Config, ConfigError
 from kgov.engine import Engine, WritePlan
 from kgov.operator.client import Backoff
+from kgov.operator.configmaps import ConfigMapRefs
 from kgov.operator.credentials import Credentials
 from kgov.operator.informer import WatchSettings
-from kgov.operator.kinds import OWN, WATCHED, WatchedKind
+from kgov.operator.kinds import CONFIG_MAPS, OWN, WATCHED, WatchedKind
 from kgov.operator.metrics import Metrics
 from kgov.operator.options import NamespaceScope, RunOptions, load_operator_config
 from kgov.operator.ownership import OwnedFindings
@@ -58,6 +59,8 @@ class Runtime:
             WatchSettings(relist_seconds=config.operator.relist_interval_seconds),
             unauthorized=self.credentials.refresh,
         )
+        self.config_maps = ConfigMapRefs()  # the ConfigMaps the checks read: the only ones watched
+        self.watches.want(CONFIG_MAPS, self.config_maps.wanted())
         self.owned = OwnedFindings()
         self.writer = Writer(
             self.engine,
@@ -100,6 +103,8 @@ class Runtime:
             self.owned.finding_event(event_type, body)
         elif event_type == "DELETED":
             self.owned.object_deleted(metadata.get("uid"))
+        if self.config_maps.event(event_type, body):
+            self.watches.want(CONFIG_MAPS, self.config_maps.wanted())
         if kind.plural == "customresourcedefinitions" and event_type is not None:
             self.watches.rediscover()  # an optional kind may be served now, or not any more
         self.engine.apply_event(event_type, body)
