@@ -16,6 +16,8 @@ Two things are added on top of kmock 0.8, so the emulator answers like an apiser
   every object again as ADDED), so what happened while no watch was open is lost, as with a real API
   server whose watch cache no longer holds it. `WatchFaults` adds what such a server does next:
   410 Gone for a watch resumed from before `expire`, ERROR events (`error`), and open watches cut (`cut`).
+  `RunningEmulator.outage` answers every request with one status (429 throttling, 503 a partition
+  behind a load balancer) for a given number of seconds.
 
 Resources not declared are answered with 404, like an API whose CRD is not installed.
 """
@@ -24,7 +26,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Iterator, Mapping
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,6 +126,30 @@ class RunningEmulator:
 
     def requests(self) -> list[kmock.Request]:
         return list(self.emulator)
+
+    def outage(
+        self,
+        status: int,
+        seconds: float,
+        *,
+        spare: Callable[[kmock.Request], bool] = lambda _: False,
+        retry_after: int | None = None,
+    ) -> float:
+        """From now on and for `seconds`, answer every request (but those `spare` lets through) with
+        `status`: 429 (with `Retry-After`) is throttling, 503 an API server a load balancer cannot
+        reach. Watches already open go on (`faults.cut()` ends them). Returns when it ends (monotonic)."""
+        until = time.monotonic() + seconds
+        after = max((r.id for r in self.requests()), default=-1)
+
+        def down(request: kmock.Request) -> bool:
+            return request.id > after and time.monotonic() < until and not spare(request)
+
+        body = {"apiVersion": "v1", "kind": "Status", "code": status, "message": f"outage: {status}"}
+        reaction = self.emulator.override[down] << status
+        if retry_after is not None:
+            reaction = reaction << {"Retry-After": str(retry_after)}
+        reaction << body
+        return until
 
     def write_kubeconfig(
         self,

@@ -137,6 +137,31 @@ def test_objects_are_listed_again_periodically() -> None:
     assert events == [(None, "a"), (None, "b"), ("DELETED", "b")]
 
 
+def test_a_watch_failing_longer_than_the_limit_is_listed_again_not_resumed() -> None:
+    # Throttled for a while (the watch cannot be resumed); meanwhile b was deleted, and whatever sits
+    # between us and the server may have dropped that delete: only a listing shows it.
+    throttled = ApiError(429, "WATCH", "/api/v1/pods", "slow down")
+    api = ScriptedApi([[pod("a", "1"), pod("b", "1")], [pod("a", "1")]], [throttled] * 20)
+    events: list[tuple[str | None, str]] = []
+    informer = informer_for(api, events, backoff_first=0.01, backoff_cap=0.01, relist_after_failing=0.1)
+
+    asyncio.run(run_until(informer, lambda: ("DELETED", "b") in events))
+
+    assert events == [(None, "a"), (None, "b"), ("DELETED", "b")]
+
+
+def test_a_short_failure_is_resumed_not_listed_again() -> None:
+    throttled = ApiError(429, "WATCH", "/api/v1/pods", "slow down")
+    api = ScriptedApi([[pod("a", "1")]], [throttled, throttled, []])
+    events: list[tuple[str | None, str]] = []
+    informer = informer_for(api, events)
+
+    asyncio.run(run_until(informer, lambda: len(api.watch_params) >= 4))
+
+    assert api.lists == 1
+    assert {p.get("resourceVersion") for p in api.watch_params} == {"list-0"}
+
+
 @pytest.mark.parametrize("line_size", [10, 300_000])
 def test_watch_lines_of_any_length_are_read(line_size: int) -> None:
     from kgov.operator.client import split_lines

@@ -272,7 +272,12 @@ TEST_AGENT = "kgov-integration-tests"  # the tests' own requests, told apart fro
 
 
 def operator_requests(cluster: RunningEmulator, since: int = 0) -> list[kmock.Request]:
-    return [r for r in cluster.requests()[since:] if _agent(r) != TEST_AGENT]
+    return [r for r in cluster.requests()[since:] if not from_tests(r)]
+
+
+def from_tests(request: kmock.Request) -> bool:
+    """A request the tests made (as a user would), not the operator."""
+    return _agent(request) == TEST_AGENT
 
 
 def writes(cluster: RunningEmulator, since: int = 0) -> list[kmock.Request]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import kmock
 import pytest
 from click.testing import CliRunner
-from harness import by_check, emulated_cluster, http_get, operator_options, running_operator
+from harness import by_check, emulated_cluster, http_get, kube, operator_options, running_operator
 
 from kgov.cli import main
 from kgov.operator.options import RunOptions
@@ -70,6 +70,58 @@ def test_one_replica_works_and_the_other_takes_over(tmp_path: Path, monkeypatch:
                 standby.wait_until(lambda: standby.runtime.evaluations > 0, "the standby to take over", 60)
                 standby.settle()
                 assert by_check(cluster) and standby.runtime.active
+
+
+PEERING = "/apis/kopf.dev/v1/clusterkopfpeerings/kgov"
+HPA = "/apis/autoscaling/v2/namespaces/other/horizontalpodautoscalers/api"
+
+
+def announce_peer(cluster: RunningEmulator, priority: int, seen: datetime) -> None:
+    """A peer's entry on the peering object, as kopf writes it (60 s lifetime from `seen`)."""
+    entry = {"priority": priority, "lastseen": seen.isoformat(), "lifetime": 60}
+    assert kube(cluster, "PATCH", PEERING, {"status": {"peer-elsewhere": entry}})[0] == 200
+
+
+def test_a_paused_replica_resumes_without_stale_objects(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    options = operator_options(tmp_path, peering="kgov", priority=100, peering_poll_seconds=0.2)
+    with emulated_cluster() as cluster:
+        serve_peering(cluster)
+        with running_operator(cluster, tmp_path, monkeypatch, options) as op:
+            assert "autoscaling.hpa-fixed-replicas" in by_check(cluster)
+            announce_peer(cluster, 200, datetime.now(UTC))  # a peer of higher priority: this one pauses
+            op.wait_until(lambda: not op.runtime.active and not op.runtime.watches.running, "the pause")
+            # While paused (the peer would be doing the work): an object deleted, a Finding's cause fixed.
+            assert kube(cluster, "DELETE", HPA)[0] == 200
+            patch = {"metadata": {"annotations": {"nginx.ingress.kubernetes.io/proxy-body-size": "8m"}}}
+            assert (
+                kube(cluster, "PATCH", "/apis/networking.k8s.io/v1/namespaces/shop/ingresses/web", patch)[0]
+                == 200
+            )
+            events, evaluations = op.runtime.events, op.runtime.evaluations
+            time.sleep(1.0)
+            assert (op.runtime.events, op.runtime.evaluations) == (events, evaluations)  # holds no watch
+
+            left = time.monotonic()
+            announce_peer(cluster, 200, datetime.now(UTC) - timedelta(seconds=61))  # the peer is gone
+            store = op.runtime.engine.store
+            op.wait_until(
+                lambda: (
+                    op.runtime.active
+                    and op.runtime.evaluations > evaluations
+                    and store.get(("HorizontalPodAutoscaler", "other", "api")) is None
+                    and "migration.policy-required" in by_check(cluster)
+                ),
+                "the resumed replica to match the cluster",
+            )
+            took = time.monotonic() - left
+            op.settle()
+            assert not any(
+                f.target.name == "api" and f.target.kind == "HorizontalPodAutoscaler"
+                for f in op.runtime.engine.desired_findings
+            )
+            print(f"\npeer gone to resumed replica exact: {took:.1f} s (peering read every 0.2 s)")
 
 
 NOW = datetime(2026, 11, 23, 23, 0, tzinfo=UTC)

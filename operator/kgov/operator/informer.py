@@ -7,8 +7,10 @@ sink a DELETED for each object that is not listed any more: a delete the watch n
 watch cache that compacted, a partition, a proxy that dropped the stream) is not kept forever.
 
 It never gives up: every failure (no connection, 429, 5xx, 403, an ERROR event) is retried with
-backoff and jitter, and `failing` says what went wrong meanwhile. Objects whose resourceVersion is
-unchanged on a re-list are not handed on at all.
+backoff and jitter, and `failing` says what went wrong meanwhile. A watch that could not be resumed
+for `relist_after_failing` is not trusted to replay what was missed (a server whose watch cache
+compacted answers 410, but a proxy or cache in between may just have dropped it): the resource is
+listed again. Objects whose resourceVersion is unchanged on a re-list are not handed on at all.
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ class WatchSettings:
     relist_seconds: float = 3600.0
     backoff_first: float = 0.5
     backoff_cap: float = 30.0
+    # Failing this long (an outage, a partition, throttling): listed again rather than resumed.
+    relist_after_failing: float = 60.0
 
     def backoff(self, attempt: int) -> float:
         base = min(self.backoff_first * 2.0 ** min(attempt, 16), self.backoff_cap)
@@ -120,7 +124,7 @@ class Informer:
         relist_at = 0.0
         while True:
             try:
-                if version is None or self._clock() >= relist_at:
+                if version is None or self._clock() >= relist_at or self._failed_too_long():
                     version = await self._list()
                     relist_at = self._clock() + self.settings.relist_seconds
                     self._recovered()
@@ -265,6 +269,10 @@ class Informer:
             logger.warning("%s: list/watch failing, retrying with backoff: %s", self.name, message)
             self.failing_since = self._clock()
         self.failing = message
+
+    def _failed_too_long(self) -> bool:
+        since = self.failing_since
+        return since is not None and self._clock() - since >= self.settings.relist_after_failing
 
     def _recovered(self) -> None:
         if self.failing is not None:

@@ -41,6 +41,10 @@ class RunOptions:
     # writes failed (doubling up to resync_seconds).
     request_retry_seconds: float = 0.2
     write_retry_seconds: float = 0.5
+    # Longest wait between attempts of a failing list or watch, and how long one may fail before the
+    # kind is listed again rather than resumed (see kgov.operator.informer).
+    watch_retry_cap_seconds: float = 30.0
+    relist_after_failing_seconds: float = 60.0
 
     @property
     def standalone(self) -> bool:

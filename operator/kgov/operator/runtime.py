@@ -56,7 +56,11 @@ class Runtime:
             (*WATCHED, *OWN),
             self.credentials.client,
             self.event,
-            WatchSettings(relist_seconds=config.operator.relist_interval_seconds),
+            WatchSettings(
+                relist_seconds=config.operator.relist_interval_seconds,
+                backoff_cap=options.watch_retry_cap_seconds,
+                relist_after_failing=options.relist_after_failing_seconds,
+            ),
             unauthorized=self.credentials.refresh,
         )
         self.config_maps = ConfigMapRefs()  # the ConfigMaps the checks read: the only ones watched
