@@ -3,6 +3,7 @@ costs no Finding (not even across a restart), and leaves the report when it is f
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -46,10 +47,12 @@ def test_a_malformed_object_is_in_the_report_until_fixed(
         assert report_failures(cluster) == {"total": 0, "notListed": 0, "items": []}
         before = findings(cluster)
         start = len(cluster.requests())
+        broken = time.monotonic()
         break_hpa(cluster)
         failures = op.wait_until(
             lambda: (f := report_failures(cluster)) and f["total"] and f, "the failure in the report"
         )
+        shown = time.monotonic() - broken
         [item] = failures["items"]
         assert {k: item[k] for k in ("type", "kind", "namespace", "name")} == {
             "type": "object",
@@ -62,8 +65,12 @@ def test_a_malformed_object_is_in_the_report_until_fixed(
         assert 'kgov_evaluation_failures_total{kind="object"} 1.0' in metrics
         assert findings(cluster) == before and FIXED in by_check(cluster)  # its Finding is kept
 
+        fixed = time.monotonic()
         assert kube(cluster, "PATCH", HPA, {"spec": {"metrics": []}})[0] == 200
         op.wait_until(lambda: report_failures(cluster).get("total") == 0, "the failure to leave the report")
+        print(
+            f"\nin the report {shown:.2f} s after the object broke, out {time.monotonic() - fixed:.2f} s after the fix"
+        )
         op.settle()
         assert findings(cluster).keys() == before.keys() and deletes(cluster, start) == []
 

@@ -198,14 +198,7 @@ class Watches:
                 continue
             informer = self.informers.get(kind)
             if informer is None or informer.resource != resource:
-                informer = Informer(
-                    resource,
-                    self._client,
-                    functools.partial(self._sink, kind),
-                    self.settings,
-                    unauthorized=self._unauthorized,
-                )
-                self.informers[kind] = informer
+                informer = self.informers[kind] = self._informer(kind, resource)
             if task is None:
                 logger.debug("watching %s", kind.resource)
             self._tasks[kind] = asyncio.create_task(informer.run(), name=f"kgov watch {kind.resource}")
@@ -226,14 +219,20 @@ class Watches:
                 continue
             assert resource is not None
             _, namespace, name = key
-            informer = self.named.get(key) or Informer(
-                resource,
-                self._client,
-                functools.partial(self._sink, kind),
-                self.settings,
-                field_selector=f"metadata.name={name}",
-                namespace=namespace,
-                unauthorized=self._unauthorized,
-            )
+            informer = self.named.get(key) or self._informer(kind, resource, namespace, name)
             self.named[key] = informer
             self._named_tasks[key] = asyncio.create_task(informer.run(), name=f"kgov watch {informer.name}")
+
+    def _informer(
+        self, kind: WatchedKind, resource: Resource, namespace: str | None = None, name: str | None = None
+    ) -> Informer:
+        """An informer of every object of the kind, or (with `name`) of one object by name."""
+        return Informer(
+            resource,
+            self._client,
+            functools.partial(self._sink, kind),
+            self.settings,
+            field_selector=f"metadata.name={name}" if name else None,
+            namespace=namespace,
+            unauthorized=self._unauthorized,
+        )
