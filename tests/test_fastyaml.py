@@ -47,7 +47,7 @@ def outcome(text: str, fast_after: int, monkeypatch: pytest.MonkeyPatch) -> tupl
 
 def _load(text: str) -> tuple[Any, ...]:
     try:
-        return ("value", decode.load_yaml(text))
+        return ("value", decode.load_yaml(text, fast=True))
     except (yaml.YAMLError, decode.LimitExceeded) as exc:
         return ("error", type(exc).__name__, str(exc))
 
@@ -158,6 +158,14 @@ def test_nesting_left_to_pyyaml_whatever_the_recursion_limit(monkeypatch: pytest
 def test_rapidyaml_errors_print_nothing(capfd: pytest.CaptureFixture[str]) -> None:
     assert _fast().load("a: [1\nb: {\n") is fastyaml.FALLBACK
     assert capfd.readouterr().err == ""
+
+
+def test_configuration_and_kubeconfigs_never_take_the_rapidyaml_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(decode, "_PARSERS", decode._Parsers(fast_after=0))
+    assert decode.load_yaml("a: 1\n") == {"a": 1}
+    assert decode._PARSERS.fast is None
+    assert decode.load_yaml("a: 1\n", fast=True) == {"a": 1}
+    assert decode._PARSERS.fast is not None
 
 
 def test_pyyaml_alone_until_the_threshold(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,10 +4,10 @@ Text is decoded as YAML allows (UTF-8, UTF-16 or UTF-32, told apart by a byte or
 zero bytes around the first character), with CR and CRLF line breaks read as LF. YAML is parsed with
 PyYAML's C parser under limits: the document size, the work aliases may expand to when a document is
 walked, duplicate keys (the API server, kubectl and helm reject them), and the size of integers.
-Timestamps stay strings, as they are to the API server. Once a run has parsed `FAST_AFTER` characters,
-documents go through rapidyaml first (`fastyaml.py`: the same values, 1.6-1.8x as fast), and PyYAML
-parses what that path leaves to it: every error, alias and tag. JSON gets the same duplicate-key, depth and
-integer checks. Every limit is a `LimitExceeded`, every other problem the parser's own error.
+Timestamps stay strings, as they are to the API server. Once a scan has read `FAST_AFTER` characters
+of manifests, they go through rapidyaml first (`fastyaml.py`: the same values, 1.6-1.8x as fast), and
+PyYAML parses what that path leaves to it: every error, alias and tag. JSON gets the same duplicate-key,
+depth and integer checks. Every limit is a `LimitExceeded`, every other problem the parser's own error.
 """
 
 from __future__ import annotations
@@ -168,13 +168,17 @@ class _Parsers:
 _PARSERS = _Parsers()
 
 
-def load_yaml(text: str) -> Any:
-    """One YAML document, within the limits; raises `LimitExceeded` or a `yaml.YAMLError`."""
+def load_yaml(text: str, *, fast: bool = False) -> Any:
+    """One YAML document, within the limits; raises `LimitExceeded` or a `yaml.YAMLError`. `fast`:
+    a scan's manifests, which go through rapidyaml once a run has read `FAST_AFTER` characters of
+    them (a configuration or kubeconfig never does: rapidyaml's parse silences file descriptor 2,
+    which no other thread of the operator should lose a log line to)."""
     if len(text) > MAX_DOCUMENT:
         raise LimitExceeded(f"the document is larger than {MAX_DOCUMENT} characters")
-    value = _PARSERS.load(text)
-    if value is not FALLBACK:
-        return value  # aliases and tags are PyYAML's, so nothing here can expand
+    if fast:
+        value = _PARSERS.load(text)
+        if value is not FALLBACK:
+            return value  # aliases and tags are PyYAML's, so nothing here can expand
     value = yaml.load(text, Loader=_Loader)
     if "*" in text:  # an alias: shared nodes, which a walk would visit once per reference
         check_expansion(value, max(MIN_NODE_BUDGET, MAX_NODES_PER_CHAR * len(text)))

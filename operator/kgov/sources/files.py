@@ -116,7 +116,7 @@ def load_text(text: str, name: str) -> LoadResult:
     for start_line, chunk in split_documents(text):
         location, rendered_from = _chunk_location(chunk, name, start_line)
         try:
-            value = boundary.load_yaml(chunk)
+            value = boundary.load_yaml(chunk, fast=True)
         except yaml.YAMLError as exc:
             result.errors.append(_yaml_error(exc, name, start_line, rendered_from, chunk))
             continue
