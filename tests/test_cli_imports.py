@@ -61,12 +61,13 @@ CLI_DECLARATIONS = {
 SCAN_MODULES = 362
 PROBE = """
 import json, sys
-from kgov.cli import LAZY_COMMANDS, main
+from kgov.cli import main
 try:
     main(sys.argv[1:])
 except SystemExit:
     pass
-print(json.dumps(sorted(sys.modules)))
+# Modules a lazy loader has registered but that nothing has used yet are not imported.
+print(json.dumps(sorted(name for name, m in sys.modules.items() if type(m).__name__ != "_LazyModule")))
 """
 
 
@@ -97,6 +98,31 @@ def test_a_json_scan_imports_nothing_it_does_not_use(tmp_path: Path) -> None:
     assert (tmp_path / "out.json").is_file()
     assert _off_path(modules) == []
     assert len(modules) <= SCAN_MODULES, f"{len(modules)} modules"
+
+
+ROUTE = """\
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: shop, namespace: shop}
+spec:
+  parentRefs: [{name: edge}]
+  rules: [{backendRefs: [{name: web, port: 80}]}]
+"""
+
+
+def test_the_gateway_api_models_are_defined_only_for_a_scan_that_holds_gateway_api_objects(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "web.yaml").write_text(MANIFEST, encoding="utf-8")
+    (tmp_path / "route.yaml").write_text(ROUTE, encoding="utf-8")
+    without = _modules_after(tmp_path, "scan", "web.yaml", "-o", "json", "--output-file", "web.json")
+    assert "kgov.model.gateway" not in without
+    route = _modules_after(
+        tmp_path, "scan", "--complete", "route.yaml", "-o", "json", "--output-file", "route.json"
+    )
+    assert "kgov.model.gateway" in route
+    report = json.loads((tmp_path / "route.json").read_text(encoding="utf-8"))
+    assert "gateway.parent-not-found" in {f["check"] for f in report["findings"]}
 
 
 @pytest.mark.parametrize("arguments", [["version"], ["--help"], ["--version"]])

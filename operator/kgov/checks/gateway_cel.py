@@ -30,7 +30,7 @@ from kgov.data import data_text
 from kgov.inventory.projection import ProjectionError
 from kgov.model import gateway as gw
 from kgov.model.evidence import EvidenceSource
-from kgov.model.gateway import ROUTE_KINDS
+from kgov.model.kinds import ROUTE_KINDS
 from kgov.model.objects import KubeObject
 
 if TYPE_CHECKING:  # cel-python is imported on first use: it is not needed to start the CLI

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from kgov.inventory.network import GatewayView, ListenerSetView, Network, RouteView
 from kgov.model import gateway as gw
+from kgov.model.kinds import GATEWAY_GROUP, ROUTE_KINDS
 from kgov.model.objects import KubeObject
 
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"  # set by the API server on every Namespace
@@ -73,7 +74,7 @@ def attachments(route: RouteView, network: Network) -> list[Attachment]:
 
 
 def _attach(route: RouteView, ref: gw.ParentReference, network: Network) -> Attachment:
-    if ref.group != gw.GROUP or ref.kind not in ("Gateway", "ListenerSet"):
+    if ref.group != GATEWAY_GROUP or ref.kind not in ("Gateway", "ListenerSet"):
         return Attachment(ref, Acceptance.OTHER_PARENT)
     namespace = ref.namespace or route.obj.namespace
     ref = ref.model_copy(update={"namespace": namespace})  # shown resolved in messages
@@ -194,7 +195,7 @@ def listener_set_admission(view: ListenerSetView, network: Network) -> Acceptanc
 
 def route_kind_problem(listener: gw.Listener, group: str, kind: str) -> str | None:
     """Why a kind in `allowedRoutes.kinds` is invalid for the listener (InvalidRouteKinds), if it is."""
-    if group != gw.GROUP or kind not in gw.ROUTE_KINDS:
+    if group != GATEWAY_GROUP or kind not in ROUTE_KINDS:
         return f"{kind} is not a Gateway API route kind"
     implied = _implied_kinds(listener)
     if implied is None or kind in implied:
@@ -205,7 +206,7 @@ def route_kind_problem(listener: gw.Listener, group: str, kind: str) -> str | No
 def _admits_kind(listener: gw.Listener, kind: str) -> bool | None:
     kinds = listener.allowed_routes.kinds
     if kinds:
-        return any(k.group == gw.GROUP and k.kind == kind for k in kinds)
+        return any(k.group == GATEWAY_GROUP and k.kind == kind for k in kinds)
     implied = _implied_kinds(listener)
     return None if implied is None else kind in implied
 

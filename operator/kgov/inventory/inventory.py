@@ -24,8 +24,7 @@ from kgov.inventory.views import HPA_KIND, VPA_KIND, HPAView, Key, LivePodView, 
 from kgov.model.autoscaling import HPA, SCALED_OBJECT_KIND, VPA, hpa_from_scaled_object, normalize_hpa
 from kgov.model.errors import InputError, ObjectError, describe_path
 from kgov.model.evidence import ChurnEstimate, Evidence
-from kgov.model.gateway import GROUP as GATEWAY_GROUP
-from kgov.model.kinds import KINDS, POD_BEARING_KINDS
+from kgov.model.kinds import GATEWAY_GROUP, KINDS, POD_BEARING_KINDS
 from kgov.model.limits import LimitRange
 from kgov.model.objects import KubeObject
 from kgov.model.pods import LivePod, PodTemplate, WorkloadSpec

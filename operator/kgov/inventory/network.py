@@ -19,7 +19,7 @@ from kgov.inventory.templates import template_images
 from kgov.inventory.views import Workload
 from kgov.model import gateway as gw
 from kgov.model import networking as net
-from kgov.model.kinds import POD_BEARING_KINDS
+from kgov.model.kinds import GATEWAY_GROUP, POD_BEARING_KINDS, ROUTE_KINDS
 from kgov.model.objects import KubeObject
 from kgov.model.pods import Container
 
@@ -207,7 +207,7 @@ class Network:
         )
         self.routes = [
             view
-            for kind in gw.ROUTE_KINDS
+            for kind in ROUTE_KINDS
             for view in self._all(kind, lambda o: RouteView(o, self.inventory.projection(gw.Route, o)))
         ]
         self.grants: dict[str | None, list[gw.ReferenceGrant]] = defaultdict(list)
@@ -272,7 +272,7 @@ class Network:
         channels = {}
         for obj in self.inventory.by_kind.get("CustomResourceDefinition", ()):
             spec = obj.raw.get("spec")
-            if not isinstance(spec, dict) or spec.get("group") != gw.GROUP:
+            if not isinstance(spec, dict) or spec.get("group") != GATEWAY_GROUP:
                 continue
             names = spec.get("names")
             kind = names.get("kind") if isinstance(names, dict) else None
@@ -301,7 +301,7 @@ class Network:
                 return self._replace_service(old, new)
             if obj.kind == "Ingress":
                 return self._replace_ingress(old, self._ingress(new))
-            if obj.kind in gw.ROUTE_KINDS:
+            if obj.kind in ROUTE_KINDS:
                 return self._replace_view(
                     self.routes, old, RouteView(new, self.inventory.projection(gw.Route, new))
                 )
@@ -419,7 +419,7 @@ class Network:
 
     def listener_set_parent(self, view: ListenerSetView) -> GatewayView | None:
         parent = view.listener_set.spec.parent_ref
-        if parent is None or parent.group != gw.GROUP or parent.kind != "Gateway":
+        if parent is None or parent.group != GATEWAY_GROUP or parent.kind != "Gateway":
             return None
         return self.gateway(parent.namespace or view.obj.namespace, parent.name, view.obj)
 
@@ -441,7 +441,7 @@ class Network:
     def parent_gateway(self, route: RouteView, ref: gw.ParentReference) -> GatewayView | None:
         """The Gateway a parentRef leads to, directly or through a ListenerSet."""
         namespace = ref.namespace or route.obj.namespace
-        if ref.group != gw.GROUP:
+        if ref.group != GATEWAY_GROUP:
             return None
         if ref.kind == "Gateway":
             return self.gateway(namespace, ref.name, route.obj)
@@ -477,7 +477,7 @@ class Network:
         to: gw.BackendRef | gw.SecretObjectReference,
     ) -> bool:
         return any(
-            grant.allows(gw.GROUP, from_kind, from_namespace, to)
+            grant.allows(GATEWAY_GROUP, from_kind, from_namespace, to)
             for grant in self.grants.get(target_namespace, ())
         )
 

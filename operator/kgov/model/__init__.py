@@ -1,0 +1,27 @@
+"""Typed projections of the Kubernetes kinds kgov reads, one module per API family.
+
+`kgov.model.gateway`, the largest, is loaded lazily: `from kgov.model import gateway as gw` gives a
+module that runs on its first attribute access, so a scan without Gateway API objects never defines
+its pydantic models (defining them was about a tenth of a one-file scan). Every use of `gw.` is inside
+a function; what is needed at import (the group, the route kinds) is declared in `kgov.model.kinds`.
+The standard library's lazy loader is not thread-safe in Python 3.11: the operator imports the module
+eagerly (`kgov.engine` imports a name from it), and the CLI's threads only run helm and kustomize.
+"""
+
+import importlib.util
+import sys
+
+
+def _lazy(name: str) -> None:
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.loader is not None
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    # Bound on the package too, so that `from kgov.model import gateway` does not go through the
+    # import system, which would read the module's attributes and so load it.
+    globals()[name.rsplit(".", 1)[1]] = module
+
+
+_lazy("kgov.model.gateway")

@@ -13,10 +13,11 @@ from typing import Any
 from pydantic import Field
 
 from kgov.model.base import NullableList, Projection
+from kgov.model.kinds import GATEWAY_GROUP
+from kgov.model.kinds import ROUTE_KINDS as ROUTE_KINDS  # declared there; imported from here too
 from kgov.model.networking import LabelSelector
 
-GROUP = "gateway.networking.k8s.io"
-ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute")
+GROUP = GATEWAY_GROUP
 BUNDLE_VERSION_ANNOTATION = f"{GROUP}/bundle-version"
 CHANNEL_ANNOTATION = f"{GROUP}/channel"
 DEFAULT_VALIDATION = -1  # the "port" of the default frontend validation in `GatewaySpec.tls_refs`

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import Enum, auto
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
+ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute")
 
 
 class Invalidates(Enum):
