@@ -7,7 +7,6 @@ import gc
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -66,6 +65,8 @@ def load_input(
             advance()
     if plan.charts or plan.kustomizations:
         # The tools run as separate processes: a few at a time, results kept in input order.
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=RENDER_WORKERS) as pool:
             charts = [pool.submit(render_chart, chart, helm_values(chart)) for chart in plan.charts]
             builds = [pool.submit(build_kustomization, folder) for folder in plan.kustomizations]

@@ -11,7 +11,7 @@ which stays the one declaration: parsing the catalogues' YAML took 25 ms of ever
 from __future__ import annotations
 
 import json
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -26,9 +26,14 @@ class DataError(Exception):
     """A data file that does not parse or breaks its schema (a packaging bug, named by file and field)."""
 
 
+# The package is installed as files (never zipped): read beside this module, without the cost of
+# importlib.resources at every start.
+DATA = Path(__file__).parent
+
+
 def data_text(path: str) -> str:
     """The text of `kgov/data/<path>`."""
-    return resources.files("kgov.data").joinpath(path).read_text(encoding="utf-8")
+    return (DATA / path).read_text(encoding="utf-8")
 
 
 def compiled_path(path: str) -> str:
@@ -63,12 +68,7 @@ def compile_yaml(path: str) -> str:
 
 def yaml_sources() -> list[str]:
     """Every YAML data file (the `explain/` examples are manifests shown as text, not data)."""
-    root = resources.files("kgov.data")
-    found = [entry.name for entry in root.iterdir() if entry.name.endswith(".yaml")]
-    found += [
-        f"annotations/{e.name}" for e in root.joinpath("annotations").iterdir() if e.name.endswith(".yaml")
-    ]
-    return sorted(found)
+    return sorted(str(p.relative_to(DATA)) for p in [*DATA.glob("*.yaml"), *DATA.glob("annotations/*.yaml")])
 
 
 def validated(data: Any, schema_path: str, path: str) -> Any:
