@@ -73,8 +73,10 @@ def test_quick_run_measures_the_one_file_scan_against_import_yaml(results: dict[
         "python",
         "import_yaml",
         "dependencies",
+        "dependencies_in_use",
         "kgov_scan_one_file",
         "kgov_version",
+        "kgov_help",
     }
     assert start["ratios"]["kgov_scan/import_yaml_cpu"] > 0
     imports = start["imports"]
