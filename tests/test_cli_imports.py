@@ -58,7 +58,7 @@ CLI_DECLARATIONS = {
 }
 # a one-file `kgov scan -o json`, everything included (orjson and kgov.report.jsontext, the JSON
 # report's encoder, are 3 of them and about 0.6 ms)
-SCAN_MODULES = 362
+SCAN_MODULES = 340
 PROBE = """
 import json, sys
 from kgov.cli import main
@@ -110,13 +110,14 @@ spec:
 """
 
 
-def test_the_gateway_api_models_are_defined_only_for_a_scan_that_holds_gateway_api_objects(
+def test_the_gateway_api_and_migration_models_are_loaded_only_for_a_scan_that_needs_them(
     tmp_path: Path,
 ) -> None:
     (tmp_path / "web.yaml").write_text(MANIFEST, encoding="utf-8")
     (tmp_path / "route.yaml").write_text(ROUTE, encoding="utf-8")
     without = _modules_after(tmp_path, "scan", "web.yaml", "-o", "json", "--output-file", "web.json")
     assert "kgov.model.gateway" not in without
+    assert [m for m in without if m.startswith("kgov.migration.")] == []
     route = _modules_after(
         tmp_path, "scan", "--complete", "route.yaml", "-o", "json", "--output-file", "route.json"
     )

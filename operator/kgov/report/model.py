@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kgov import __version__
 from kgov.analysis import Evaluation
 from kgov.checks.registry import CheckSpec
 from kgov.findings.model import Finding, Severity
-from kgov.migration.readiness import Readiness
 from kgov.model.objects import Location, ObjectRef
 from kgov.report.baseline import BaselineResult
 from kgov.report.choices import DEFAULT_MAX_CHARS
 from kgov.report.fingerprint import fingerprint
+
+if TYPE_CHECKING:  # the migration model is imported by `kgov gate migration`, which fills it in
+    from kgov.migration.readiness import Readiness
 
 SCHEMA_VERSION = 1  # of the JSON report: kgov/data/report.schema.json
 SEVERITY_ORDER = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO]
