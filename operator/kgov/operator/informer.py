@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from kgov.operator.client import ApiError, KubeClient
+from kgov.operator.client import ApiError, Backoff, KubeClient
 
 logger = logging.getLogger(__name__)
 
@@ -72,8 +71,7 @@ class WatchSettings:
     relist_after_failing: float = 60.0
 
     def backoff(self, attempt: int) -> float:
-        base = min(self.backoff_first * 2.0 ** min(attempt, 16), self.backoff_cap)
-        return base * (0.5 + random.random() / 2)
+        return Backoff(first=self.backoff_first, cap=self.backoff_cap).delay(min(attempt, 16))
 
 
 class Gone(Exception):
