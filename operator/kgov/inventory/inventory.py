@@ -589,12 +589,16 @@ def _conflicting_copies(objects: dict[Key, list[KubeObject]], by_file: bool) -> 
     for copies in objects.values():
         if len(copies) < 2:
             continue
-        groups: dict[str, list[KubeObject]] = {}
+        # By place of declaration: a document read as a file and again as a kustomization's output
+        # (patched) is one declaration, not two copies.
+        groups: dict[str, dict[tuple[str, int | None], KubeObject]] = {}
         for obj in copies:
             if obj.location is not None:
                 file = obj.location.file
-                groups.setdefault(file if by_file else file.rpartition("/")[0], []).append(obj)
-        for group in groups.values():
+                where = file if by_file else file.rpartition("/")[0]
+                groups.setdefault(where, {})[(file, obj.location.line)] = obj
+        for declared in groups.values():
+            group = list(declared.values())
             if len(group) > 1 and any(_content(o) != _content(group[0]) for o in group[1:]):
                 found.append(Copies(group))
     return found
