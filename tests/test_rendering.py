@@ -208,16 +208,91 @@ def test_a_kustomization_is_built_and_patches_are_never_workloads(
         assert line(finding["location"]["file"], finding["location"]["line"]) == "- name: app"
 
 
-def test_without_kustomize_a_kustomization_is_skipped_with_a_note(
+def test_without_kustomize_the_listed_files_are_read_as_they_are(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "deploy" / "base", {**BASE, "unlisted.yaml": deployment("old", "image: example/old:1")})
+    without_tools(monkeypatch, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    code, report = scan(".")
+    assert code == 1 and report["errors"] == []
+    (note,) = report["notes"]
+    assert note.startswith("deploy/base: a kustomization, not built") and "kubectl" in note
+    assert "read as they are in the files, without its transformations" in note
+    # Nothing in the kustomization can change the Deployment: its finding stands, marked as read unbuilt;
+    # a file the kustomization does not list is not deployed, so not read.
+    (finding,) = report["findings"]
+    assert (finding["check"], finding["target"]["name"]) == ("qos.best-effort", "web")
+    assert (
+        finding["evidence"]["unbuilt"]
+        == "read as it is in the file: deploy/base/kustomization.yaml was not built"
+    )
+    assert finding["location"]["file"] == "deploy/base/deployment.yaml"
+
+
+UNBUILDABLE = {
+    "kustomization.yaml": (
+        "namespace: shop\n"
+        "resources: [web.yaml, api.yaml, cache.yaml, ../shared]\n"
+        "patches:\n  - path: cache-memory.yaml\n"
+        "configMapGenerator:\n  - name: settings\n    files: [settings.conf]\n"  # not in the folder
+    ),
+    "web.yaml": deployment("web", "image: example/web:1", namespace="shop"),
+    "api.yaml": deployment("api", "image: example/api:1"),  # kustomize moves it to namespace shop
+    "cache.yaml": deployment("cache", "image: example/cache:1", namespace="shop"),
+    "cache-memory.yaml": deployment("cache", "resources: {limits: {memory: 1Gi}}"),
+}
+SHARED_BASE = {
+    "kustomization.yaml": "resources: [worker.yaml]\nimages:\n  - name: example/worker\n    newTag: '2'\n",
+    "worker.yaml": deployment("worker", "image: example/worker:1", namespace="shop")
+    + "---\n"
+    + deployment("batch", "image: example/batch:1", namespace="shop"),
+}
+
+
+def test_a_kustomization_that_fails_to_build_is_read_without_its_transformations(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_tool(monkeypatch, kubectl_binary())
+    write(tmp_path / "deploy" / "prod", UNBUILDABLE)
+    write(tmp_path / "deploy" / "shared", SHARED_BASE)
+    monkeypatch.chdir(tmp_path)
+    code, report = scan(".")
+    assert code == 1 and report["errors"] == []
+    (note,) = report["notes"]
+    assert note.startswith("deploy/prod: a kustomization, not built: kubectl failed: ")
+    assert "settings.conf" in note  # the included folder's own error, not kustomize's wrapper around it
+    assert "5 object(s), findings on the 3 a transformation may change are skipped" in note
+    assert "not read: configMapGenerator of deploy/prod/kustomization.yaml" in note
+    # web and batch: nothing can change them; api: the namespace; cache: the patch; worker: `images`
+    # of the folder it includes.
+    assert sorted(f["target"]["name"] for f in report["findings"]) == ["batch", "web"]
+    held = {s["target"]["name"]: s["reason"] for s in report["skipped"] if s.get("target")}
+    unbuilt = "read as it is in deploy/prod/"
+    failed = "deploy/prod/kustomization.yaml was not built, and these of its transformations may change this object:"
+    assert held == {
+        "api": f"{unbuilt}api.yaml: {failed} namespace shop",
+        "cache": f"{unbuilt}cache.yaml: {failed} patches",
+        "worker": "read as it is in deploy/shared/worker.yaml: deploy/prod/kustomization.yaml was not built, and "
+        "these of its transformations may change this object: images (deploy/shared/kustomization.yaml)",
+    }
+
+
+def test_an_overlay_read_unbuilt_holds_back_what_its_patches_and_namespace_change(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write(tmp_path / "deploy" / "base", BASE)
+    write(tmp_path / "deploy" / "prod", OVERLAY)
     without_tools(monkeypatch, tmp_path)
     monkeypatch.chdir(tmp_path)
     code, report = scan(".")
     assert code == 0 and report["findings"] == [] and report["errors"] == []
-    (note,) = report["notes"]
-    assert note.startswith("deploy/base: a kustomization, not built") and "kubectl" in note
+    (held,) = [s for s in report["skipped"] if s.get("target")]
+    assert held["check"] == "qos.best-effort" and held["target"]["name"] == "web"
+    assert held["reason"] == (
+        "read as it is in deploy/base/deployment.yaml: deploy/prod/kustomization.yaml was not built, and these of "
+        "its transformations may change this object: namespace shop, patches"
+    )
 
 
 # ---- exclusion and the configuration file ---------------------------------------------------------

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import click
 from pydantic import BaseModel
 
-from kgov.analysis import Capabilities, evaluate
+from kgov.analysis import Capabilities, Skipped, evaluate
 from kgov.checks.registry import CheckSpec
 from kgov.commands.common import (
     EXIT_FINDINGS,
@@ -36,6 +36,7 @@ from kgov.report.formats import RENDERERS
 from kgov.report.model import RenderOptions, ScanReport
 from kgov.sources.locate import Locator, locate_findings, refine_lines
 from kgov.sources.render import map_to_templates
+from kgov.sources.unbuilt import qualify_findings
 
 DEFAULT_WIDTH = 120  # when neither COLUMNS nor a terminal says otherwise
 
@@ -86,6 +87,8 @@ def analyse(
             inventory.evidence = measure(inventory, prometheus, [c.id for c in checks])
         capabilities = Capabilities(live=source.cluster, prometheus=prometheus is not None, base=base)
         evaluation = evaluate(inventory, checks, config, params, capabilities)
+        for finding, why in qualify_findings(evaluation.findings, loaded.unbuilt):
+            evaluation.skipped.append(Skipped(finding.check, why, finding.target))
         evaluation.errors[:0] = [*loaded.errors, *inventory.errors]
         # Composing the located documents allocates a node per scalar: with the collector on, each
         # collection walked the whole analysis again (a third of a generated set's process time).

@@ -36,6 +36,11 @@ NOT_OBJECT_GROUPS = ("kustomize.config.k8s.io/",)
 _HELM_SOURCE = re.compile(r"^# Source: (\S.*?)\s*$", re.MULTILINE)
 
 
+Key = tuple[str, str | None, str]  # (kind, namespace, name)
+# (object key, file) → (the kustomization file not built, the transformations that may change it).
+Unbuilt = dict[tuple[Key, str], tuple[str, list[str]]]
+
+
 @dataclass(slots=True)
 class LoadResult:
     objects: list[KubeObject] = field(default_factory=list)
@@ -51,6 +56,8 @@ class LoadResult:
     notes: list[str] = field(default_factory=list)
     # Chart templates whose entry in `texts` is their rendered output (see `sources/render.py`).
     rendered: set[str] = field(default_factory=set)
+    # Objects read from a kustomization that could not be built (see `sources/unbuilt.py`).
+    unbuilt: Unbuilt = field(default_factory=dict)
 
     def extend(self, other: LoadResult) -> None:
         self.objects.extend(other.objects)
@@ -61,6 +68,7 @@ class LoadResult:
         self.not_manifests.extend(other.not_manifests)
         self.notes.extend(other.notes)
         self.rendered.update(other.rendered)
+        self.unbuilt.update(other.unbuilt)
 
 
 def discover(paths: Iterable[str]) -> tuple[list[Path | str], list[InputError]]:

@@ -8,7 +8,9 @@ found in the input, and keep each object's source file.
 - A kustomization is built through a generated kustomization that includes it with
   `buildMetadata: [originAnnotations]`, so kustomize names the file each object came from; the object is
   located at its document in that file (patches are applied to the object, never scanned on their own).
-- Without the tool on PATH, or when it fails, the folder is not scanned and a note says why.
+- Without helm on PATH, or when it fails, the chart is not scanned and a note says why.
+- Without kustomize or kubectl on PATH, or when the build fails, the files the kustomization lists are
+  read as they are, without its transformations (`sources/unbuilt.py`), and a note says so.
 """
 
 from __future__ import annotations
@@ -29,11 +31,17 @@ from kgov.model.errors import InputError
 from kgov.model.objects import KubeObject, Location
 from kgov.sources.discovery import CHART_FILE, kustomization_file
 from kgov.sources.files import LoadResult, load_text, split_documents
+from kgov.sources.unbuilt import read_unbuilt
 
 TIMEOUT = 120  # seconds for one render
 ORIGIN = "config.kubernetes.io/origin"
 _SOURCE = re.compile(r"^# Source: (\S.*?)\s*$", re.MULTILINE)
 _LOG_PREFIX = re.compile(r'^(?:E\d{4} [\d:.]+\s+\d+ \S+\] "command failed" err=|error: )')
+# kustomize wraps the error of a folder it includes in one about the including kustomization, which
+# here is always the generated one: only the included folder's own error says what failed.
+_WRAPPED = re.compile(
+    r"^accumulating resources: accumulation err='.*?must resolve to a file': recursed accumulation of path '[^']*': "
+)
 _MESSAGE = 300  # characters of a tool's error kept in a note
 _KEY = re.compile(r"^(\s*(?:-\s+)?)([^\s#:][^:#]*?)\s*:(?:\s|$)")
 
@@ -78,10 +86,7 @@ def build_kustomization(folder: Path) -> LoadResult:
     """Build `folder` with kustomize, each object located at its document in the file it came from."""
     command = _kustomize()
     if command is None:
-        return _note(
-            f"{folder}: a kustomization, not built: neither kustomize nor kubectl is on PATH "
-            "(install one to scan it)"
-        )
+        return read_unbuilt(folder, "neither kustomize nor kubectl is on PATH (install one to build it)")
     with tempfile.TemporaryDirectory(prefix="kgov-") as scratch:
         include = os.path.relpath(folder.resolve(), scratch)
         Path(scratch, "kustomization.yaml").write_text(
@@ -89,7 +94,7 @@ def build_kustomization(folder: Path) -> LoadResult:
         )
         done, failed = _run([*command, scratch])
         if failed is not None:
-            return _note(f"{folder}: a kustomization, not built: {failed}")
+            return read_unbuilt(folder, failed)
         name = str(kustomization_file(folder) or folder)
         result = load_text(done, name)
         result.not_manifests.clear()
@@ -167,7 +172,7 @@ def _run(args: list[str]) -> tuple[str, str | None]:
     except OSError as exc:
         return "", f"{tool} could not run: {exc.strerror}"
     if done.returncode != 0:
-        lines = [_LOG_PREFIX.sub("", line).strip() for line in done.stderr.splitlines()]
+        lines = [_WRAPPED.sub("", _LOG_PREFIX.sub("", line).strip()) for line in done.stderr.splitlines()]
         first = next((line for line in lines if line and not line.startswith(("#", "WARNING"))), "")
         first = first if len(first) <= _MESSAGE else first[: _MESSAGE - 1] + "…"
         return "", f"{tool} failed: {first or f'exit status {done.returncode}'}"
