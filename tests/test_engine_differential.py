@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import celpy
 import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -20,10 +19,6 @@ from hypothesis import strategies as st
 from kgov.engine import Engine
 from kgov.model.kinds import KINDS
 from test_engine import Clock, engine
-
-# Every cel-python Environment (gateway.validation-rule builds them on first use) raises the recursion
-# limit to 2500, which Hypothesis reports as an error when it happens mid-run: raise it once up front.
-celpy.Environment()
 
 Body = dict[str, Any]
 CHURN_WINDOW_S = 600.0

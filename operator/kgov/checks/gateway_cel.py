@@ -2,8 +2,10 @@
 
 `kgov/data/gateway-rules.json` is made from the Gateway API v1.6.1 Experimental CRDs by
 `scripts/gateway-schemas`: each kind's schema tree cut down to its `x-kubernetes-validations` rules and
-the defaults the API server fills in before evaluating them. The rules run on cel-python with the
-Kubernetes functions they use added (`isIP`, `split`, `substring`). What cannot be decided is counted as undecided:
+the defaults the API server fills in before evaluating them. The rules run on cel-cpp (PyPI
+`cel-expr-python`), each compiled once per process, with the Kubernetes functions they use (cel-go's
+strings extension for `split` and `substring`, and `isIP`) and properties named after CEL reserved
+words given as `__name__`, as the API server does. What cannot be decided is counted as undecided:
 transition rules (`oldSelf` needs the live object), rules the library cannot evaluate, and failing
 rules on objects holding unexpanded `${...}` variables. Rules on listeners are left to
 gateway.listener-conflict, and rules on route rules and parentRefs to gateway.invalid-route, when
@@ -19,11 +21,11 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
 from kgov.checks.gateway_rules import listener_problems, route_problems
-from kgov.checks.gateway_schema import rejected, structure_valid
+from kgov.checks.gateway_schema import crd_schema, rejected, structure_valid
 from kgov.checks.params import NoParams
 from kgov.checks.registry import CheckContext, CheckFunction, GatewayObject, Issue, Undecided
 from kgov.data import data_text
@@ -33,10 +35,8 @@ from kgov.model.evidence import EvidenceSource
 from kgov.model.kinds import ROUTE_KINDS
 from kgov.model.objects import KubeObject
 
-if TYPE_CHECKING:  # cel-python is imported on first use: it is not needed to start the CLI
-    import celpy
-    from celpy import celtypes
-    from celpy.evaluation import CELFunction
+if TYPE_CHECKING:  # the CEL runtime is imported on first use: it is not needed to start the CLI
+    from cel_expr_python import cel
 
 MAX_LISTED = 5
 _OLD_SELF = re.compile(r"\boldSelf\b")
@@ -51,6 +51,32 @@ _NOT_EVALUATED = Undecided("CEL rule the evaluator cannot run", "CEL rules the e
 _UNEXPANDED = Undecided(
     "CEL rule failing on an object with unexpanded ${...} variables",
     "CEL rules failing on objects with unexpanded ${...} variables",
+)
+# CEL's reserved words: the API server gives an object's property of that name to rules as `__name__`.
+_RESERVED = frozenset(
+    [
+        "true",
+        "false",
+        "null",
+        "in",
+        "as",
+        "break",
+        "const",
+        "continue",
+        "else",
+        "for",
+        "function",
+        "if",
+        "import",
+        "let",
+        "loop",
+        "package",
+        "namespace",
+        "return",
+        "var",
+        "void",
+        "while",
+    ]
 )
 
 
@@ -67,73 +93,74 @@ def _trees() -> dict[str, dict[str, Any]]:
     return trees
 
 
-def _is_ip(value: celtypes.StringType) -> celtypes.BoolType:
-    from celpy import celtypes
-
+def _is_ip(value: str) -> bool:
     try:
-        ipaddress.ip_address(str(value))
+        ipaddress.ip_address(value)
     except ValueError:
-        return celtypes.BoolType(False)
-    return celtypes.BoolType(True)
-
-
-def _split(value: celtypes.StringType, separator: celtypes.StringType) -> celtypes.ListType:
-    from celpy import celtypes
-
-    return celtypes.ListType([celtypes.StringType(part) for part in str(value).split(str(separator))])
-
-
-def _substring(
-    value: celtypes.StringType, start: celtypes.IntType, end: celtypes.IntType | None = None
-) -> celtypes.StringType:
-    from celpy import celtypes
-
-    text = str(value)
-    stop = len(text) if end is None else int(end)
-    if not 0 <= int(start) <= stop <= len(text):
-        raise ValueError(f"substring({start}, {stop}) out of range for {len(text)} characters")
-    return celtypes.StringType(text[int(start) : stop])
-
-
-_KUBERNETES_FUNCTIONS: dict[str, CELFunction] = {
-    "isIP": _is_ip,
-    "split": _split,
-    "substring": _substring,
-}
+        return False
+    return True
 
 
 @cache
-def _program(rule: str) -> celpy.Runner | None:
-    """The compiled rule, or None when cel-python cannot compile it."""
-    import celpy
-
-    environment = celpy.Environment()
+def _environment() -> cel.Env | None:
+    """cel-cpp with the Kubernetes functions the rules use: cel-go's strings extension (`split`,
+    `substring`) and `isIP`. None where the runtime has no wheel for the platform."""
     try:
-        return environment.program(environment.compile(rule), functions=_KUBERNETES_FUNCTIONS)
-    except Exception:  # any compile failure leaves the rule undecided
+        from cel_expr_python import cel
+        from cel_expr_python.ext.ext_strings import ExtStrings
+    except ImportError:
+        return None
+    is_ip = cel.FunctionDecl(
+        "isIP", [cel.Overload("isIP_string", cel.Type.BOOL, [cel.Type.STRING], impl=_is_ip)]
+    )
+    return cel.NewEnv(variables={"self": cel.Type.DYN}, extensions=[ExtStrings()], functions=[is_ip])
+
+
+@cache
+def _program(rule: str) -> cel.Expression | None:
+    """The rule compiled once per process, or None when it cannot be compiled here."""
+    environment = _environment()
+    if environment is None:
+        return None
+    try:
+        return environment.compile(rule)
+    except Exception:  # any compile failure (an unknown function) leaves the rule undecided
         return None
 
 
 def _holds(rule: str, value: Any) -> bool | None:
-    """True or False as the rule decides `self`; None when it cannot be evaluated here."""
-    return _holds_on(rule, json.dumps(value, sort_keys=True))
-
-
-@lru_cache(maxsize=16384)
-def _holds_on(rule: str, value: str) -> bool | None:
-    # Keyed by the value's JSON: charts and overlays repeat the same refs and filters many times,
-    # and cel-python interprets each rule afresh.
-    from celpy import celtypes
-    from celpy.adapter import json_to_cel
-
+    """True or False as the rule decides `self`; None when it cannot be evaluated here (an evaluation
+    error, as the API server reports one, or a rule that does not compile)."""
     program = _program(rule)
     if program is None:
         return None
     try:
-        result = program.evaluate({"self": json_to_cel(json.loads(value))})
-    except Exception:  # celpy raises evaluation errors of many types
+        result = program.eval(data={"self": value}).value()
+    except Exception:  # a value the runtime cannot take (no such value comes from YAML or JSON)
         return None
-    return bool(result) if isinstance(result, celtypes.BoolType) else None
+    return result if isinstance(result, bool) else None  # an error's value is its message
+
+
+def _escaped(value: Any, schema: dict[str, Any]) -> Any:
+    """The value as the rules see it: an object's properties named after a CEL reserved word are
+    `__name__` (map keys are left as they are)."""
+    if isinstance(value, dict):
+        properties = schema.get("properties")
+        if properties is not None:
+            return {
+                f"__{key}__" if key in _RESERVED else key: _escaped(item, properties.get(key, {}))
+                for key, item in value.items()
+            }
+        items = schema.get("additionalProperties")
+        if isinstance(items, dict):
+            return {key: _escaped(item, items) for key, item in value.items()}
+    elif isinstance(value, list) and "items" in schema:
+        return [_escaped(item, schema["items"]) for item in value]
+    return value
+
+
+def _cel_name(name: str) -> str:
+    return f"__{name}__" if name in _RESERVED else name
 
 
 def _apply_defaults(value: Any, node: dict[str, Any]) -> None:
@@ -159,8 +186,8 @@ def _evaluate(
         return
     if isinstance(value, dict):
         for name, child in node.get("properties", {}).items():
-            if name in value:
-                yield from _evaluate(value[name], child, f"{path}.{name}" if path else name, skip)
+            if (key := _cel_name(name)) in value:
+                yield from _evaluate(value[key], child, f"{path}.{name}" if path else name, skip)
         if "additionalProperties" in node:
             for key, item in value.items():
                 yield from _evaluate(item, node["additionalProperties"], f"{path}[{key}]", skip)
@@ -201,10 +228,12 @@ def validation_rule(subject: GatewayObject, context: CheckContext[NoParams]) -> 
     group, _, version = obj.api_version.rpartition("/")
     tree = _trees().get(f"{group}/{obj.kind}", {}).get(version)
     document = {k: v for k, v in obj.raw.items() if k != "status"}
-    if tree is None or not structure_valid(f"{group}/{obj.kind}", version, document):
+    schema = crd_schema(f"{group}/{obj.kind}", version)
+    if tree is None or schema is None or not structure_valid(f"{group}/{obj.kind}", version, document):
         return
     document = copy.deepcopy(document)
     _apply_defaults(document, tree)
+    document = _escaped(document, schema)
     broken = []
     for outcome in _evaluate(document, tree, "", _left_to_other_checks(obj, context)):
         if isinstance(outcome, Undecided):

@@ -30,9 +30,14 @@ def _schemas() -> dict[str, dict[str, Any]]:
     return schemas
 
 
+def crd_schema(kind: str, version: str) -> dict[str, Any] | None:
+    """The structure of a CRD version (`group/Kind`), or None when no release serves it."""
+    return _schemas().get(kind, {}).get(version)
+
+
 @cache
 def _validator(kind: str, version: str) -> jsonschema.Draft202012Validator | None:
-    schema = _schemas().get(kind, {}).get(version)
+    schema = crd_schema(kind, version)
     if schema is None:
         return None
     import jsonschema  # only a scan that holds Gateway API objects pays for it
