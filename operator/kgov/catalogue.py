@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from functools import cache
 from typing import Any
 
 from kgov.data import data_yaml
+from kgov.globs import glob_match
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +51,7 @@ class AnnotationCatalogue:
         user-chosen part are written with `*` (`headers.*`)."""
         entry = self.annotations.get(key)
         if entry is None:
-            entry = next((a for k, a in self.annotations.items() if "*" in k and fnmatchcase(key, k)), None)
+            entry = next((a for k, a in self.annotations.items() if "*" in k and glob_match(key, k)), None)
         if entry is not None and entry.alias_of:
             return self.annotations.get(entry.alias_of, entry)
         return entry
@@ -85,12 +85,12 @@ class Controller:
 
     def matches_image(self, image: str) -> bool:
         name = image_name(image)
-        return any(fnmatchcase(name, pattern) for pattern in self.images)
+        return any(glob_match(name, pattern) for pattern in self.images)
 
     def plane(self, image: str) -> str:
         """`control` for an image that only programs a data plane elsewhere, else `data`."""
         name = image_name(image)
-        return "control" if any(fnmatchcase(name, p) for p in self.control_plane_images) else "data"
+        return "control" if any(glob_match(name, p) for p in self.control_plane_images) else "data"
 
     def vulnerable_to(self, version: tuple[int, ...], component: str) -> list[FixedCVE]:
         """The catalogued CVEs of this component that a controller of this version is open to."""

@@ -3,7 +3,6 @@ the Helm chart's `config:` values block has the same keys. It is passed explicit
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from datetime import date
 from pathlib import Path
@@ -14,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from kgov.decode import LimitExceeded, decode, load_yaml, read_limited
 from kgov.findings.model import Severity
+from kgov.globs import glob_match
 from kgov.inventory.scope import Declared
 
 
@@ -36,9 +36,9 @@ class NamespaceFilter(_Strict):
     def allows(self, namespace: str | None) -> bool:
         if namespace is None:
             return True  # cluster-scoped targets and manifests without a namespace
-        if self.include and not any(fnmatch.fnmatchcase(namespace, p) for p in self.include):
+        if self.include and not any(glob_match(namespace, p) for p in self.include):
             return False
-        return not any(fnmatch.fnmatchcase(namespace, p) for p in self.exclude)
+        return not any(glob_match(namespace, p) for p in self.exclude)
 
 
 class Waiver(_Strict):
@@ -57,7 +57,7 @@ class Waiver(_Strict):
 
     def matches(self, check: str, namespace: str | None, kind: str, name: str) -> bool:
         subject = f"{namespace or ''}/{kind}/{name}"
-        return fnmatch.fnmatchcase(check, self.check) and fnmatch.fnmatchcase(subject, self.target)
+        return glob_match(check, self.check) and glob_match(subject, self.target)
 
 
 class ScopeSettings(_Strict):

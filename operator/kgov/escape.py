@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cache
 
 # C0 and C1 controls, DEL, lone surrogates, the Unicode line and paragraph separators, and the bidi
 # controls that reorder what a terminal or browser shows ("Trojan source").
@@ -43,24 +44,29 @@ def quoted(text: str, limit: int = _MAX_QUOTED) -> str:
 # Markdown: what could open a link or an image (`[`), break a table cell, or undo an escape. Emphasis
 # and backticks are left alone: they restyle text (kgov's own messages use code spans), and nothing
 # inside a code span is live.
-_MARKDOWN = re.compile(r"([\\\[\]|])")
-_AUTOLINK = re.compile(r"(?i)(://|www\.)")
+# These and the XML pattern are compiled on first use: only the Markdown and JUnit reports use them.
+@cache
+def _markdown_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    return re.compile(r"([\\\[\]|])"), re.compile(r"(?i)(://|www\.)")
 
 
 def markdown(text: str) -> str:
     """Inline Markdown (GitHub-flavoured) in which `text` can make no link, image, HTML, table cell
     break, @mention or bare-URL autolink. One line."""
     text = line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _MARKDOWN.sub(r"\\\1", text)
-    text = _AUTOLINK.sub(lambda found: found.group(1)[:-1] + "\u200b" + found.group(1)[-1], text)
+    special, autolink = _markdown_patterns()
+    text = special.sub(r"\\\1", text)
+    text = autolink.sub(lambda found: found.group(1)[:-1] + "\u200b" + found.group(1)[-1], text)
     return text.replace("@", "@\u200b")
 
 
 # XML 1.0 allows tab, LF, CR and everything from U+0020 except surrogates, U+FFFE and U+FFFF.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+@cache
+def _not_xml() -> re.Pattern[str]:
+    return re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def xml(text: str) -> str:
     """Text an XML parser accepts: characters XML cannot carry shown as escapes (the markup itself
     is escaped by the XML writer)."""
-    return _NOT_XML.sub(_visible, text)
+    return _not_xml().sub(_visible, text)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from fnmatch import fnmatchcase
 from functools import cache
 from typing import Any, Final
 
@@ -17,6 +16,7 @@ from kgov.checks.registry import CheckContext, CheckFunction, Issue
 from kgov.data import data_yaml
 from kgov.domain.measured import pod_series, worst_per_container
 from kgov.findings.model import Severity
+from kgov.globs import glob_match
 from kgov.inventory import Workload
 from kgov.model.evidence import EvidenceSource, Series, Signal
 from kgov.model.pods import QOS_RESOURCES, PodTemplate
@@ -251,7 +251,7 @@ def why_critical(
     if run_context(workload) is None:
         for container in template.all_containers():
             image = container.image or ""
-            if any(fnmatchcase(image_name(image), pattern) for pattern in _own_images()):
+            if any(glob_match(image_name(image), pattern) for pattern in _own_images()):
                 return Critical(f"kube-governor itself (image {image})", _SERVES, Severity.MEDIUM)
     priority = template.spec.priority_class_name or ""
     if any(priority.startswith(prefix) for prefix in params.priority_class_prefixes):

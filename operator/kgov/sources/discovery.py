@@ -14,7 +14,6 @@ it is, unless it belongs to a chart (then the chart is rendered) or is a patch.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import stat
 from collections.abc import Iterable, Sequence
@@ -24,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from kgov.globs import glob_match
 from kgov.model.errors import InputError
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -176,7 +176,7 @@ def excluded(path: Path, globs: Sequence[str]) -> bool:
     for glob in globs:
         pattern = glob.removeprefix("./").rstrip("/")
         for candidate in candidates:
-            if fnmatch.fnmatchcase(candidate, pattern) or fnmatch.fnmatchcase(candidate, pattern + "/**"):
+            if glob_match(candidate, pattern) or glob_match(candidate, pattern + "/**"):
                 return True
     return False
 
@@ -185,7 +185,7 @@ def not_a_manifest(path: Path) -> bool:
     """Known by its name or folder to be something other than a Kubernetes manifest."""
     if any(part in NOT_MANIFEST_FOLDERS for part in path.parts[:-1]):
         return True
-    return any(fnmatch.fnmatchcase(path.name, pattern) for pattern in NOT_MANIFEST_NAMES)
+    return any(glob_match(path.name, pattern) for pattern in NOT_MANIFEST_NAMES)
 
 
 def _in_kustomization(folder: Path, names: list[str], plan: InputPlan) -> bool:
