@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from kgov.analysis import resolve_params
 from kgov.checks.builtin import default_registry
+from kgov.checks.params import OvercommitParams
 from kgov.checks.registry import CheckSpec
+from kgov.config import Config, ConfigError
 from kgov.findings.model import Severity
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -36,6 +40,27 @@ def test_check_has_pass_and_fail_fixtures(spec: CheckSpec) -> None:
 def test_params_have_defaults() -> None:
     for spec in SPECS:
         spec.params()  # constructible from defaults alone
+
+
+def test_params_the_config_does_not_set_are_the_validated_defaults() -> None:
+    """`resolve_params` constructs the defaults of a check the config gives no params (building no
+    validator); they must be what validating `{}` gives, and a check without config must get them."""
+    resolved = resolve_params(default_registry(), Config())
+    for spec in SPECS:
+        validated = spec.params.model_validate({})
+        assert resolved[spec.id] == validated, spec.id
+        assert resolved[spec.id].model_dump() == validated.model_dump(), spec.id
+        assert type(resolved[spec.id]) is spec.params
+
+
+def test_params_the_config_sets_are_validated() -> None:
+    config = Config.model_validate({"checks": {"qos.memory-overcommit": {"params": {"ratio": "0.5"}}}})
+    with pytest.raises(ConfigError, match=r"checks\.qos\.memory-overcommit\.params: ratio"):
+        resolve_params(default_registry(), config)
+    config = Config.model_validate({"checks": {"qos.memory-overcommit": {"params": {"ratio": "3"}}}})
+    assert resolve_params(default_registry(), config)["qos.memory-overcommit"] == OvercommitParams(
+        ratio=Decimal(3)
+    )
 
 
 _TYPED = """

@@ -74,14 +74,17 @@ class Evaluation:
 
 
 def resolve_params(registry: Registry, config: Config) -> dict[str, BaseModel]:
-    """Validate every check's params from config against its params model; unknown ids are errors."""
+    """Validate every check's params from config against its params model; unknown ids are errors.
+    A check the config gives no params gets its model's defaults, constructed: validating `{}` gives
+    the same (pydantic does not validate defaults) but first builds the model's validator."""
     unknown = sorted(set(config.checks) - set(registry.ids()))
     if unknown:
         raise ConfigError(f"config names checks that do not exist: {', '.join(unknown)}")
     resolved = {}
     for spec in registry:
+        given = config.settings(spec.id).params
         try:
-            resolved[spec.id] = spec.params.model_validate(config.settings(spec.id).params)
+            resolved[spec.id] = spec.params.model_validate(given) if given else spec.params.model_construct()
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             raise ConfigError(f"checks.{spec.id}.params: {problems}") from None

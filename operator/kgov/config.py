@@ -4,9 +4,10 @@ the Helm chart's `config:` values block has the same keys. It is passed explicit
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
@@ -18,7 +19,18 @@ from kgov.inventory.scope import Declared
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Validators are built when a config file is read: without one, the defaults are constructed
+    # (`defaults`), and a one-file scan builds none of these models.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+
+S = TypeVar("S", bound=_Strict)
+
+
+def defaults(model: type[S]) -> Callable[[], S]:
+    """A settings model with every field at its default, without building its validator (defaults
+    are not validated either way)."""
+    return model.model_construct
 
 
 class CheckSettings(_Strict):
@@ -125,7 +137,7 @@ class PrometheusSettings(_Strict):
     window: str = "1h"
     step: str = "1m"
     min_samples: int = Field(default=10, ge=1)
-    labels: PrometheusLabels = Field(default_factory=PrometheusLabels)
+    labels: PrometheusLabels = Field(default_factory=defaults(PrometheusLabels))
     metrics: dict[str, str] = Field(default_factory=dict)  # template metric key → metric name in use
 
     @field_validator("window", "step")
@@ -209,14 +221,14 @@ class Config(_Strict):
     checks: dict[str, CheckSettings] = Field(default_factory=dict)
     # Globs of paths `kgov scan` leaves out (like --exclude).
     exclude: list[str] = Field(default_factory=list)
-    helm: HelmSettings = Field(default_factory=HelmSettings)
-    namespaces: NamespaceFilter = Field(default_factory=NamespaceFilter)
-    scope: ScopeSettings = Field(default_factory=ScopeSettings)
+    helm: HelmSettings = Field(default_factory=defaults(HelmSettings))
+    namespaces: NamespaceFilter = Field(default_factory=defaults(NamespaceFilter))
+    scope: ScopeSettings = Field(default_factory=defaults(ScopeSettings))
     waivers: list[Waiver] = Field(default_factory=list)
-    exemptions: Exemptions = Field(default_factory=Exemptions)
-    prometheus: PrometheusSettings = Field(default_factory=PrometheusSettings)
-    migration: MigrationSettings = Field(default_factory=MigrationSettings)
-    operator: OperatorSettings = Field(default_factory=OperatorSettings)
+    exemptions: Exemptions = Field(default_factory=defaults(Exemptions))
+    prometheus: PrometheusSettings = Field(default_factory=defaults(PrometheusSettings))
+    migration: MigrationSettings = Field(default_factory=defaults(MigrationSettings))
+    operator: OperatorSettings = Field(default_factory=defaults(OperatorSettings))
 
     @field_validator("checks", mode="before")
     @classmethod
@@ -226,9 +238,10 @@ class Config(_Strict):
         return value
 
     def settings(self, check_id: str) -> CheckSettings:
-        return self.checks.get(check_id) or CheckSettings()
+        return self.checks.get(check_id) or _UNSET
 
 
+_UNSET = defaults(CheckSettings)()  # a check the config does not name
 CONFIG_FILE = ".kgov.yaml"
 
 
@@ -250,7 +263,7 @@ class ConfigError(ValueError):
 
 def load_config(path: str | Path | None) -> Config:
     if path is None:
-        return Config()
+        return defaults(Config)()
     try:
         text = decode(read_limited(Path(path)))
         if text is None:

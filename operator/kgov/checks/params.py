@@ -11,9 +11,10 @@ from kgov.domain.annotations import NGINX_PREFIX
 
 
 class Params(BaseModel):
-    """Base of check params: unknown keys in config are an error, values are immutable."""
+    """Base of check params: unknown keys in config are an error, values are immutable. A model's
+    validator is built when a config sets its params (see `kgov.analysis.resolve_params`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class NoParams(Params):

@@ -213,7 +213,7 @@ def _own_images() -> tuple[str, ...]:
     return tuple(data["images"])
 
 
-_DEFAULT_CRITICAL = CriticalParams()
+_DEFAULT_CRITICAL = CriticalParams.model_construct()  # the defaults (see resolve_params)
 
 
 @dataclass(frozen=True, slots=True)

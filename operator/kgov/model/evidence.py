@@ -71,7 +71,8 @@ class EvidenceUnavailable(Exception):
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Built on first use: a scan without Prometheus validates none of these.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Series(_Frozen):
