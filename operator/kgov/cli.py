@@ -8,7 +8,10 @@ import click
 
 from kgov import __version__
 from kgov.commands.options import input_options, report_options, split_ids
+from kgov.commands.plugins import without_pydantic_plugins
 from kgov.findings.severity import Severity
+
+without_pydantic_plugins()
 
 # What a command runs is imported when it runs: `kgov version` and `kgov --help` import almost
 # nothing, and `kgov scan` does not pay for the other subcommands. These are imported only to run
