@@ -14,6 +14,7 @@ from kgov.checks.builtin import default_registry
 from kgov.config import Config
 from kgov.inventory import Inventory
 from kgov.model.evidence import ChurnEstimate, Evidence
+from kgov.model.facts import Facts
 from kgov.sources.files import load_text
 
 _HEADER = re.compile(r"^# kgov-test:(.*)$", re.MULTILINE)
@@ -65,8 +66,6 @@ def run_checks(
     config = config or Config()
     inventory = Inventory(loaded.objects, live=live, declared=config.scope.declared(complete))
     assert not inventory.errors, [str(e) for e in inventory.errors]
-    inventory.evidence = evidence
-    inventory.churn = {(c.class_kind, c.class_name): c for c in churn}
     registry = default_registry()
     selected = select_checks(registry, config, checks or ())
     return evaluate(
@@ -76,6 +75,7 @@ def run_checks(
         resolve_params(registry, config),
         Capabilities(live=live, history=bool(churn), prometheus=evidence is not None),
         now=now or datetime(2026, 11, 22, 10, 0, tzinfo=UTC),
+        facts=Facts(evidence=evidence, churn={(c.class_kind, c.class_name): c for c in churn}),
     )
 
 

@@ -620,6 +620,33 @@ def test_hpa_scale_history_from_the_watch_feeds_the_oscillation_check() -> None:
     assert [key[2] for key in target.evaluate().deletes] == [body["metadata"]["name"]]
 
 
+def test_the_facts_an_evaluation_read_do_not_move_with_the_watch() -> None:
+    clock = Clock()
+    target = engine(clock)
+    hpa = {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": meta("web", "shop"),
+        "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}},
+        "status": {"desiredReplicas": 2},
+    }
+    feed(target, namespace("shop"), deployment(resources=GOOD), hpa)
+    target.evaluate()
+    scaled = copy.deepcopy(hpa)
+    scaled["status"]["desiredReplicas"] = 3
+    feed(target, scaled, event="MODIFIED")
+    target.evaluate()
+    facts = target.facts()
+    assert facts.scale_history[("shop", "web")] == ((clock.now, 3),)
+    with pytest.raises(TypeError):
+        facts.scale_history[("shop", "web")] = ()  # type: ignore[index]
+    clock.now += 60
+    feed(target, hpa, event="MODIFIED")
+    target.evaluate()
+    assert facts.scale_history[("shop", "web")] == ((NOW, 3),)
+    assert target.facts().scale_history[("shop", "web")] == ((NOW, 3), (NOW + 60, 2))
+
+
 def _gateway(ns: str = "infra") -> Body:
     listener = {
         "name": "http",

@@ -30,6 +30,7 @@ from kgov.config import Config, PrometheusSettings
 from kgov.evidence import CHECK_SIGNALS, collect_evidence, signals_for
 from kgov.inventory import Inventory
 from kgov.model.evidence import Evidence, Signal
+from kgov.model.facts import Facts
 from kgov.sources.files import load_text
 
 EVIDENCE_CHECKS = sorted(CHECK_SIGNALS)
@@ -48,7 +49,6 @@ def inventory() -> Inventory:
 
 
 def run(evidence: Evidence, inv: Inventory, checks: list[str] = EVIDENCE_CHECKS) -> Evaluation:
-    inv.evidence = evidence
     registry = default_registry()
     config = Config()
     return evaluate(
@@ -58,6 +58,7 @@ def run(evidence: Evidence, inv: Inventory, checks: list[str] = EVIDENCE_CHECKS)
         resolve_params(registry, config),
         Capabilities(live=True, prometheus=True),
         now=evidence.evaluated_at,
+        facts=Facts(evidence=evidence),
     )
 
 

@@ -15,6 +15,7 @@ from kgov.findings.model import Finding, Severity
 from kgov.inventory import Inventory
 from kgov.model.errors import InputError
 from kgov.model.evidence import EvidenceUnavailable
+from kgov.model.facts import NO_FACTS, Facts
 from kgov.model.objects import KubeObject, ObjectRef
 
 IGNORE_ANNOTATION = "kgov.io/ignore"
@@ -36,15 +37,14 @@ class Capabilities:
     live: bool = False
     history: bool = False
     prometheus: bool = False
-    base: bool = False  # a baseline (git ref or folder) to compare with
 
-    def missing(self, spec: CheckSpec) -> list[Need]:
+    def missing(self, spec: CheckSpec, facts: Facts = NO_FACTS) -> list[Need]:
         have = {
             Need.LIVE: self.live,
             Need.HISTORY: self.history,
             Need.PROMETHEUS: self.prometheus,
             Need.MANIFESTS: not self.live,
-            Need.BASE: self.base,
+            Need.BASE: facts.baseline is not None,
         }
         lacking = [need for need in sorted(spec.needs) if not have[need]]
         if spec.alternatives and len(lacking) < len(spec.needs):
@@ -115,20 +115,22 @@ def evaluate(
     capabilities: Capabilities,
     now: datetime | None = None,
     pick: SubjectPicker | None = None,
+    facts: Facts = NO_FACTS,
 ) -> Evaluation:
-    """Run `checks` over the inventory's subjects; with `pick`, only over the subjects it picks for each
-    check (the operator re-evaluates just the subjects an event touched)."""
+    """Run `checks` over the inventory's subjects, with what the run knows besides the objects
+    (`facts`); with `pick`, only over the subjects it picks for each check (the operator re-evaluates
+    just the subjects an event touched)."""
     now = now or datetime.now(UTC)
     result = Evaluation()
     active_waivers = [w for w in config.waivers if not w.expired(now.date())]
     result.expired_waivers = [w for w in config.waivers if w.expired(now.date())]
     allowed: dict[str | None, bool] = {}  # namespace → in scope, asked once per namespace
     for spec in checks:
-        lacking = capabilities.missing(spec)
+        lacking = capabilities.missing(spec, facts)
         if lacking:
             result.skipped.append(Skipped(spec.id, _NEED_REASONS[lacking[0]]))
             continue
-        context = CheckContext(inventory, params[spec.id], now)
+        context = CheckContext(inventory, params[spec.id], now, facts)
         override = config.settings(spec.id).severity
         undecided: dict[tuple[str, str], int] = {}
         for subject in subjects(inventory, spec.subject) if pick is None else pick(spec):

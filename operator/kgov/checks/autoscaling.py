@@ -538,7 +538,10 @@ def _starvation(
     for check, fn, probe_params in probes:
         try:
             found += [
-                (check, i) for i in fn(workload, CheckContext(context.inventory, probe_params, context.now))
+                (check, i)
+                for i in fn(
+                    workload, CheckContext(context.inventory, probe_params, context.now, context.facts)
+                )
             ]
         except EvidenceUnavailable as exc:
             unavailable = unavailable or exc
@@ -551,7 +554,7 @@ def _starvation(
 def scaling_oscillation(view: HPAView, context: CheckContext[OscillationParams]) -> Iterator[Issue]:
     """Measured desired-replica changes win; without Prometheus, the operator's watch history of the
     HPA is used. Files have neither and never fire."""
-    if context.inventory.evidence is not None:
+    if context.facts.evidence is not None:
         yield from _measured_oscillation(view, context)
     else:
         yield from _watched_oscillation(view, context)
@@ -559,7 +562,7 @@ def scaling_oscillation(view: HPAView, context: CheckContext[OscillationParams])
 
 def _measured_oscillation(view: HPAView, context: CheckContext[Any]) -> Iterator[Issue]:
     params: OscillationParams = context.params
-    evidence = context.inventory.evidence
+    evidence = context.facts.evidence
     if evidence is None or view.obj.namespace is None:
         return
     signal = Signal.HPA_DESIRED_REPLICAS
@@ -590,7 +593,7 @@ def _measured_oscillation(view: HPAView, context: CheckContext[Any]) -> Iterator
 
 def _watched_oscillation(view: HPAView, context: CheckContext[Any]) -> Iterator[Issue]:
     """From the operator's watch history of the HPA's desired replicas."""
-    history = context.inventory.scale_history.get((view.obj.namespace, view.obj.name), ())
+    history = context.facts.scale_history.get((view.obj.namespace, view.obj.name), ())
     window = context.params.window_minutes
     since = context.now.timestamp() - window * 60
     replicas = [count for at, count in history if at >= since]

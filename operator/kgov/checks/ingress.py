@@ -543,9 +543,9 @@ def reload_churn(
         return
     # ingress-nginx's reload counters for the controller pods serving this class
     measured, unavailable = measured_series(
-        context.inventory.evidence, lambda evidence: reload_series(view, evidence)
+        context.facts.evidence, lambda evidence: reload_series(view, evidence)
     )
-    estimate = context.inventory.churn.get((view.obj.kind, view.obj.name))
+    estimate = context.facts.churn.get((view.obj.kind, view.obj.name))
     if measured:
         rate, evidence = _measured_churn(measured, context)
     elif estimate is not None:
@@ -570,7 +570,7 @@ def reload_churn(
 
 
 def _measured_churn(measured: list[Series], context: CheckContext[Any]) -> tuple[float, dict[str, Any]]:
-    evidence = context.inventory.evidence
+    evidence = context.facts.evidence
     assert evidence is not None
     hours = window_hours(evidence, Signal.RELOADS)
     pods: list[dict[str, Any]] = sorted(
@@ -605,7 +605,7 @@ def _estimated_churn(estimate: ChurnEstimate) -> dict[str, Any]:
 
 
 def reload_failing(view: ControllerView, context: CheckContext[NoParams]) -> Iterator[Issue]:
-    evidence = context.inventory.evidence
+    evidence = context.facts.evidence
     if evidence is None or view.controller.id != INGRESS_NGINX:
         return
     series = evidence.matching(Signal.RELOAD_FAILURES)

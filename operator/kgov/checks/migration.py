@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, Final
 
-from pydantic import PrivateAttr
-
 from kgov.checks import fields
 from kgov.checks.params import PrefixParams
 from kgov.checks.registry import CheckContext, CheckFunction, Issue
@@ -263,30 +261,9 @@ def _routes_naming(by_hostname: dict[str, list[RouteView]], host: str) -> list[R
     return list(found.values())
 
 
-class NewIngressParams(PrefixParams):
-    """The baseline is set by `kgov gate migration --base`, never from config."""
-
-    _baseline: frozenset[str] | None = PrivateAttr(default=None)
-
-    @classmethod
-    def with_baseline(cls, base: PrefixParams, existing: frozenset[str]) -> NewIngressParams:
-        params = cls(annotation_prefix=base.annotation_prefix)
-        params._baseline = existing
-        return params
-
-    @property
-    def baseline(self) -> frozenset[str] | None:
-        return self._baseline
-
-
-def ingress_key(namespace: str | None, name: str) -> str:
-    return f"{namespace or ''}/{name}"
-
-
 def new_ingress(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
-    params = context.params
-    baseline = params.baseline if isinstance(params, NewIngressParams) else None
-    if baseline is None or ingress_key(view.obj.namespace, view.obj.name) in baseline:
+    baseline = context.facts.baseline
+    if baseline is None or baseline.has_ingress(view.obj.namespace, view.obj.name):
         return
     yield Issue(
         f"{view.obj.display()} is new relative to the base, and policy forbids new Ingresses: "

@@ -33,7 +33,7 @@ def oom_killed(workload: Workload, context: CheckContext[WindowParams]) -> Itera
     killed = _status_kills(workload, context.now - timedelta(hours=params.window_hours))
     # containers whose OOM event counter rose in the window (kernel OOM kills, PID 1 or not)
     measured, unavailable = measured_series(
-        context.inventory.evidence,
+        context.facts.evidence,
         lambda evidence: [s for s in pod_series(evidence, Signal.OOM_EVENTS, workload) if s.value > 0],
     )
     if not killed and not measured:
@@ -45,8 +45,8 @@ def oom_killed(workload: Workload, context: CheckContext[WindowParams]) -> Itera
         entry["memoryLimit"] = _memory(limits.get(name))
     evidence: dict[str, Any] = {"containers": list(killed.values()), "windowHours": params.window_hours}
     when = f"{params.window_hours}h"
-    if measured and context.inventory.evidence is not None:
-        evidence |= _oom_event_evidence(measured, limits, context.inventory.evidence)
+    if measured and context.facts.evidence is not None:
+        evidence |= _oom_event_evidence(measured, limits, context.facts.evidence)
         when = f"{evidence['window']} (OOM events)" if not killed else f"{when} (status and OOM events)"
     if unavailable is not None:
         evidence["prometheus"] = unavailable.reason
@@ -116,7 +116,7 @@ def _cpu(value: Decimal | None) -> str | None:
 
 def cpu_throttled(workload: Workload, context: CheckContext[ThrottleParams]) -> Iterator[Issue]:
     params: ThrottleParams = context.params
-    evidence = context.inventory.evidence
+    evidence = context.facts.evidence
     if evidence is None:
         return
     threshold = float(params.ratio)

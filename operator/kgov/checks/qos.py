@@ -294,7 +294,7 @@ def _limit_ratio(series: Series) -> float | None:
 
 def memory_near_limit(workload: Workload, context: CheckContext[NearLimitParams]) -> Iterator[Issue]:
     params: NearLimitParams = context.params
-    evidence = context.inventory.evidence
+    evidence = context.facts.evidence
     if evidence is None:
         return
     threshold = float(params.ratio)

@@ -28,6 +28,7 @@ from kgov.inventory.network import (
     RouteView,
     WebhookView,
 )
+from kgov.model.facts import Facts
 from kgov.model.objects import KubeObject, ObjectRef
 
 S = TypeVar("S")
@@ -191,11 +192,13 @@ class Need(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class CheckContext(Generic[P]):
-    """What a check sees besides its subject: the whole inventory, its params, and the time."""
+    """What a check sees besides its subject: the whole inventory, its params, the time, and what
+    the run knows besides the objects (evidence, churn, scale history, baseline)."""
 
     inventory: Inventory
     params: P
     now: datetime
+    facts: Facts
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,6 @@ import click
 
 from kgov.analysis import resolve_params, select_checks
 from kgov.checks.builtin import default_registry
-from kgov.checks.migration import NewIngressParams, ingress_key
 from kgov.checks.params import PrefixParams
 from kgov.commands.common import InputProblem, annotation_counts
 from kgov.commands.options import input_options, report_options
@@ -17,6 +16,7 @@ from kgov.commands.pipeline import Output, Source, analyse, finish
 from kgov.config import ConfigError, find_config, load_config
 from kgov.findings.model import Category, Severity
 from kgov.migration.readiness import BLOCKED, BLOCKING, readiness
+from kgov.model.facts import Baseline
 from kgov.sources.files import MANIFEST_SUFFIXES, LoadResult, load_paths, load_text
 
 NEW_INGRESS = "migration.new-ingress"
@@ -67,10 +67,8 @@ def migration(
             "(enable it, or leave --base out)"
         )
     baseline = _baseline(base, paths) if base is not None else None
-    if baseline is not None:
-        params[NEW_INGRESS] = NewIngressParams.with_baseline(_prefix_params(params[NEW_INGRESS]), baseline)
     source = Source(paths, cluster, kube_context, namespace, complete)
-    analysis = analyse(source, checks, config, params, base=baseline is not None, title="kgov gate migration")
+    analysis = analyse(source, checks, config, params, baseline=baseline, title="kgov gate migration")
     report, inventory = analysis.report, analysis.inventory
     ingresses = [v for v in inventory.network.ingresses if config.namespaces.allows(v.obj.namespace)]
     prefix = _prefix_params(params["migration.untranslatable-annotation"]).annotation_prefix
@@ -91,11 +89,11 @@ def _prefix_params(params: object) -> PrefixParams:
 # ---- the baseline ---------------------------------------------------------------------------------
 
 
-def _baseline(base: str, paths: tuple[str, ...]) -> frozenset[str]:
-    """Ingresses (namespace/name) at the base: a folder, or a git ref read with `git ls-tree`/`git show`
-    from the current directory, limited to the PATHs given (the whole tree for stdin)."""
+def _baseline(base: str, paths: tuple[str, ...]) -> Baseline:
+    """The state at the base: a folder, or a git ref read with `git ls-tree`/`git show` from the
+    current directory, limited to the PATHs given (the whole tree for stdin)."""
     loaded = load_paths([base]) if Path(base).is_dir() else _git_objects(base, paths)
-    return frozenset(ingress_key(o.namespace, o.name) for o in loaded.objects if o.kind == "Ingress")
+    return Baseline.of(loaded.objects)
 
 
 def _git(*args: str) -> subprocess.CompletedProcess[bytes]:

@@ -30,6 +30,7 @@ from kgov.commands.evidence import measure
 from kgov.config import Config, PrometheusSettings
 from kgov.findings.model import Severity
 from kgov.inventory import Inventory
+from kgov.model.facts import Baseline, Facts
 from kgov.report.baseline import BaselineError, apply_baseline, baseline_text, read_baseline
 from kgov.report.choices import DEFAULT_MAX_CHARS
 from kgov.report.formats import RENDERERS
@@ -67,11 +68,11 @@ def analyse(
     params: dict[str, BaseModel],
     *,
     prometheus: PrometheusSettings | None = None,
-    base: bool = False,
+    baseline: Baseline | None = None,
     title: str = "kgov scan",
 ) -> Analysis:
-    """`prometheus`: where to measure evidence (None: not configured); `base`: a baseline to compare
-    with is given (`gate migration --base`)."""
+    """`prometheus`: where to measure evidence (None: not configured); `baseline`: the state to compare
+    with (`gate migration --base`). Both reach the checks as the run's `Facts`."""
     with collector_paused():
         loaded = load_input(
             source.paths,
@@ -83,10 +84,10 @@ def analyse(
         )
         declared = config.scope.declared(source.complete)
         inventory = scope_inventory(loaded, source.cluster, source.namespace, declared)
-        if prometheus is not None:
-            inventory.evidence = measure(inventory, prometheus, [c.id for c in checks])
-        capabilities = Capabilities(live=source.cluster, prometheus=prometheus is not None, base=base)
-        evaluation = evaluate(inventory, checks, config, params, capabilities)
+        evidence = None if prometheus is None else measure(inventory, prometheus, [c.id for c in checks])
+        capabilities = Capabilities(live=source.cluster, prometheus=prometheus is not None)
+        facts = Facts(evidence=evidence, baseline=baseline)
+        evaluation = evaluate(inventory, checks, config, params, capabilities, facts=facts)
         for finding, why in qualify_findings(evaluation.findings, loaded.unbuilt):
             evaluation.skipped.append(Skipped(finding.check, why, finding.target))
         evaluation.errors[:0] = [*loaded.errors, *inventory.errors]

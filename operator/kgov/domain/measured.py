@@ -1,4 +1,4 @@
-"""Measured series of a subject (`inventory.evidence`, filled from Prometheus): a workload's pods, the
+"""Measured series of a subject (`Facts.evidence`, filled from Prometheus): a workload's pods, the
 controller pods behind an IngressClass; read by the measured checks and by the engine."""
 
 from __future__ import annotations

@@ -13,10 +13,9 @@ from typing import Any
 
 from kgov.catalogue import Controller
 from kgov.model.evidence import ChurnEstimate
+from kgov.model.facts import ClassKey
 from kgov.model.networking import LEGACY_CLASS_ANNOTATION
 from kgov.model.objects import KubeObject
-
-ClassKey = tuple[str, str]  # ("IngressClass" | "GatewayClass", name)
 
 SPEC = "spec"
 ANNOTATIONS = "annotations"

@@ -29,7 +29,7 @@ from kgov.engine import churn as ch
 from kgov.engine.dirty import Dirty
 from kgov.engine.failures import Failure, collect, undecided
 from kgov.engine.held import Entry, HeldFindings
-from kgov.engine.history import HPAKey, ScaleHistory
+from kgov.engine.history import ScaleHistory
 from kgov.engine.measured import KeptEvidence, close, same_measurements
 from kgov.engine.relations import Relations, build_relations
 from kgov.engine.resources import (
@@ -61,6 +61,7 @@ from kgov.model.evidence import (
     EvidenceUnavailable,
     Signal,
 )
+from kgov.model.facts import ClassKey, Facts, HPAKey, ScaleEvents, frozen
 from kgov.model.gateway import ROUTE_KINDS
 from kgov.model.kinds import CHURN_ONLY_KINDS, Invalidates, invalidation
 from kgov.model.networking import LEGACY_CLASS_ANNOTATION
@@ -88,7 +89,7 @@ class Engine:
         self.store = ObjectStore()
         self.churn = ch.ChurnCounter(churn_window_s)
         self.scale_history = ScaleHistory(churn_window_s)
-        self._scales: dict[HPAKey, tuple[tuple[float, int], ...]] = {}
+        self._scales: dict[HPAKey, ScaleEvents] = {}
         self.evidence = NOT_CONFIGURED
         self.measured: Evidence | None = None  # what the checks read (see kgov.engine.measured)
         self._kept = KeptEvidence(evidence_max_age_s)
@@ -106,7 +107,7 @@ class Engine:
         self._pending: set[ObjectKey] = set()  # keys whose desired or existing side moved
         self._report: dict[str, Any] | None = None  # as it exists in the cluster
         self._last_full: str | None = None
-        self._estimates: dict[ch.ClassKey, ChurnEstimate] = {}
+        self._estimates: dict[ClassKey, ChurnEstimate] = {}
         self._inventory: Inventory | None = None
         self._changes: list[tuple[KubeObject | None, KubeObject | None]] = []
         self._rebuild = False
@@ -199,6 +200,13 @@ class Engine:
             self._dirty.checks |= self.measured_checks
         self.measured = measured
 
+    def facts(self) -> Facts:
+        """What the engine measured, as the checks read it: Prometheus evidence, reload churn and scale
+        history (copies: the engine's counters go on moving)."""
+        return Facts(
+            evidence=self.measured, churn=frozen(self._estimates), scale_history=frozen(self._scales)
+        )
+
     @property
     def measured_checks(self) -> set[str]:
         """The selected checks that read Prometheus evidence."""
@@ -215,13 +223,13 @@ class Engine:
         snapshot.hpas = list(inventory.hpas)
         return snapshot
 
-    def measured_reload_rates(self) -> dict[ch.ClassKey, float]:
+    def measured_reload_rates(self) -> dict[ClassKey, float]:
         """Reloads per hour per IngressClass from the controllers' reload counters (the busiest pod of
         the class, as `ingress.reload-churn` reads them)."""
         evidence, inventory = self.measured, self._inventory
         if evidence is None or inventory is None:
             return {}
-        rates: dict[ch.ClassKey, float] = {}
+        rates: dict[ClassKey, float] = {}
         for view in inventory.network.ingress_classes:
             try:
                 series = reload_series(view, evidence)
@@ -310,7 +318,7 @@ class Engine:
 
     def _churn_events(
         self, old: KubeObject | None, new: KubeObject | None, obj: KubeObject
-    ) -> list[tuple[ch.ClassKey, str]]:
+    ) -> list[tuple[ClassKey, str]]:
         kind, relations = obj.kind, self._relations
         if kind == "Ingress":
             events = ch.ingress_events(old, new)
@@ -409,9 +417,6 @@ class Engine:
         changes, self._changes = self._changes, []
         inventory = self._inventory_now(changes)
         self._keep_routing(inventory, changes)
-        inventory.churn = dict(self._estimates)
-        inventory.scale_history = dict(self._scales)
-        inventory.evidence = self.measured
         for class_key in inventory.network.ingress_classes:
             self.churn.controllers[("IngressClass", class_key.obj.name)] = class_key.controller
         for gclass in inventory.network.gateway_classes:
@@ -427,6 +432,7 @@ class Engine:
             self.capabilities,
             now=datetime.fromtimestamp(now, UTC),
             pick=None if dirty.everything else _Picker(inventory, dirty),
+            facts=self.facts(),
         )
         self._take_routing(inventory)
         replaced = self._replaced(dirty)
@@ -603,7 +609,7 @@ class Engine:
         return {k: self._desired[k][1] for k in self._written}
 
     @property
-    def churn_estimates(self) -> dict[ch.ClassKey, ChurnEstimate]:
+    def churn_estimates(self) -> dict[ClassKey, ChurnEstimate]:
         return dict(self._estimates)
 
 

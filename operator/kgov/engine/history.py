@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections import deque
 
-HPAKey = tuple[str | None, str]  # (namespace, name)
+from kgov.model.facts import HPAKey, ScaleEvents
+
 MAX_EVENTS_PER_HPA = 1000  # an HPA cannot act more often than every 15 s: far more than an hour holds
 
 
@@ -20,7 +21,7 @@ class ScaleHistory:
     def forget(self, key: HPAKey) -> None:
         self._events.pop(key, None)
 
-    def snapshot(self, now: float) -> dict[HPAKey, tuple[tuple[float, int], ...]]:
+    def snapshot(self, now: float) -> dict[HPAKey, ScaleEvents]:
         found = {}
         for key in list(self._events):
             events = self._events[key]

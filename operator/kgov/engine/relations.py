@@ -7,8 +7,8 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from kgov.engine.churn import ClassKey
 from kgov.inventory import Inventory
+from kgov.model.facts import ClassKey
 from kgov.model.objects import KubeObject
 
 ServiceKey = tuple[str | None, str]  # (namespace, name)

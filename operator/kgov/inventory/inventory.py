@@ -23,7 +23,6 @@ from kgov.inventory.templates import pod_template_of
 from kgov.inventory.views import HPA_KIND, VPA_KIND, HPAView, Key, LivePodView, TargetKey, VPAView, Workload
 from kgov.model.autoscaling import HPA, SCALED_OBJECT_KIND, VPA, hpa_from_scaled_object, normalize_hpa
 from kgov.model.errors import InputError, ObjectError, describe_path
-from kgov.model.evidence import ChurnEstimate, Evidence
 from kgov.model.kinds import GATEWAY_GROUP, KINDS, POD_BEARING_KINDS
 from kgov.model.limits import LimitRange
 from kgov.model.objects import KubeObject
@@ -109,11 +108,6 @@ class Inventory:
         listing: Listing | None = None,
     ) -> None:
         self.live = live
-        # Measured facts, attached after the snapshot is built: watch-based churn estimates keyed by
-        # (class kind, class name), set by the operator's engine; Prometheus evidence, set by the
-        # evidence layer (None when Prometheus is not configured).
-        self.churn: dict[tuple[str, str], ChurnEstimate] = {}
-        self.evidence: Evidence | None = None
         self._projections = projections
         objects_list = list(objects)
         self.errors: list[InputError] = []
@@ -154,9 +148,6 @@ class Inventory:
             self._workloads_by_namespace[workload.obj.namespace].append(workload)
         self.network = Network(self, load_catalogue())
         self._network_changes: list[tuple[KubeObject | None, KubeObject | None]] = []
-        # HPA (namespace, name) → its desiredReplicas changes as the operator's watch saw them:
-        # (unix time, replicas), oldest first. Empty outside the operator.
-        self.scale_history: dict[tuple[str | None, str], tuple[tuple[float, int], ...]] = {}
         self._derived: dict[tuple[str, int], tuple[object, Any]] = {}
 
     # ---- lookups ------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Measured facts the checks read: Prometheus evidence and watch-based churn estimates.
 
 The evidence layer (`kgov.evidence`) fills these from Prometheus; the operator's engine counts churn from
-its watch stream. Both are attached to the inventory, so the checks stay pure and free of HTTP.
+its watch stream. Both reach the checks in the run's `Facts` (`kgov.model.facts`), so the checks stay
+pure and free of HTTP.
 """
 
 from __future__ import annotations

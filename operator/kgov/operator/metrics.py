@@ -16,8 +16,7 @@ from prometheus_client import (
 
 from kgov.findings.model import Finding
 from kgov.model.evidence import ChurnEstimate
-
-ClassKey = tuple[str, str]
+from kgov.model.facts import ClassKey
 
 # The `_created` series double every counter's output and tell a scraper nothing it needs.
 disable_created_metrics()  # type: ignore[no-untyped-call]
