@@ -21,6 +21,8 @@ from kgov.checks.builtin import CHECKS_DATA, default_registry, family_functions
 from kgov.checks.registry import CheckContext, CheckSpec, Need, Reach, Subject, SubjectKind
 from kgov.data import data_file, data_text
 from kgov.findings.model import Category, Severity
+from kgov.inventory import inventory as inventory_module
+from kgov.inventory import network as network_module
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads(data_text("checks.schema.json"))
@@ -59,8 +61,10 @@ def test_every_entry_has_a_function_and_every_function_an_entry(family: str) -> 
 
 
 def _declared_subject_types() -> dict[str, Any]:
-    """Subject value → `S` of its `Subject[S]` annotation on SubjectKind."""
-    hints = typing.get_type_hints(SubjectKind)
+    """Subject value → `S` of its `Subject[S]` annotation on SubjectKind (whose module imports the
+    inventory's views for type checking only: they are looked up where they are declared)."""
+    views = {**vars(inventory_module), **vars(network_module)}
+    hints = typing.get_type_hints(SubjectKind, localns=views)
     found = {}
     for name, hint in hints.items():
         subject = getattr(SubjectKind, name)
@@ -117,6 +121,17 @@ def _imported_families(code: str) -> list[str]:
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
     imported: list[str] = json.loads(out.stdout.strip().splitlines()[-1].replace("'", '"'))
     return imported
+
+
+@pytest.mark.parametrize("command", [["checks", "-o", "json"], ["explain", "ingress.reload-churn"]])
+def test_listing_and_explaining_the_checks_build_no_inventory(command: list[str]) -> None:
+    script = (
+        "import sys\nfrom kgov.cli import main\n"
+        f"try: main({command!r})\nexcept SystemExit: pass\n"
+        "print([m for m in sys.modules if m.startswith(('kgov.inventory', 'kgov.domain'))])"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_listing_explaining_and_config_import_no_check_module() -> None:

@@ -17,13 +17,13 @@ import pytest
 import yaml
 
 from kgov.analysis import Capabilities, evaluate, resolve_params, select_checks
+from kgov.catalogue import NGINX_PREFIX
 from kgov.checks.builtin import default_registry
 from kgov.checks.registry import CheckSpec
 from kgov.config import Config, load_config
 from kgov.findings.model import Category
 from kgov.inventory import Inventory
 from kgov.migration.convert import convert
-from kgov.migration.nginx import NGINX_PREFIX
 from kgov.migration.outcome import (
     BACKENDS,
     ERROR,

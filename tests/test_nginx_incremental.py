@@ -12,9 +12,10 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from kgov.catalogue import NGINX_PREFIX
 from kgov.inventory import Inventory
 from kgov.inventory.network import IngressView
-from kgov.migration.nginx import NGINX_PREFIX, NginxModel
+from kgov.migration.nginx import NginxModel
 from kgov.migration.parity import class_key
 from kgov.model.objects import object_from_dict
 

@@ -16,6 +16,11 @@ from typing import Any
 from kgov.data import data_yaml
 from kgov.globs import glob_match
 
+# The ingress-nginx controller's id in controllers.yaml, and its annotation prefix unless the
+# controller's `--annotations-prefix` says otherwise.
+INGRESS_NGINX = "ingress-nginx"
+NGINX_PREFIX = "nginx.ingress.kubernetes.io/"
+
 
 @dataclass(frozen=True, slots=True)
 class Annotation:

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from kgov.catalogue import Controller, image_tag, parse_version
+from kgov.catalogue import INGRESS_NGINX, Controller, image_tag, parse_version
 from kgov.checks import fields
 from kgov.checks.params import ChurnParams, DriftParams, EolParams, NoParams, PrefixParams, SprawlParams
 from kgov.checks.registry import CheckContext, CheckFunction, Issue, LoneNginxConfig, Undecided
-from kgov.domain.annotations import INGRESS_NGINX, controller_keys, value_digest
+from kgov.domain.annotations import controller_keys, value_digest
 from kgov.domain.controller import flag, nginx_controller_for, workload_config_map
 from kgov.domain.measured import measured_series, provenance, reload_series, window_hours
 from kgov.findings.model import Severity

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kgov.domain.annotations import NGINX_PREFIX
+from kgov.catalogue import NGINX_PREFIX
 
 
 class Params(BaseModel):

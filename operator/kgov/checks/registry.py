@@ -8,28 +8,30 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum, StrEnum, auto
-from typing import Any, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from kgov.domain.annotations import INGRESS_NGINX
+from kgov.catalogue import INGRESS_NGINX
 from kgov.findings.model import Category, Severity
-from kgov.inventory import HPAView, Inventory, Workload
-from kgov.inventory.inventory import AbsentTarget, Copies
-from kgov.inventory.network import (
-    ControllerView,
-    ControllerWorkload,
-    GatewayClassView,
-    GatewayView,
-    IngressClassView,
-    IngressSet,
-    IngressView,
-    ListenerSetView,
-    RouteView,
-    WebhookView,
-)
 from kgov.model.facts import Facts
 from kgov.model.objects import KubeObject, ObjectRef
+
+if TYPE_CHECKING:  # only the types: listing and explaining the checks never build an inventory
+    from kgov.inventory import HPAView, Inventory, Workload
+    from kgov.inventory.inventory import AbsentTarget, Copies
+    from kgov.inventory.network import (
+        ControllerView,
+        ControllerWorkload,
+        GatewayClassView,
+        GatewayView,
+        IngressClassView,
+        IngressSet,
+        IngressView,
+        ListenerSetView,
+        RouteView,
+        WebhookView,
+    )
 
 S = TypeVar("S")
 P = TypeVar("P", bound=BaseModel)

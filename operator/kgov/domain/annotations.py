@@ -7,11 +7,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from kgov.catalogue import Annotation, AnnotationCatalogue
+from kgov.catalogue import INGRESS_NGINX, NGINX_PREFIX, Annotation, AnnotationCatalogue
 from kgov.inventory.network import IngressView, Network
-
-INGRESS_NGINX = "ingress-nginx"
-NGINX_PREFIX = "nginx.ingress.kubernetes.io/"
 
 
 def value_digest(value: str) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kgov.domain.annotations import INGRESS_NGINX
+from kgov.catalogue import INGRESS_NGINX
 from kgov.inventory.network import ControllerWorkload, IngressView, Network
 from kgov.model import networking as net
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from kgov.catalogue import INGRESS_NGINX
 from kgov.config import duration_seconds
-from kgov.domain.annotations import INGRESS_NGINX
 from kgov.inventory import Workload
 from kgov.inventory.network import GatewayClassView, IngressClassView
 from kgov.model.evidence import Evidence, EvidenceUnavailable, Series, Signal

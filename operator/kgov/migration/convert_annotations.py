@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from kgov.catalogue import AnnotationCatalogue, Catalogue, Controller
-from kgov.domain.annotations import NGINX_PREFIX
+from kgov.catalogue import NGINX_PREFIX, AnnotationCatalogue, Catalogue, Controller
 from kgov.migration.convert_model import Level, Note
 from kgov.migration.values import AnnotationValues, CanaryRule, canary_rule, redirect_code
 

@@ -32,7 +32,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from kgov.domain.annotations import NGINX_PREFIX
+from kgov.catalogue import NGINX_PREFIX
 from kgov.inventory.network import IngressView, Network, rule_hosts
 from kgov.migration.outcome import (
     ERROR,

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from kgov.domain.annotations import NGINX_PREFIX
+from kgov.catalogue import NGINX_PREFIX
 from kgov.inventory import Inventory
 from kgov.inventory.network import IngressView, RouteView
 from kgov.migration.gatewayapi import GatewayModel, Plane, PlaneListener

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from kgov.domain.annotations import INGRESS_NGINX, controller_keys
+from kgov.catalogue import INGRESS_NGINX
+from kgov.domain.annotations import controller_keys
 from kgov.inventory.network import IngressView, Network
 from kgov.migration.nginx import CATCH_ALL, NginxModel
 

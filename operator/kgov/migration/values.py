@@ -25,8 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from kgov.catalogue import Catalogue
-from kgov.domain.annotations import NGINX_PREFIX
+from kgov.catalogue import NGINX_PREFIX, Catalogue
 
 GO_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 GO_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
