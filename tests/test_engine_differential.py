@@ -3,13 +3,15 @@ any points in between, holds the findings a fresh evaluation of the objects left
 
 Each object of the pool has versions that change what other objects read (labels a Service or PDB
 selects, an HPA's target, a route's parent and backend, a class's controller), so the sequences
-exercise the engine's invalidation, in-place inventory updates and rebuilds. Bounded to a few
+exercise the engine's invalidation, in-place inventory updates and rebuilds; the live inventory the
+engine updated in place must also hold what a fresh one holds. Bounded to a few
 seconds: a fixed number of examples, no deadline, no shrinking database in CI.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from typing import Any
 
 import yaml
@@ -17,6 +19,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kgov.engine import Engine
+from kgov.inventory import Inventory
+from kgov.inventory.network import rule_hosts
+from kgov.inventory.views import Key
 from kgov.model.kinds import KINDS
 from test_engine import Clock, engine
 
@@ -449,3 +454,28 @@ def test_incremental_engine_equals_a_fresh_evaluation(
         fresh.apply_event(None, copy.deepcopy(body))
     fresh.evaluate()
     assert _findings(live) == _findings(fresh)
+    assert live.inventory is not None and fresh.inventory is not None
+    assert _shape(live.inventory) == _shape(fresh.inventory)
+
+
+def _keys(items: Iterable[Any]) -> list[Key]:
+    return [item.obj.key for item in items]
+
+
+def _shape(inventory: Inventory) -> dict[str, Any]:
+    """What the engine's live inventory, updated in place, must hold as a fresh one does: every
+    object in its kind's order, each subject with its pods and autoscalers, and the network's views
+    (of the objects' current versions) and host index."""
+    network = inventory.network
+    hosts = {host for view in network.ingresses for host in rule_hosts(view)}
+    return {
+        "kinds": {kind: [o.key for o in objects] for kind, objects in inventory.by_kind.items() if objects},
+        "workloads": [
+            (w.obj.key, w.obj.raw, _keys(w.pods), _keys(w.hpas), _keys(w.vpas)) for w in inventory.workloads
+        ],
+        "autoscalers": (_keys(inventory.hpas), _keys(inventory.vpas), _keys(inventory.absent_targets)),
+        "ingresses": [(view.obj.raw, view.class_name) for view in network.ingresses],
+        "routes": [view.obj.raw for view in network.routes],
+        "services": sorted((view.obj.key, repr(view.obj.raw)) for view in network.services.values()),
+        "hosts": {host: _keys(network.ingresses_with_host(host)) for host in hosts},
+    }

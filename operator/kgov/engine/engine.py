@@ -8,8 +8,6 @@ carries out the `WritePlan` it returns. Events update the object store and mark 
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import gc
 import time
 from collections import Counter
@@ -30,6 +28,7 @@ from kgov.engine.dirty import Dirty
 from kgov.engine.failures import Failure, collect, undecided
 from kgov.engine.held import Entry, HeldFindings
 from kgov.engine.history import ScaleHistory
+from kgov.engine.live import LiveInventory
 from kgov.engine.measured import KeptEvidence, close, same_measurements
 from kgov.engine.relations import Relations, build_relations
 from kgov.engine.resources import (
@@ -108,7 +107,7 @@ class Engine:
         self._report: dict[str, Any] | None = None  # as it exists in the cluster
         self._last_full: str | None = None
         self._estimates: dict[ClassKey, ChurnEstimate] = {}
-        self._inventory: Inventory | None = None
+        self._inventory: LiveInventory | None = None
         self._changes: list[tuple[KubeObject | None, KubeObject | None]] = []
         self._rebuild = False
         self._relations_stale = True
@@ -215,13 +214,12 @@ class Engine:
     def evidence_subjects(self) -> Inventory | None:
         """A copy of the inventory's pods and autoscalers that the evidence layer can read off the event
         loop while the evaluator goes on updating the inventory; None before the first evaluation."""
-        inventory = self._inventory
-        if inventory is None:
-            return None
-        snapshot = copy.copy(inventory)
-        snapshot.workloads = [dataclasses.replace(w, pods=list(w.pods)) for w in inventory.workloads]
-        snapshot.hpas = list(inventory.hpas)
-        return snapshot
+        return None if self._inventory is None else self._inventory.detached()
+
+    @property
+    def inventory(self) -> Inventory | None:
+        """What the last evaluation read (None before the first)."""
+        return self._inventory
 
     def measured_reload_rates(self) -> dict[ClassKey, float]:
         """Reloads per hour per IngressClass from the controllers' reload counters (the busiest pod of
@@ -514,15 +512,15 @@ class Engine:
         return collect(self.store.errors, unreadable, self._check_failures)
 
     def _inventory_now(self, changes: list[tuple[KubeObject | None, KubeObject | None]]) -> Inventory:
-        """The inventory updated in place with the changes since the last evaluation, or rebuilt from
-        the store when a change reshapes the subjects."""
+        """The live inventory brought up to date with the changes since the last evaluation, or built
+        again from the store when a change reshapes the subjects. The checks read it as it is now."""
         inventory = self._inventory
         reusable = inventory is not None and not self._rebuild
         if inventory is not None and reusable and all(inventory.update(o, n) for o, n in changes):
             inventory.refresh_network()
             return inventory
         self._rebuild = False
-        self._inventory = Inventory(self.store.objects(), live=True, projections=self.store.projections)
+        self._inventory = LiveInventory(self.store.objects(), self.store.projections)
         return self._inventory
 
     def _keep_routing(

@@ -6,9 +6,8 @@ everything else is still analysed.
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
@@ -114,41 +113,74 @@ class Inventory:
         self.unreadable: dict[Key, str] = {}  # objects left out because they could not be read → why
         # A repository often holds the same object several times (one per environment folder), so a
         # key maps to every copy and references resolve to the copy nearest the referring file.
-        self.objects: dict[Key, list[KubeObject]] = defaultdict(list)
-        self.by_kind: dict[str, list[KubeObject]] = defaultdict(list)
+        self._objects: defaultdict[Key, list[KubeObject]] = defaultdict(list)
+        self._by_kind: defaultdict[str, list[KubeObject]] = defaultdict(list)
         for obj in objects_list:
-            self.objects[obj.key].append(obj)
-            self.by_kind[obj.kind].append(obj)
+            self._objects[obj.key].append(obj)
+            self._by_kind[obj.kind].append(obj)
         # A cluster without an explicit listing is the operator's: it watches every kind of the table.
         if listing is None and live:
             listing = Listing(frozenset(spec.kind for spec in KINDS if spec.watched))
         self.completeness = Completeness(objects_list, declared, listing)
         self.limit_ranges = self._index_limit_ranges()
-        self.hpas: list[HPAView] = self.project_all(HPA_KIND, lambda o: HPAView(o, self._hpa(o)))
+        self._hpas: list[HPAView] = self.project_all(HPA_KIND, lambda o: HPAView(o, self._hpa(o)))
         # A ScaledObject whose HPA is in scope too (a cluster under the files) is that HPA already.
         keda_made = {
             (h.obj.namespace, owner.name)
-            for h in self.hpas
+            for h in self._hpas
             for owner in h.obj.owners
             if owner.kind == SCALED_OBJECT_KIND
-        } | {(h.obj.namespace, h.obj.name.removeprefix("keda-hpa-")) for h in self.hpas}
-        self.hpas += [
+        } | {(h.obj.namespace, h.obj.name.removeprefix("keda-hpa-")) for h in self._hpas}
+        self._hpas += [
             view
             for view in self.project_all(SCALED_OBJECT_KIND, lambda o: HPAView(o, self._scaled_object_hpa(o)))
             if (view.obj.namespace, view.obj.name) not in keda_made
         ]
-        self.vpas: list[VPAView] = self.project_all(VPA_KIND, lambda o: VPAView(o, self.projection(VPA, o)))
-        self.absent_targets: list[AbsentTarget] = []
+        self._vpas: list[VPAView] = self.project_all(VPA_KIND, lambda o: VPAView(o, self.projection(VPA, o)))
+        self._absent_targets: list[AbsentTarget] = []
         self.conflicting_copies = _conflicting_copies(
-            self.objects, by_file=bool(self.completeness.generators)
+            self._objects, by_file=bool(self.completeness.generators)
         )
-        self.workloads: list[Workload] = self._index_workloads()
+        self._workloads: list[Workload] = self._index_workloads()
         self._workloads_by_namespace: dict[str | None, list[Workload]] = defaultdict(list)
-        for workload in self.workloads:
+        for workload in self._workloads:
             self._workloads_by_namespace[workload.obj.namespace].append(workload)
-        self.network = Network(self, load_catalogue())
-        self._network_changes: list[tuple[KubeObject | None, KubeObject | None]] = []
+        self.network = self._network()
         self._derived: dict[tuple[str, int], tuple[object, Any]] = {}
+
+    # ---- what the checks read (read-only: only the inventory's owner changes it) --------------------
+
+    @property
+    def objects(self) -> Mapping[Key, Sequence[KubeObject]]:
+        """Every object by key: a list of copies when a repository holds one object several times."""
+        return self._objects
+
+    @property
+    def by_kind(self) -> Mapping[str, Sequence[KubeObject]]:
+        """Objects by kind, each kind's in (namespace, name) order."""
+        return self._by_kind
+
+    @property
+    def workloads(self) -> Sequence[Workload]:
+        """Top-owner workloads and bare pods: what workload checks look at."""
+        return self._workloads
+
+    @property
+    def hpas(self) -> Sequence[HPAView]:
+        return self._hpas
+
+    @property
+    def vpas(self) -> Sequence[VPAView]:
+        return self._vpas
+
+    @property
+    def absent_targets(self) -> Sequence[AbsentTarget]:
+        return self._absent_targets
+
+    def _network(self) -> Network:
+        """The network views over this inventory's objects (the engine's live inventory keeps its own,
+        which it updates in place)."""
+        return Network(self, load_catalogue())
 
     # ---- lookups ------------------------------------------------------------------------------
 
@@ -156,7 +188,7 @@ class Inventory:
         self, kind: str, namespace: str | None, name: str, near: KubeObject | None = None
     ) -> KubeObject | None:
         """The object with this key; among copies, the one whose file is nearest to `near`'s."""
-        copies = self.objects.get((kind, namespace, name))
+        copies = self._objects.get((kind, namespace, name))
         if not copies:
             return None
         if len(copies) == 1 or near is None:
@@ -189,7 +221,7 @@ class Inventory:
     def _crd_kinds(self) -> set[tuple[str, str]]:
         """(group, kind) of every CustomResourceDefinition in the scope, read leniently."""
         found = set()
-        for obj in self.by_kind.get("CustomResourceDefinition", ()):
+        for obj in self._by_kind.get("CustomResourceDefinition", ()):
             spec = obj.raw.get("spec")
             names = spec.get("names") if isinstance(spec, dict) else None
             if isinstance(names, dict) and isinstance(spec, dict):
@@ -217,9 +249,9 @@ class Inventory:
         may give any kind any apiVersion, so each object is asked."""
         if self.live:
             kinds = [spec.kind for spec in KINDS if spec.group.startswith(prefix)]
-            return [obj for kind in kinds for obj in self.by_kind.get(kind, ())]
+            return [obj for kind in kinds for obj in self._by_kind.get(kind, ())]
         return [
-            obj for objects in self.by_kind.values() for obj in objects if obj.api_group.startswith(prefix)
+            obj for objects in self._by_kind.values() for obj in objects if obj.api_group.startswith(prefix)
         ]
 
     def memo(self, name: str, subject: object) -> object | None:
@@ -273,7 +305,7 @@ class Inventory:
 
     def project_all(self, kind: str, build: Callable[[KubeObject], V]) -> list[V]:
         views = []
-        for obj in self.by_kind.get(kind, ()):
+        for obj in self._by_kind.get(kind, ()):
             view = self._guarded(obj, build)
             if view is not None:
                 views.append(view)
@@ -298,7 +330,7 @@ class Inventory:
 
     def _index_limit_ranges(self) -> dict[str | None, list[tuple[KubeObject, LimitDefaults]]]:
         ranges: dict[str | None, list[tuple[KubeObject, LimitDefaults]]] = defaultdict(list)
-        for obj in self.by_kind.get("LimitRange", ()):
+        for obj in self._by_kind.get("LimitRange", ()):
             limit_range = self._guarded(obj, lambda o: self.projection(LimitRange, o))
             if limit_range is not None:
                 limits, requests = limit_range.container_defaults()
@@ -327,7 +359,7 @@ class Inventory:
         live_pods: list[tuple[KubeObject, LivePod]] = []
         tops: dict[int, KubeObject] = {}
         for kind in sorted(POD_BEARING_KINDS):
-            for obj in self.by_kind.get(kind, ()):
+            for obj in self._by_kind.get(kind, ()):
                 tops[id(obj)] = self._top_owner(obj)
                 if self.live and tops[id(obj)] is not obj:
                     # A live object rolls up to its owner, which the checks read, and the API server
@@ -352,20 +384,20 @@ class Inventory:
             if top is not None:
                 top.pods.append(LivePodView(obj, pod))
         absent: dict[TargetKey, AbsentTarget] = {}
-        for hpa in self.hpas:
+        for hpa in self._hpas:
             target = self._resolve_target(hpa.target_key, hpa.obj, by_object)
             if target is not None:
                 target.hpas.append(hpa)
             elif self._unknown(hpa.target_key):
                 absent.setdefault(hpa.target_key, AbsentTarget(hpa.target_key)).hpas.append(hpa)
-        for vpa in self.vpas:
+        for vpa in self._vpas:
             key = vpa.target_key
             target = self._resolve_target(key, vpa.obj, by_object) if key else None
             if target is not None:
                 target.vpas.append(vpa)
             elif key is not None and self._unknown(key):
                 absent.setdefault(key, AbsentTarget(key)).vpas.append(vpa)
-        self.absent_targets = list(absent.values())
+        self._absent_targets = list(absent.values())
         return subjects
 
     def _unknown(self, key: TargetKey) -> bool:
@@ -406,169 +438,6 @@ class Inventory:
                 return current
             current = found
         return current
-
-    # ---- incremental updates (the operator) ----------------------------------------------------------
-
-    def update(self, old: KubeObject | None, new: KubeObject | None) -> bool:
-        """Apply one live object's change in place, as a rebuild from all objects would show it. False
-        when the change reshapes the subjects (a workload or bare pod appearing or going, namespaces,
-        LimitRanges, a projection error): then the inventory is stale and the caller rebuilds it.
-        Network views are not updated here: call `refresh_network` after a batch."""
-        obj = new or old
-        if obj is None or not self.live:
-            return False
-        if obj.key in self.unreadable:
-            return False  # it was left out with an error: rebuilt, it is read (and reported) afresh
-        # Values derived from subjects (QoS, controller annotations) may read what changed: forget them.
-        self._derived.clear()
-        if obj.kind == "Pod":
-            return self._update_pod(old, new)
-        if obj.kind in (HPA_KIND, VPA_KIND):
-            return self._update_autoscaler(old, new)
-        if obj.kind in POD_BEARING_KINDS:
-            self._network_changes.append((old, new))
-            return self._update_workload(old, new)
-        if obj.kind in _STRUCTURAL_KINDS:
-            return False
-        self._replace(old, new)
-        self._network_changes.append((old, new))
-        return True
-
-    def refresh_network(self) -> None:
-        """Bring the network views up to date with the changes `update` applied: in place where each
-        change replaces one view, built again from every object otherwise."""
-        changes, self._network_changes = self._network_changes, []
-        if changes and not all(self.network.update(old, new) for old, new in changes):
-            self.network = Network(self, load_catalogue())
-
-    def _replace(self, old: KubeObject | None, new: KubeObject | None) -> None:
-        if old is not None and new is not None and old.key == new.key:
-            # A new version takes the old one's place: no list of every object of the kind moves.
-            items = self.by_kind[new.kind]
-            index = _find_sorted(items, old, lambda item: item)
-            if index is not None:
-                items[index] = new
-                self.objects[new.key] = [new]
-                return
-        if old is not None:
-            del self.objects[old.key]
-            _remove_sorted(self.by_kind[old.kind], old)
-        if new is not None:
-            self.objects[new.key] = [new]
-            insort(self.by_kind[new.kind], new, key=_object_order)
-
-    def _subject_of(self, obj: KubeObject) -> Workload | None:
-        """The workload subject `obj` rolls up to, unless `obj` is a subject itself."""
-        top = self._top_owner(obj)
-        if top is obj:
-            return None
-        return next((w for w in self._workloads_by_namespace.get(top.namespace, ()) if w.obj is top), None)
-
-    def _update_pod(self, old: KubeObject | None, new: KubeObject | None) -> bool:
-        if old is not None:
-            holder = self._subject_of(old)
-            if holder is None:
-                return False
-            holder.pods = [view for view in holder.pods if view.obj is not old]
-        self._replace(old, new)
-        if new is not None:
-            holder = self._subject_of(new)
-            if holder is None:
-                return False
-            try:
-                pod = self.projection(LivePod, new)
-            except Exception:  # any failure: the rebuild reports the object
-                return False
-            insort(holder.pods, LivePodView(new, pod), key=lambda v: v.obj.name)
-        return True
-
-    def _update_autoscaler(self, old: KubeObject | None, new: KubeObject | None) -> bool:
-        if self.absent_targets:
-            return False  # targets outside the scope are grouped at build time: rebuild
-        views: list[Any] = self.hpas if (new or old).kind == HPA_KIND else self.vpas  # type: ignore[union-attr]
-        if old is not None:
-            index = _find_sorted(views, old, lambda v: v.obj)
-            if index is not None:
-                view = views.pop(index)
-                target = self._autoscaled(view)
-                if target is not None:
-                    _remove_view(target.hpas if old.kind == HPA_KIND else target.vpas, old)
-        self._replace(old, new)
-        if new is not None:
-            try:
-                view = (
-                    HPAView(new, self._hpa(new))
-                    if new.kind == HPA_KIND
-                    else VPAView(new, self.projection(VPA, new))
-                )
-            except Exception:  # any failure: the rebuild reports the object
-                return False
-            if view.target_key is not None and self._unknown(view.target_key):
-                return False  # a target outside the scope: grouped at build time
-            insort(views, view, key=lambda v: _object_order(v.obj))
-            target = self._autoscaled(view)
-            if target is not None:
-                held: list[Any] = target.hpas if new.kind == HPA_KIND else target.vpas
-                insort(held, view, key=lambda v: _object_order(v.obj))
-        return True
-
-    def _autoscaled(self, view: HPAView | VPAView) -> Workload | None:
-        key = view.target_key
-        obj = self.get(key[1], key[0], key[2]) if key else None
-        if obj is None:
-            return None
-        return next((w for w in self._workloads_by_namespace.get(obj.namespace, ()) if w.obj is obj), None)
-
-    def _update_workload(self, old: KubeObject | None, new: KubeObject | None) -> bool:
-        """A workload's new spec in place; a new or removed owner only when no subject changes with it."""
-        if old is None or new is None:
-            obj = old or new
-            assert obj is not None
-            if obj.controller_owner() is None or self._top_owner(obj) is obj:
-                return False
-            self._replace(old, new)
-            return new is None or self._top_owner(new) is not new
-        if old.controller_owner() != new.controller_owner():
-            return False
-        subject = next((w for w in self._workloads_by_namespace.get(old.namespace, ()) if w.obj is old), None)
-        self._replace(old, new)
-        if subject is None:  # an owned object: its template is not read (see _index_workloads)
-            return self._top_owner(new) is not new
-        try:
-            fresh = self._workload(new)
-        except Exception:  # any failure: the rebuild reports the object
-            return False
-        # In place: the subject keeps its pods, autoscalers and its place in every list.
-        subject.obj, subject.template, subject.spec = new, fresh.template, fresh.spec
-        return True
-
-
-_STRUCTURAL_KINDS = frozenset({"Namespace", "LimitRange"})
-
-
-def _object_order(obj: KubeObject) -> tuple[str, str]:
-    return (obj.namespace or "", obj.name)
-
-
-def _remove_sorted(items: list[KubeObject], obj: KubeObject) -> None:
-    index = _find_sorted(items, obj, lambda item: item)
-    if index is not None:
-        del items[index]
-
-
-def _find_sorted(items: list[V], obj: KubeObject, held: Callable[[V], KubeObject]) -> int | None:
-    """Where the item holding `obj` is in a list sorted by its objects' `_object_order`."""
-    order = _object_order(obj)
-    index = bisect_left(items, order, key=lambda item: _object_order(held(item)))
-    while index < len(items) and _object_order(held(items[index])) == order:
-        if held(items[index]) is obj:
-            return index
-        index += 1
-    return None
-
-
-def _remove_view(views: list[Any], obj: KubeObject) -> None:
-    views[:] = [v for v in views if v.obj is not obj]
 
 
 def _conflicting_copies(objects: dict[Key, list[KubeObject]], by_file: bool) -> list[Copies]:

@@ -4,9 +4,8 @@ routes by parent, ReferenceGrants by namespace, controller workloads found throu
 from __future__ import annotations
 
 import weakref
-from bisect import insort
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, cast
 
@@ -15,11 +14,10 @@ from pydantic import BaseModel
 from kgov.catalogue import Catalogue, Controller
 from kgov.inventory.projection import ProjectionError
 from kgov.inventory.scope import Knowledge
-from kgov.inventory.templates import template_images
 from kgov.inventory.views import Workload
 from kgov.model import gateway as gw
 from kgov.model import networking as net
-from kgov.model.kinds import GATEWAY_GROUP, POD_BEARING_KINDS, ROUTE_KINDS
+from kgov.model.kinds import GATEWAY_GROUP, ROUTE_KINDS
 from kgov.model.objects import KubeObject
 from kgov.model.pods import Container
 
@@ -30,8 +28,11 @@ M = TypeVar("M", bound=BaseModel)
 class Objects(Protocol):
     """What the network reads of the inventory that holds it (`kgov.inventory.Inventory`)."""
 
-    by_kind: dict[str, list[KubeObject]]
-    workloads: list[Workload]
+    @property
+    def by_kind(self) -> Mapping[str, Sequence[KubeObject]]: ...
+
+    @property
+    def workloads(self) -> Sequence[Workload]: ...
 
     def get(
         self, kind: str, namespace: str | None, name: str, near: KubeObject | None = None
@@ -187,8 +188,8 @@ class Network:
         defaults = [v for v in self.ingress_classes if v.is_default]
         # Two default classes make the API server refuse class-less Ingresses: then there is none.
         self._default_class = defaults[0] if len(defaults) == 1 else None
-        self.ingresses = self._all("Ingress", self._ingress)
-        self.services = {id(v.obj): v for v in self._all("Service", self._service)}
+        self._ingresses = self._all("Ingress", self._ingress)
+        self._services = {id(v.obj): v for v in self._all("Service", self._service)}
         self.pdbs = self._all(
             "PodDisruptionBudget", lambda o: (o, self.inventory.projection(net.PodDisruptionBudget, o))
         )
@@ -205,7 +206,7 @@ class Network:
         self.listener_sets = self._all(
             "ListenerSet", lambda o: ListenerSetView(o, self.inventory.projection(gw.ListenerSet, o))
         )
-        self.routes = [
+        self._routes = [
             view
             for kind in ROUTE_KINDS
             for view in self._all(kind, lambda o: RouteView(o, self.inventory.projection(gw.Route, o)))
@@ -224,6 +225,19 @@ class Network:
         self._positions: dict[int, dict[int, int]] = {}
         self._by_host: dict[str, list[IngressView]] | None = None  # built on first use
         self._route_classes: dict[int, tuple[RouteView, list[GatewayClassView]]] = {}
+
+    @property
+    def ingresses(self) -> Sequence[IngressView]:
+        return self._ingresses
+
+    @property
+    def routes(self) -> Sequence[RouteView]:
+        return self._routes
+
+    @property
+    def services(self) -> Mapping[int, ServiceView]:
+        """By id of the Service object."""
+        return self._services
 
     def controller_of(self, workload: Workload) -> ControllerWorkload | None:
         """The controller a workload runs, if it is a controller workload."""
@@ -283,78 +297,18 @@ class Network:
                 )
         return channels
 
-    # ---- in-place updates (the operator) ------------------------------------------------------------
-
-    def update(self, old: KubeObject | None, new: KubeObject | None) -> bool:
-        """Apply a changed Ingress, route or Service, or a workload's new template, in place (the
-        inventory already holds the new object). False when the views must be built again: an object
-        added or removed, another kind, a workload running a catalogued controller, a projection error."""
-        obj = new or old
-        assert obj is not None
-        if obj.kind in POD_BEARING_KINDS:
-            # Controller workloads hold the subject, which the inventory updates in place.
-            return not any(self._runs_controller(version) for version in (old, new))
-        if old is None or new is None:
-            return False
-        try:
-            if obj.kind == "Service":
-                return self._replace_service(old, new)
-            if obj.kind == "Ingress":
-                return self._replace_ingress(old, self._ingress(new))
-            if obj.kind in ROUTE_KINDS:
-                return self._replace_view(
-                    self.routes, old, RouteView(new, self.inventory.projection(gw.Route, new))
-                )
-        except ProjectionError:
-            return False
-        return False
-
-    def _runs_controller(self, obj: KubeObject | None) -> bool:
-        return obj is not None and any(self.catalogue.for_image(i) for i in template_images(obj))
-
-    def _replace_service(self, old: KubeObject, new: KubeObject) -> bool:
-        view = ServiceView(new, self.inventory.projection(net.Service, new))
-        if self.services.pop(id(old), None) is None:
-            return False
-        self.services[id(new)] = view
-        return True
+    # ---- lookups of the views -----------------------------------------------------------------------
 
     def ingress_view(self, obj: KubeObject) -> IngressView | None:
         """The view of an Ingress object of this network (None: not read, or not its current version)."""
-        index = self._positions_in(self.ingresses).get(id(obj))
-        return self.ingresses[index] if index is not None and self.ingresses[index].obj is obj else None
+        index = self._positions_in(self._ingresses).get(id(obj))
+        return self._ingresses[index] if index is not None and self._ingresses[index].obj is obj else None
 
     def _positions_in(self, views: list[Any]) -> dict[int, int]:
         positions = self._positions.get(id(views))
         if positions is None:
             positions = self._positions[id(views)] = {id(v.obj): i for i, v in enumerate(views)}
         return positions
-
-    def _replace_ingress(self, old: KubeObject, view: IngressView) -> bool:
-        index = self._positions_in(self.ingresses).get(id(old))
-        replaced = self.ingresses[index] if index is not None else None
-        if not self._replace_view(self.ingresses, old, view):
-            return False
-        if self._by_host is not None and replaced is not None:
-            positions = self._positions_in(self.ingresses)
-            for host in rule_hosts(replaced):
-                held = self._by_host[host]
-                held.remove(replaced)
-                if not held:
-                    del self._by_host[host]
-            for host in rule_hosts(view):
-                insort(self._by_host.setdefault(host, []), view, key=lambda v: positions[id(v.obj)])
-        return True
-
-    def _replace_view(self, views: list[Any], old: KubeObject, view: Any) -> bool:
-        """Puts `view` where the view of `old` was (same key, so the same place in the order)."""
-        positions = self._positions_in(views)
-        index = positions.pop(id(old), None)
-        if index is None or views[index].obj is not old:
-            return False
-        views[index] = view
-        positions[id(view.obj)] = index
-        return True
 
     # ---- grouped subjects ---------------------------------------------------------------------------
 
@@ -363,19 +317,19 @@ class Network:
         in the order of `ingresses`."""
         if self._by_host is None:
             self._by_host = {}
-            for view in self.ingresses:
+            for view in self._ingresses:
                 for name in rule_hosts(view):
                     self._by_host.setdefault(name, []).append(view)
         found = [view for host in hosts for view in self._by_host.get(host, ())]
         if len(hosts) < 2:
             return found
-        positions = self._positions_in(self.ingresses)
+        positions = self._positions_in(self._ingresses)
         unique = {id(view): view for view in found}.values()
         return sorted(unique, key=lambda view: positions[id(view.obj)])
 
     def ingress_sets(self) -> list[IngressSet]:
         sets: dict[str | None, IngressSet] = {}
-        for view in self.ingresses:
+        for view in self._ingresses:
             namespace = view.obj.namespace
             if namespace not in sets:
                 sets[namespace] = IngressSet(_namespace_object(self.inventory, namespace, view.obj))
@@ -393,11 +347,11 @@ class Network:
 
         for workload in self.controller_workloads:
             view(workload.controller, workload.obj).workloads.append(workload)
-        for ingress in self.ingresses:
+        for ingress in self._ingresses:
             if ingress.controller is not None:
                 holder = ingress.ingress_class.obj if ingress.ingress_class else ingress.obj
                 view(ingress.controller, holder).ingresses.append(ingress)
-        for route in self.routes:
+        for route in self._routes:
             for gclass in {id(c): c for c in self.route_classes(route)}.values():
                 if gclass.controller is not None:
                     view(gclass.controller, gclass.obj).routes.append(route)
@@ -489,7 +443,7 @@ class Network:
 
     def service(self, namespace: str | None, name: str, near: KubeObject) -> ServiceView | None:
         obj = self.inventory.get("Service", namespace, name, near=near)
-        return self.services.get(id(obj)) if obj is not None else None
+        return self._services.get(id(obj)) if obj is not None else None
 
     def config_map(self, namespace: str | None, name: str, near: KubeObject) -> net.ConfigMap | None:
         obj = self.inventory.get("ConfigMap", namespace, name, near=near)

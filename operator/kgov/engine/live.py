@@ -1,0 +1,283 @@
+"""The operator's live inventory: the engine's own, updated in place from watch events.
+
+`kgov.inventory.Inventory` is a snapshot: built from objects, read by the checks, never changed by
+them. The engine keeps one between evaluations and brings it up to date with each batch of events
+(`LiveInventory.update`, then `refresh_network`) instead of building it again, which is what makes an
+event cheap: a pod takes its old version's place in its workload, an HPA or VPA in its target, a
+workload's new template in its subject, an Ingress, route or Service its old view's place in the
+network. A change that reshapes the subjects (a workload or bare pod appearing or going, a namespace,
+a LimitRange, an object that cannot be read) is refused, and the engine builds a new one from its
+store. Only the engine changes it, and never while checks run.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from bisect import bisect_left, insort
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from kgov.catalogue import load_catalogue
+from kgov.inventory import Inventory, LivePodView, Workload
+from kgov.inventory.inventory import ProjectionCache
+from kgov.inventory.network import IngressView, Network, RouteView, ServiceView, rule_hosts
+from kgov.inventory.projection import ProjectionError
+from kgov.inventory.templates import template_images
+from kgov.inventory.views import HPA_KIND, VPA_KIND, HPAView, VPAView
+from kgov.model import gateway as gw
+from kgov.model import networking as net
+from kgov.model.autoscaling import VPA
+from kgov.model.kinds import POD_BEARING_KINDS, ROUTE_KINDS
+from kgov.model.objects import KubeObject
+from kgov.model.pods import LivePod
+
+V = TypeVar("V")
+Change = tuple[KubeObject | None, KubeObject | None]  # (old, new) version of one object
+
+
+class LiveInventory(Inventory):
+    """The cluster's objects as the engine's store holds them, kept current between evaluations."""
+
+    def __init__(self, objects: Iterable[KubeObject], projections: ProjectionCache) -> None:
+        super().__init__(objects, live=True, projections=projections)
+        self._network_changes: list[Change] = []
+
+    def _network(self) -> Network:
+        return LiveNetwork(self, load_catalogue())
+
+    def detached(self) -> Inventory:
+        """A copy of the workloads with their pods, and of the autoscalers, that stays as it is while
+        this inventory moves on (the evidence layer reads it off the event loop)."""
+        copied = copy.copy(self)
+        copied._workloads = [dataclasses.replace(w, pods=list(w.pods)) for w in self._workloads]
+        copied._hpas = list(self._hpas)
+        return copied
+
+    def update(self, old: KubeObject | None, new: KubeObject | None) -> bool:
+        """Apply one live object's change in place, as a rebuild from all objects would show it. False
+        when the change reshapes the subjects (a workload or bare pod appearing or going, namespaces,
+        LimitRanges, a projection error): then the inventory is stale and the caller rebuilds it.
+        Network views are not updated here: call `refresh_network` after a batch."""
+        obj = new or old
+        if obj is None:
+            return False
+        if obj.key in self.unreadable:
+            return False  # it was left out with an error: rebuilt, it is read (and reported) afresh
+        # Values derived from subjects (QoS, controller annotations) may read what changed: forget them.
+        self._derived.clear()
+        if obj.kind == "Pod":
+            return self._update_pod(old, new)
+        if obj.kind in (HPA_KIND, VPA_KIND):
+            return self._update_autoscaler(old, new)
+        if obj.kind in POD_BEARING_KINDS:
+            self._network_changes.append((old, new))
+            return self._update_workload(old, new)
+        if obj.kind in _STRUCTURAL_KINDS:
+            return False
+        self._replace(old, new)
+        self._network_changes.append((old, new))
+        return True
+
+    def refresh_network(self) -> None:
+        """Bring the network views up to date with the changes `update` applied: in place where each
+        change replaces one view, built again from every object otherwise."""
+        changes, self._network_changes = self._network_changes, []
+        network = self.network
+        if changes and not (
+            isinstance(network, LiveNetwork) and all(network.update(old, new) for old, new in changes)
+        ):
+            self.network = self._network()
+
+    def _replace(self, old: KubeObject | None, new: KubeObject | None) -> None:
+        if old is not None and new is not None and old.key == new.key:
+            # A new version takes the old one's place: no list of every object of the kind moves.
+            items = self._by_kind[new.kind]
+            index = _find_sorted(items, old, lambda item: item)
+            if index is not None:
+                items[index] = new
+                self._objects[new.key] = [new]
+                return
+        if old is not None:
+            del self._objects[old.key]
+            _remove_sorted(self._by_kind[old.kind], old)
+        if new is not None:
+            self._objects[new.key] = [new]
+            insort(self._by_kind[new.kind], new, key=_object_order)
+
+    def _subject_of(self, obj: KubeObject) -> Workload | None:
+        """The workload subject `obj` rolls up to, unless `obj` is a subject itself."""
+        top = self._top_owner(obj)
+        if top is obj:
+            return None
+        return next((w for w in self._workloads_by_namespace.get(top.namespace, ()) if w.obj is top), None)
+
+    def _update_pod(self, old: KubeObject | None, new: KubeObject | None) -> bool:
+        if old is not None:
+            holder = self._subject_of(old)
+            if holder is None:
+                return False
+            holder.pods = [view for view in holder.pods if view.obj is not old]
+        self._replace(old, new)
+        if new is not None:
+            holder = self._subject_of(new)
+            if holder is None:
+                return False
+            try:
+                pod = self.projection(LivePod, new)
+            except Exception:  # any failure: the rebuild reports the object
+                return False
+            insort(holder.pods, LivePodView(new, pod), key=lambda v: v.obj.name)
+        return True
+
+    def _update_autoscaler(self, old: KubeObject | None, new: KubeObject | None) -> bool:
+        if self._absent_targets:
+            return False  # targets outside the scope are grouped at build time: rebuild
+        views: list[Any] = self._hpas if (new or old).kind == HPA_KIND else self._vpas  # type: ignore[union-attr]
+        if old is not None:
+            index = _find_sorted(views, old, lambda v: v.obj)
+            if index is not None:
+                view = views.pop(index)
+                target = self._autoscaled(view)
+                if target is not None:
+                    _remove_view(target.hpas if old.kind == HPA_KIND else target.vpas, old)
+        self._replace(old, new)
+        if new is not None:
+            try:
+                view = (
+                    HPAView(new, self._hpa(new))
+                    if new.kind == HPA_KIND
+                    else VPAView(new, self.projection(VPA, new))
+                )
+            except Exception:  # any failure: the rebuild reports the object
+                return False
+            if view.target_key is not None and self._unknown(view.target_key):
+                return False  # a target outside the scope: grouped at build time
+            insort(views, view, key=lambda v: _object_order(v.obj))
+            target = self._autoscaled(view)
+            if target is not None:
+                held: list[Any] = target.hpas if new.kind == HPA_KIND else target.vpas
+                insort(held, view, key=lambda v: _object_order(v.obj))
+        return True
+
+    def _autoscaled(self, view: HPAView | VPAView) -> Workload | None:
+        key = view.target_key
+        obj = self.get(key[1], key[0], key[2]) if key else None
+        if obj is None:
+            return None
+        return next((w for w in self._workloads_by_namespace.get(obj.namespace, ()) if w.obj is obj), None)
+
+    def _update_workload(self, old: KubeObject | None, new: KubeObject | None) -> bool:
+        """A workload's new spec in place; a new or removed owner only when no subject changes with it."""
+        if old is None or new is None:
+            obj = old or new
+            assert obj is not None
+            if obj.controller_owner() is None or self._top_owner(obj) is obj:
+                return False
+            self._replace(old, new)
+            return new is None or self._top_owner(new) is not new
+        if old.controller_owner() != new.controller_owner():
+            return False
+        subject = next((w for w in self._workloads_by_namespace.get(old.namespace, ()) if w.obj is old), None)
+        self._replace(old, new)
+        if subject is None:  # an owned object: its template is not read (see _index_workloads)
+            return self._top_owner(new) is not new
+        try:
+            fresh = self._workload(new)
+        except Exception:  # any failure: the rebuild reports the object
+            return False
+        # In place: the subject keeps its pods, autoscalers and its place in every list.
+        subject.obj, subject.template, subject.spec = new, fresh.template, fresh.spec
+        return True
+
+
+class LiveNetwork(Network):
+    """The network views of a live inventory, with the Ingresses, routes and Services replaced in place."""
+
+    def update(self, old: KubeObject | None, new: KubeObject | None) -> bool:
+        """Apply a changed Ingress, route or Service, or a workload's new template, in place (the
+        inventory already holds the new object). False when the views must be built again: an object
+        added or removed, another kind, a workload running a catalogued controller, a projection error."""
+        obj = new or old
+        assert obj is not None
+        if obj.kind in POD_BEARING_KINDS:
+            # Controller workloads hold the subject, which the inventory updates in place.
+            return not any(self._runs_controller(version) for version in (old, new))
+        if old is None or new is None:
+            return False
+        try:
+            if obj.kind == "Service":
+                return self._replace_service(old, new)
+            if obj.kind == "Ingress":
+                return self._replace_ingress(old, self._ingress(new))
+            if obj.kind in ROUTE_KINDS:
+                return self._replace_view(
+                    self._routes, old, RouteView(new, self.inventory.projection(gw.Route, new))
+                )
+        except ProjectionError:
+            return False
+        return False
+
+    def _runs_controller(self, obj: KubeObject | None) -> bool:
+        return obj is not None and any(self.catalogue.for_image(i) for i in template_images(obj))
+
+    def _replace_service(self, old: KubeObject, new: KubeObject) -> bool:
+        view = ServiceView(new, self.inventory.projection(net.Service, new))
+        if self._services.pop(id(old), None) is None:
+            return False
+        self._services[id(new)] = view
+        return True
+
+    def _replace_ingress(self, old: KubeObject, view: IngressView) -> bool:
+        index = self._positions_in(self._ingresses).get(id(old))
+        replaced = self._ingresses[index] if index is not None else None
+        if not self._replace_view(self._ingresses, old, view):
+            return False
+        if self._by_host is not None and replaced is not None:
+            positions = self._positions_in(self._ingresses)
+            for host in rule_hosts(replaced):
+                held = self._by_host[host]
+                held.remove(replaced)
+                if not held:
+                    del self._by_host[host]
+            for host in rule_hosts(view):
+                insort(self._by_host.setdefault(host, []), view, key=lambda v: positions[id(v.obj)])
+        return True
+
+    def _replace_view(self, views: list[Any], old: KubeObject, view: Any) -> bool:
+        """Puts `view` where the view of `old` was (same key, so the same place in the order)."""
+        positions = self._positions_in(views)
+        index = positions.pop(id(old), None)
+        if index is None or views[index].obj is not old:
+            return False
+        views[index] = view
+        positions[id(view.obj)] = index
+        return True
+
+
+_STRUCTURAL_KINDS = frozenset({"Namespace", "LimitRange"})
+
+
+def _object_order(obj: KubeObject) -> tuple[str, str]:
+    return (obj.namespace or "", obj.name)
+
+
+def _remove_sorted(items: list[KubeObject], obj: KubeObject) -> None:
+    index = _find_sorted(items, obj, lambda item: item)
+    if index is not None:
+        del items[index]
+
+
+def _find_sorted(items: list[V], obj: KubeObject, held: Callable[[V], KubeObject]) -> int | None:
+    """Where the item holding `obj` is in a list sorted by its objects' `_object_order`."""
+    order = _object_order(obj)
+    index = bisect_left(items, order, key=lambda item: _object_order(held(item)))
+    while index < len(items) and _object_order(held(items[index])) == order:
+        if held(items[index]) is obj:
+            return index
+        index += 1
+    return None
+
+
+def _remove_view(views: list[Any], obj: KubeObject) -> None:
+    views[:] = [v for v in views if v.obj is not obj]
