@@ -41,11 +41,10 @@ from kgov.engine.resources import (
     report_body,
     timestamp,
 )
-from kgov.engine.store import ObjectStore, trimmed
+from kgov.engine.store import ObjectStore, ProjectionCache, trimmed
 from kgov.findings.diff import MANAGED_BY, ObjectKey, WritePlan, diff, key_of, merge_patch
 from kgov.findings.model import Finding
 from kgov.inventory import Inventory
-from kgov.inventory.inventory import ProjectionCache
 from kgov.inventory.projection import ProjectionError, project
 from kgov.inventory.templates import template_images
 from kgov.inventory.views import Key

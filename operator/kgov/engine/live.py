@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from kgov.catalogue import load_catalogue
+from kgov.engine.store import ProjectionCache
 from kgov.inventory import Inventory, LivePodView, Workload
-from kgov.inventory.inventory import ProjectionCache
 from kgov.inventory.network import IngressView, Network, RouteView, ServiceView, rule_hosts
 from kgov.inventory.projection import ProjectionError
 from kgov.inventory.templates import template_images

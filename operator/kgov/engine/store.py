@@ -4,16 +4,16 @@ kind/namespace/name, with the owner links needed to roll pods up to their top ow
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar, cast
 
-from kgov.inventory.inventory import ProjectionCache
 from kgov.inventory.templates import pod_template_of
 from kgov.inventory.views import Key
 from kgov.model.errors import ObjectError, describe_path
 from kgov.model.kinds import ANALYSED_KINDS, CHURN_ONLY_KINDS, WORKLOAD_KINDS
 from kgov.model.objects import KubeObject, NotAnalysed, object_from_dict
 
+V = TypeVar("V")
 _HELD_KINDS = ANALYSED_KINDS | CHURN_ONLY_KINDS
 _MAX_OWNER_HOPS = 8
 
@@ -25,6 +25,38 @@ def trimmed(body: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(metadata, Mapping) and (not isinstance(metadata, dict) or "managedFields" in metadata):
         raw["metadata"] = {k: v for k, v in metadata.items() if k != "managedFields"}
     return raw
+
+
+class ProjectionCache:
+    """Projections of the stored objects, kept across inventories: the engine builds its inventory
+    again after some changes, and only the objects that changed are projected again. An entry lives
+    as long as its object is current; the store forgets an object when it is replaced or deleted."""
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[KubeObject, dict[type, Any]]] = {}
+        # The object forgotten last stays readable until the next is forgotten: an event compares
+        # the projections of the version it replaces with the new version's.
+        self._forgotten: tuple[KubeObject, dict[type, Any]] | None = None
+
+    def get(self, obj: KubeObject, model: type, build: Callable[[], V]) -> V:
+        entry = self._entries.get(id(obj))
+        if entry is None or entry[0] is not obj:
+            last = self._forgotten
+            if last is not None and last[0] is obj:
+                held = last[1].get(model)
+                return cast(V, held) if held is not None else build()
+            entry = (obj, {})
+            self._entries[id(obj)] = entry
+        found = entry[1].get(model)
+        if found is None:
+            found = entry[1][model] = build()
+        return cast(V, found)
+
+    def forget(self, obj: KubeObject) -> None:
+        entry = self._entries.get(id(obj))
+        if entry is not None and entry[0] is obj:
+            del self._entries[id(obj)]
+            self._forgotten = entry
 
 
 class ObjectStore:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -62,36 +62,11 @@ class Copies:
         return self.copies[-1]
 
 
-class ProjectionCache:
-    """Projections of objects that outlive one inventory: the operator rebuilds its inventory after a
-    batch of events, and only the objects that changed are projected again. An entry lives as long as
-    its object is current; the owner forgets an object when it is replaced or deleted."""
+class Projections(Protocol):
+    """Projections kept beyond one inventory, one per object version (the operator's engine keeps
+    them in its store, so a rebuild projects only the objects that changed)."""
 
-    def __init__(self) -> None:
-        self._entries: dict[int, tuple[KubeObject, dict[type, Any]]] = {}
-        # The object forgotten last stays readable until the next is forgotten: an event compares
-        # the projections of the version it replaces with the new version's.
-        self._forgotten: tuple[KubeObject, dict[type, Any]] | None = None
-
-    def get(self, obj: KubeObject, model: type, build: Callable[[], V]) -> V:
-        entry = self._entries.get(id(obj))
-        if entry is None or entry[0] is not obj:
-            last = self._forgotten
-            if last is not None and last[0] is obj:
-                held = last[1].get(model)
-                return cast(V, held) if held is not None else build()
-            entry = (obj, {})
-            self._entries[id(obj)] = entry
-        found = entry[1].get(model)
-        if found is None:
-            found = entry[1][model] = build()
-        return cast(V, found)
-
-    def forget(self, obj: KubeObject) -> None:
-        entry = self._entries.get(id(obj))
-        if entry is not None and entry[0] is obj:
-            del self._entries[id(obj)]
-            self._forgotten = entry
+    def get(self, obj: KubeObject, model: type, build: Callable[[], V]) -> V: ...
 
 
 class Inventory:
@@ -102,7 +77,7 @@ class Inventory:
         objects: Iterable[KubeObject],
         *,
         live: bool = False,
-        projections: ProjectionCache | None = None,
+        projections: Projections | None = None,
         declared: Declared = NOTHING_DECLARED,
         listing: Listing | None = None,
     ) -> None:
