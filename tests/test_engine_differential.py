@@ -464,12 +464,17 @@ def _keys(items: Iterable[Any]) -> list[Key]:
 
 def _shape(inventory: Inventory) -> dict[str, Any]:
     """What the engine's live inventory, updated in place, must hold as a fresh one does: every
-    object in its kind's order, each subject with its pods and autoscalers, and the network's views
+    object's current version in its kind's order, each subject with its pods and autoscalers, and the network's views
     (of the objects' current versions) and host index."""
     network = inventory.network
     hosts = {host for view in network.ingresses for host in rule_hosts(view)}
     return {
-        "kinds": {kind: [o.key for o in objects] for kind, objects in inventory.by_kind.items() if objects},
+        # A pod status the checks cannot see may wait for the next change that re-runs a check.
+        "kinds": {
+            kind: [(o.key, None if kind == "Pod" else o.raw) for o in objects]
+            for kind, objects in inventory.by_kind.items()
+            if objects
+        },
         "workloads": [
             (w.obj.key, w.obj.raw, _keys(w.pods), _keys(w.hpas), _keys(w.vpas)) for w in inventory.workloads
         ],

@@ -15,8 +15,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 from bisect import bisect_left, insort
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar, overload
 
 from kgov.catalogue import load_catalogue
 from kgov.engine.store import ProjectionCache
@@ -24,7 +24,7 @@ from kgov.inventory import Inventory, LivePodView, Workload
 from kgov.inventory.network import IngressView, Network, RouteView, ServiceView, rule_hosts
 from kgov.inventory.projection import ProjectionError
 from kgov.inventory.templates import template_images
-from kgov.inventory.views import HPA_KIND, VPA_KIND, HPAView, VPAView
+from kgov.inventory.views import HPA_KIND, VPA_KIND, HPAView, Key, VPAView
 from kgov.model import gateway as gw
 from kgov.model import networking as net
 from kgov.model.autoscaling import VPA
@@ -42,6 +42,8 @@ class LiveInventory(Inventory):
     def __init__(self, objects: Iterable[KubeObject], projections: ProjectionCache) -> None:
         super().__init__(objects, live=True, projections=projections)
         self._network_changes: list[Change] = []
+        self._kinds = {kind: KindObjects(objects) for kind, objects in self._by_kind.items()}
+        self._by_kind = self._kinds
 
     def _network(self) -> Network:
         return LiveNetwork(self, load_catalogue())
@@ -90,20 +92,15 @@ class LiveInventory(Inventory):
             self.network = self._network()
 
     def _replace(self, old: KubeObject | None, new: KubeObject | None) -> None:
-        if old is not None and new is not None and old.key == new.key:
-            # A new version takes the old one's place: no list of every object of the kind moves.
-            items = self._by_kind[new.kind]
-            index = _find_sorted(items, old, lambda item: item)
-            if index is not None:
-                items[index] = new
-                self._objects[new.key] = [new]
-                return
-        if old is not None:
+        if old is not None and (new is None or new.key != old.key):
             del self._objects[old.key]
-            _remove_sorted(self._by_kind[old.kind], old)
-        if new is not None:
+            self._kinds[old.kind].remove(old)
+        if new is not None:  # a new version takes the old one's place
             self._objects[new.key] = [new]
-            insort(self._by_kind[new.kind], new, key=_object_order)
+            kind = self._kinds.get(new.kind)
+            if kind is None:
+                kind = self._kinds[new.kind] = KindObjects(())
+            kind.put(new)
 
     def _subject_of(self, obj: KubeObject) -> Workload | None:
         """The workload subject `obj` rolls up to, unless `obj` is a subject itself."""
@@ -262,12 +259,6 @@ def _object_order(obj: KubeObject) -> tuple[str, str]:
     return (obj.namespace or "", obj.name)
 
 
-def _remove_sorted(items: list[KubeObject], obj: KubeObject) -> None:
-    index = _find_sorted(items, obj, lambda item: item)
-    if index is not None:
-        del items[index]
-
-
 def _find_sorted(items: list[V], obj: KubeObject, held: Callable[[V], KubeObject]) -> int | None:
     """Where the item holding `obj` is in a list sorted by its objects' `_object_order`."""
     order = _object_order(obj)
@@ -281,3 +272,52 @@ def _find_sorted(items: list[V], obj: KubeObject, held: Callable[[V], KubeObject
 
 def _remove_view(views: list[Any], obj: KubeObject) -> None:
     views[:] = [v for v in views if v.obj is not obj]
+
+
+class KindObjects(Sequence[KubeObject]):
+    """One kind's objects in the live inventory, read in (namespace, name) order. Kept by key: a new
+    version, an addition or a removal costs a dictionary operation, not the move of a list of every
+    pod; the ordered list is made again only when read after an addition or a removal (pods, the
+    objects that come and go most, are read only when the inventory is built again)."""
+
+    __slots__ = ("_by_key", "_ordered", "_positions")
+
+    def __init__(self, ordered: Iterable[KubeObject]) -> None:
+        self._by_key = {obj.key: obj for obj in ordered}
+        self._ordered: list[KubeObject] | None = list(self._by_key.values())
+        self._positions: dict[Key, int] | None = None
+
+    def put(self, obj: KubeObject) -> None:
+        """`obj` in its key's place: the version it replaces, or a new place in the order."""
+        replaced = obj.key in self._by_key
+        self._by_key[obj.key] = obj
+        if not replaced:
+            self._ordered = self._positions = None
+        elif self._ordered is not None:
+            if self._positions is None:
+                self._positions = {item.key: i for i, item in enumerate(self._ordered)}
+            self._ordered[self._positions[obj.key]] = obj
+
+    def remove(self, obj: KubeObject) -> None:
+        del self._by_key[obj.key]
+        self._ordered = self._positions = None
+
+    def _list(self) -> list[KubeObject]:
+        if self._ordered is None:
+            self._ordered = sorted(self._by_key.values(), key=_object_order)
+        return self._ordered
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def __iter__(self) -> Iterator[KubeObject]:
+        return iter(self._list())
+
+    @overload
+    def __getitem__(self, index: int) -> KubeObject: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[KubeObject]: ...
+
+    def __getitem__(self, index: int | slice) -> KubeObject | Sequence[KubeObject]:
+        return self._list()[index]

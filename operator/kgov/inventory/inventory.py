@@ -89,10 +89,11 @@ class Inventory:
         # A repository often holds the same object several times (one per environment folder), so a
         # key maps to every copy and references resolve to the copy nearest the referring file.
         self._objects: defaultdict[Key, list[KubeObject]] = defaultdict(list)
-        self._by_kind: defaultdict[str, list[KubeObject]] = defaultdict(list)
+        by_kind: defaultdict[str, list[KubeObject]] = defaultdict(list)
         for obj in objects_list:
             self._objects[obj.key].append(obj)
-            self._by_kind[obj.kind].append(obj)
+            by_kind[obj.kind].append(obj)
+        self._by_kind: Mapping[str, Sequence[KubeObject]] = by_kind
         # A cluster without an explicit listing is the operator's: it watches every kind of the table.
         if listing is None and live:
             listing = Listing(frozenset(spec.kind for spec in KINDS if spec.watched))
