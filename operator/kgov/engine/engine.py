@@ -48,7 +48,7 @@ from kgov.inventory import Inventory
 from kgov.inventory.projection import ProjectionError, project
 from kgov.inventory.templates import template_images
 from kgov.inventory.views import Key
-from kgov.migration.parity import MigrationIndex, built_index, keep_index
+from kgov.migration.parity import MigrationIndex, built_index
 from kgov.model.errors import InputError
 from kgov.model.evidence import (
     NOT_CONFIGURED,
@@ -510,7 +510,7 @@ class Engine:
         unreadable = self._inventory.unreadable if self._inventory is not None else {}
         return collect(self.store.errors, unreadable, self._check_failures)
 
-    def _inventory_now(self, changes: list[tuple[KubeObject | None, KubeObject | None]]) -> Inventory:
+    def _inventory_now(self, changes: list[tuple[KubeObject | None, KubeObject | None]]) -> LiveInventory:
         """The live inventory brought up to date with the changes since the last evaluation, or built
         again from the store when a change reshapes the subjects. The checks read it as it is now."""
         inventory = self._inventory
@@ -523,7 +523,7 @@ class Engine:
         return self._inventory
 
     def _keep_routing(
-        self, inventory: Inventory, changes: list[tuple[KubeObject | None, KubeObject | None]]
+        self, inventory: LiveInventory, changes: list[tuple[KubeObject | None, KubeObject | None]]
     ) -> None:
         """Hands the checks the routing models of the last evaluation, updated with the changes the
         network view took in place; a new view, or a change the models cannot take in place, leaves
@@ -533,7 +533,7 @@ class Engine:
             kept = {}
         self._routing, self._routed = kept, inventory.network
         for index in kept.values():
-            keep_index(inventory, index)
+            inventory.keep_index(index)
 
     def _take_routing(self, inventory: Inventory) -> None:
         for prefix in self._prefixes:

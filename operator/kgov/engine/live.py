@@ -25,6 +25,7 @@ from kgov.inventory.network import IngressView, Network, RouteView, ServiceView,
 from kgov.inventory.projection import ProjectionError
 from kgov.inventory.templates import template_images
 from kgov.inventory.views import HPA_KIND, VPA_KIND, HPAView, Key, VPAView
+from kgov.migration.parity import MigrationIndex, index_memo
 from kgov.model import gateway as gw
 from kgov.model import networking as net
 from kgov.model.autoscaling import VPA
@@ -47,6 +48,12 @@ class LiveInventory(Inventory):
 
     def _network(self) -> Network:
         return LiveNetwork(self, load_catalogue())
+
+    def keep_index(self, index: MigrationIndex) -> None:
+        """Hands the checks a routing model the engine kept up to date for this network
+        (`MigrationIndex.update`): `migration_index` finds it instead of building one."""
+        assert index.network is self.network
+        self._remember(index_memo(index.prefix), self.network, index)
 
     def detached(self) -> Inventory:
         """A copy of the workloads with their pods, and of the autoscalers, that stays as it is while

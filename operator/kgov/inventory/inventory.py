@@ -231,13 +231,13 @@ class Inventory:
         ]
 
     def memo(self, name: str, subject: object) -> object | None:
-        """What `derived` computed (or `remember` was given) for `subject`, if anything."""
+        """What `derived` computed (or its owner kept) for `subject`, if anything."""
         entry = self._derived.get((name, id(subject)))
         return entry[1] if entry is not None and entry[0] is subject else None
 
-    def remember(self, name: str, subject: object, value: object) -> None:
-        """A value `derived` hands out for `subject` without computing it: one its owner keeps up to
-        date across in-place updates (the operator's routing models)."""
+    def _remember(self, name: str, subject: object, value: object) -> None:
+        """A value `derived` hands out for `subject` without computing it: one the inventory's owner
+        keeps up to date across in-place updates (the engine's routing models)."""
         self._derived[(name, id(subject))] = (subject, value)
 
     # ---- building ------------------------------------------------------------------------------

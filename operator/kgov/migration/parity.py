@@ -201,23 +201,18 @@ _MODELLED = frozenset({"IngressClass", "Service", "Gateway", "ListenerSet", "Nam
 
 def migration_index(inventory: Inventory, prefix: str = NGINX_PREFIX) -> MigrationIndex:
     """The index of an inventory's network view, built once for all its Ingresses' checks (a new view,
-    or any in-place change to the inventory, builds it again unless its owner kept it: `keep_index`)."""
-    return inventory.derived(_memo(prefix), inventory.network, lambda: MigrationIndex(inventory, prefix))
+    or any in-place change to the inventory, builds it again unless the engine kept it: `LiveInventory.keep_index`)."""
+    return inventory.derived(index_memo(prefix), inventory.network, lambda: MigrationIndex(inventory, prefix))
 
 
 def built_index(inventory: Inventory, prefix: str) -> MigrationIndex | None:
     """The index the checks built for the inventory's network view, if they did."""
-    found = inventory.memo(_memo(prefix), inventory.network)
+    found = inventory.memo(index_memo(prefix), inventory.network)
     return found if isinstance(found, MigrationIndex) else None
 
 
-def keep_index(inventory: Inventory, index: MigrationIndex) -> None:
-    """Hands the checks an index kept up to date (`MigrationIndex.update`) for the inventory's network."""
-    assert index.network is inventory.network
-    inventory.remember(_memo(index.prefix), inventory.network, index)
-
-
-def _memo(prefix: str) -> str:
+def index_memo(prefix: str) -> str:
+    """The name the index of an annotation prefix is memoised under in its inventory."""
     return f"migration-index:{prefix}"
 
 
