@@ -24,7 +24,7 @@ from kgov.inventory import Inventory, LivePodView, Workload
 from kgov.inventory.network import IngressView, Network, RouteView, ServiceView, rule_hosts
 from kgov.inventory.projection import ProjectionError
 from kgov.inventory.templates import template_images
-from kgov.inventory.views import HPA_KIND, VPA_KIND, HPAView, Key, VPAView
+from kgov.inventory.views import HPA_KIND, VPA_KIND, HPAView, VPAView
 from kgov.migration.parity import MigrationIndex, index_memo
 from kgov.model import gateway as gw
 from kgov.model import networking as net
@@ -282,40 +282,53 @@ def _remove_view(views: list[Any], obj: KubeObject) -> None:
 
 
 class KindObjects(Sequence[KubeObject]):
-    """One kind's objects in the live inventory, read in (namespace, name) order. Kept by key: a new
-    version, an addition or a removal costs a dictionary operation, not the move of a list of every
-    pod; the ordered list is made again only when read after an addition or a removal (pods, the
-    objects that come and go most, are read only when the inventory is built again)."""
+    """One kind's objects in the live inventory, read in (namespace, name) order. Kept by namespace
+    and name: a new version, an addition or a removal costs a dictionary operation, not the move of a
+    list of every pod; the ordered list is made only when read, and again after an addition or a
+    removal (pods, the objects that come and go most, are read only when the inventory is built
+    again, so theirs is never made)."""
 
-    __slots__ = ("_by_key", "_ordered", "_positions")
+    __slots__ = ("_count", "_names", "_ordered", "_positions")
 
-    def __init__(self, ordered: Iterable[KubeObject]) -> None:
-        self._by_key = {obj.key: obj for obj in ordered}
-        self._ordered: list[KubeObject] | None = list(self._by_key.values())
-        self._positions: dict[Key, int] | None = None
+    def __init__(self, objects: Iterable[KubeObject]) -> None:
+        self._names: dict[str | None, dict[str, KubeObject]] = {}
+        self._count = 0
+        self._ordered: list[KubeObject] | None = None
+        self._positions: dict[tuple[str | None, str], int] | None = None
+        for obj in objects:
+            self.put(obj)
 
     def put(self, obj: KubeObject) -> None:
-        """`obj` in its key's place: the version it replaces, or a new place in the order."""
-        replaced = obj.key in self._by_key
-        self._by_key[obj.key] = obj
+        """`obj` in its place: the version it replaces, or a new place in the order."""
+        names = self._names.get(obj.namespace)
+        if names is None:
+            names = self._names[obj.namespace] = {}
+        replaced = obj.name in names
+        names[obj.name] = obj
         if not replaced:
+            self._count += 1
             self._ordered = self._positions = None
         elif self._ordered is not None:
             if self._positions is None:
-                self._positions = {item.key: i for i, item in enumerate(self._ordered)}
-            self._ordered[self._positions[obj.key]] = obj
+                self._positions = {(o.namespace, o.name): i for i, o in enumerate(self._ordered)}
+            self._ordered[self._positions[(obj.namespace, obj.name)]] = obj
 
     def remove(self, obj: KubeObject) -> None:
-        del self._by_key[obj.key]
+        names = self._names[obj.namespace]
+        del names[obj.name]
+        if not names:
+            del self._names[obj.namespace]
+        self._count -= 1
         self._ordered = self._positions = None
 
     def _list(self) -> list[KubeObject]:
         if self._ordered is None:
-            self._ordered = sorted(self._by_key.values(), key=_object_order)
+            every = (obj for names in self._names.values() for obj in names.values())
+            self._ordered = sorted(every, key=_object_order)
         return self._ordered
 
     def __len__(self) -> int:
-        return len(self._by_key)
+        return self._count
 
     def __iter__(self) -> Iterator[KubeObject]:
         return iter(self._list())
