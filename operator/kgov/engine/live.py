@@ -96,7 +96,7 @@ class LiveInventory(Inventory):
         if changes and not (
             isinstance(network, LiveNetwork) and all(network.update(old, new) for old, new in changes)
         ):
-            self.network = self._network()
+            self._network_views = self._network()
 
     def _replace(self, old: KubeObject | None, new: KubeObject | None) -> None:
         if old is not None and (new is None or new.key != old.key):

@@ -121,7 +121,7 @@ class Inventory:
         self._workloads_by_namespace: dict[str | None, list[Workload]] = defaultdict(list)
         for workload in self._workloads:
             self._workloads_by_namespace[workload.obj.namespace].append(workload)
-        self.network = self._network()
+        self._network_views = self._network()
         self._derived: dict[tuple[str, int], tuple[object, Any]] = {}
 
     # ---- what the checks read (read-only: only the inventory's owner changes it) --------------------
@@ -140,6 +140,11 @@ class Inventory:
     def workloads(self) -> Sequence[Workload]:
         """Top-owner workloads and bare pods: what workload checks look at."""
         return self._workloads
+
+    @property
+    def network(self) -> Network:
+        """The Ingress and Gateway API views over these objects."""
+        return self._network_views
 
     @property
     def hpas(self) -> Sequence[HPAView]:
