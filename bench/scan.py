@@ -318,9 +318,13 @@ spec:
 """
 BUDGET_ONE_FILE_OVER_IMPORT_YAML = 4.0
 # Never imported by `kgov scan FILE -o json`: other output formats, other subcommands, the operator,
-# and the package metadata pydantic's plugin loader reads (the CLI runs without pydantic plugins).
+# the package metadata pydantic's plugin loader reads (the CLI runs without pydantic plugins), and
+# chart rendering with the process and file machinery it needs.
 NOT_ON_SCAN_PATH = (
     "importlib.metadata",
+    "kgov.sources.render",
+    "shutil",
+    "subprocess",
     "rich",
     "kopf",
     "kubernetes",

@@ -25,8 +25,10 @@ from kgov.config import Waiver
 from kgov.findings.model import Category, Finding, Severity
 from kgov.model.errors import InputError
 from kgov.model.objects import Location, ObjectRef
+from kgov.report.choices import FORMATS, WIDTH_FORMATS
 from kgov.report.compact import render_compact
 from kgov.report.fingerprint import fingerprint
+from kgov.report.formats import RENDERERS
 from kgov.report.github import render_github
 from kgov.report.junit import render_junit
 from kgov.report.markdown import render_markdown
@@ -699,3 +701,15 @@ def test_github_annotations_are_escaped_workflow_commands() -> None:
     [line] = render_github(ScanReport(Evaluation(findings=[hostile]), [REQUESTS])).splitlines()
     assert line.startswith("::warning file=a%2Cb%3Ac.yaml,line=2,col=4,title=qos.missing-requests::")
     assert line.endswith("100%25 done%0D%0A::error::fake")
+
+
+@pytest.mark.parametrize("fmt", sorted(set(FORMATS) - WIDTH_FORMATS))
+def test_a_format_that_is_not_told_the_width_does_not_read_it(fmt: str) -> None:
+    """`kgov scan` gives the terminal's width only to WIDTH_FORMATS (the others get a fixed one)."""
+    report = full_report()
+    assert RENDERERS[fmt](report, RenderOptions(width=40)) == RENDERERS[fmt](report, RenderOptions(width=200))
+
+
+def test_the_table_reads_the_width() -> None:
+    report = full_report()
+    assert render_table(report, RenderOptions(width=40)) != render_table(report, RenderOptions(width=200))

@@ -24,7 +24,6 @@ from kgov.model.errors import InputError
 from kgov.report.model import AnnotationCount, ScanReport
 from kgov.sources.discovery import STDIN, plan_inputs
 from kgov.sources.files import LoadResult, read_source
-from kgov.sources.render import build_kustomization, drop_repeats, render_chart
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 PROGRESS_THRESHOLD = 200  # files
@@ -66,6 +65,8 @@ def load_input(
     if plan.charts or plan.kustomizations:
         # The tools run as separate processes: a few at a time, results kept in input order.
         from concurrent.futures import ThreadPoolExecutor
+
+        from kgov.sources.render import build_kustomization, drop_repeats, render_chart
 
         with ThreadPoolExecutor(max_workers=RENDER_WORKERS) as pool:
             charts = [pool.submit(render_chart, chart, helm_values(chart)) for chart in plan.charts]

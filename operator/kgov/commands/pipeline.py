@@ -5,7 +5,6 @@ format asked for and pick the exit code."""
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from dataclasses import dataclass
 
@@ -32,11 +31,10 @@ from kgov.findings.model import Severity
 from kgov.inventory import Inventory
 from kgov.model.facts import Baseline, Facts
 from kgov.report.baseline import BaselineError, apply_baseline, baseline_text, read_baseline
-from kgov.report.choices import DEFAULT_MAX_CHARS
+from kgov.report.choices import DEFAULT_MAX_CHARS, WIDTH_FORMATS
 from kgov.report.formats import RENDERERS
 from kgov.report.model import RenderOptions, ScanReport
 from kgov.sources.locate import Locator, locate_findings, refine_lines
-from kgov.sources.render import map_to_templates
 from kgov.sources.unbuilt import qualify_findings
 
 DEFAULT_WIDTH = 120  # when neither COLUMNS nor a terminal says otherwise
@@ -96,7 +94,10 @@ def analyse(
         locator = Locator(loaded.texts)
         locate_findings(evaluation.findings, locator)
         refine_lines(evaluation.errors, locator)
-        map_to_templates(evaluation.findings, evaluation.errors, loaded)
+        if loaded.rendered:  # rendering (and its subprocess machinery) is imported only to render
+            from kgov.sources.render import map_to_templates
+
+            map_to_templates(evaluation.findings, evaluation.errors, loaded)
     report = ScanReport(
         evaluation,
         checks,
@@ -124,11 +125,17 @@ class Output:
         to_terminal = self.file is None and stdout_is_terminal()
         return RenderOptions(
             fail_on=self.fail_on,
-            width=shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns,
+            width=terminal_width() if self.fmt in WIDTH_FORMATS else DEFAULT_WIDTH,
             color=to_terminal and not os.environ.get("NO_COLOR"),
             quiet=self.quiet,
             max_chars=self.max_chars,
         )
+
+
+def terminal_width() -> int:
+    import shutil  # with the compressors it imports, only for a format that reads the width
+
+    return shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
 
 
 def emit(report: ScanReport, output: Output) -> None:

@@ -19,4 +19,6 @@ RENDERER_OF = {
     "policyreport-wgpolicyk8s": ("kgov.report.policyreport", "render_wgpolicyk8s"),
 }
 FORMATS = list(RENDERER_OF)
+# The formats that read the terminal's width (`RenderOptions.width`); the others are not told it.
+WIDTH_FORMATS = frozenset({"table"})
 DEFAULT_MAX_CHARS = 60_000  # a GitHub comment takes 65,536
