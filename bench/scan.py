@@ -353,6 +353,11 @@ class One(BaseModel):
     name: str
 One.model_validate({"name": "web"})
 """
+# The same as kgov runs it: without pydantic's search for plugins (see kgov.commands.plugins).
+DEPENDENCIES_IN_USE_WITHOUT_PLUGINS = (
+    "from kgov.commands.plugins import without_pydantic_plugins\nwithout_pydantic_plugins()\n"
+    + DEPENDENCIES_IN_USE
+)
 
 
 def startup(work: Path, repeats: int) -> dict[str, Any]:
@@ -372,6 +377,7 @@ def startup(work: Path, repeats: int) -> dict[str, Any]:
         "dependencies": [sys.executable, "-c", "import yaml, click; from pydantic import BaseModel"],
         # The same with one pydantic model defined and used: what any pydantic projection costs first.
         "dependencies_in_use": [sys.executable, "-c", DEPENDENCIES_IN_USE],
+        "dependencies_in_use_without_plugins": [sys.executable, "-c", DEPENDENCIES_IN_USE_WITHOUT_PLUGINS],
         "kgov_scan_one_file": [
             *(sys.executable, "-m", "kgov", "scan", str(one), "-o", "json"),
             *("--output-file", str(report)),
@@ -398,9 +404,14 @@ def startup(work: Path, repeats: int) -> dict[str, Any]:
             "dependencies/import_yaml_cpu": timings["dependencies"].cpu_median / floor.cpu_median,
             "dependencies_in_use/import_yaml_cpu": timings["dependencies_in_use"].cpu_median
             / floor.cpu_median,
+            "dependencies_in_use_without_plugins/import_yaml_cpu": timings[
+                "dependencies_in_use_without_plugins"
+            ].cpu_median
+            / floor.cpu_median,
             "kgov_version/python_cpu": timings["kgov_version"].cpu_median / timings["python"].cpu_median,
         },
         "imports": import_times([*commands["kgov_scan_one_file"][1:]]),
+        "profile": startup_profile(commands["kgov_scan_one_file"][3:], repeats),
     }
 
 
@@ -428,6 +439,93 @@ def import_times(arguments: list[str]) -> dict[str, Any]:
         "not_on_scan_path": sorted(
             name for name in own if any(name == m or name.startswith(m + ".") for m in NOT_ON_SCAN_PATH)
         ),
+    }
+
+
+# Runs a kgov command in-process and writes, as JSON, the CPU each module's import took itself and
+# who imported it, and the CPU of the whole command (`main`), for `startup_profile`.
+PROFILE_DRIVER = """
+import json, sys, time
+import _frozen_importlib_external as loaders
+own, parent, stack = {}, {}, []
+def timed(loader):
+    run = loader.exec_module
+    def exec_module(self, module):
+        name = module.__name__
+        parent.setdefault(name, stack[-1][0] if stack else None)
+        start = time.process_time()
+        stack.append([name, 0.0])
+        try:
+            return run(self, module)
+        finally:
+            _, children = stack.pop()
+            spent = time.process_time() - start
+            own[name] = own.get(name, 0.0) + spent - children
+            if stack:
+                stack[-1][1] += spent
+    loader.exec_module = exec_module
+for loader in (loaders.SourceFileLoader, loaders.SourcelessFileLoader, loaders.ExtensionFileLoader):
+    timed(loader)
+out = sys.argv[1]
+start = time.process_time()
+try:
+    from kgov.cli import main
+    main(sys.argv[2:])
+except SystemExit:
+    pass
+total = time.process_time() - start
+with open(out, "w") as f:
+    json.dump({"total": total, "own": own, "parent": parent}, f)
+"""
+PROFILE_GROUPS = ("yaml", "click", "pydantic", "kgov")
+# pydantic's own dependencies count as pydantic.
+PYDANTIC_PARTS = ("pydantic", "pydantic_core", "annotated_types", "typing_extensions", "typing_inspection")
+
+
+def _group(name: str, parent: dict[str, str | None]) -> str:
+    """Which of PROFILE_GROUPS a module's import is charged to: its own package's, or for the standard
+    library, the package whose import brought it in ("stdlib" when the command itself did, at run
+    time)."""
+    seen: str | None = name
+    while seen is not None:
+        top = seen.split(".", 1)[0]
+        if top in PYDANTIC_PARTS:
+            return "pydantic"
+        if top in PROFILE_GROUPS:
+            return top
+        seen = parent.get(seen)
+    return "stdlib"
+
+
+def startup_profile(arguments: list[str], repeats: int) -> dict[str, Any]:
+    """Where a kgov command's CPU goes after the interpreter has started (medians over `repeats` runs,
+    ms): each package's imports with the standard library modules they bring in, kgov's own modules
+    (class definitions, data read at import), and the command's work once imported; and kgov's
+    modules that cost most by themselves."""
+    runs: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder, "profile.json")
+        for _ in range(repeats):
+            subprocess.run([sys.executable, "-c", PROFILE_DRIVER, str(out), *arguments], check=False)
+            runs.append(json.loads(out.read_text(encoding="utf-8")))
+    stages: list[dict[str, float]] = []
+    for run in runs:
+        stage = dict.fromkeys((*PROFILE_GROUPS, "stdlib"), 0.0)
+        for name, spent in run["own"].items():
+            stage[_group(name, run["parent"])] += spent
+        stage["work"] = run["total"] - sum(stage.values())
+        stages.append(stage)
+    median_ms = {key: round(statistics.median(s[key] for s in stages) * 1000, 1) for key in stages[0]}
+    kgov_own = {
+        name: round(statistics.median(run["own"].get(name, 0.0) for run in runs) * 1000, 2)
+        for name in runs[0]["own"]
+        if name.startswith("kgov")
+    }
+    return {
+        "repeats": repeats,
+        "ms": median_ms,
+        "total_ms": round(statistics.median(run["total"] for run in runs) * 1000, 1),
+        "kgov_slowest_own_ms": dict(sorted(kgov_own.items(), key=lambda item: -item[1])[:12]),
     }
 
 
@@ -716,7 +814,9 @@ def print_startup(start: dict[str, Any]) -> None:
     print(
         f"one file (CPU s, median of {start['repeats']}): python {cpu['python']:.3f}, import yaml "
         f"{cpu['import_yaml']:.3f}, yaml+click+pydantic {cpu['dependencies']:.3f} "
-        f"({cpu['dependencies_in_use']:.3f} with one model used), kgov scan {cpu['kgov_scan_one_file']:.3f}, "
+        f"({cpu['dependencies_in_use']:.3f} with one model used, "
+        f"{cpu['dependencies_in_use_without_plugins']:.3f} without plugin search), "
+        f"kgov scan {cpu['kgov_scan_one_file']:.3f}, "
         f"kgov version {cpu['kgov_version']:.3f}, kgov --help {cpu['kgov_help']:.3f}"
     )
     print(
@@ -724,6 +824,11 @@ def print_startup(start: dict[str, Any]) -> None:
         f"{ratios['kgov_scan/import_yaml_cpu']:.2f} CPU (budget <= {BUDGET_ONE_FILE_OVER_IMPORT_YAML:g}); "
         f"{imports['modules']} modules ({imports['kgov_modules']} of kgov), importtime "
         f"{imports['total_us'] / 1000:.0f} ms; off the scan path but imported: {imports['not_on_scan_path'] or 'none'}"
+    )
+    profile = start["profile"]
+    stages = ", ".join(f"{name} {ms:.0f}" for name, ms in profile["ms"].items())
+    print(
+        f"one-file scan in-process CPU (ms, median of {profile['repeats']}): {stages}; all {profile['total_ms']:.0f}"
     )
 
 

@@ -74,6 +74,7 @@ def test_quick_run_measures_the_one_file_scan_against_import_yaml(results: dict[
         "import_yaml",
         "dependencies",
         "dependencies_in_use",
+        "dependencies_in_use_without_plugins",
         "kgov_scan_one_file",
         "kgov_version",
         "kgov_help",
@@ -82,6 +83,11 @@ def test_quick_run_measures_the_one_file_scan_against_import_yaml(results: dict[
     imports = start["imports"]
     assert imports["kgov_modules"] > 0 and imports["kgov_cli_cumulative_us"] > 0
     assert imports["not_on_scan_path"] == [] and results["budgets"]["scan_path_imports"]["holds"]
+    profile = start["profile"]
+    assert set(profile["ms"]) == {"yaml", "click", "pydantic", "kgov", "stdlib", "work"}
+    assert profile["ms"]["kgov"] > 0
+    assert sum(profile["ms"].values()) == pytest.approx(profile["total_ms"], rel=0.2)  # medians of parts
+    assert all(name.startswith("kgov") for name in profile["kgov_slowest_own_ms"])
 
 
 def test_generated_sets_have_the_requested_size_and_findings(results: dict[str, Any]) -> None:
