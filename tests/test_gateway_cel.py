@@ -233,6 +233,8 @@ def test_a_property_named_after_a_reserved_word_is_read_as_the_api_server_gives_
 
 def test_map_keys_are_not_escaped() -> None:
     """Only an object's properties are renamed: a map's keys (here `options`) stay as written."""
-    schema = {"properties": {"namespace": {}, "options": {"additionalProperties": {}}}}
-    value = {"namespace": "a", "options": {"namespace": "b"}}
-    assert gateway_cel._escaped(value, schema) == {"__namespace__": "a", "options": {"namespace": "b"}}
+    schema = {"properties": {"namespace": {}, "options": {"additionalProperties": {}}, "name": {}}}
+    value = {"namespace": "a", "options": {"namespace": "b"}, "name": "c"}
+    gateway_cel._escape(value, gateway_cel._cut_to_reserved(schema) or {})
+    assert value == {"__namespace__": "a", "options": {"namespace": "b"}, "name": "c"}
+    assert gateway_cel._cut_to_reserved({"properties": {"name": {}}}) is None

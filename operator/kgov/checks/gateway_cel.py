@@ -141,22 +141,44 @@ def _holds(rule: str, value: Any) -> bool | None:
     return result if isinstance(result, bool) else None  # an error's value is its message
 
 
-def _escaped(value: Any, schema: dict[str, Any]) -> Any:
-    """The value as the rules see it: an object's properties named after a CEL reserved word are
-    `__name__` (map keys are left as they are)."""
+@cache
+def _reserved_paths(kind: str, version: str) -> dict[str, Any] | None:
+    """The structure of a CRD version cut down to the properties named after CEL reserved words, or None
+    when it has none (most kinds)."""
+    schema = crd_schema(kind, version)
+    return None if schema is None else _cut_to_reserved(schema)
+
+
+def _cut_to_reserved(schema: dict[str, Any]) -> dict[str, Any] | None:
+    cut: dict[str, Any] = {}
+    properties = {}
+    for name, child in schema.get("properties", {}).items():
+        below = _cut_to_reserved(child)
+        if name in _RESERVED or below is not None:
+            properties[name] = below or {}
+    if properties:
+        cut["properties"] = properties
+    for key in ("items", "additionalProperties"):
+        child = schema.get(key)
+        if isinstance(child, dict) and (below := _cut_to_reserved(child)) is not None:
+            cut[key] = below
+    return cut or None
+
+
+def _escape(value: Any, cut: dict[str, Any]) -> None:
+    """Rename in place, as the rules see them, an object's properties named after a CEL reserved word:
+    `namespace` is `__namespace__` (a map's keys are left as they are)."""
     if isinstance(value, dict):
-        properties = schema.get("properties")
-        if properties is not None:
-            return {
-                f"__{key}__" if key in _RESERVED else key: _escaped(item, properties.get(key, {}))
-                for key, item in value.items()
-            }
-        items = schema.get("additionalProperties")
-        if isinstance(items, dict):
-            return {key: _escaped(item, items) for key, item in value.items()}
-    elif isinstance(value, list) and "items" in schema:
-        return [_escaped(item, schema["items"]) for item in value]
-    return value
+        for name, below in cut.get("properties", {}).items():
+            if name in value:
+                item = value[_cel_name(name)] = value.pop(name) if name in _RESERVED else value[name]
+                _escape(item, below)
+        if "additionalProperties" in cut:
+            for item in value.values():
+                _escape(item, cut["additionalProperties"])
+    elif isinstance(value, list) and "items" in cut:
+        for item in value:
+            _escape(item, cut["items"])
 
 
 def _cel_name(name: str) -> str:
@@ -228,12 +250,12 @@ def validation_rule(subject: GatewayObject, context: CheckContext[NoParams]) -> 
     group, _, version = obj.api_version.rpartition("/")
     tree = _trees().get(f"{group}/{obj.kind}", {}).get(version)
     document = {k: v for k, v in obj.raw.items() if k != "status"}
-    schema = crd_schema(f"{group}/{obj.kind}", version)
-    if tree is None or schema is None or not structure_valid(f"{group}/{obj.kind}", version, document):
+    if tree is None or not structure_valid(f"{group}/{obj.kind}", version, document):
         return
     document = copy.deepcopy(document)
     _apply_defaults(document, tree)
-    document = _escaped(document, schema)
+    if (reserved := _reserved_paths(f"{group}/{obj.kind}", version)) is not None:
+        _escape(document, reserved)
     broken = []
     for outcome in _evaluate(document, tree, "", _left_to_other_checks(obj, context)):
         if isinstance(outcome, Undecided):
