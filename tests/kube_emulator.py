@@ -19,6 +19,10 @@ Two things are added on top of kmock 0.8, so the emulator answers like an apiser
   `RunningEmulator.outage` answers every request with one status (429 throttling, 503 a partition
   behind a load balancer) for a given number of seconds.
 
+kmock stores every write whatever a reaction answers (an answer lost after the write);
+`RunningEmulator.refuse` answers writes with an error without storing them, as an API server failing
+before it stores does (etcd unavailable, an admission webhook timing out).
+
 Resources not declared are answered with 404, like an API whose CRD is not installed.
 """
 
@@ -113,6 +117,8 @@ class RunningEmulator:
     faults: WatchFaults = field(default_factory=WatchFaults)
     # Exceptions kmock caught while serving, 404s included; filled in when the emulator stops.
     errors: list[Exception] = field(default_factory=list)
+    # Requests answered without being applied (see `refuse`).
+    refusals: list[Callable[[kmock.Request], bool]] = field(default_factory=list)
 
     def failures(self) -> list[Exception]:
         """Errors other than the Kubernetes 4xx answers (404 for an API not served is expected)."""
@@ -150,6 +156,12 @@ class RunningEmulator:
             reaction = reaction << {"Retry-After": str(retry_after)}
         reaction << body
         return until
+
+    def refuse(self, matches: Callable[[kmock.Request], bool], status: int) -> None:
+        """Answer the requests `matches` selects with `status`, and store nothing they write."""
+        body = {"apiVersion": "v1", "kind": "Status", "code": status, "message": f"refused: {status}"}
+        self.refusals.append(matches)
+        self.emulator[matches] << status << body
 
     def write_kubeconfig(
         self,
@@ -274,10 +286,23 @@ def _watch(emulator: kmock.KubernetesEmulator, faults: WatchFaults) -> Any:
     return react
 
 
+class _Emulator(kmock.KubernetesEmulator):
+    """kmock's emulator, but that the requests a refusal matches are answered without being applied."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refusals: list[Callable[[kmock.Request], bool]] = []
+
+    async def _handle(self, request: Any) -> Any:
+        if any(matches(request) for matches in self.refusals):
+            return await super(kmock.KubernetesEmulator, self)._handle(request)  # answers, stores nothing
+        return await super()._handle(request)
+
+
 @contextmanager
 def running_emulator(served: Mapping[str, Served] = BUILTIN) -> Iterator[RunningEmulator]:
     """Serve `served` resources on 127.0.0.1 until the block ends; objects can be put in at any time."""
-    emulator = kmock.KubernetesEmulator()
+    emulator = _Emulator()
     faults = WatchFaults()
     for resource, info in served.items():
         emulator.resources[resource] = kmock.ResourceInfo(
@@ -311,7 +336,7 @@ def running_emulator(served: Mapping[str, Served] = BUILTIN) -> Iterator[Running
         if "url" not in box:
             thread.join(timeout=5)
             raise RuntimeError(f"the kube emulator did not start: {box.get('failure')!r}")
-        running = RunningEmulator(emulator, box["url"], served, faults)
+        running = RunningEmulator(emulator, box["url"], served, faults, refusals=emulator.refusals)
         try:
             yield running
         finally:

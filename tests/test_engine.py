@@ -352,6 +352,32 @@ def test_a_forgotten_finding_is_written_again() -> None:
     assert [b["metadata"]["name"] for b in target.evaluate().creates] == [body["metadata"]["name"]]
 
 
+def test_a_held_write_stays_planned_while_the_others_go_out() -> None:
+    """The writer holds an object whose write failed: evaluations meanwhile plan every other write,
+    and the first one after the hold plans that object's write as it should be by then."""
+    target = engine()
+    feed(target, namespace("shop"), deployment(), deployment("api"), deployment("db"))
+    names = {b["spec"]["target"]["name"]: b["metadata"]["name"] for b in target.evaluate().creates}
+    web = ("Finding", "shop", names["web"])
+    target.forget_finding(*web)  # its create failed
+    report = ("GovernanceReport", None, "cluster")
+    target.forget_finding(*report)  # and so did the report's write
+
+    feed(target, deployment("api", resources=GOOD), event="MODIFIED")
+    plan = target.evaluate(held={web, report})
+    assert plan.deletes == [("Finding", "shop", names["api"])]
+    assert not plan.creates and plan.report is None
+    assert target.evaluate(held={web, report}).empty  # still held: nothing planned, nothing lost
+    plan = target.evaluate(held={report})
+    assert [b["metadata"]["name"] for b in plan.creates] == [names["web"]] and plan.report is None
+
+    target.forget_finding(*web)  # failed again
+    feed(target, deployment(resources=GOOD), event="MODIFIED")  # fixed while its write was held
+    assert target.evaluate(held={web}).report is not None
+    plan = target.evaluate()
+    assert plan.empty  # nothing to write for it any more
+
+
 # ---- safety cap and report -------------------------------------------------------------------------
 
 

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
+from kgov.operator.backoff import Backoff
 from kgov.operator.client import ApiError
 from kgov.operator.informer import Informer, Resource, WatchSettings
 
 PODS = Resource("", "v1", "pods", "Pod", True)
-FAST = WatchSettings(page_size=2, backoff_first=0.001, backoff_cap=0.002)
+FAST = WatchSettings(Backoff(first=0.001, cap=0.002), page_size=2)
 
 
 def pod(name: str, version: str) -> dict[str, Any]:
@@ -143,7 +144,7 @@ def test_a_watch_failing_longer_than_the_limit_is_listed_again_not_resumed() -> 
     throttled = ApiError(429, "WATCH", "/api/v1/pods", "slow down")
     api = ScriptedApi([[pod("a", "1"), pod("b", "1")], [pod("a", "1")]], [throttled] * 20)
     events: list[tuple[str | None, str]] = []
-    informer = informer_for(api, events, backoff_first=0.01, backoff_cap=0.01, relist_after_failing=0.1)
+    informer = informer_for(api, events, retry=Backoff(first=0.01, cap=0.01), relist_after_failing=0.1)
 
     asyncio.run(run_until(informer, lambda: ("DELETED", "b") in events))
 

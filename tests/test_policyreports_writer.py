@@ -17,6 +17,7 @@ import pytest
 from kgov.findings.model import Category, Finding, Severity
 from kgov.model.objects import ObjectRef
 from kgov.operator import policyreports
+from kgov.operator.backoff import Backoff
 from kgov.operator.client import ApiError
 from kgov.operator.policyreports import PolicyReports
 from kgov.operator.writer import WriteResult
@@ -93,6 +94,9 @@ class Clock:
         self.wall += timedelta(seconds=seconds)
 
 
+RETRY = Backoff(first=2.0, cap=10.0)
+
+
 @pytest.fixture
 def api() -> FakeApi:
     return FakeApi()
@@ -106,7 +110,12 @@ def clock() -> Clock:
 @pytest.fixture
 def reports(api: FakeApi, clock: Clock) -> PolicyReports:
     return PolicyReports(
-        OPENREPORTS, api.call, relist_seconds=3600, clock=lambda: clock.monotonic, now=lambda: clock.wall
+        OPENREPORTS,
+        api.call,
+        relist_seconds=3600,
+        retry=RETRY,
+        clock=lambda: clock.monotonic,
+        now=lambda: clock.wall,
     )
 
 
@@ -195,12 +204,28 @@ def test_another_tools_report_of_the_same_name_is_left_alone(reports: PolicyRepo
     assert _shop(api) is theirs
 
 
-def test_transient_failures_are_tried_again(reports: PolicyReports, api: FakeApi) -> None:
+def test_transient_failures_are_tried_again_once_their_backoff_ends(
+    reports: PolicyReports, api: FakeApi, clock: Clock
+) -> None:
     api.fail[("POST", REPORTS.format(ns="shop"))] = 503
-    outcome = _sync(reports, [_finding("web")])
-    assert outcome == WriteResult(failed=1, again=True)
+    outcome = _sync(reports, [_finding("web"), _finding("api", "other")])
+    assert outcome == WriteResult(written=1, failed=1)
+    api.take_log()
+    # Held for its backoff (1 to 2 s after a first failure): evaluations meanwhile do not send it, but
+    # write the other reports as their findings change.
+    clock.advance(0.9)
+    assert _sync(
+        reports, [_finding("web"), _finding("api", "other"), _finding("db", "other")]
+    ) == WriteResult(written=1)
+    assert api.take_log() == [f"PATCH {REPORTS.format(ns='other')}/kgov"]
+    assert reports.holds.next_due() is not None
     del api.fail[("POST", REPORTS.format(ns="shop"))]
-    assert _sync(reports, [_finding("web")]) == WriteResult(written=1)
+    clock.advance(RETRY.first)
+    assert _sync(
+        reports, [_finding("web"), _finding("api", "other"), _finding("db", "other")]
+    ) == WriteResult(written=1)
+    assert api.take_log() == [f"POST {REPORTS.format(ns='shop')}"]
+    assert reports.holds.next_due() is None  # the success ends the hold: a next failure starts afresh
 
 
 def test_a_rejected_report_is_not_sent_again_until_it_changes(reports: PolicyReports, api: FakeApi) -> None:
@@ -232,11 +257,16 @@ def test_a_report_deleted_by_hand_comes_back_at_the_next_listing(
     assert _shop(api)["results"]
 
 
-def test_a_failed_listing_writes_nothing_and_is_tried_again(reports: PolicyReports, api: FakeApi) -> None:
+def test_a_failed_listing_writes_nothing_and_is_tried_again(
+    reports: PolicyReports, api: FakeApi, clock: Clock
+) -> None:
     api.fail[("GET", "/apis/openreports.io/v1alpha1/reports")] = 503
-    assert _sync(reports, [_finding("web")]) == WriteResult(failed=1, again=True)  # the writer's backoff
+    assert _sync(reports, [_finding("web")]) == WriteResult(failed=1)
     assert [r for r in api.take_log() if not r.startswith("GET")] == []
     api.fail.clear()
+    assert _sync(reports, [_finding("web")]) == WriteResult()  # within the backoff: no request
+    assert api.take_log() == []
+    clock.advance(RETRY.first)
     assert _sync(reports, [_finding("web")]) == WriteResult(written=1)
 
 
@@ -257,7 +287,8 @@ def test_a_bug_is_counted_not_raised(reports: PolicyReports) -> None:
         raise RuntimeError("bug")
 
     reports._call = broken
-    assert _sync(reports, [_finding("web")]) == WriteResult(failed=1, again=True)
+    assert _sync(reports, [_finding("web")]) == WriteResult(failed=1)
+    assert reports.holds.next_due() is not None  # tried again after the backoff, not at every evaluation
 
 
 def test_a_report_too_large_for_the_api_keeps_its_most_severe_results(

@@ -185,7 +185,6 @@ def operator_options(tmp_path: Path, config: Mapping[str, Any] | None = None, **
         "config_poll_seconds": 0.1,
         "write_rate": 1000.0,
         "write_burst": 1000,
-        "request_retry_seconds": 0.02,
         "write_retry_seconds": 0.05,
     }
     return replace(RunOptions(), **{**defaults, **overrides})

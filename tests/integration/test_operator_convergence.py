@@ -223,19 +223,20 @@ def test_api_errors_are_survived(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
             _put_finding(cluster, body)
 
         # Each fault matches requests no other fault matches (kmock asks every filter about a request).
+        # kmock stores every write whatever it answers: these are answers lost after the write, so each
+        # is made once (the client retries nothing), and what the writer tries again finds it done.
         conflict = inject(cluster, Fault("POST", r"/namespaces/shop/findings$"), 409)
         throttled = inject(
             cluster,
-            Fault("PATCH", r"(best-effort|class-annotation)-[0-9a-f]+/status$", times=2),
+            Fault("PATCH", r"(best-effort|class-annotation)-[0-9a-f]+/status$"),
             429,
             **{"Retry-After": "0"},
         )
         failing = inject(cluster, Fault("POST", r"/clusterfindings$"), 500)
         missing = inject(cluster, Fault("DELETE", r"stale-404"), 404)
         unavailable = inject(cluster, Fault("DELETE", r"stale-503"), 503)
-        # Every attempt of the client's first round fails: the write is planned again and done later.
-        broken = inject(cluster, Fault("PATCH", r"hpa-fixed-replicas-[0-9a-f]+/status$", times=5), 503)
-        report = inject(cluster, Fault("PATCH", r"governancereports/cluster/status$", times=5), 503)
+        broken = inject(cluster, Fault("PATCH", r"hpa-fixed-replicas-[0-9a-f]+/status$"), 503)
+        report = inject(cluster, Fault("PATCH", r"governancereports/cluster/status$"), 503)
         # A token the API server stopped taking: the operator logs in again and goes on.
         unauthorized = inject(cluster, Fault("PATCH", r"parent-not-found-[0-9a-f]+/status$"), 401)
 
@@ -257,14 +258,16 @@ def test_api_errors_are_survived(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
             if r.method == "GET" and "/shop/findings/" in r.url.path
         ]
         assert adopted, done
-        # 404 on delete is done; 503 is retried until the object is gone.
+        # 404 on delete is done; 503 is retried until the object is gone. (kmock deleted it anyway:
+        # the retry answers 404, unless the watch showed the delete before the retry was due.)
         assert done.count(f"DELETE {_path(gone_404, 'shop', gone_404['metadata']['name'])}") == 1
-        assert done.count(f"DELETE {_path(gone_503, 'shop', gone_503['metadata']['name'])}") == 2
+        assert done.count(f"DELETE {_path(gone_503, 'shop', gone_503['metadata']['name'])}") in (1, 2)
+        assert (gone_503["metadata"]["namespace"], gone_503["metadata"]["name"]) not in findings(cluster)
         assert logins >= 2
-        # The report's status patch failed a whole round of retries and still holds the totals.
+        # The report's status patch failed and the report still holds the totals.
         [report_body] = stored(cluster, REPORTS).values()
         assert report_body["status"]["findings"] == len(EXPECTED_CHECKS)
-        # The status patch that failed five times was counted once as a failed write, then made good.
+        # The status patch that failed was counted once as a failed write.
         failed = {"verb": "patch", "kind": "Finding", "code": "503"}
         assert registry.get_sample_value("kgov_api_write_errors_total", failed) == 1
         # The retried 429s reached their status patches.

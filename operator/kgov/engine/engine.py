@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,6 +35,7 @@ from kgov.engine.resources import (
     FINDING_KINDS,
     MANAGER,
     REPORT,
+    REPORT_KEY,
     ReportFacts,
     finding_body,
     finding_key,
@@ -366,19 +367,21 @@ class Engine:
 
     # ---- evaluation -------------------------------------------------------------------------------
 
-    def evaluate(self) -> WritePlan:
+    def evaluate(self, held: Collection[ObjectKey] = ()) -> WritePlan:
+        """The writes that bring the cluster to the findings, but for the objects in `held` (their
+        writes failed and wait out their backoff): those stay to be planned by a later evaluation."""
         # An evaluation (checks, diff and report) allocates many short-lived objects that reference
         # counting frees. Left on, the cyclic collector would promote them and walk the whole store in
         # a full collection on most evaluations.
         collecting = gc.isenabled()
         gc.disable()
         try:
-            return self._evaluate()
+            return self._evaluate(held)
         finally:
             if collecting:
                 gc.enable()
 
-    def _evaluate(self) -> WritePlan:
+    def _evaluate(self, held: Collection[ObjectKey]) -> WritePlan:
         now = self.clock()
         stamp = timestamp(now)
         self._refresh_churn(now)
@@ -387,15 +390,11 @@ class Engine:
             self._rerun(now)
         self._apply_cap()
         self._withhold_undecided()
-        plan = diff(
-            {k: self._desired[k][1] for k in self._pending if k in self._written},
-            self._existing,
-            self._pending,
-            stamp,
-        )
-        self._pending.clear()
+        keys = self._pending.difference(held)
+        plan = diff({k: self._desired[k][1] for k in keys if k in self._written}, self._existing, keys, stamp)
+        self._pending -= keys
         self._assume_written(plan)
-        plan.report = self._report_update()
+        plan.report = None if REPORT_KEY in held else self._report_update()
         return plan
 
     def _rerun(self, now: float) -> None:

@@ -22,6 +22,7 @@ FINDING = "Finding"
 CLUSTER_FINDING = "ClusterFinding"
 REPORT = "GovernanceReport"
 REPORT_NAME = "cluster"
+REPORT_KEY: ObjectKey = (REPORT, None, REPORT_NAME)
 FINDING_KINDS = frozenset({FINDING, CLUSTER_FINDING})
 MANAGER = "kube-governor"
 

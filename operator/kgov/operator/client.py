@@ -1,23 +1,18 @@
-"""One small HTTP client for the operator's own writes, on kopf's login credentials.
+"""One small HTTP client for the operator's own requests, on kopf's login credentials.
 
-Requests that fail with 429, 5xx, a 409 on anything but a create, or a broken connection are retried
-with exponential backoff (honouring `Retry-After`); every other answer goes back to the caller.
+It makes one attempt per request and retries nothing: whatever fails (an answer of 300 or more, a
+broken connection, a timeout) goes back to the caller as an `ApiError` carrying the server's
+`Retry-After`. The one layer that retries each kind of request is named in `kgov.operator.backoff`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
-import random
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import aiohttp
 import kopf
-
-logger = logging.getLogger(__name__)
 
 MERGE_PATCH = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
@@ -25,44 +20,27 @@ USER_AGENT = "kube-governor"
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, method: str, path: str, message: str) -> None:
+    """An answer other than 2xx (`status`), or no answer at all (`status` 0)."""
+
+    def __init__(
+        self, status: int, method: str, path: str, message: str, retry_after: float | None = None
+    ) -> None:
         super().__init__(f"{method} {path}: HTTP {status}: {message}")
         self.status = status
         self.message = message
+        self.retry_after = retry_after  # seconds, from the answer's Retry-After header
 
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    attempts: int = 5
-    first: float = 0.2
-    factor: float = 2.0
-    cap: float = 10.0
-
-    def delay(self, attempt: int, retry_after: float | None = None) -> float:
-        if retry_after is not None:
-            return min(retry_after, self.cap)
-        base = min(self.first * self.factor**attempt, self.cap)
-        return base * (0.5 + random.random() / 2)  # jitter: many writers must not retry in step
-
-
-def _retryable(status: int, method: str) -> bool:
-    return status == 429 or status >= 500 or (status == 409 and method != "POST")
+    @property
+    def transient(self) -> bool:
+        """Worth trying again unchanged: no connection, throttled, a server error."""
+        return self.status in (0, 429) or self.status >= 500
 
 
 class KubeClient:
     """JSON requests to the API server named in a `kopf.ConnectionInfo`."""
 
-    def __init__(
-        self,
-        info: kopf.ConnectionInfo,
-        *,
-        backoff: Backoff = Backoff(),
-        timeout: float = 30.0,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
+    def __init__(self, info: kopf.ConnectionInfo, *, timeout: float = 30.0) -> None:
         self.server = info.server.rstrip("/")
-        self.backoff = backoff
-        self._sleep = sleep
         self._session = _session(info, limit=16, timeout=aiohttp.ClientTimeout(total=timeout))
         # Watches hold their connection for minutes, one per kind: they get their own pool, so they
         # never wait for (or take) the connections of requests.
@@ -100,7 +78,8 @@ class KubeClient:
         async with self._streams.get(self.server + path, params=params, timeout=timeout) as response:
             if response.status != 200:
                 text = await response.text()
-                raise ApiError(response.status, "WATCH", path, _message(text))
+                retry_after = _retry_after(response.headers.get("Retry-After"))
+                raise ApiError(response.status, "WATCH", path, _message(text), retry_after)
             yield None
             async for event in split_lines(response.content.iter_any()):
                 yield event
@@ -115,28 +94,17 @@ class KubeClient:
     ) -> dict[str, Any]:
         data = None if body is None else json.dumps(body)
         headers = {} if body is None else {"Content-Type": content_type}
-        for attempt in range(self.backoff.attempts):
-            last = attempt == self.backoff.attempts - 1
-            try:
-                async with self._session.request(
-                    method, self.server + path, data=data, headers=headers
-                ) as response:
-                    text = await response.text()
-                    if response.status < 300:
-                        return _json(text)
-                    error = ApiError(response.status, method, path, _message(text))
-                    retry_after = _retry_after(response.headers.get("Retry-After"))
-            except (aiohttp.ClientConnectionError, TimeoutError) as exc:
-                if last:
-                    raise ApiError(0, method, path, f"{type(exc).__name__}: {exc}") from exc
-                logger.debug("%s %s failed (%s); retrying", method, path, exc)
-                await self._sleep(self.backoff.delay(attempt))
-                continue
-            if not _retryable(error.status, method) or last:
-                raise error
-            logger.debug("%s; retrying", error)
-            await self._sleep(self.backoff.delay(attempt, retry_after))
-        raise AssertionError("unreachable: the last attempt returns or raises")
+        try:
+            async with self._session.request(
+                method, self.server + path, data=data, headers=headers
+            ) as response:
+                text = await response.text()
+                if response.status < 300:
+                    return _json(text)
+                retry_after = _retry_after(response.headers.get("Retry-After"))
+                raise ApiError(response.status, method, path, _message(text), retry_after)
+        except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+            raise ApiError(0, method, path, f"{type(exc).__name__}: {exc}") from exc
 
 
 async def split_lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[Any]:

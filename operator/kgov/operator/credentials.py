@@ -7,12 +7,11 @@ from collections.abc import Callable
 
 import kopf
 
-from kgov.operator.client import Backoff, KubeClient
+from kgov.operator.client import KubeClient
 
 
 class Credentials:
-    def __init__(self, backoff: Backoff) -> None:
-        self.backoff = backoff
+    def __init__(self) -> None:
         self.info: kopf.ConnectionInfo | None = None
         self.logins = 0
         self._relogin: Callable[[], kopf.ConnectionInfo] | None = None
@@ -43,7 +42,7 @@ class Credentials:
         if self._client is None or self._client_for is not info:
             if self._client is not None:
                 self._retired.append(self._client)  # requests in flight still use it
-            self._client, self._client_for = KubeClient(info, backoff=self.backoff), info
+            self._client, self._client_for = KubeClient(info), info
         return self._client
 
     async def close(self) -> None:

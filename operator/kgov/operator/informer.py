@@ -7,10 +7,11 @@ sink a DELETED for each object that is not listed any more: a delete the watch n
 watch cache that compacted, a partition, a proxy that dropped the stream) is not kept forever.
 
 It never gives up: every failure (no connection, 429, 5xx, 403, an ERROR event) is retried with
-backoff and jitter, and `failing` says what went wrong meanwhile. A watch that could not be resumed
-for `relist_after_failing` is not trusted to replay what was missed (a server whose watch cache
-compacted answers 410, but a proxy or cache in between may just have dropped it): the resource is
-listed again. Objects whose resourceVersion is unchanged on a re-list are not handed on at all.
+`WatchSettings.retry`, and `failing` says what went wrong meanwhile. This is the only retry of a list
+or watch (the client makes one attempt), so a 429's Retry-After is honoured here. A watch that could
+not be resumed for `relist_after_failing` is not trusted to replay what was missed (a server whose
+watch cache compacted answers 410, but a proxy or cache in between may just have dropped it): the
+resource is listed again. Objects whose resourceVersion is unchanged on a re-list are not handed on at all.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from kgov.operator.client import ApiError, Backoff, KubeClient
+from kgov.operator.backoff import Backoff
+from kgov.operator.client import ApiError, KubeClient
 
 logger = logging.getLogger(__name__)
 
@@ -60,18 +62,15 @@ class Resource:
 
 @dataclass(frozen=True, slots=True)
 class WatchSettings:
+    # Between attempts of a failing list or watch (and of API discovery).
+    retry: Backoff
     page_size: int = 500
     # The server ends each watch after this long (it is then resumed from the last resourceVersion).
     server_timeout: int = 300
     # Every this long the resource is listed again and reconciled, whatever the watch delivered.
     relist_seconds: float = 3600.0
-    backoff_first: float = 0.5
-    backoff_cap: float = 30.0
     # Failing this long (an outage, a partition, throttling): listed again rather than resumed.
     relist_after_failing: float = 60.0
-
-    def backoff(self, attempt: int) -> float:
-        return Backoff(first=self.backoff_first, cap=self.backoff_cap).delay(min(attempt, 16))
 
 
 class Gone(Exception):
@@ -84,7 +83,7 @@ class Informer:
         resource: Resource,
         client: Callable[[], Awaitable[KubeClient]],
         sink: Sink,
-        settings: WatchSettings = WatchSettings(),
+        settings: WatchSettings,
         *,
         field_selector: str | None = None,
         namespace: str | None = None,
@@ -118,7 +117,7 @@ class Informer:
 
     async def run(self) -> None:
         version: str | None = None
-        attempt = 0
+        failures = 0  # in a row; a successful list or watch starts the backoff again from its first step
         relist_at = 0.0
         while True:
             try:
@@ -126,15 +125,16 @@ class Informer:
                     version = await self._list()
                     relist_at = self._clock() + self.settings.relist_seconds
                     self._recovered()
+                    failures = 0
                 started, delivered = self._clock(), self._delivered
                 version = await self._watch(version, relist_at)
                 if self._delivered == delivered and self._clock() - started < 1.0:
                     # A watch the server ends at once, again and again, must not spin.
-                    await asyncio.sleep(self.settings.backoff(attempt))
-                    attempt += 1
+                    failures += 1
+                    await asyncio.sleep(self.settings.retry.delay(failures))
                     continue
                 self._recovered()
-                attempt = 0
+                failures = 0
             except Gone:
                 logger.info("%s: resourceVersion expired (410); listing again", self.name)
                 version = None
@@ -145,8 +145,9 @@ class Informer:
                 if isinstance(exc, ApiError) and exc.status == 401:
                     self._unauthorized()
                 self._failed(exc)
-                await asyncio.sleep(self.settings.backoff(attempt))
-                attempt += 1
+                failures += 1
+                retry_after = exc.retry_after if isinstance(exc, ApiError) else None
+                await asyncio.sleep(self.settings.retry.delay(failures, retry_after))
 
     # ---- listing ----------------------------------------------------------------------------------
 

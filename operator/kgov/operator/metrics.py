@@ -60,8 +60,13 @@ class Metrics:
         )
         self.write_errors = Counter(
             "kgov_api_write_errors",
-            "Write requests that failed after retries, by verb, kind and code.",
+            "Write requests that failed, by verb, kind and code (each attempt once).",
             ["verb", "kind", "code"],
+            registry=r,
+        )
+        self.writes_held = Gauge(
+            "kgov_writes_held",
+            "Objects whose last write failed, each waiting out its backoff before it is tried again.",
             registry=r,
         )
         self.evidence_up = Gauge(

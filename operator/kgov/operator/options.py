@@ -37,13 +37,13 @@ class RunOptions:
     # Writes per second to the API server, and the burst allowed above that rate.
     write_rate: float = 20.0
     write_burst: int = 40
-    # First delay between attempts of one request (doubling), and before evaluating again after
-    # writes failed (doubling up to resync_seconds).
-    request_retry_seconds: float = 0.2
+    # The retry policy (kgov.operator.backoff: jittered doubling from the first delay up to the cap,
+    # Retry-After honoured) of an object whose write failed, and of a failing list or watch.
     write_retry_seconds: float = 0.5
-    # Longest wait between attempts of a failing list or watch, and how long one may fail before the
-    # kind is listed again rather than resumed (see kgov.operator.informer).
+    write_retry_cap_seconds: float = 60.0
+    watch_retry_seconds: float = 0.5
     watch_retry_cap_seconds: float = 30.0
+    # How long a list or watch may fail before the kind is listed again rather than resumed.
     relist_after_failing_seconds: float = 60.0
 
     @property

@@ -12,9 +12,11 @@ that changes nothing reads and writes nothing. A report is written only when its
 the timestamps (each result keeps the one it was first written with) and the summary (counted from
 the results) never cause a write. A namespace left without findings loses its report.
 
-Writes share the Findings writer's rate limit, login and metrics, and its fault handling: a write
-failing with 429, 5xx, 404 or no connection is tried again on a later evaluation; 403 and 422 are
-logged and not tried again until the report's content changes.
+Writes share the Findings writer's rate limit, login and metrics, and its fault handling: a report
+whose write failed with 429, 5xx, 404 or no connection is held for its own backoff (the Findings
+writer's policy) and tried again by the first evaluation after it; a failed listing (or a bug) holds
+every report the same way; 403 and 422 are logged and not tried again until the report's content
+changes.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import Any
 from kgov.analysis import Evaluation
 from kgov.findings.diff import MANAGED_BY
 from kgov.findings.model import Finding
+from kgov.operator.backoff import Backoff, Holds
 from kgov.operator.client import ApiError
 from kgov.operator.writer import Writer, WriteResult, gather_limited
 from kgov.report.model import ScanReport
@@ -40,17 +43,22 @@ logger = logging.getLogger(__name__)
 # (verb, kind, method, path, body): one request through the Findings writer (rate limit, login, metrics).
 Call = Callable[[str, str, str, str, Any], Awaitable[dict[str, Any]]]
 Scope = str | None  # the report's namespace; None for the cluster-scoped report
+# What a failure holds back: one report (("report", scope)), or all of them (the listing failed, a bug).
+HoldKey = tuple[str, Scope]
+_ALL: HoldKey = ("all", None)
 _OURS = f"{MANAGED_BY}={SOURCE}"
 # Largest report written, in bytes of JSON: the API server refuses objects near etcd's 1.5 MiB limit.
 MAX_REPORT_BYTES = 1_000_000
 
 
-def policy_reports_writer(api: str | None, writer: Writer, relist_seconds: float) -> PolicyReports | None:
+def policy_reports_writer(
+    api: str | None, writer: Writer, relist_seconds: float, retry: Backoff
+) -> PolicyReports | None:
     """The policy reports `kgov run --policy-reports API` keeps, written through `writer`; None without."""
     if api is None:
         return None
     return PolicyReports(
-        APIS[api], writer.call, relist_seconds=relist_seconds, concurrency=writer.concurrency
+        APIS[api], writer.call, relist_seconds=relist_seconds, retry=retry, concurrency=writer.concurrency
     )
 
 
@@ -61,6 +69,7 @@ class PolicyReports:
         call: Call,
         *,
         relist_seconds: float,
+        retry: Backoff,
         concurrency: int = 8,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -70,6 +79,8 @@ class PolicyReports:
         self.relist_seconds = relist_seconds
         self.concurrency = concurrency
         self._clock, self._now = clock, now
+        self.holds: Holds[HoldKey] = Holds(retry, clock)  # what failed, until its backoff ends
+        self._tried: set[HoldKey] = set()  # what the current sync tried
         self.held: dict[Scope, dict[str, Any]] = {}  # our reports as the API server last answered
         self.foreign: set[Scope] = set()  # a `kgov` report there is not ours: left alone
         self.rejected: dict[Scope, str] = {}  # content refused with 403/422: not sent again
@@ -84,22 +95,29 @@ class PolicyReports:
     async def sync(self, findings: Sequence[Finding], outcome: WriteResult) -> None:
         """Make the reports match `findings`; failures are counted in `outcome`, never raised."""
         mine = WriteResult()
+        held, self._tried = self.holds.held(), set()
         try:
-            await self._sync(findings, mine)
+            if _ALL not in held:
+                self._tried.add(_ALL)
+                await self._sync(findings, held, mine)
         except Exception:  # a bug must not stop the operator (nor cost the Findings): try again later
             logger.exception("policy reports not written; trying again")
             mine.failed += 1
-            mine.again = True
+            self.holds.failed(_ALL)
+        self.holds.settle(held, self._tried)
         outcome.written += mine.written
         outcome.failed += mine.failed
         outcome.again = outcome.again or mine.again
 
-    async def _sync(self, findings: Sequence[Finding], outcome: WriteResult) -> None:
+    async def _sync(
+        self, findings: Sequence[Finding], waiting: frozenset[HoldKey], outcome: WriteResult
+    ) -> None:
         due = self._listed_at is None or self._clock() - self._listed_at >= self.relist_seconds
         if due:
             if not await self._list(outcome):
                 return
             self._done = None
+        self.holds.release(_ALL)
         if self._done is not None and list(findings) == self._done:
             return  # nothing changed since every report was written: no work at all
         report = ScanReport(Evaluation(findings=list(findings)), [])
@@ -111,19 +129,25 @@ class PolicyReports:
                     "%s: %d findings left out of the policy report (size limit)", _where(scope), dropped
                 )
         jobs: list[Awaitable[None]] = []
-        for scope, doc in wanted.items():
-            held = self.held.get(scope)
-            content = _content(doc)
-            if scope in self.foreign or self.rejected.get(scope) == content:
+        for scope in [*wanted, *(scope for scope in self.held if scope not in wanted)]:
+            if ("report", scope) in waiting:
                 continue
-            if held is None:
-                jobs.append(self._create(scope, doc, outcome))
-            elif content != _content(held):
-                _keep_timestamps(doc, held)
-                jobs.append(self._patch(scope, doc, outcome))
-        jobs.extend(self._delete(scope, outcome) for scope in self.held.keys() - wanted.keys())
+            want, held = wanted.get(scope), self.held.get(scope)
+            if want is None:
+                jobs.append(self._delete(scope, outcome))
+            elif scope in self.foreign or self.rejected.get(scope) == _content(want):
+                continue
+            elif held is None:
+                jobs.append(self._create(scope, want, outcome))
+            elif _content(want) != _content(held):
+                _keep_timestamps(want, held)
+                jobs.append(self._patch(scope, want, outcome))
+            else:
+                continue
+            self._tried.add(("report", scope))
         await gather_limited(jobs, self.concurrency)
-        self._done = None if outcome.again or outcome.failed else list(findings)
+        done = not (outcome.again or outcome.failed or any(key[0] == "report" for key in waiting))
+        self._done = list(findings) if done else None
 
     # ---- requests ---------------------------------------------------------------------------------
 
@@ -162,11 +186,13 @@ class PolicyReports:
         return True
 
     def _unlisted(self, kind: str, exc: ApiError, outcome: WriteResult) -> None:
-        """A listing that failed. Transient (429, 5xx, no connection): tried again with the writer's
-        backoff. Otherwise (404: the CRD is not installed; 403: not granted) logged once, and tried
-        again at the next evaluation without holding back the Findings' evaluations meanwhile."""
-        if exc.status in (0, 429) or exc.status >= 500:
-            self._failed("list", kind, None, exc, outcome)
+        """A listing that failed. Transient (429, 5xx, no connection): every report is held for the
+        writer's backoff. Otherwise (404: the CRD is not installed; 403: not granted) logged once,
+        and tried again at the next evaluation without holding back the Findings' evaluations."""
+        if exc.transient:
+            outcome.failed += 1
+            delay = self.holds.failed(_ALL, exc.retry_after)
+            logger.error("could not list %s (trying again in %.1f s): %s", kind, delay, exc)
             return
         if self.unlisted != str(exc.status):
             logger.error("policy reports not written: cannot list %s: %s", kind, exc)
@@ -183,6 +209,7 @@ class PolicyReports:
                 self._failed("create", kind, scope, exc, outcome, doc)
             return
         outcome.written += 1
+        self.holds.release(("report", scope))
 
     async def _adopt(self, scope: Scope, outcome: WriteResult) -> None:
         """409 on create: ours (a lost answer, another replica) is patched next time; another tool's
@@ -194,6 +221,7 @@ class PolicyReports:
         except ApiError as exc:
             self._failed("get", kind, scope, exc, outcome)
             return
+        self.holds.release(("report", scope))
         if _ours(existing):
             self.held[scope] = existing
             return
@@ -217,11 +245,13 @@ class PolicyReports:
         except ApiError as exc:
             if exc.status == 404:  # deleted meanwhile: created again next time
                 self.held.pop(scope, None)
+                self.holds.release(("report", scope))
                 outcome.again = True
             else:
                 self._failed("patch", kind, scope, exc, outcome, doc)
             return
         outcome.written += 1
+        self.holds.release(("report", scope))
 
     async def _delete(self, scope: Scope, outcome: WriteResult) -> None:
         kind = self._kind(scope)
@@ -234,6 +264,7 @@ class PolicyReports:
         else:
             outcome.written += 1
         self.held.pop(scope, None)
+        self.holds.release(("report", scope))
 
     def _failed(
         self,
@@ -244,13 +275,18 @@ class PolicyReports:
         outcome: WriteResult,
         doc: Mapping[str, Any] | None = None,
     ) -> None:
-        """As the Findings writer: transient failures are tried again on a later evaluation; a
-        rejection (403, 422) only once the content changes."""
+        """As the Findings writer: a transient failure holds the report for its backoff, then it is
+        tried again; a rejection (403, 422) only once the content changes."""
         outcome.failed += 1
+        if exc.transient or exc.status in (404, 409):
+            delay = self.holds.failed(("report", scope), exc.retry_after)
+            logger.error(
+                "could not %s %s %s (trying again in %.1f s): %s", verb, kind, _where(scope), delay, exc
+            )
+            return
         logger.error("could not %s %s %s: %s", verb, kind, _where(scope), exc)
-        if exc.status in (0, 404, 429) or exc.status >= 500:
-            outcome.again = True
-        elif doc is not None:
+        self.holds.release(("report", scope))
+        if doc is not None:
             self.rejected[scope] = _content(doc)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,8 +14,8 @@ from typing import Any
 from kgov.analysis import Capabilities, resolve_params
 from kgov.checks.builtin import default_registry
 from kgov.config import Config, ConfigError
-from kgov.engine import Engine, WritePlan
-from kgov.operator.client import Backoff
+from kgov.engine import Engine, ObjectKey, WritePlan
+from kgov.operator.backoff import Backoff, Holds
 from kgov.operator.configmaps import ConfigMapRefs
 from kgov.operator.credentials import Credentials
 from kgov.operator.informer import WatchSettings
@@ -51,14 +51,14 @@ class Runtime:
         self.metrics = Metrics()
         self.scope = NamespaceScope(options.namespaces, options.exclude_namespaces)
         self.dirty = asyncio.Event()
-        self.credentials = Credentials(Backoff(first=options.request_retry_seconds))
+        self.credentials = Credentials()
         self.watches = Watches(
             (*WATCHED, *OWN),
             self.credentials.client,
             self.event,
             WatchSettings(
                 relist_seconds=config.operator.relist_interval_seconds,
-                backoff_cap=options.watch_retry_cap_seconds,
+                retry=Backoff(options.watch_retry_seconds, options.watch_retry_cap_seconds),
                 relist_after_failing=options.relist_after_failing_seconds,
             ),
             unauthorized=self.credentials.refresh,
@@ -66,16 +66,19 @@ class Runtime:
         self.config_maps = ConfigMapRefs()  # the ConfigMaps the checks read: the only ones watched
         self.watches.want(CONFIG_MAPS, self.config_maps.wanted())
         self.owned = OwnedFindings()
+        # One policy for every write, and for an evaluation that raised.
+        self.write_retry = Backoff(options.write_retry_seconds, options.write_retry_cap_seconds)
         self.writer = Writer(
             self.engine,
             self.credentials.client,
             self.metrics,
             RateLimiter(options.write_rate, options.write_burst),
+            Holds(self.write_retry),
             left_to_gc=self.owned.left_to_gc,
             unauthorized=self.credentials.refresh,
         )
         self.policy_reports = policy_reports_writer(
-            options.policy_reports, self.writer, config.operator.relist_interval_seconds
+            options.policy_reports, self.writer, config.operator.relist_interval_seconds, self.write_retry
         )
         self.tasks: list[asyncio.Task[None]] = []
         self.started = False
@@ -141,7 +144,7 @@ class Runtime:
     async def _evaluator(self) -> None:
         await self._ready()
         logger.info("initial listing complete: evaluating every check")
-        retry = 0
+        raised = 0  # evaluations that raised, in a row
         while True:
             await self._ready()
             self.dirty.clear()
@@ -149,21 +152,39 @@ class Runtime:
             outcome = await self._evaluate_and_write()
             if outcome.written or outcome.failed:
                 logger.info("wrote %d objects, %d writes failed", outcome.written, outcome.failed)
-            if outcome.again:
-                delay = self.options.write_retry_seconds * 2.0**retry
-                retry = min(retry + 1, 10)
-                await asyncio.sleep(min(delay, self.options.resync_seconds))
+            raised = raised + 1 if self.evaluation_failing else 0
+            if raised:
+                # An evaluation that raised costs a whole one each time and will most likely raise
+                # again: events do not shorten its backoff.
+                await asyncio.sleep(self.write_retry.delay(raised))
                 continue
-            retry = 0
-            self.idle = True
-            try:
-                await asyncio.wait_for(self.dirty.wait(), timeout=self.options.resync_seconds)
-            except TimeoutError:
-                continue
-            finally:
-                self.idle = False
-            # Debounce: let a burst of events (a rollout, a helm upgrade) settle into one evaluation.
-            await asyncio.sleep(self.config.operator.debounce_seconds)
+            due = self._writes_due()
+            if outcome.again:  # an object adopted (409) or gone (404): its write is planned anew
+                due = time.monotonic() + self.config.operator.debounce_seconds
+            await self._wait(due)
+
+    def _writes_due(self) -> float | None:
+        """When the first write held back after a failure may be tried again (None: none held)."""
+        due = self.writer.holds.next_due()
+        if self.policy_reports is not None:
+            due = _earliest(due, self.policy_reports.holds.next_due())
+        return due
+
+    async def _wait(self, due: float | None) -> None:
+        """Until events come (then the debounce: a burst of events, a rollout or a helm upgrade,
+        settles into one evaluation) or `due` (a held write may be tried again), or at most
+        `resync_seconds` (churn windows slide, waivers expire without any event)."""
+        timeout = self.options.resync_seconds
+        if due is not None:
+            timeout = min(timeout, max(0.0, due - time.monotonic()))
+        self.idle = due is None
+        try:
+            await asyncio.wait_for(self.dirty.wait(), timeout=timeout)
+        except TimeoutError:
+            return
+        finally:
+            self.idle = False
+        await asyncio.sleep(self.config.operator.debounce_seconds)
 
     async def _ready(self) -> None:
         """Wait until this replica is the active one and every served kind is listed: the engine
@@ -173,20 +194,24 @@ class Runtime:
 
     async def _evaluate_and_write(self) -> WriteResult:
         try:
-            plan = self.evaluate()
-            outcome = await self.writer.execute(plan) if not plan.empty else WriteResult()
+            held = self.writer.holds.held()
+            plan = self.evaluate(held)
+            outcome = await self.writer.execute(plan, held)
+            held_reports = 0
             if self.policy_reports is not None:
                 await self.policy_reports.sync(self.engine.desired_findings, outcome)
+                held_reports = len(self.policy_reports.holds)
+            self.metrics.writes_held.set(len(self.writer.holds) + held_reports)
             return outcome
         except Exception:  # a bug must not stop the operator for good: log it, try again later
             logger.exception("evaluation failed (nothing written, every Finding kept); trying again")
             self.evaluation_failing = True
             self.metrics.evaluation_failures.labels("evaluation").inc()
-            return WriteResult(failed=1, again=True)
+            return WriteResult(failed=1)
 
-    def evaluate(self) -> WritePlan:
+    def evaluate(self, held: Collection[ObjectKey] = ()) -> WritePlan:
         started = time.perf_counter()
-        plan = self.engine.evaluate()
+        plan = self.engine.evaluate(held)
         self.metrics.evaluation.observe(time.perf_counter() - started)
         self.evaluations += 1
         self.evaluation_failing = False
@@ -355,3 +380,7 @@ def _stamp(path: Path) -> tuple[int, int, int] | None:
     except OSError:
         return None
     return (st.st_mtime_ns, st.st_ino, st.st_size)
+
+
+def _earliest(a: float | None, b: float | None) -> float | None:
+    return b if a is None else a if b is None else min(a, b)

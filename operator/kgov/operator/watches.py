@@ -161,7 +161,7 @@ class Watches:
     # ---- discovery and informers -------------------------------------------------------------------
 
     async def _supervise(self) -> None:
-        attempt = 0
+        failures = 0
         while True:
             self._wake.clear()
             try:
@@ -172,10 +172,11 @@ class Watches:
                 if self.discovery_error is None:
                     logger.warning("API discovery failing, retrying with backoff: %s", exc)
                 self.discovery_error = str(exc) or type(exc).__name__
-                await asyncio.sleep(self.settings.backoff(attempt))
-                attempt += 1
+                failures += 1
+                retry_after = exc.retry_after if isinstance(exc, ApiError) else None
+                await asyncio.sleep(self.settings.retry.delay(failures, retry_after))
                 continue
-            attempt = 0
+            failures = 0
             self.discovery_error = None
             self._adjust(served)
             self.discovered = True

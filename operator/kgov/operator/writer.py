@@ -7,8 +7,11 @@ engine (`observe_finding` / `forget_finding`), so it always diffs against what r
   observed, and the next evaluation patches it to what it should be;
 * 404 on delete: already gone, done; 404 on patch: forgotten, so the next evaluation creates it;
 * a Finding whose target was deleted is left to the garbage collector (see `ownership`);
-* 429, 5xx and broken connections are retried by the client; a write still failing after that is
-  undone in the engine's view and tried again on a later evaluation.
+* a write failing with 429, 5xx, 409 (on a patch or delete), 404 (on a create: no namespace or CRD
+  yet) or no connection is undone in the engine's view and its object held (`holds`) for its own
+  backoff: evaluations meanwhile plan every other write but not that object's, and the first one
+  after its backoff ends tries it again. The writer is the only layer that retries a write: the
+  client makes one attempt.
 """
 
 from __future__ import annotations
@@ -16,12 +19,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from kgov.engine.resources import MANAGER, REPORT, REPORT_NAME
+from kgov.engine.resources import MANAGER, REPORT, REPORT_KEY
 from kgov.findings.diff import MANAGED_BY, ObjectKey, Patch, WritePlan, key_of
+from kgov.operator.backoff import Holds
 from kgov.operator.client import ApiError, KubeClient
 from kgov.operator.kinds import API_VERSION, object_path
 from kgov.operator.metrics import Metrics
@@ -70,7 +74,8 @@ class WriteResult:
 
     written: int = 0
     failed: int = 0
-    # Something must be evaluated again soon: a failed write, or an existing object observed on 409.
+    # Evaluate again at once (after the debounce): an existing object was observed on 409, or one to
+    # patch was gone (404). Failed writes wait for their own backoff instead (`Writer.holds`).
     again: bool = False
 
 
@@ -81,6 +86,7 @@ class Writer:
         client: Callable[[], Awaitable[KubeClient]],
         metrics: Metrics,
         limiter: RateLimiter,
+        holds: Holds[ObjectKey],
         concurrency: int = 8,
         left_to_gc: Callable[[ObjectKey], bool] = lambda _: False,
         unauthorized: Callable[[], None] = lambda: None,
@@ -89,20 +95,22 @@ class Writer:
         self._client = client
         self.metrics = metrics
         self.limiter = limiter
+        self.holds = holds
         self.concurrency = concurrency
         self.left_to_gc = left_to_gc
         self.unauthorized = unauthorized
 
-    async def execute(self, plan: WritePlan) -> WriteResult:
+    async def execute(self, plan: WritePlan, held: Collection[ObjectKey] = ()) -> WriteResult:
+        """Carry out `plan`, made while `held` were held back."""
         outcome = WriteResult()
-        if plan.empty:
-            return outcome
         # Deletes first: under the safety cap they make room for what replaces them.
         await self._batch(self._delete(key, outcome) for key in plan.deletes)
         await self._batch(self._create(body, outcome) for body in plan.creates)
         await self._batch(self._patch(patch, outcome) for patch in plan.patches)
         if plan.report is not None:
             await self._guarded(self._report(plan.report, outcome), outcome)
+        tried = {*plan.deletes, *map(key_of, plan.creates), *(p.key for p in plan.patches)}
+        self.holds.settle(held, tried | ({REPORT_KEY} if plan.report is not None else set()))
         return outcome
 
     async def _batch(self, jobs: Iterable[Awaitable[None]]) -> None:
@@ -113,9 +121,9 @@ class Writer:
             await job
         except ApiError as exc:
             outcome.failed += 1
-            outcome.again = True
             logger.error("GovernanceReport not written: %s", exc)
-            self.engine.forget_finding(REPORT, None, REPORT_NAME)  # so it is planned again
+            self.engine.forget_finding(*REPORT_KEY)  # so it is planned again, once its backoff ends
+            self.holds.failed(REPORT_KEY, exc.retry_after)
 
     async def call(self, verb: str, kind: str, method: str, path: str, body: Any = None) -> dict[str, Any]:
         """One request as the writer makes them (rate-limited, counted, logged in again on 401), for
@@ -154,16 +162,18 @@ class Writer:
         return result
 
     async def _create(self, body: Mapping[str, Any], outcome: WriteResult) -> None:
-        kind, namespace, name = key_of(body)
+        key = key_of(body)
+        kind, namespace, name = key
         try:
             created = await self._call("create", kind, "POST", object_path(kind, namespace), body)
         except ApiError as exc:
             if exc.status == 409:
-                await self._adopt(kind, namespace, name, outcome)
-            elif self._failed("create", kind, namespace, name, exc, outcome):
+                await self._adopt(key, outcome)
+            elif self._failed("create", key, exc, outcome):
                 self.engine.forget_finding(kind, namespace, name)
             return
         outcome.written += 1
+        self.holds.release(key)
         status = body.get("status")
         if status:
             # The API server ignores status on create when the status subresource is on.
@@ -172,18 +182,20 @@ class Writer:
                     "patch", kind, "PATCH", object_path(kind, namespace, name, "status"), {"status": status}
                 )
             except ApiError as exc:
-                self._failed("patch", kind, namespace, name, exc, outcome)
+                self._failed("patch", key, exc, outcome)
         self.engine.observe_finding(created)
 
-    async def _adopt(self, kind: str, namespace: str | None, name: str, outcome: WriteResult) -> None:
+    async def _adopt(self, key: ObjectKey, outcome: WriteResult) -> None:
         """409 on create: read what is there and let the next evaluation patch it."""
-        outcome.again = True
+        kind, namespace, name = key
         try:
             existing = await self._call("", kind, "GET", object_path(kind, namespace, name))
         except ApiError as exc:
-            self._failed("get", kind, namespace, name, exc, outcome)
+            self._failed("get", key, exc, outcome)
             self.engine.forget_finding(kind, namespace, name)
             return
+        outcome.again = True
+        self.holds.release(key)
         self.engine.observe_finding(existing)
 
     async def _patch(self, patch: Patch, outcome: WriteResult) -> None:
@@ -196,33 +208,39 @@ class Writer:
             if patch.status is not None:
                 result = await self._call("patch", kind, "PATCH", f"{path}/status", {"status": patch.status})
         except ApiError as exc:
-            if exc.status == 404 or self._failed("patch", kind, namespace, name, exc, outcome):
+            gone = exc.status == 404
+            if gone or self._failed("patch", patch.key, exc, outcome):
+                self.engine.forget_finding(kind, namespace, name)  # recreated (or re-adopted) later
+            if gone:
                 outcome.again = True
-                self.engine.forget_finding(kind, namespace, name)  # recreated (or re-adopted) next time
+                self.holds.release(patch.key)
             return
         outcome.written += 1
+        self.holds.release(patch.key)
         if result:
             self.engine.observe_finding(result)
 
     async def _delete(self, key: ObjectKey, outcome: WriteResult) -> None:
         kind, namespace, name = key
-        if self.left_to_gc(key):
-            self.engine.forget_finding(kind, namespace, name)
-            return
-        try:
-            await self._call("delete", kind, "DELETE", object_path(kind, namespace, name))
-        except ApiError as exc:
-            if exc.status != 404:
-                if not self._failed("delete", kind, namespace, name, exc, outcome):
+        if not self.left_to_gc(key):
+            try:
+                await self._call("delete", kind, "DELETE", object_path(kind, namespace, name))
+            except ApiError as exc:
+                if exc.status != 404:
+                    if self._failed("delete", key, exc, outcome):
+                        self._still_there(key)
                     return
-                # Still there: let the engine see it again, so it plans the delete once more.
-                metadata = {"name": name, "labels": {MANAGED_BY: MANAGER}}
-                if namespace:
-                    metadata["namespace"] = namespace
-                self.engine.observe_finding({"apiVersion": API_VERSION, "kind": kind, "metadata": metadata})
-                return
-        outcome.written += 1
+            outcome.written += 1
+        self.holds.release(key)
         self.engine.forget_finding(kind, namespace, name)
+
+    def _still_there(self, key: ObjectKey) -> None:
+        """A delete that failed: the engine sees the object again, so it plans the delete once more."""
+        kind, namespace, name = key
+        metadata = {"name": name, "labels": {MANAGED_BY: MANAGER}}
+        if namespace:
+            metadata["namespace"] = namespace
+        self.engine.observe_finding({"apiVersion": API_VERSION, "kind": kind, "metadata": metadata})
 
     async def _report(self, body: Mapping[str, Any], outcome: WriteResult) -> None:
         """The report's status is replaced whole: its maps (by check) lose keys as findings go."""
@@ -242,21 +260,25 @@ class Writer:
                     raise
             result = await self._call("patch", REPORT, "REPLACE_STATUS", status_path, status)
         outcome.written += 1
+        self.holds.release(REPORT_KEY)
         self.engine.observe_finding(result)
 
-    def _failed(
-        self, verb: str, kind: str, namespace: str | None, name: str, exc: ApiError, outcome: WriteResult
-    ) -> bool:
+    def _failed(self, verb: str, key: ObjectKey, exc: ApiError, outcome: WriteResult) -> bool:
         """Count and log a failed write; True when it is worth trying again later.
 
-        A transient failure (no connection, 429, 5xx after the client's retries, 404 while a
-        namespace or the CRD is not there yet) is tried again on a later evaluation; a rejection
-        (403, 422) is not, until the finding itself changes."""
+        A transient failure (no connection, 429, 5xx, 409 on a patch or delete, 404 while a
+        namespace or the CRD is not there yet) holds the object for its backoff, then it is tried
+        again; a rejection (403, 422) is not, until the finding itself changes."""
         outcome.failed += 1
+        kind, namespace, name = key
         where = f"{namespace}/{name}" if namespace else name
-        logger.error("could not %s %s %s: %s", verb, kind, where, exc)
-        transient = exc.status in (0, 404, 429) or exc.status >= 500
-        outcome.again = outcome.again or transient
+        transient = exc.transient or exc.status in (404, 409)
+        if transient:
+            delay = self.holds.failed(key, exc.retry_after)
+            logger.error("could not %s %s %s (trying again in %.1f s): %s", verb, kind, where, delay, exc)
+        else:
+            self.holds.release(key)
+            logger.error("could not %s %s %s: %s", verb, kind, where, exc)
         return transient
 
 
