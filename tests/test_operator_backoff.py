@@ -65,19 +65,24 @@ def test_a_success_ends_the_hold_and_the_next_failure_starts_afresh() -> None:
     assert holds.failed("a") <= 1.0
 
 
-def test_a_hold_that_ended_on_an_object_needing_no_write_is_forgotten() -> None:
+def test_after_a_plan_every_hold_whose_wait_ended_is_over_but_those_held_by_it() -> None:
+    """So the evaluator never wakes again and again for a hold nothing will end."""
     clock = Clock()
     holds: Holds[str] = Holds(POLICY, clock)
-    holds.failed("gone")
-    holds.failed("retried")
-    holds.failed("waiting", retry_after=8)
+    holds.failed("gone")  # due at the next plan, which needs no write for it any more
+    holds.failed("retried")  # due at the next plan, tried, failed again
+    holds.failed("waiting", retry_after=2)  # held by the next plan; its wait ends while it is carried out
     clock.now += 1.0
     held = holds.held()
     assert held == {"waiting"}
-    holds.failed("retried")  # tried again, failed again
-    holds.settle(held, tried={"retried"})
-    assert holds.failures("gone") == 0  # due, and its write was not wanted any more
+    holds.failed("retried")
+    clock.now += 1.0
+    holds.settle(held)
+    assert holds.failures("gone") == 0
     assert holds.failures("retried") == 2 and holds.failures("waiting") == 1
+    assert holds.next_due() == clock.now  # "waiting": the next evaluation tries it at once
+    holds.settle(holds.held())  # that evaluation did not need it either
+    assert holds.failures("waiting") == 0 and holds.failures("retried") == 2
 
 
 # ---- the writer: the one layer that retries a write ------------------------------------------------------

@@ -270,6 +270,17 @@ def test_a_failed_listing_writes_nothing_and_is_tried_again(
     assert _sync(reports, [_finding("web")]) == WriteResult(written=1)
 
 
+def test_a_listing_held_after_a_failure_and_then_refused_leaves_nothing_held(
+    reports: PolicyReports, api: FakeApi, clock: Clock
+) -> None:
+    api.fail[("GET", "/apis/openreports.io/v1alpha1/reports")] = 503
+    assert _sync(reports, [_finding("web")]) == WriteResult(failed=1)
+    api.fail[("GET", "/apis/openreports.io/v1alpha1/reports")] = 404  # the CRD went meanwhile
+    clock.advance(RETRY.cap)
+    assert _sync(reports, [_finding("web")]) == WriteResult()
+    assert reports.holds.next_due() is None  # nothing for the evaluator to wake up for
+
+
 def test_reports_wait_for_their_crd_without_holding_back_evaluations(
     reports: PolicyReports, api: FakeApi, caplog: pytest.LogCaptureFixture
 ) -> None:

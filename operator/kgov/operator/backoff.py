@@ -41,8 +41,9 @@ class Holds(Generic[K]):
     """Objects whose last write failed, each held back until its own backoff ends.
 
     A failure holds the object for `policy.delay(failures in a row)`; a success forgets it, so its
-    next failure starts from the first step again. A hold whose wait ended and whose object needed no
-    write when it was due is forgotten too (the write it was for is not wanted any more)."""
+    next failure starts from the first step again. A hold whose wait ended and whose object was not
+    held again by the plan made then is forgotten too (`settle`): the evaluator never wakes for a
+    hold that is over."""
 
     def __init__(self, policy: Backoff, clock: Callable[[], float] = time.monotonic) -> None:
         self.policy = policy
@@ -77,7 +78,11 @@ class Holds(Generic[K]):
         """When the first hold ends (the clock's time), None when nothing is held."""
         return min((hold.until for hold in self._holds.values()), default=None)
 
-    def settle(self, held: Collection[K], tried: Collection[K]) -> None:
-        """After a plan was carried out: holds that were due (not in `held`) and not tried are over."""
-        for key in [k for k in self._holds if k not in held and k not in tried]:
+    def settle(self, held: Collection[K]) -> None:
+        """After a plan made while `held` were held back was carried out: every other hold whose
+        wait has ended is over (its object was tried and failed again, which holds it anew, or
+        succeeded, or needed no write any more). Those in `held` whose wait ended meanwhile stay,
+        so the next evaluation tries them."""
+        now = self._clock()
+        for key in [k for k, hold in self._holds.items() if hold.until <= now and k not in held]:
             del self._holds[key]

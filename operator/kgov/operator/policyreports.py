@@ -80,7 +80,6 @@ class PolicyReports:
         self.concurrency = concurrency
         self._clock, self._now = clock, now
         self.holds: Holds[HoldKey] = Holds(retry, clock)  # what failed, until its backoff ends
-        self._tried: set[HoldKey] = set()  # what the current sync tried
         self.held: dict[Scope, dict[str, Any]] = {}  # our reports as the API server last answered
         self.foreign: set[Scope] = set()  # a `kgov` report there is not ours: left alone
         self.rejected: dict[Scope, str] = {}  # content refused with 403/422: not sent again
@@ -95,16 +94,15 @@ class PolicyReports:
     async def sync(self, findings: Sequence[Finding], outcome: WriteResult) -> None:
         """Make the reports match `findings`; failures are counted in `outcome`, never raised."""
         mine = WriteResult()
-        held, self._tried = self.holds.held(), set()
+        held = self.holds.held()
         try:
             if _ALL not in held:
-                self._tried.add(_ALL)
                 await self._sync(findings, held, mine)
         except Exception:  # a bug must not stop the operator (nor cost the Findings): try again later
             logger.exception("policy reports not written; trying again")
             mine.failed += 1
             self.holds.failed(_ALL)
-        self.holds.settle(held, self._tried)
+        self.holds.settle(held)
         outcome.written += mine.written
         outcome.failed += mine.failed
         outcome.again = outcome.again or mine.again
@@ -142,9 +140,6 @@ class PolicyReports:
             elif _content(want) != _content(held):
                 _keep_timestamps(want, held)
                 jobs.append(self._patch(scope, want, outcome))
-            else:
-                continue
-            self._tried.add(("report", scope))
         await gather_limited(jobs, self.concurrency)
         done = not (outcome.again or outcome.failed or any(key[0] == "report" for key in waiting))
         self._done = list(findings) if done else None

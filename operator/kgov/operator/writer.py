@@ -109,8 +109,7 @@ class Writer:
         await self._batch(self._patch(patch, outcome) for patch in plan.patches)
         if plan.report is not None:
             await self._guarded(self._report(plan.report, outcome), outcome)
-        tried = {*plan.deletes, *map(key_of, plan.creates), *(p.key for p in plan.patches)}
-        self.holds.settle(held, tried | ({REPORT_KEY} if plan.report is not None else set()))
+        self.holds.settle(held)
         return outcome
 
     async def _batch(self, jobs: Iterable[Awaitable[None]]) -> None:
