@@ -313,3 +313,113 @@ def test_junit_counts_blocking_findings_as_failures_whatever_fail_on_says() -> N
 def test_docs_verdict_table_is_the_code_table() -> None:
     text = (Path(__file__).resolve().parent.parent / "docs" / "migration.md").read_text(encoding="utf-8")
     assert verdict_table() in text
+
+
+def _two_ingresses(first: str, second: str, annotations: str = "{}") -> str:
+    """IngressClass nginx and Ingresses `a` and `b` of shop.example.com; `first`/`second` are the
+    backend of `a`'s and `b`'s path / (or `default:SERVICE` for a defaultBackend with no path)."""
+
+    def spec(backend: str) -> str:
+        if backend.startswith("default:"):
+            service = backend.split(":", 1)[1]
+            return (
+                f"  defaultBackend: {{service: {{name: {service}, port: {{number: 80}}}}}}\n"
+                "  rules: [{host: shop.example.com, http: {paths: [{path: /x, pathType: Prefix, "
+                "backend: {service: {name: x, port: {number: 80}}}}]}}]\n"
+            )
+        return (
+            "  rules: [{host: shop.example.com, http: {paths: [{path: /, pathType: Prefix, "
+            f"backend: {{service: {{name: {backend}, port: {{number: 80}}}}}}}}]}}}}]\n"
+        )
+
+    documents = [
+        "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: nginx}\n"
+        "spec: {controller: k8s.io/ingress-nginx}\n"
+    ]
+    for name, backend, notes in (("a", first, "{}"), ("b", second, annotations)):
+        documents.append(
+            "apiVersion: networking.k8s.io/v1\nkind: Ingress\n"
+            f"metadata: {{name: {name}, namespace: shop, annotations: {notes}}}\n"
+            f"spec:\n  ingressClassName: nginx\n{spec(backend)}"
+        )
+    return "---\n".join(documents)
+
+
+def _conflict_findings(report: dict[str, Any]) -> list[tuple[str, str, list[str]]]:
+    return sorted(
+        (f["check"], f["target"]["name"], [r["name"] for r in f["related"]])
+        for f in report["findings"]
+        if f["check"] in ("ingress.conflicting-paths", "migration.order-unknown")
+    )
+
+
+def test_one_path_conflict_is_one_finding_and_still_needs_review_in_the_gate() -> None:
+    """Two Ingresses routing one host and path to different Services: one problem. The scan reports it
+    once, on the Ingress the controller's order of equal times does not serve, with the migration
+    consequence merged in; the gate still holds both Ingresses for review."""
+    text = _two_ingresses("web", "api")
+    result = CliRunner().invoke(main, ["scan", "-", "-o", "json"], input=text)
+    report = json.loads(result.output)
+    assert _conflict_findings(report) == [("ingress.conflicting-paths", "a", ["b"])]
+    (finding,) = [f for f in report["findings"] if f["check"] == "ingress.conflicting-paths"]
+    assert finding["evidence"]["merged"] == ["migration.order-unknown"]
+    assert "the migration gate assumes Ingress shop/b" in finding["message"]
+    code, gated = gate_json("-", stdin=text)
+    assert code == 0  # needs-review: nothing blocks
+    assert _conflict_findings(gated) == [("ingress.conflicting-paths", "a", ["b"])]
+    assert verdicts(gated) == {"a": "needs-review", "b": "needs-review"}
+
+
+def test_an_order_conflict_conflicting_paths_does_not_report_is_one_migration_finding() -> None:
+    """Two default backends for one host: only the order decides, and only order-unknown says so."""
+    text = _two_ingresses("default:web", "default:api")
+    report = json.loads(CliRunner().invoke(main, ["scan", "-", "-o", "json"], input=text).output)
+    assert _conflict_findings(report) == [("migration.order-unknown", "a", ["b"])]
+    assert verdicts(gate_json("-", stdin=text)[1]) == {"a": "needs-review", "b": "needs-review"}
+
+
+def test_a_canary_ingress_is_no_path_conflict() -> None:
+    """canary: "true" joins the primary's upstream (ingress-nginx's canary mechanism): no conflict."""
+    canary = '{nginx.ingress.kubernetes.io/canary: "true", nginx.ingress.kubernetes.io/canary-weight: "20"}'
+    text = _two_ingresses("web", "web-next", canary)
+    report = json.loads(CliRunner().invoke(main, ["scan", "-", "-o", "json"], input=text).output)
+    assert _conflict_findings(report) == []
+
+
+def test_access_control_is_reported_once_with_the_keys_of_its_feature() -> None:
+    """auth-type with its realm and secret (one basic-auth feature), an allowlist, and proxy-body-size:
+    access-control-dropped reports the access control; policy-required only what is left."""
+    prefix = "nginx.ingress.kubernetes.io/"
+    notes = {
+        "auth-type": "basic",
+        "auth-realm": "shop",
+        "auth-secret": "basic-auth",
+        "whitelist-source-range": "10.0.0.0/8",
+        "proxy-body-size": "8m",
+    }
+    annotations = "{" + ", ".join(f'{prefix}{k}: "{v}"' for k, v in notes.items()) + "}"
+    text = _two_ingresses("web", "web", annotations).split("---\n", 2)
+    ingress = "---\n".join([text[0], text[2]])  # the class and Ingress b only
+    report = json.loads(CliRunner().invoke(main, ["scan", "-", "-o", "json"], input=ingress).output)
+    found = {f["check"]: f for f in report["findings"] if f["check"].startswith("migration.")}
+    dropped = found["migration.access-control-dropped"]
+    assert "(auth-type, whitelist-source-range; with auth-realm, auth-secret)" in dropped["message"]
+    assert dropped["evidence"]["configuring"] == [prefix + "auth-realm", prefix + "auth-secret"]
+    assert [a["key"] for a in found["migration.policy-required"]["evidence"]["annotations"]] == [
+        prefix + "proxy-body-size"
+    ]
+
+
+def test_two_copies_of_one_ingress_are_no_order_conflict(tmp_path: Path) -> None:
+    """The same Ingress in two folders (an overlay each) is one object: which copy is applied is
+    scope.conflicting-copies' question, not an order between two Ingresses."""
+    text = _two_ingresses("web", "web").split("---\n")
+    ingress = text[2]
+    for folder, size in (("staging", "1m"), ("production", "8m")):
+        (tmp_path / folder).mkdir()
+        annotated = ingress.replace(
+            "annotations: {}", f'annotations: {{nginx.ingress.kubernetes.io/proxy-body-size: "{size}"}}'
+        )
+        (tmp_path / folder / "ingress.yaml").write_text(text[0] + "---\n" + annotated, encoding="utf-8")
+    report = json.loads(CliRunner().invoke(main, ["scan", str(tmp_path), "-o", "json"]).output)
+    assert _conflict_findings(report) == []

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from kgov.catalogue import INGRESS_NGINX, Controller, image_tag, parse_version
+from kgov.catalogue import INGRESS_NGINX, NGINX_PREFIX, Controller, image_tag, parse_version
 from kgov.checks import fields
 from kgov.checks.params import ChurnParams, DriftParams, EolParams, NoParams, PrefixParams, SprawlParams
 from kgov.checks.registry import CheckContext, CheckFunction, Issue, LoneNginxConfig, Undecided
@@ -30,6 +30,8 @@ from kgov.inventory.network import (
     Network,
     WebhookView,
 )
+from kgov.migration.nginx import ordered_ingresses
+from kgov.migration.values import AnnotationValues
 from kgov.model import networking as net
 from kgov.model.evidence import ChurnEstimate, EvidenceSource, Series, Signal
 from kgov.model.objects import ObjectRef
@@ -231,7 +233,7 @@ def _claimants(network: Network, claim: Claim) -> Iterator[tuple[IngressView, st
     # A rule without a host claims `*`, as does one whose host is `*` (which only files can hold).
     hosts = ("", "*") if claim[1] == "*" else (claim[1],)
     for view in network.ingresses_with_host(*hosts):
-        if view.controller is None or view.controller.id != INGRESS_NGINX:
+        if not _nginx_primary(view):
             continue
         found = _claims(view).get(claim)
         if found is not None:
@@ -239,8 +241,17 @@ def _claimants(network: Network, claim: Claim) -> Iterator[tuple[IngressView, st
             yield view, f"{namespace}/{backend}" if namespace else backend
 
 
+def _nginx_primary(view: IngressView) -> bool:
+    """An ingress-nginx Ingress that routes on its own: a canary one joins the primary's upstream."""
+    return (
+        view.controller is not None
+        and view.controller.id == INGRESS_NGINX
+        and not AnnotationValues(view.obj.annotations, NGINX_PREFIX).flag("canary")
+    )
+
+
 def conflicting_paths(view: IngressView, context: CheckContext[NoParams]) -> Iterator[Issue]:
-    if view.controller is None or view.controller.id != INGRESS_NGINX:
+    if not _nginx_primary(view):
         return
     network = context.inventory.network
     conflicts = []
@@ -248,10 +259,14 @@ def conflicting_paths(view: IngressView, context: CheckContext[NoParams]) -> Ite
     own = _claims(view)
     for claim, (namespace, backend) in own.items():
         mine = f"{namespace}/{backend}" if namespace else backend
+        # One finding per pair, on the Ingress whose backend is not served: the newer one, or, when
+        # the input has no creation times, the one the controller's order of equal times puts second.
         others = [
             (other, theirs)
             for other, theirs in _claimants(network, claim)
-            if other.obj.key != view.obj.key and theirs != mine
+            if other.obj.key != view.obj.key
+            and theirs != mine
+            and ordered_ingresses([view, other])[0] is other
         ]
         for other, theirs in others:
             related[other.obj.display()] = other.obj.ref
@@ -269,16 +284,20 @@ def conflicting_paths(view: IngressView, context: CheckContext[NoParams]) -> Ite
     if not conflicts:
         return
     first = conflicts[0]
-    who = {
-        "this": "this Ingress is older, so the other one's backend gets no traffic there",
-        "other": "the other Ingress is older, so this one's backend gets no traffic there",
-        None: "which one is older (and served) is not known from the manifests",
-    }[first["older"]]
+    evidence: dict[str, Any] = {"conflicts": conflicts, "source": EvidenceSource.SPEC}
+    if first["older"] == "other":
+        who = "the other Ingress is older, so this one's backend gets no traffic there"
+    else:
+        who = (
+            "which one is older (and served) is not known from the manifests, so neither is the answer a "
+            f"migration must keep (the migration gate assumes {first['other']}, the order of equal times)"
+        )
+        evidence["merged"] = ["migration.order-unknown"]
     yield Issue(
         f"{view.obj.display()} routes {first['host']}{first['path']} ({first['pathType']}) to "
         f"{first['backend']} while {first['other']} of the same class routes it to "
         f"{first['otherBackend']}: ingress-nginx serves only the older Ingress's; {who}",
-        {"conflicts": conflicts, "source": EvidenceSource.SPEC},
+        evidence,
         related=tuple(related.values()),
     )
 

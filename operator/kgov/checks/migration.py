@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, Final
 
+from kgov.catalogue import INGRESS_NGINX
 from kgov.checks import fields
 from kgov.checks.params import PrefixParams
 from kgov.checks.registry import CheckContext, CheckFunction, Issue
 from kgov.domain.controller import controller_config_map
 from kgov.inventory.network import IngressView, RouteView
+from kgov.migration.nginx import Conflict
 from kgov.migration.parity import Mismatch, Parity, ingress_hosts, migration_index
 from kgov.migration.surface import Mapped, annotation_surface, semantic_gaps
 from kgov.migration.values import ALIASES
@@ -48,7 +50,11 @@ def annotations_of_class(klass: str, what: str) -> CheckFn:
     `what` saying what that means (`{keys}` is replaced by their names)."""
 
     def check(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
-        found = [m for m in surface(view, context) if m.klass == klass]
+        mapped = surface(view, context)
+        # One annotation, one finding: access control (and the keys of its feature) is
+        # migration.access-control-dropped's.
+        dropped = _access_controlled(view, context, mapped)
+        found = [m for m in mapped if m.klass == klass and m.key not in dropped]
         if found:
             yield Issue(
                 f"{view.obj.display()} uses {len(found)} annotation(s) {what.format(keys=_keys(found))}",
@@ -101,9 +107,12 @@ def order_unknown(view: IngressView, context: CheckContext[PrefixParams]) -> Ite
     params: PrefixParams = context.params
     model = migration_index(context.inventory, params.annotation_prefix).model_for(view)
     for conflict in model.conflicts:
-        if view is not conflict.kept and view is not conflict.other:
+        # One finding per conflict, on the Ingress the gate takes for the newer; a path routed to two
+        # backends is ingress.conflicting-paths' finding, which says what this one would; two copies
+        # of one object are scope.conflicting-copies' business.
+        if view is not conflict.other or _paths_conflict(conflict) or conflict.kept.obj.key == view.obj.key:
             continue
-        other = conflict.other if view is conflict.kept else conflict.kept
+        other = conflict.kept
         yield Issue(
             f"{view.obj.display()} and {other.obj.display()} both define {conflict.subject} of host "
             f"{conflict.host or '*'}: ingress-nginx keeps the older one's, and the input carries no creation "
@@ -118,6 +127,14 @@ def order_unknown(view: IngressView, context: CheckContext[PrefixParams]) -> Ite
             related=(other.obj.ref,),
             discriminator=f"{conflict.host}:{conflict.subject}",
         )
+
+
+def _paths_conflict(conflict: Conflict) -> bool:
+    """What ingress.conflicting-paths reports: a path two Ingresses of a known ingress-nginx class route
+    to different backends."""
+    return conflict.backends_differ and all(
+        v.controller is not None and v.controller.id == INGRESS_NGINX for v in (conflict.kept, conflict.other)
+    )
 
 
 def nginx_config_rejected(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
@@ -136,20 +153,42 @@ def nginx_config_rejected(view: IngressView, context: CheckContext[PrefixParams]
             )
 
 
-def access_control_dropped(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
-    params: PrefixParams = context.params
-    prefix = params.annotation_prefix
-    keys = sorted(
+def _access_keys(view: IngressView, prefix: str) -> list[str]:
+    """The access-control annotations of the Ingress, without the prefix."""
+    return sorted(
         key[len(prefix) :]
         for key in view.obj.annotations
         if key.startswith(prefix) and ALIASES.get(key[len(prefix) :], key[len(prefix) :]) in ACCESS_CONTROL
     )
+
+
+def _access_controlled(
+    view: IngressView, context: CheckContext[PrefixParams], mapped: list[Mapped]
+) -> set[str]:
+    """The annotation keys migration.access-control-dropped reports: the access-control ones and the keys
+    of their catalogue group (auth-realm and auth-secret configure auth-type)."""
+    prefix = context.params.annotation_prefix
+    keys = {prefix + key for key in _access_keys(view, prefix)}
+    groups = {m.group for m in mapped if m.key in keys and m.group}
+    return keys | {m.key for m in mapped if m.group in groups}
+
+
+def access_control_dropped(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
+    params: PrefixParams = context.params
+    prefix = params.annotation_prefix
+    keys = _access_keys(view, prefix)
     if keys:
+        covered = _access_controlled(view, context, surface(view, context)) - {prefix + k for k in keys}
+        configuring = sorted(k.removeprefix(prefix) for k in covered)
+        also = f"; with {', '.join(configuring)}" if configuring else ""
+        evidence: dict[str, Any] = {"annotations": [prefix + k for k in keys], "source": "spec"}
+        if configuring:
+            evidence["configuring"] = sorted(covered)
         yield Issue(
-            f"{view.obj.display()} restricts who may reach it ({', '.join(keys)}); Gateway API routes have "
-            "no such control, so a migration drops it: map it to a policy of the target implementation and "
-            "name that policy in a waiver (`replacement:`)",
-            {"annotations": [prefix + k for k in keys], "source": "spec"},
+            f"{view.obj.display()} restricts who may reach it ({', '.join(keys)}{also}); Gateway API routes "
+            "have no such control, so a migration drops it: map it to a policy of the target implementation "
+            "and name that policy in a waiver (`replacement:`)",
+            evidence,
         )
 
 

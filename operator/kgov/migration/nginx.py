@@ -132,6 +132,8 @@ class Conflict:
     subject: str
     kept: IngressView
     other: IngressView
+    # A path the two route to different backends: what ingress.conflicting-paths reports.
+    backends_differ: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,12 +307,18 @@ class NginxModel:
         return server
 
     def _conflict(
-        self, host: str, subject: str, kept: IngressView, other: IngressView, place: tuple[int, int, int]
+        self,
+        host: str,
+        subject: str,
+        kept: IngressView,
+        other: IngressView,
+        place: tuple[int, int, int],
+        backends_differ: bool = False,
     ) -> None:
         """`place`: (0 for the catch-all's default backends, else 1; the rule; the path + 1, 0 for the
         host's default backend) of `other`, the Ingress that met `kept`'s definition."""
         if not order_known(kept, other):
-            conflict = Conflict(host, subject, kept, other)
+            conflict = Conflict(host, subject, kept, other, backends_differ)
             self.conflicts.append(conflict)
             self._placed.setdefault(host, []).append((place, conflict))
 
@@ -370,7 +378,8 @@ class NginxModel:
             existing.backend != backend or existing.ingress.obj.annotations != view.obj.annotations
         ):
             # `getBackendServers`: the location of the older Ingress stays.
-            self._conflict(server.host, f"path {key[0]} ({key[1]})", existing.ingress, view, place)
+            subject = f"path {key[0]} ({key[1]})"
+            self._conflict(server.host, subject, existing.ingress, view, place, existing.backend != backend)
 
     def _add_canary(self, view: IngressView) -> None:
         """`mergeAlternativeBackends`: the canary joins the *upstream* (Service port) of the main

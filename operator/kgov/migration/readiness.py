@@ -94,8 +94,28 @@ def verdict_table() -> str:
     return "\n".join(["| verdict | when |", "|---|---|", *rows]) + "\n"
 
 
+# A check of another category that the gate runs too: it reports a conflict once, with the migration
+# finding that would say the same merged into it (`evidence.merged`).
+MERGING_CHECKS = ("ingress.conflicting-paths",)
+ORDER_UNKNOWN = "migration.order-unknown"
+
+
+def counts_for_migration(finding: Finding) -> bool:
+    merged = finding.evidence.get("merged") or ()
+    return finding.category is Category.MIGRATION or any(m.startswith("migration.") for m in merged)
+
+
+def _concerned(finding: Finding) -> list[tuple[str, str | None, str]]:
+    """The Ingresses a finding's verdict applies to: its target, and for an order two Ingresses' creation
+    times decide, the other one too (the finding is on one of them only)."""
+    merged = finding.evidence.get("merged") or ()
+    if finding.check == ORDER_UNKNOWN or ORDER_UNKNOWN in merged:
+        return [finding.target.key, *(r.key for r in finding.related)]
+    return [finding.target.key]
+
+
 def verdict_of(findings: Iterable[Finding], annotations: Iterable[Mapped]) -> str:
-    severities = [f.severity for f in findings if f.category is Category.MIGRATION]
+    severities = [f.severity for f in findings if counts_for_migration(f)]
     mapped = list(annotations)
     return next(rule.verdict for rule in VERDICT_RULES if rule.test(severities, mapped))
 
@@ -105,7 +125,8 @@ def readiness(
 ) -> Readiness:
     by_target: dict[tuple[str, str | None, str], list[Finding]] = {}
     for finding in findings:
-        by_target.setdefault(finding.target.key, []).append(finding)
+        for key in _concerned(finding):
+            by_target.setdefault(key, []).append(finding)
     index = migration_index(inventory, prefix)
     found = []
     for view in sorted(ingresses, key=lambda v: (v.obj.namespace or "", v.obj.name)):

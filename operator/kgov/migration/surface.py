@@ -26,6 +26,9 @@ class Mapped:
     klass: str
     equivalent: str
     note: str
+    group: str = (
+        ""  # the catalogue's feature group (BasicDigestAuth: auth-type, auth-realm, auth-secret, ...)
+    )
 
     def as_dict(self) -> dict[str, str]:
         return {"key": self.key, "class": self.klass, "equivalent": self.equivalent, "note": self.note}
@@ -62,9 +65,12 @@ def annotation_surface(view: IngressView, network: Network, prefix: str) -> list
             )
         elif entry.is_default(view.obj.annotations.get(key.key, "")):
             # Set to what the controller does anyway: nothing to carry over, so no gap.
-            mapped.append(Mapped(key.key, "N", entry.gateway or "", f"set to its default ({entry.default})"))
+            note = f"set to its default ({entry.default})"
+            mapped.append(Mapped(key.key, "N", entry.gateway or "", note, entry.group or ""))
         else:
-            mapped.append(Mapped(key.key, entry.klass, entry.gateway or "", entry.notes or ""))
+            mapped.append(
+                Mapped(key.key, entry.klass, entry.gateway or "", entry.notes or "", entry.group or "")
+            )
     return sorted(mapped, key=lambda m: m.key)
 
 
