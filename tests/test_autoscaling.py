@@ -682,6 +682,34 @@ def test_live_pods_decide_over_the_template() -> None:
     assert finding.evidence["scalingActive"]["reason"] == "FailedGetResourceMetric"
 
 
+def test_live_templates_are_the_distinct_specs_in_pod_order() -> None:
+    """Pods whose specs differ only in what the projection does not read (the node) are one
+    template; a rollout's second spec follows in the order of its first pod."""
+    on_node = "  nodeName: node-{}\nstatus:"
+    pods = [
+        live_pod(name, "web", requests=requests).replace("status:", on_node.format(i))
+        for i, (name, requests) in enumerate(
+            [
+                ("web-a", "{memory: 256Mi}"),
+                ("web-b", "{cpu: 250m, memory: 256Mi}"),
+                ("web-c", "{memory: 256Mi}"),
+                ("web-d", "{cpu: 250m, memory: 256Mi}"),
+            ]
+        )
+    ]
+    inventory = Inventory(load(deployment(), *pods), live=True)
+    (workload,) = inventory.workloads
+    assert [p.obj.name for p in workload.pods] == ["web-a", "web-b", "web-c", "web-d"]
+    templates = autoscaling.live_templates(workload, inventory)
+    assert [sorted(t.spec.containers[0].resources.requests) for t in templates] == [
+        ["memory"],
+        ["cpu", "memory"],
+    ]
+    assert autoscaling.live_templates(workload, inventory) is templates  # once per inventory
+    finding = one(run(docs(deployment(), *pods, hpa_v2()), checks=[MISSING], live=True), MISSING)
+    assert finding.evidence["containers"] == ["app"]
+
+
 # ---- HPA subjects -----------------------------------------------------------------------------------
 
 TARGET = "autoscaling.hpa-target-missing"

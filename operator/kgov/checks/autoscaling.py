@@ -23,10 +23,10 @@ from kgov.checks.params import (
 from kgov.checks.registry import CheckContext, CheckFunction, Issue, Undecided
 from kgov.domain.measured import provenance, window_hours
 from kgov.findings.model import Severity
-from kgov.inventory import AbsentTarget, HPAView, VPAView, Workload
+from kgov.inventory import AbsentTarget, HPAView, Inventory, VPAView, Workload
 from kgov.model.autoscaling import SCALED_OBJECT_KIND, VPA, MetricSpec
 from kgov.model.evidence import EvidenceSource, EvidenceUnavailable, Signal
-from kgov.model.pods import QOS_RESOURCES, PodTemplate
+from kgov.model.pods import QOS_RESOURCES, PodSpec, PodTemplate
 from kgov.model.qos import EffectiveContainer, LimitDefaults, effective_containers
 from kgov.model.quantity import format_quantity
 
@@ -94,15 +94,34 @@ def running(containers: list[EffectiveContainer]) -> list[EffectiveContainer]:
     return [c for c in containers if c.role != "init"]
 
 
-def live_templates(workload: Workload) -> list[PodTemplate]:
-    """The specs of the workload's live pods (requests as admitted: LimitRange and VPA applied)."""
-    templates = []
+def live_templates(workload: Workload, inventory: Inventory) -> list[PodTemplate]:
+    """The distinct specs of the workload's live pods (requests as admitted: LimitRange and VPA
+    applied), in the order of the first pod running each. Several checks ask, so they are read once
+    per workload and evaluation; a workload's pods mostly run one spec as far as the projection
+    reads it (two in a rollout), so that one is kept once, not once per pod."""
+    return inventory.derived("live_templates", workload, lambda: _live_templates(workload))
+
+
+def _live_templates(workload: Workload) -> list[PodTemplate]:
+    read: list[dict[str, Any]] = []  # each pod's spec as far as PodSpec reads it
+    templates: list[PodTemplate] = []
     for pod in workload.pods:
+        spec = pod.obj.raw.get("spec")
+        if isinstance(spec, dict):
+            spec = {key: spec[key] for key in _POD_SPEC_FIELDS if key in spec}
+            if spec in read:
+                continue
+            read.append(spec)
         try:
-            templates.append(PodTemplate.model_validate({"spec": pod.obj.raw.get("spec")}, by_alias=True))
+            template = PodTemplate.model_validate({"spec": spec}, by_alias=True)
         except (ValidationError, ValueError):
             continue
+        if template not in templates:
+            templates.append(template)
     return templates
+
+
+_POD_SPEC_FIELDS = tuple(field.alias or name for name, field in PodSpec.model_fields.items())
 
 
 def _requests_path(workload: Target) -> fields.FieldPath:
@@ -362,7 +381,9 @@ def hpa_missing_requests(workload: Target, context: CheckContext[NoParams]) -> I
         if any(m.target_type == "Utilization" for h in workload.hpas for m in h.hpa.metrics):
             yield _UNKNOWN_REQUESTS
         return
-    pods = live_templates(workload)
+    if not workload.hpas:
+        return  # (before reading its pods' specs)
+    pods = live_templates(workload, context.inventory)
     # Live pods carry what the HPA really divides by (LimitRange and VPA admission applied).
     templates, defaults, source = (
         (pods, None, EvidenceSource.PODS)
@@ -626,7 +647,7 @@ def current_requests(
     Live pods are the truth. Without them the template is only what runs when the VPA is Off: in
     any other mode the VPA rewrites the requests of the pods it admits.
     """
-    pods = live_templates(workload)
+    pods = live_templates(workload, context.inventory)
     if pods:
         templates, defaults, source = pods, None, "pods"
     elif vpa.is_off:
