@@ -3,6 +3,7 @@ meeting across namespaces, network views updated in place."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -10,7 +11,9 @@ import pytest
 from kgov.engine import Engine
 from kgov.engine.relations import Relations, build_relations
 from kgov.inventory import Inventory
+from kgov.inventory.projection import project
 from kgov.model.objects import object_from_dict
+from kgov.model.pods import LivePod
 from test_engine import (
     GOOD,
     INGRESS_CLASS,
@@ -186,3 +189,48 @@ def test_an_owned_live_pod_keeps_only_its_status_projection() -> None:
     assert {m.__name__ for m in models["pod"]} == {"LivePod"}
     assert models["replicaset"] == set()
     assert {m.__name__ for m in models["deployment"]} == {"PodTemplate", "WorkloadSpec"}
+
+
+def test_equal_live_pod_projections_are_one_value() -> None:
+    """A cluster holds one projection per pod: those that read the same are one shared value."""
+
+    def status(restarts: int, finished: object = None) -> dict[str, Any]:
+        state = {"terminated": {"reason": "OOMKilled", "finishedAt": finished}} if finished else {}
+        container = {"name": "app", "ready": True, "restartCount": restarts, "lastState": state}
+        return {
+            "status": {"phase": "Running", "podIP": f"10.0.0.{restarts}", "containerStatuses": [container]}
+        }
+
+    first, second = (project(LivePod, status(0)) for _ in range(2))
+    assert first is second
+    assert project(LivePod, status(1)) is not first
+    assert project(LivePod, status(1)) == project(LivePod, status(1))
+    # A timestamp read as text and one read as a datetime write the same JSON but are not equal.
+    text = project(LivePod, status(2, "2026-11-23T22:00:00Z"))
+    when = project(LivePod, status(2, datetime(2026, 11, 23, 22, tzinfo=UTC)))
+    assert text != when and text is not when
+
+
+def test_objects_share_their_owner_lists_and_empty_maps() -> None:
+    def owned(name: str, owner: str) -> dict[str, Any]:
+        ref = {
+            "apiVersion": "apps/v1",
+            "kind": "ReplicaSet",
+            "name": owner,
+            "uid": f"uid-{owner}",
+            "controller": True,
+        }
+        return {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name, "namespace": "shop", "ownerReferences": [ref]},
+        }
+
+    first, second, other = (
+        object_from_dict(owned(name, owner))
+        for name, owner in (("a", "web-1"), ("b", "web-1"), ("c", "web-2"))
+    )
+    assert first.owners is second.owners and first.owners == second.owners
+    assert other.owners is not first.owners and other.owners[0].name == "web-2"
+    assert first.labels == {} and first.annotations == {}
+    assert first.key is first.key == ("Pod", "shop", "a")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from kgov.model.errors import ObjectError
@@ -79,14 +80,15 @@ class KubeObject:
     labels: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
     owners: tuple[OwnerRef, ...] = ()
+    # One tuple however many indices hold the object by key (a cluster's store, children, inventory).
+    key: tuple[str, str | None, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.key = (self.kind, self.namespace, self.name)
 
     @property
     def ref(self) -> ObjectRef:
         return ObjectRef(self.kind, self.name, self.namespace, self.api_version, self.uid)
-
-    @property
-    def key(self) -> tuple[str, str | None, str]:
-        return (self.kind, self.namespace, self.name)
 
     @property
     def api_group(self) -> str:
@@ -107,9 +109,13 @@ class KubeObject:
         return self.ref.display()
 
 
-def _string_map(value: Any, path: tuple[str | int, ...]) -> dict[str, str]:
+# Most objects have no annotations, many no labels: one empty map for them all.
+_NO_STRINGS: Mapping[str, str] = MappingProxyType({})
+
+
+def _string_map(value: Any, path: tuple[str | int, ...]) -> Mapping[str, str]:
     if value is None:
-        return {}
+        return _NO_STRINGS
     if not isinstance(value, dict):
         raise ObjectError(f"expected a map of strings, got {type(value).__name__}", path)
     for key, item in value.items():
@@ -134,7 +140,15 @@ def _owners(value: Any) -> tuple[OwnerRef, ...]:
                     controller=item.get("controller") is True,
                 )
             )
-    return tuple(owners)
+    found = tuple(owners)
+    # The pods of one ReplicaSet name the same owner: one tuple for them all.
+    if len(_SHARED_OWNERS) >= _MAX_SHARED_OWNERS:
+        _SHARED_OWNERS.clear()
+    return _SHARED_OWNERS.setdefault(found, found)
+
+
+_SHARED_OWNERS: dict[tuple[OwnerRef, ...], tuple[OwnerRef, ...]] = {}
+_MAX_SHARED_OWNERS = 1 << 16
 
 
 def parse_time(value: object) -> datetime | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, ModelWrapValidatorHandler, model_validator
 
 from kgov.model.base import NullableList, Projection, ResourceList, StrMap
 
@@ -88,4 +88,22 @@ class WorkloadSpec(Projection):
 
 
 class LivePod(Projection):
+    """What checks read of a live pod beyond its spec. Most pods of a workload read the same (one
+    phase, one QoS class, no restarts), and a cluster holds one per pod, so equal projections are
+    one shared value (they are frozen)."""
+
     status: PodStatus = Field(default_factory=PodStatus)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _shared(cls, data: Any, handler: ModelWrapValidatorHandler[LivePod]) -> LivePod:
+        pod = handler(data)
+        if len(_SHARED_PODS) >= _MAX_SHARED:
+            _SHARED_PODS.clear()  # those handed out stay valid; only later ones start sharing again
+        shared = _SHARED_PODS.setdefault(pod.model_dump_json(), pod)
+        # The key is the JSON form, which a timestamp read as text and as a datetime share.
+        return shared if shared == pod else pod
+
+
+_SHARED_PODS: dict[str, LivePod] = {}
+_MAX_SHARED = 1 << 16
