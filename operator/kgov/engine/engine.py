@@ -149,8 +149,8 @@ class Engine:
             and self.store.descendants(obj.key)
         ):
             self._rebuild = True  # pods already there roll up to a different subject now
-        if not _same_for_checks(old, new, self.store.projections):
-            self._mark(old, new)
+        if not self._dirty.everything and not _same_for_checks(old, new, self.store.projections):
+            self._mark(old, new)  # (everything is evaluated anyway: the initial listing, a reload)
         if not _same_for_relations(old, new):
             self._relations_stale = True
         if event_type is not None and self._last_full is not None:
