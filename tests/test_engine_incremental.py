@@ -11,9 +11,9 @@ import pytest
 from kgov.engine import Engine
 from kgov.engine.relations import Relations, build_relations
 from kgov.inventory import Inventory
-from kgov.inventory.projection import project
+from kgov.inventory.projection import ProjectionError, project
 from kgov.model.objects import object_from_dict
-from kgov.model.pods import LivePod
+from kgov.model.pods import ContainerState, ContainerStatus, LivePod, PodStatus, Terminated
 from test_engine import (
     GOOD,
     INGRESS_CLASS,
@@ -209,6 +209,23 @@ def test_equal_live_pod_projections_are_one_value() -> None:
     text = project(LivePod, status(2, "2026-11-23T22:00:00Z"))
     when = project(LivePod, status(2, datetime(2026, 11, 23, 22, tzinfo=UTC)))
     assert text != when and text is not when
+    # What the projection does not read (the IP) is not asked; a value's type is.
+    moved = status(0)
+    moved["status"]["podIP"] = "10.9.9.9"
+    assert project(LivePod, moved) is first
+    ready = status(0)
+    ready["status"]["containerStatuses"][0]["restartCount"] = True
+    with pytest.raises(ProjectionError, match="expected an integer"):
+        project(LivePod, ready)
+
+
+def test_a_shared_projection_reads_only_its_declared_fields() -> None:
+    """LivePod is looked up by what its fields read (`read_key`): a validator of it or of a model
+    inside it that read anything else could tell apart pods the key does not."""
+    models = [LivePod, PodStatus, ContainerStatus, ContainerState, Terminated]
+    for model in models:
+        validators = model.__pydantic_decorators__.model_validators
+        assert set(validators) <= {"_null_means_absent", "_shared"}, model
 
 
 def test_objects_share_their_owner_lists_and_empty_maps() -> None:

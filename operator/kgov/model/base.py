@@ -6,8 +6,11 @@ strict (an integer field given `"three"` is an input error, as the API server wo
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from decimal import ROUND_UP, Decimal, localcontext
-from typing import Annotated, Any, TypeVar
+from functools import cache
+from types import UnionType
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, model_validator
 from pydantic.alias_generators import to_camel
@@ -82,3 +85,57 @@ StrMap = Annotated[dict[str, str], BeforeValidator(_none_to_empty_dict)]
 T = TypeVar("T")
 # A list where YAML `null` means empty, as the API server treats it.
 NullableList = Annotated[list[T], BeforeValidator(_none_to_empty_list)]
+
+
+def read_key(model: type[BaseModel], data: Any) -> Hashable:
+    """What validating `data` as `model` reads, as a hashable value: the fields the model declares
+    (by alias and by name), recursively for fields holding projections (alone, optional or in a
+    list), every other value whole. Equal keys validate to equal projections; any difference in
+    what is read (a value's type included: `1`, `1.0` and `true` differ) gives another key. Only
+    for models whose validators read nothing but their own fields (a test holds the ones using it)."""
+    if not isinstance(data, dict):
+        return _frozen(data)
+    return tuple((name, _read(inner, data[name])) for name, inner in _read_fields(model) if name in data)
+
+
+def _read(inner: type[BaseModel] | None, value: Any) -> Hashable:
+    if inner is None:
+        return _frozen(value)
+    if isinstance(value, list):
+        return ("list", *(read_key(inner, item) for item in value))
+    return read_key(inner, value)
+
+
+@cache
+def _read_fields(model: type[BaseModel]) -> tuple[tuple[str, type[BaseModel] | None], ...]:
+    fields = []
+    for name, info in model.model_fields.items():
+        inner = _projection_in(info.annotation)
+        for key in dict.fromkeys((info.alias or name, name)):
+            fields.append((key, inner))
+    return tuple(fields)
+
+
+def _projection_in(annotation: Any) -> type[BaseModel] | None:
+    """The projection a field holds (`X`, `X | None`, `list[X]`), else None: read whole."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return _projection_in(args[0])
+    if origin is list and len(args) == 1:
+        return _projection_in(args[0])
+    if origin in (Union, UnionType):
+        inner = [arg for arg in args if arg is not type(None)]
+        return _projection_in(inner[0]) if len(inner) == 1 else None
+    return None
+
+
+def _frozen(value: Any) -> Hashable:
+    if isinstance(value, dict):
+        return ("dict", *((key, _frozen(item)) for key, item in value.items()))
+    if isinstance(value, list):
+        return ("list", *(_frozen(item) for item in value))
+    if isinstance(value, float):
+        return (float, repr(value))  # -0.0 is not 0.0, nan is itself
+    return (type(value), value)

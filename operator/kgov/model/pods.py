@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import datetime
 from typing import Any
 
 from pydantic import Field, ModelWrapValidatorHandler, model_validator
 
-from kgov.model.base import NullableList, Projection, ResourceList, StrMap
+from kgov.model.base import NullableList, Projection, ResourceList, StrMap, read_key
 
 QOS_RESOURCES = ("cpu", "memory")
 
@@ -89,21 +90,25 @@ class WorkloadSpec(Projection):
 
 class LivePod(Projection):
     """What checks read of a live pod beyond its spec. Most pods of a workload read the same (one
-    phase, one QoS class, no restarts), and a cluster holds one per pod, so equal projections are
-    one shared value (they are frozen)."""
+    phase, one QoS class, no restarts), and a cluster holds one per pod: pods that read the same
+    (`read_key`) share one projection, validated once (projections are frozen)."""
 
     status: PodStatus = Field(default_factory=PodStatus)
 
     @model_validator(mode="wrap")
     @classmethod
     def _shared(cls, data: Any, handler: ModelWrapValidatorHandler[LivePod]) -> LivePod:
-        pod = handler(data)
-        if len(_SHARED_PODS) >= _MAX_SHARED:
-            _SHARED_PODS.clear()  # those handed out stay valid; only later ones start sharing again
-        shared = _SHARED_PODS.setdefault(pod.model_dump_json(), pod)
-        # The key is the JSON form, which a timestamp read as text and as a datetime share.
-        return shared if shared == pod else pod
+        key = read_key(cls, data)
+        try:
+            pod = _SHARED_PODS.get(key)
+        except TypeError:
+            return handler(data)  # a value no key can hold (not from JSON): validated on its own
+        if pod is None:
+            if len(_SHARED_PODS) >= _MAX_SHARED:
+                _SHARED_PODS.clear()  # those handed out stay valid; later ones start sharing again
+            pod = _SHARED_PODS[key] = handler(data)
+        return pod
 
 
-_SHARED_PODS: dict[str, LivePod] = {}
+_SHARED_PODS: dict[Hashable, LivePod] = {}
 _MAX_SHARED = 1 << 16
