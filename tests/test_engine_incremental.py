@@ -12,6 +12,7 @@ from kgov.engine import Engine
 from kgov.engine.relations import Relations, build_relations
 from kgov.inventory import Inventory
 from kgov.inventory.projection import ProjectionError, project
+from kgov.model.networking import Ingress
 from kgov.model.objects import object_from_dict
 from kgov.model.pods import ContainerState, ContainerStatus, LivePod, PodStatus, Terminated
 from test_engine import (
@@ -225,7 +226,18 @@ def test_a_shared_projection_reads_only_its_declared_fields() -> None:
     models = [LivePod, PodStatus, ContainerStatus, ContainerState, Terminated]
     for model in models:
         validators = model.__pydantic_decorators__.model_validators
-        assert set(validators) <= {"_null_means_absent", "_shared"}, model
+        assert set(validators) <= {"_null_means_absent", "_share_field_names", "_shared"}, model
+
+
+def test_projections_share_the_sets_of_the_fields_they_were_given() -> None:
+    first, second = (
+        project(Ingress, {"spec": {"rules": [{"host": f"{name}.example.com"}]}}) for name in ("a", "b")
+    )
+    assert first.spec.rules[0].model_fields_set == {"host"}
+    assert first.spec.rules[0].model_fields_set is second.spec.rules[0].model_fields_set
+    assert first != second and first.spec.rules[0].host == "a.example.com"
+    copied = first.model_copy(update={"spec": second.spec})
+    assert copied.spec is second.spec and first.model_fields_set == {"spec"}
 
 
 def test_objects_share_their_owner_lists_and_empty_maps() -> None:

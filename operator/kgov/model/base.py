@@ -10,7 +10,7 @@ from collections.abc import Hashable
 from decimal import ROUND_UP, Decimal, localcontext
 from functools import cache
 from types import UnionType
-from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, Self, TypeVar, Union, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, model_validator
 from pydantic.alias_generators import to_camel
@@ -38,6 +38,18 @@ class Projection(BaseModel):
         if isinstance(data, dict) and None in data.values():
             return {key: value for key, value in data.items() if value is not None}
         return data
+
+    @model_validator(mode="after")
+    def _share_field_names(self) -> Self:
+        """The names of the fields a projection was given are one set per combination, shared: every
+        model instance holds one, and an empty set alone is larger than most projections' values
+        (an operator holds hundreds of thousands). Projections are frozen: the set never changes."""
+        given = self.__pydantic_fields_set__
+        object.__setattr__(self, "__pydantic_fields_set__", _FIELD_SETS.setdefault(frozenset(given), given))
+        return self
+
+
+_FIELD_SETS: dict[frozenset[str], set[str]] = {}
 
 
 def _none_to_empty_dict(value: Any) -> Any:
