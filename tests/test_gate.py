@@ -370,6 +370,18 @@ def test_one_path_conflict_is_one_finding_and_still_needs_review_in_the_gate() -
     assert verdicts(gated) == {"a": "needs-review", "b": "needs-review"}
 
 
+def test_a_path_conflict_needs_review_in_the_gate_when_conflicting_paths_is_off_for_scans(
+    tmp_path: Path,
+) -> None:
+    """The order-unknown consequence of a path conflict travels in ingress.conflicting-paths' finding:
+    a config turning that check off for scans does not let the gate call both Ingresses ready."""
+    config = tmp_path / "quiet.yaml"
+    config.write_text("checks:\n  ingress.conflicting-paths: {enabled: false}\n", encoding="utf-8")
+    code, gated = gate_json("-", "--config", str(config), stdin=_two_ingresses("web", "api"))
+    assert code == 0
+    assert verdicts(gated) == {"a": "needs-review", "b": "needs-review"}
+
+
 def test_an_order_conflict_conflicting_paths_does_not_report_is_one_migration_finding() -> None:
     """Two default backends for one host: only the order decides, and only order-unknown says so."""
     text = _two_ingresses("default:web", "default:api")

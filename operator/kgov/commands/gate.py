@@ -58,7 +58,10 @@ def migration(
         only = [s.id for s in registry if s.category is Category.MIGRATION] + list(MERGING_CHECKS)
         if not config.migration.forbid_new_ingress:
             only.remove(NEW_INGRESS)
+        # The merging checks carry migration findings merged into theirs: a config that turns one off
+        # for scans must not take those out of the verdict.
         checks = select_checks(registry, config, only)
+        checks += [registry.get(c) for c in MERGING_CHECKS if c not in {s.id for s in checks}]
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
     if base is not None and not config.migration.forbid_new_ingress:
