@@ -58,6 +58,12 @@ def test_every_bundled_rule_but_the_format_library_compiles() -> None:
     [
         ("self.all(h, !isIP(h))", ["db.example.com"], True),
         ("self.all(h, !isIP(h))", ["db.example.com", "2001:db8::1"], False),
+        # the API server's isIP refuses zones, IPv4-mapped IPv6 (either spelling) and leading zeros
+        ("isIP(self)", "fe80::1%eth0", False),
+        ("isIP(self)", "::ffff:192.0.2.1", False),
+        ("isIP(self)", "::ffff:c000:201", False),
+        ("isIP(self)", "192.0.2.01", False),
+        ("isIP(self)", "192.0.2.1", True),
         ('self.all(key, key.split("/")[0].size() < 253)', {"example.com/team": "a"}, True),
         ('self.all(key, key.split("/")[0].size() < 253)', {"a" * 253 + "/team": "a"}, False),
         ("self.substring(2) == 'example.com'", "*.example.com", True),

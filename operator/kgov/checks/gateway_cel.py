@@ -94,11 +94,13 @@ def _trees() -> dict[str, dict[str, Any]]:
 
 
 def _is_ip(value: str) -> bool:
+    """Kubernetes' `isIP`: an address Go's netip parses (no IPv4 leading zeros, as Python's), without
+    an IPv6 zone and not IPv4-mapped, both of which the API server's library refuses."""
     try:
-        ipaddress.ip_address(value)
+        address = ipaddress.ip_address(value)
     except ValueError:
         return False
-    return True
+    return not (isinstance(address, ipaddress.IPv6Address) and (address.scope_id or address.ipv4_mapped))
 
 
 @cache
