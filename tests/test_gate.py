@@ -370,6 +370,35 @@ def test_one_path_conflict_is_one_finding_and_still_needs_review_in_the_gate() -
     assert verdicts(gated) == {"a": "needs-review", "b": "needs-review"}
 
 
+def test_a_path_conflict_between_ingresses_of_equal_creation_times_is_of_known_order() -> None:
+    """Equal creation times put the Ingresses in descending name order, as the controller does: the
+    order is known (b is served), so the conflict is not an order question and holds no Ingress for
+    review."""
+    stamp = "namespace: shop, creationTimestamp: '2024-05-01T10:00:00Z',"
+    text = _two_ingresses("web", "api").replace("namespace: shop,", stamp)
+    report = json.loads(CliRunner().invoke(main, ["scan", "-", "-o", "json"], input=text).output)
+    (finding,) = [f for f in report["findings"] if f["check"] == "ingress.conflicting-paths"]
+    assert finding["target"]["name"] == "a"
+    assert "merged" not in finding["evidence"]
+    assert "comes first" in finding["message"]
+    _, gated = gate_json("-", stdin=text)
+    assert verdicts(gated) == {"a": "ready", "b": "ready"}
+
+
+def test_an_ingress_canary_only_by_the_default_prefix_is_still_an_order_question(tmp_path: Path) -> None:
+    """With a controller prefix of custom.io/, nginx.ingress.kubernetes.io/canary is no canary: the two
+    Ingresses conflict. ingress.conflicting-paths reads the default prefix and leaves the pair alone,
+    so migration.order-unknown must say it: the gate does not call them ready."""
+    config = tmp_path / "prefix.yaml"
+    config.write_text(
+        "checks:\n  migration.order-unknown: {params: {annotation_prefix: custom.io/}}\n", encoding="utf-8"
+    )
+    text = _two_ingresses("web", "api", '{nginx.ingress.kubernetes.io/canary: "true"}')
+    _, gated = gate_json("-", "--config", str(config), stdin=text)
+    assert "migration.order-unknown" in gated["summary"]["by_check"]
+    assert verdicts(gated) == {"a": "needs-review", "b": "needs-review"}
+
+
 def test_a_path_conflict_needs_review_in_the_gate_when_conflicting_paths_is_off_for_scans(
     tmp_path: Path,
 ) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from kgov.catalogue import INGRESS_NGINX, NGINX_PREFIX, Controller, image_tag, parse_version
+from kgov.catalogue import INGRESS_NGINX, Controller, image_tag, parse_version
 from kgov.checks import fields
 from kgov.checks.params import ChurnParams, DriftParams, EolParams, NoParams, PrefixParams, SprawlParams
 from kgov.checks.registry import CheckContext, CheckFunction, Issue, LoneNginxConfig, Undecided
@@ -30,8 +30,7 @@ from kgov.inventory.network import (
     Network,
     WebhookView,
 )
-from kgov.migration.nginx import ordered_ingresses
-from kgov.migration.values import AnnotationValues
+from kgov.migration.nginx import nginx_primary, order_known, ordered_ingresses
 from kgov.model import networking as net
 from kgov.model.evidence import ChurnEstimate, EvidenceSource, Series, Signal
 from kgov.model.objects import ObjectRef
@@ -233,7 +232,7 @@ def _claimants(network: Network, claim: Claim) -> Iterator[tuple[IngressView, st
     # A rule without a host claims `*`, as does one whose host is `*` (which only files can hold).
     hosts = ("", "*") if claim[1] == "*" else (claim[1],)
     for view in network.ingresses_with_host(*hosts):
-        if not _nginx_primary(view):
+        if not nginx_primary(view):
             continue
         found = _claims(view).get(claim)
         if found is not None:
@@ -241,17 +240,8 @@ def _claimants(network: Network, claim: Claim) -> Iterator[tuple[IngressView, st
             yield view, f"{namespace}/{backend}" if namespace else backend
 
 
-def _nginx_primary(view: IngressView) -> bool:
-    """An ingress-nginx Ingress that routes on its own: a canary one joins the primary's upstream."""
-    return (
-        view.controller is not None
-        and view.controller.id == INGRESS_NGINX
-        and not AnnotationValues(view.obj.annotations, NGINX_PREFIX).flag("canary")
-    )
-
-
 def conflicting_paths(view: IngressView, context: CheckContext[NoParams]) -> Iterator[Issue]:
-    if not _nginx_primary(view):
+    if not nginx_primary(view):
         return
     network = context.inventory.network
     conflicts = []
@@ -278,7 +268,8 @@ def conflicting_paths(view: IngressView, context: CheckContext[NoParams]) -> Ite
                     "backend": mine,
                     "other": other.obj.display(),
                     "otherBackend": theirs,
-                    "older": _older(view, other),
+                    # "other": the other Ingress comes first (None: the order is not in the input)
+                    "older": "other" if order_known(view, other) else None,
                 }
             )
     if not conflicts:
@@ -286,7 +277,10 @@ def conflicting_paths(view: IngressView, context: CheckContext[NoParams]) -> Ite
     first = conflicts[0]
     evidence: dict[str, Any] = {"conflicts": conflicts, "source": EvidenceSource.SPEC}
     if first["older"] == "other":
-        who = "the other Ingress is older, so this one's backend gets no traffic there"
+        who = (
+            "the other Ingress comes first in its order (older, or as old and later by namespace/name), "
+            "so this one's backend gets no traffic there"
+        )
     else:
         who = (
             "which one is older (and served) is not known from the manifests, so neither is the answer a "
@@ -300,13 +294,6 @@ def conflicting_paths(view: IngressView, context: CheckContext[NoParams]) -> Ite
         evidence,
         related=tuple(related.values()),
     )
-
-
-def _older(view: IngressView, other: IngressView) -> str | None:
-    mine, theirs = view.obj.created, other.obj.created
-    if mine is None or theirs is None or mine == theirs:
-        return None
-    return "this" if mine < theirs else "other"
 
 
 # ---- ingress.risky-annotation ----------------------------------------------------------------------

@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, Final
 
-from kgov.catalogue import INGRESS_NGINX
 from kgov.checks import fields
 from kgov.checks.params import PrefixParams
 from kgov.checks.registry import CheckContext, CheckFunction, Issue
 from kgov.domain.controller import controller_config_map
 from kgov.inventory.network import IngressView, RouteView
-from kgov.migration.nginx import Conflict
+from kgov.migration.nginx import Conflict, nginx_primary
 from kgov.migration.parity import Mismatch, Parity, ingress_hosts, migration_index
 from kgov.migration.surface import Mapped, annotation_surface, semantic_gaps
 from kgov.migration.values import ALIASES
@@ -130,11 +129,9 @@ def order_unknown(view: IngressView, context: CheckContext[PrefixParams]) -> Ite
 
 
 def _paths_conflict(conflict: Conflict) -> bool:
-    """What ingress.conflicting-paths reports: a path two Ingresses of a known ingress-nginx class route
-    to different backends."""
-    return conflict.backends_differ and all(
-        v.controller is not None and v.controller.id == INGRESS_NGINX for v in (conflict.kept, conflict.other)
-    )
+    """What ingress.conflicting-paths reports: a path two Ingresses of a known ingress-nginx class, neither
+    a canary by its rule, route to different backends."""
+    return conflict.backends_differ and all(nginx_primary(v) for v in (conflict.kept, conflict.other))
 
 
 def nginx_config_rejected(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:

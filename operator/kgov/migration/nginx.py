@@ -32,7 +32,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from kgov.catalogue import NGINX_PREFIX
+from kgov.catalogue import INGRESS_NGINX, NGINX_PREFIX
 from kgov.inventory.network import IngressView, Network, rule_hosts
 from kgov.migration.outcome import (
     ERROR,
@@ -92,6 +92,16 @@ def created(view: IngressView) -> str | None:
     metadata = view.obj.raw.get("metadata")
     value = metadata.get("creationTimestamp") if isinstance(metadata, dict) else None
     return str(value) if value else None
+
+
+def nginx_primary(view: IngressView) -> bool:
+    """An ingress-nginx Ingress that routes on its own (a canary one joins the primary's upstream), as
+    `ingress.conflicting-paths` decides it: the one place both it and the migration checks ask."""
+    return (
+        view.controller is not None
+        and view.controller.id == INGRESS_NGINX
+        and not AnnotationValues(view.obj.annotations, NGINX_PREFIX).flag("canary")
+    )
 
 
 def ordered_ingresses(views: Iterable[IngressView]) -> list[IngressView]:
