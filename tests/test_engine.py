@@ -728,3 +728,17 @@ def test_memoised_values_do_not_pile_up_as_objects_change() -> None:
     inventory = target._inventory
     assert inventory is not None
     assert len(inventory._derived) <= 4
+
+
+def test_a_route_edited_again_and_again_leaves_no_past_versions_in_the_network() -> None:
+    """The network remembers each route's GatewayClasses; a route replaced in place takes its old
+    version's entry with it, so a long-running operator does not keep every past route alive."""
+    target = engine()
+    feed(target, namespace("infra"), namespace("edge"), _gateway(), _route("edge", "web.example"))
+    target.evaluate()
+    for n in range(20):
+        feed(target, _route("edge", f"web{n}.example"), event="MODIFIED")
+        target.evaluate()
+    inventory = target._inventory
+    assert inventory is not None
+    assert len(inventory.network._route_classes) <= 1

@@ -1,6 +1,7 @@
 """Chart folders rendered with the real helm, kustomizations built with the real kubectl (both installed
-by scripts/setup into .tools/bin); findings on lines of the repository's own files. Without the tools
-the folders are skipped with a note. Also: --exclude, `exclude:` and a `.kgov.yaml` found from the
+by scripts/setup into .tools/bin); findings on lines of the repository's own files. Without helm a chart
+folder is skipped with a note; a kustomization that cannot be built is read as its files are, with a
+note. Also: --exclude, `exclude:` and a `.kgov.yaml` found from the
 working directory up."""
 
 from __future__ import annotations

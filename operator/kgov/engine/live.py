@@ -254,6 +254,7 @@ class LiveNetwork(Network):
         index = positions.pop(id(old), None)
         if index is None or views[index].obj is not old:
             return False
+        self._route_classes.pop(id(views[index]), None)  # the replaced view is not asked again
         views[index] = view
         positions[id(view.obj)] = index
         return True

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import fnmatch
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kgov.config import Config, ConfigError, load_config
+from kgov.globs import glob_match
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +68,9 @@ class NamespaceScope:
     def allows(self, namespace: str | None) -> bool:
         if not namespace:
             return True
-        if self.include and not any(fnmatch.fnmatchcase(namespace, p) for p in self.include):
+        if self.include and not any(glob_match(namespace, p) for p in self.include):
             return False
-        return not any(fnmatch.fnmatchcase(namespace, p) for p in self.exclude)
+        return not any(glob_match(namespace, p) for p in self.exclude)
 
     def allows_object(self, kind: str | None, namespace: str | None, name: str | None) -> bool:
         """A Namespace object is in scope when its own name is."""
