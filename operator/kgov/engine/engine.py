@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
 from pydantic import BaseModel
@@ -60,7 +61,7 @@ from kgov.model.evidence import (
     EvidenceUnavailable,
     Signal,
 )
-from kgov.model.facts import ClassKey, Facts, HPAKey, ScaleEvents, frozen
+from kgov.model.facts import ClassKey, Facts, HPAKey, ScaleEvents
 from kgov.model.gateway import ROUTE_KINDS
 from kgov.model.kinds import CHURN_ONLY_KINDS, Invalidates, invalidation
 from kgov.model.networking import LEGACY_CLASS_ANNOTATION
@@ -123,6 +124,7 @@ class Engine:
         self.config = config
         self.params = params
         self._checks: list[CheckSpec] = select_checks(self.registry, config)
+        self._specs = {spec.id: spec for spec in self._checks}
         self._prefixes = {p.annotation_prefix for p in params.values() if isinstance(p, PrefixParams)}
         self._dirty = Dirty(everything=True)
 
@@ -201,9 +203,12 @@ class Engine:
 
     def facts(self) -> Facts:
         """What the engine measured, as the checks read it: Prometheus evidence, reload churn and scale
-        history (copies: the engine's counters go on moving)."""
+        history, read-only views of maps the engine replaces whole (never changes in place), so a
+        value handed out does not move with the watch."""
         return Facts(
-            evidence=self.measured, churn=frozen(self._estimates), scale_history=frozen(self._scales)
+            evidence=self.measured,
+            churn=MappingProxyType(self._estimates),
+            scale_history=MappingProxyType(self._scales),
         )
 
     @property
@@ -434,7 +439,7 @@ class Engine:
         replaced = self._replaced(dirty)
         self.errors = result.errors + inventory.errors
         self.failures += len(result.failed)
-        specs = {spec.id: spec for spec in self._checks}
+        specs = self._specs
         self._check_failures = {
             (check, key): why
             for (check, key), why in self._check_failures.items()
@@ -456,7 +461,7 @@ class Engine:
         """The held findings on the subjects re-checked: taken out, to be replaced by what the checks
         found. Only the findings of the checks re-run in whole and of the namespaces touched are
         asked about."""
-        specs = {spec.id: spec for spec in self._checks}
+        specs = self._specs
         if dirty.everything:
             candidates: Iterable[ObjectKey] = list(self._desired)
         else:

@@ -17,7 +17,7 @@ OBJECT = "object"  # an object left out of the evaluation
 CHECK = "check"  # a check that raised on one subject
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class Failure:
     type: str  # OBJECT or CHECK (the `kind` label of kgov_evaluation_failures_total)
     kind: str
