@@ -53,8 +53,10 @@ class ConfigMapRefs:
             return False
         metadata = body.get("metadata") or {}
         key = (str(body.get("kind")), metadata.get("namespace") or None, str(metadata.get("name")))
-        before = self.wanted()
         refs = frozenset() if event_type == "DELETED" else referenced(body)
+        if refs == self._by_workload.get(key, frozenset()):
+            return False  # most workload events: a new status or image, the same flags
+        before = self.wanted()
         if refs:
             self._by_workload[key] = refs
         else:
