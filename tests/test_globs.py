@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
+from fnmatch import fnmatchcase, translate
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kgov.globs import glob_match
+from kgov.globs import glob_match, literal_tail
 
 NAMES = st.text(alphabet="ab/.-*?[]!\n", max_size=8)
 PATTERNS = st.text(alphabet="ab/.-*?[]!\n", max_size=6)
@@ -18,6 +18,14 @@ PATTERNS = st.text(alphabet="ab/.-*?[]!\n", max_size=6)
 @given(NAMES, PATTERNS)
 def test_glob_match_is_fnmatchcase(name: str, pattern: str) -> None:
     assert glob_match(name, pattern) == fnmatchcase(name, pattern)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(PATTERNS, st.data())
+def test_every_match_ends_with_the_literal_tail(pattern: str, data: st.DataObject) -> None:
+    name = data.draw(st.from_regex(translate(pattern), fullmatch=True).filter(lambda n: len(n) < 20))
+    assert fnmatchcase(name, pattern)
+    assert name.endswith(literal_tail(pattern))
 
 
 @pytest.mark.parametrize(
@@ -40,3 +48,10 @@ def test_glob_match_is_fnmatchcase(name: str, pattern: str) -> None:
 def test_examples(name: str, pattern: str, expected: bool) -> None:
     assert glob_match(name, pattern) is expected
     assert fnmatchcase(name, pattern) is expected
+
+
+def test_literal_tail() -> None:
+    assert literal_tail("*/cilium/cilium") == "/cilium/cilium"
+    assert literal_tail("traefik") == "traefik"
+    assert literal_tail("*/kong/gateway-operator*") == ""
+    assert literal_tail("a/[bc]d/e") == "d/e"

@@ -3,10 +3,14 @@ evidence, catalogue loading."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
+from fnmatch import fnmatchcase, translate
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpers import run_checks
 from kgov import catalogue
@@ -110,6 +114,39 @@ def test_catalogue_loads_and_resolves_controllers() -> None:
     assert loaded.annotations["ingress-nginx"].lookup("whitelist-source-range") is not None
     risks = [a.risk for a in loaded.annotations["ingress-nginx"].annotations.values() if a.risk]
     assert len(risks) == 136 and risks.count("Critical") == 5 and risks.count("High") == 10
+
+
+def _first_matching(controllers: list[catalogue.Controller], image: str) -> catalogue.Controller | None:
+    name = catalogue.image_name(image)
+    return next((c for c in controllers if any(fnmatchcase(name, p) for p in c.images)), None)
+
+
+_CATALOGUED = catalogue.load_catalogue()
+_IMAGE_PATTERNS = [p for c in _CATALOGUED.controllers for p in c.images]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        st.sampled_from(_IMAGE_PATTERNS).flatmap(
+            lambda p: st.from_regex(translate(p), fullmatch=True).filter(lambda n: len(n) < 40)
+        ),
+        st.text(alphabet="abkong/-:@.*", max_size=30),
+    )
+)
+def test_image_lookup_is_the_first_controller_with_a_matching_pattern(image: str) -> None:
+    assert _CATALOGUED.for_image(image) is _first_matching(_CATALOGUED.controllers, image)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.lists(st.text(alphabet="ab/*?[]", max_size=5), max_size=3), min_size=1, max_size=4),
+    st.text(alphabet="ab/", max_size=6),
+)
+def test_image_lookup_with_any_patterns(patterns: list[list[str]], name: str) -> None:
+    base = _CATALOGUED.controllers[0]
+    controllers = [dataclasses.replace(base, id=str(i), images=tuple(p)) for i, p in enumerate(patterns)]
+    assert catalogue.Catalogue(controllers, {}).for_image(name) is _first_matching(controllers, name)
 
 
 def test_conflicting_paths_live_names_the_served_ingress() -> None:

@@ -14,7 +14,7 @@ from functools import cache, cached_property
 from typing import Any
 
 from kgov.data import data_yaml
-from kgov.globs import glob_match
+from kgov.globs import glob_match, literal_tail
 
 # The ingress-nginx controller's id in controllers.yaml, and its annotation prefix unless the
 # controller's `--annotations-prefix` says otherwise.
@@ -98,10 +98,6 @@ class Controller:
     def retired(self) -> bool:
         return self.lifecycle == "retired"
 
-    def matches_image(self, image: str) -> bool:
-        name = image_name(image)
-        return any(glob_match(name, pattern) for pattern in self.images)
-
     def plane(self, image: str) -> str:
         """`control` for an image that only programs a data plane elsewhere, else `data`."""
         name = image_name(image)
@@ -170,6 +166,7 @@ class Catalogue:
         for catalogue in annotations.values():
             self._owners.setdefault(catalogue.prefix, set()).add(catalogue.controller)
         self._prefixes = sorted(self._owners, key=len, reverse=True)
+        self._images_by_segment, self._images_unindexed = _index_images(controllers)
         # A cluster runs few distinct images over and over: match each against the patterns once.
         self._image_matches: dict[str, Controller | None] = {}
 
@@ -191,8 +188,14 @@ class Catalogue:
         if image not in self._image_matches:
             if len(self._image_matches) >= _IMAGE_MEMO_LIMIT:
                 self._image_matches.clear()
-            self._image_matches[image] = next((c for c in self.controllers if c.matches_image(image)), None)
+            self._image_matches[image] = self._match_image(image_name(image))
         return self._image_matches[image]
+
+    def _match_image(self, name: str) -> Controller | None:
+        """The first controller (in catalogue order) with an image pattern `name` matches."""
+        candidates = [*self._images_by_segment.get(name.rpartition("/")[2], ()), *self._images_unindexed]
+        position = min((p for p, pattern in candidates if glob_match(name, pattern)), default=None)
+        return None if position is None else self.controllers[position]
 
     def prefix_of(self, key: str, controller: Controller | None) -> tuple[str, set[str]] | None:
         """The controller prefix a key carries and the controllers that own it. A prefix several
@@ -211,6 +214,25 @@ class Catalogue:
         if len(found) > 1 and controller is not None:
             found = [a for a in found if a.controller == controller.id]
         return found[0] if len(found) == 1 else None
+
+
+ImagePatterns = list[tuple[int, str]]  # (position of the controller in the catalogue, pattern)
+
+
+def _index_images(controllers: list[Controller]) -> tuple[dict[str, ImagePatterns], ImagePatterns]:
+    """The image patterns by the last path segment every name they match has (`*/cilium/cilium` →
+    `cilium`), and those whose last segment holds a wildcard: an image is matched against the few
+    patterns of its own last segment instead of every pattern of the catalogue."""
+    by_segment: dict[str, ImagePatterns] = {}
+    unindexed: ImagePatterns = []
+    for position, controller in enumerate(controllers):
+        for pattern in controller.images:
+            tail = literal_tail(pattern)
+            if "/" in tail or tail == pattern:
+                by_segment.setdefault(tail.rpartition("/")[2], []).append((position, pattern))
+            else:
+                unindexed.append((position, pattern))
+    return by_segment, unindexed
 
 
 def _controller(entry: dict[str, Any]) -> Controller:

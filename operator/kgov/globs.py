@@ -22,3 +22,9 @@ def glob_match(name: str, pattern: str) -> bool:
         head, tail = pattern.split("*")
         return len(name) >= len(head) + len(tail) and name.startswith(head) and name.endswith(tail)
     return fnmatchcase(name, pattern)
+
+
+def literal_tail(pattern: str) -> str:
+    """The text every name `pattern` matches ends with: what follows its last wildcard or set bracket
+    (the whole pattern when it has none)."""
+    return pattern[max(pattern.rfind(c) for c in "*?[]") + 1 :]
