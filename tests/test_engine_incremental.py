@@ -13,7 +13,7 @@ from kgov.engine.relations import Relations, build_relations
 from kgov.inventory import Inventory
 from kgov.inventory.projection import ProjectionError, project
 from kgov.model.networking import Ingress
-from kgov.model.objects import object_from_dict
+from kgov.model.objects import OwnerRef, object_from_dict
 from kgov.model.pods import ContainerState, ContainerStatus, LivePod, PodStatus, Terminated
 from test_engine import (
     GOOD,
@@ -263,3 +263,9 @@ def test_objects_share_their_owner_lists_and_empty_maps() -> None:
     assert other.owners is not first.owners and other.owners[0].name == "web-2"
     assert first.labels == {} and first.annotations == {}
     assert first.key is first.key == ("Pod", "shop", "a")
+    odd = owned("d", "web-1")
+    odd["metadata"]["ownerReferences"] += [{"kind": "Job", "uid": 5, "controller": "true"}, {"name": "x"}]
+    assert object_from_dict(odd).owners == (
+        OwnerRef("ReplicaSet", "web-1", "uid-web-1", True),
+        OwnerRef("Job", "", None, False),  # a uid that is not a string, a controller that is not true
+    )

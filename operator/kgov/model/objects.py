@@ -129,25 +129,29 @@ def _string_map(value: Any, path: tuple[str | int, ...]) -> Mapping[str, str]:
 def _owners(value: Any) -> tuple[OwnerRef, ...]:
     if not isinstance(value, list):
         return ()
-    owners = []
-    for item in value:
-        if isinstance(item, dict) and isinstance(item.get("kind"), str):
-            owners.append(
-                OwnerRef(
-                    kind=item["kind"],
-                    name=str(item.get("name", "")),
-                    uid=item.get("uid") if isinstance(item.get("uid"), str) else None,
-                    controller=item.get("controller") is True,
-                )
+    fields = tuple(
+        [
+            (
+                item["kind"],
+                str(item.get("name", "")),
+                item.get("uid") if isinstance(item.get("uid"), str) else None,
+                item.get("controller") is True,
             )
-    found = tuple(owners)
-    # The pods of one ReplicaSet name the same owner: one tuple for them all.
-    if len(_SHARED_OWNERS) >= _MAX_SHARED_OWNERS:
-        _SHARED_OWNERS.clear()
-    return _SHARED_OWNERS.setdefault(found, found)
+            for item in value
+            if isinstance(item, dict) and isinstance(item.get("kind"), str)
+        ]
+    )
+    # The pods of one ReplicaSet name the same owner: one tuple for them all, found by the fields read
+    # (a tuple of plain values hashes in C; the frozen dataclasses would hash in Python).
+    found = _SHARED_OWNERS.get(fields)
+    if found is None:
+        if len(_SHARED_OWNERS) >= _MAX_SHARED_OWNERS:
+            _SHARED_OWNERS.clear()
+        found = _SHARED_OWNERS[fields] = tuple(OwnerRef(*owner) for owner in fields)
+    return found
 
 
-_SHARED_OWNERS: dict[tuple[OwnerRef, ...], tuple[OwnerRef, ...]] = {}
+_SHARED_OWNERS: dict[tuple[tuple[str, str, str | None, bool], ...], tuple[OwnerRef, ...]] = {}
 _MAX_SHARED_OWNERS = 1 << 16
 
 
