@@ -35,6 +35,12 @@ class ApiError(Exception):
         """Worth trying again unchanged: no connection, throttled, a server error."""
         return self.status in (0, 429) or self.status >= 500
 
+    @property
+    def retryable(self) -> bool:
+        """A failed write worth trying again after a backoff: transient, or a 409 (a conflict) or
+        404 (a namespace or the CRD not there yet). A rejection (403, 422) is not, as it is."""
+        return self.transient or self.status in (404, 409)
+
 
 class KubeClient:
     """JSON requests to the API server named in a `kopf.ConnectionInfo`."""

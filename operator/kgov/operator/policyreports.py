@@ -34,7 +34,7 @@ from kgov.findings.diff import MANAGED_BY
 from kgov.findings.model import Finding
 from kgov.operator.backoff import Backoff, Holds
 from kgov.operator.client import ApiError
-from kgov.operator.writer import Writer, WriteResult, gather_limited
+from kgov.operator.writer import Writer, WriteResult, failed_write, gather_limited
 from kgov.report.model import ScanReport
 from kgov.report.policyreport import APIS, REPORT_NAME, SOURCE, ReportApi, policy_reports, result_counts
 
@@ -270,18 +270,9 @@ class PolicyReports:
         outcome: WriteResult,
         doc: Mapping[str, Any] | None = None,
     ) -> None:
-        """As the Findings writer: a transient failure holds the report for its backoff, then it is
-        tried again; a rejection (403, 422) only once the content changes."""
-        outcome.failed += 1
-        if exc.transient or exc.status in (404, 409):
-            delay = self.holds.failed(("report", scope), exc.retry_after)
-            logger.error(
-                "could not %s %s %s (trying again in %.1f s): %s", verb, kind, _where(scope), delay, exc
-            )
-            return
-        logger.error("could not %s %s %s: %s", verb, kind, _where(scope), exc)
-        self.holds.release(("report", scope))
-        if doc is not None:
+        """As the Findings writer; content refused (403, 422) is not sent again until it changes."""
+        retrying = failed_write(self.holds, ("report", scope), exc, outcome, f"{verb} {kind} {_where(scope)}")
+        if not retrying and doc is not None:
             self.rejected[scope] = _content(doc)
 
 

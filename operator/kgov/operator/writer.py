@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from kgov.engine.resources import MANAGER, REPORT, REPORT_KEY
 from kgov.findings.diff import MANAGED_BY, ObjectKey, Patch, WritePlan, key_of
-from kgov.operator.backoff import Holds
+from kgov.operator.backoff import Holds, K
 from kgov.operator.client import ApiError, KubeClient
 from kgov.operator.kinds import API_VERSION, object_path
 from kgov.operator.metrics import Metrics
@@ -263,22 +263,24 @@ class Writer:
         self.engine.observe_finding(result)
 
     def _failed(self, verb: str, key: ObjectKey, exc: ApiError, outcome: WriteResult) -> bool:
-        """Count and log a failed write; True when it is worth trying again later.
-
-        A transient failure (no connection, 429, 5xx, 409 on a patch or delete, 404 while a
-        namespace or the CRD is not there yet) holds the object for its backoff, then it is tried
-        again; a rejection (403, 422) is not, until the finding itself changes."""
-        outcome.failed += 1
         kind, namespace, name = key
         where = f"{namespace}/{name}" if namespace else name
-        transient = exc.transient or exc.status in (404, 409)
-        if transient:
-            delay = self.holds.failed(key, exc.retry_after)
-            logger.error("could not %s %s %s (trying again in %.1f s): %s", verb, kind, where, delay, exc)
-        else:
-            self.holds.release(key)
-            logger.error("could not %s %s %s: %s", verb, kind, where, exc)
-        return transient
+        return failed_write(self.holds, key, exc, outcome, f"{verb} {kind} {where}")
+
+
+def failed_write(holds: Holds[K], key: K, exc: ApiError, outcome: WriteResult, what: str) -> bool:
+    """Count and log a failed write (`what`: verb, kind and name); True when it is worth trying again.
+
+    A retryable failure (`ApiError.retryable`) holds `key` for its backoff, then it is tried again;
+    a rejection (403, 422) is not, until what is written changes."""
+    outcome.failed += 1
+    if not exc.retryable:
+        holds.release(key)
+        logger.error("could not %s: %s", what, exc)
+        return False
+    delay = holds.failed(key, exc.retry_after)
+    logger.error("could not %s (trying again in %.1f s): %s", what, delay, exc)
+    return True
 
 
 async def gather_limited(jobs: Iterable[Awaitable[None]], concurrency: int) -> None:
