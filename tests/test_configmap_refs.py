@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from kgov.domain.controller import config_map_ref
 from kgov.operator.configmaps import DEFAULT, ConfigMapRefs
 
 
@@ -28,3 +31,20 @@ def test_only_a_changed_flag_changes_the_configmaps_watched() -> None:
     assert refs.event("DELETED", controller("nginx", "ingress/renamed"))
     assert refs.wanted() == {DEFAULT}
     assert not refs.event("DELETED", controller("nginx", "ingress/renamed"))
+
+
+@pytest.mark.parametrize(
+    ("args", "ref"),
+    [
+        (["--configmap=$(POD_NAMESPACE)/custom"], ("ingress", "custom")),
+        (["--configmap", "other/custom"], ("other", "custom")),
+        (["--configmap=custom"], None),
+        (["--configmap=ingress/"], None),
+        (["--configmap=/custom"], None),
+        (["--ingress-class=nginx"], None),
+    ],
+)
+def test_one_parser_reads_the_flag_for_the_watches_and_the_checks(
+    args: list[str], ref: tuple[str, str] | None
+) -> None:
+    assert config_map_ref(args, "ingress") == ref

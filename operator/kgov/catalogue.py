@@ -20,6 +20,7 @@ from kgov.globs import glob_match, literal_tail
 # controller's `--annotations-prefix` says otherwise.
 INGRESS_NGINX = "ingress-nginx"
 NGINX_PREFIX = "nginx.ingress.kubernetes.io/"
+NGINX_CONFIG_NAME = "ingress-nginx-controller"  # the chart's controller ConfigMap
 
 
 @dataclass(frozen=True, slots=True)

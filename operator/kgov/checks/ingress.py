@@ -17,7 +17,7 @@ from kgov.checks import fields
 from kgov.checks.params import ChurnParams, DriftParams, EolParams, NoParams, PrefixParams, SprawlParams
 from kgov.checks.registry import CheckContext, CheckFunction, Issue, LoneNginxConfig, Undecided
 from kgov.domain.annotations import controller_keys, value_digest
-from kgov.domain.controller import flag, nginx_controller_for, workload_config_map
+from kgov.domain.controller import config_map_ref, nginx_controller_for, workload_config_map
 from kgov.domain.measured import measured_series, provenance, reload_series, window_hours
 from kgov.findings.model import Severity
 from kgov.inventory.network import (
@@ -650,9 +650,8 @@ def _serial_reloads(view: ControllerView, context: CheckContext[Any]) -> bool:
     counts as an error although the configuration is fine, so errors alone prove nothing."""
     network = context.inventory.network
     for workload in view.workloads:
-        ref = flag(workload.container.args, "--configmap") or ""
-        namespace, _, name = ref.replace("$(POD_NAMESPACE)", workload.obj.namespace or "").partition("/")
-        config = network.config_map(namespace, name, workload.obj) if name else None
+        ref = config_map_ref(workload.container.args, workload.obj.namespace)
+        config = network.config_map(*ref, workload.obj) if ref else None
         if config is not None and config.data.get("enable-serial-reloads", "").strip().lower() == "true":
             return True
     return False

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from kgov.catalogue import INGRESS_NGINX
+from kgov.catalogue import INGRESS_NGINX, NGINX_CONFIG_NAME
 from kgov.findings.model import Category, Severity
 from kgov.model.facts import Facts
 from kgov.model.objects import KubeObject, ObjectRef
@@ -65,7 +65,6 @@ class GatewayObject:
     obj: KubeObject
 
 
-NGINX_CONFIG_NAME = "ingress-nginx-controller"  # the chart's controller ConfigMap
 _NGINX_CONFIG_LABELS = {
     "app.kubernetes.io/name": "ingress-nginx",
     "app.kubernetes.io/component": "controller",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kgov.catalogue import INGRESS_NGINX
+from kgov.catalogue import INGRESS_NGINX, NGINX_CONFIG_NAME
 from kgov.inventory.network import ControllerWorkload, IngressView, Network
 from kgov.model import networking as net
 
@@ -17,6 +17,17 @@ def flag(args: list[str], name: str) -> str | None:
         if arg == name and i + 1 < len(args):
             return args[i + 1]
     return None
+
+
+def config_map_ref(args: list[str], namespace: str | None) -> tuple[str, str] | None:
+    """The (namespace, name) of the ConfigMap an ingress-nginx controller's `--configmap=NAMESPACE/NAME`
+    argument names, `namespace` being its workload's; None without one (or without both parts)."""
+    ref = flag(args, "--configmap")
+    if ref is None:
+        return None
+    # The chart passes $(POD_NAMESPACE), which the kubelet expands from the pod's env.
+    config_namespace, _, name = ref.replace("$(POD_NAMESPACE)", namespace or "").partition("/")
+    return (config_namespace, name) if config_namespace and name else None
 
 
 def nginx_controller_for(view: IngressView, network: Network) -> ControllerWorkload | None:
@@ -38,17 +49,12 @@ def workload_config_map(
     config = None
     if workload is not None:
         evidence["controller"] = workload.obj.display()
-        ref = flag(workload.container.args, "--configmap")
-        if ref:  # the chart passes $(POD_NAMESPACE), which the kubelet expands from the pod's env
-            ref = ref.replace("$(POD_NAMESPACE)", workload.obj.namespace or "")
-        if ref and "/" in ref:
-            namespace, _, name = ref.partition("/")
-            config = network.config_map(namespace, name, workload.obj)
-            evidence["configMap"] = ref
+        ref = config_map_ref(workload.container.args, workload.obj.namespace)
+        if ref is not None:
+            config = network.config_map(*ref, workload.obj)
+            evidence["configMap"] = "/".join(ref)
     if config is None and "configMap" not in evidence:
-        found = [
-            o for o in network.inventory.by_kind.get("ConfigMap", ()) if o.name == "ingress-nginx-controller"
-        ]
+        found = [o for o in network.inventory.by_kind.get("ConfigMap", ()) if o.name == NGINX_CONFIG_NAME]
         if len(found) == 1:
             config = network.config_map(found[0].namespace, found[0].name, found[0])
             evidence["configMap"] = f"{found[0].namespace}/{found[0].name}"
@@ -63,7 +69,7 @@ def controller_config_map(view: IngressView, network: Network) -> tuple[net.Conf
         beside = [
             o
             for o in network.inventory.by_kind.get("ConfigMap", ())
-            if o.name == "ingress-nginx-controller" and o.location is not None and o.location.file == where
+            if o.name == NGINX_CONFIG_NAME and o.location is not None and o.location.file == where
         ]
         if len(beside) == 1:
             found = network.config_map(beside[0].namespace, beside[0].name, beside[0])

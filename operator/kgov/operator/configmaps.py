@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kgov.checks.registry import NGINX_CONFIG_NAME
-from kgov.domain.controller import flag
+from kgov.catalogue import NGINX_CONFIG_NAME
+from kgov.domain.controller import config_map_ref
 
 ConfigMapRef = tuple[str | None, str]  # (namespace, name); namespace None: in every namespace
 
@@ -34,10 +34,9 @@ def referenced(body: Mapping[str, Any]) -> frozenset[ConfigMapRef]:
         args = _mapping(container).get("args")
         if not isinstance(args, list) or not all(isinstance(arg, str) for arg in args):
             continue
-        ref = (flag(args, "--configmap") or "").replace("$(POD_NAMESPACE)", namespace)
-        config_namespace, _, name = ref.partition("/")
-        if config_namespace and name:
-            refs.add((config_namespace, name))
+        ref = config_map_ref(args, namespace)
+        if ref is not None:
+            refs.add(ref)
     return frozenset(refs)
 
 
