@@ -167,20 +167,32 @@ def _cut_to_reserved(schema: dict[str, Any]) -> dict[str, Any] | None:
     return cut or None
 
 
+def _below(
+    value: Any, node: dict[str, Any], path: str = "", escaped: bool = False
+) -> Iterator[tuple[Any, dict[str, Any], str]]:
+    """The values just below `value` that its schema `node` describes, each with its own node and its
+    path; `escaped`: properties named after a CEL reserved word are looked up by their CEL name."""
+    if isinstance(value, dict):
+        for name, child in node.get("properties", {}).items():
+            if (key := _cel_name(name) if escaped else name) in value:
+                yield value[key], child, f"{path}.{name}" if path else name
+        if "additionalProperties" in node:
+            for key, item in value.items():
+                yield item, node["additionalProperties"], f"{path}[{key}]"
+    elif isinstance(value, list) and "items" in node:
+        for i, item in enumerate(value):
+            yield item, node["items"], f"{path}[{i}]"
+
+
 def _escape(value: Any, cut: dict[str, Any]) -> None:
     """Rename in place, as the rules see them, an object's properties named after a CEL reserved word:
     `namespace` is `__namespace__` (a map's keys are left as they are)."""
+    for item, below, _ in _below(value, cut):
+        _escape(item, below)
     if isinstance(value, dict):
-        for name, below in cut.get("properties", {}).items():
-            if name in value:
-                item = value[_cel_name(name)] = value.pop(name) if name in _RESERVED else value[name]
-                _escape(item, below)
-        if "additionalProperties" in cut:
-            for item in value.values():
-                _escape(item, cut["additionalProperties"])
-    elif isinstance(value, list) and "items" in cut:
-        for item in value:
-            _escape(item, cut["items"])
+        for name in cut.get("properties", {}):
+            if name in _RESERVED and name in value:
+                value[_cel_name(name)] = value.pop(name)
 
 
 def _cel_name(name: str) -> str:
@@ -193,14 +205,8 @@ def _apply_defaults(value: Any, node: dict[str, Any]) -> None:
         for name, child in node.get("properties", {}).items():
             if name not in value and "default" in child:
                 value[name] = copy.deepcopy(child["default"])
-            if name in value:
-                _apply_defaults(value[name], child)
-        if "additionalProperties" in node:
-            for item in value.values():
-                _apply_defaults(item, node["additionalProperties"])
-    elif isinstance(value, list) and "items" in node:
-        for item in value:
-            _apply_defaults(item, node["items"])
+    for item, child, _ in _below(value, node):
+        _apply_defaults(item, child)
 
 
 def _evaluate(
@@ -208,16 +214,8 @@ def _evaluate(
 ) -> Iterator[Broken | Undecided]:
     if path.startswith(skip):
         return
-    if isinstance(value, dict):
-        for name, child in node.get("properties", {}).items():
-            if (key := _cel_name(name)) in value:
-                yield from _evaluate(value[key], child, f"{path}.{name}" if path else name, skip)
-        if "additionalProperties" in node:
-            for key, item in value.items():
-                yield from _evaluate(item, node["additionalProperties"], f"{path}[{key}]", skip)
-    elif isinstance(value, list) and "items" in node:
-        for i, item in enumerate(value):
-            yield from _evaluate(item, node["items"], f"{path}[{i}]", skip)
+    for item, child, where in _below(value, node, path, escaped=True):
+        yield from _evaluate(item, child, where, skip)
     for rule in node.get("rules", ()):
         if _OLD_SELF.search(rule["rule"]):
             yield _TRANSITION
