@@ -204,10 +204,15 @@ def _lone_config_allows_snippets(lone: LoneNginxConfig, network: Network) -> Ite
 Claim = tuple[str, str, str, str]  # (class, host, path, path kind)
 
 
-def _claims(view: IngressView) -> dict[Claim, tuple[str, str]]:
+def _claims(view: IngressView, network: Network) -> dict[Claim, tuple[str, str]]:
     """(class, host, path, Exact|Prefix) → (namespace, backend) of every path the Ingress routes.
     ingress-nginx serves ImplementationSpecific like Prefix; a namespace-less Ingress is keyed by
-    its own namespace (None), as applied together."""
+    its own namespace (None), as applied together. Once per Ingress in a scan: every Ingress on a
+    host looks up the others'."""
+    return network.inventory.derived("ingress_claims", view, lambda: _routed(view))
+
+
+def _routed(view: IngressView) -> dict[Claim, tuple[str, str]]:
     klass = view.ingress_class.obj.name if view.ingress_class else (view.class_name or "")
     found = {}
     for rule in view.ingress.spec.rules:
@@ -234,7 +239,7 @@ def _claimants(network: Network, claim: Claim) -> Iterator[tuple[IngressView, st
     for view in network.ingresses_with_host(*hosts):
         if not nginx_primary(view):
             continue
-        found = _claims(view).get(claim)
+        found = _claims(view, network).get(claim)
         if found is not None:
             namespace, backend = found
             yield view, f"{namespace}/{backend}" if namespace else backend
@@ -246,7 +251,7 @@ def conflicting_paths(view: IngressView, context: CheckContext[NoParams]) -> Ite
     network = context.inventory.network
     conflicts = []
     related: dict[str, ObjectRef] = {}
-    own = _claims(view)
+    own = _claims(view, network)
     for claim, (namespace, backend) in own.items():
         mine = f"{namespace}/{backend}" if namespace else backend
         # One finding per pair, on the Ingress whose backend is not served: the newer one, or, when
