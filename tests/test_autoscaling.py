@@ -14,6 +14,7 @@ from kgov.config import Config, ScopeSettings
 from kgov.findings.model import Finding, Severity
 from kgov.inventory import Inventory
 from kgov.model.objects import KubeObject
+from kgov.model.pods import Container, PodSpec, Resources
 from kgov.sources.files import load_text
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -708,6 +709,15 @@ def test_live_templates_are_the_distinct_specs_in_pod_order() -> None:
     assert autoscaling.live_templates(workload, inventory) is templates  # once per inventory
     finding = one(run(docs(deployment(), *pods, hpa_v2()), checks=[MISSING], live=True), MISSING)
     assert finding.evidence["containers"] == ["app"]
+
+
+def test_live_pod_specs_are_told_apart_by_what_the_pod_spec_models_read() -> None:
+    """Live templates are deduplicated by `read_key(PodSpec, spec)`: a validator of these models that
+    read anything but their own fields could tell apart specs the key does not."""
+    for model in (PodSpec, Container, Resources):
+        decorators = model.__pydantic_decorators__
+        assert set(decorators.model_validators) <= {"_null_means_absent", "_share_field_names"}, model
+        assert not decorators.field_validators, model
 
 
 # ---- HPA subjects -----------------------------------------------------------------------------------

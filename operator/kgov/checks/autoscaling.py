@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import pairwise
@@ -25,6 +26,7 @@ from kgov.domain.measured import provenance, window_hours
 from kgov.findings.model import Severity
 from kgov.inventory import AbsentTarget, HPAView, Inventory, VPAView, Workload
 from kgov.model.autoscaling import SCALED_OBJECT_KIND, VPA, MetricSpec
+from kgov.model.base import read_key
 from kgov.model.evidence import EvidenceSource, EvidenceUnavailable, Signal
 from kgov.model.pods import QOS_RESOURCES, PodSpec, PodTemplate
 from kgov.model.qos import EffectiveContainer, LimitDefaults, effective_containers
@@ -103,15 +105,14 @@ def live_templates(workload: Workload, inventory: Inventory) -> list[PodTemplate
 
 
 def _live_templates(workload: Workload) -> list[PodTemplate]:
-    read: list[dict[str, Any]] = []  # each pod's spec as far as PodSpec reads it
+    read: set[Hashable] = set()  # each pod's spec as far as PodSpec reads it
     templates: list[PodTemplate] = []
     for pod in workload.pods:
         spec = pod.obj.raw.get("spec")
-        if isinstance(spec, dict):
-            spec = {key: spec[key] for key in _POD_SPEC_FIELDS if key in spec}
-            if spec in read:
+        with suppress(TypeError):  # a value no key can hold (not from JSON): validated on its own
+            if (key := read_key(PodSpec, spec)) in read:
                 continue
-            read.append(spec)
+            read.add(key)
         try:
             template = PodTemplate.model_validate({"spec": spec}, by_alias=True)
         except (ValidationError, ValueError):
@@ -119,9 +120,6 @@ def _live_templates(workload: Workload) -> list[PodTemplate]:
         if template not in templates:
             templates.append(template)
     return templates
-
-
-_POD_SPEC_FIELDS = tuple(field.alias or name for name, field in PodSpec.model_fields.items())
 
 
 def _requests_path(workload: Target) -> fields.FieldPath:
