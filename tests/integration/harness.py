@@ -59,6 +59,10 @@ CLUSTER_BASICS = {
     "apiextensions.k8s.io/v1/customresourcedefinitions": Served("CustomResourceDefinition", namespaced=False),
 }
 CRD_RESOURCE = "apiextensions.k8s.io/v1/customresourcedefinitions"
+# The seed's HPA other/api, pinned (min = max): it holds the autoscaling.hpa-fixed-replicas Finding.
+SEED_HPA = "/apis/autoscaling/v2/namespaces/other/horizontalpodautoscalers/api"
+FIXED = "autoscaling.hpa-fixed-replicas"
+PEERINGS = "kopf.dev/v1/clusterkopfpeerings"
 
 
 def load_crds() -> list[dict[str, Any]]:
@@ -85,6 +89,34 @@ def crd_resource(crd: Mapping[str, Any]) -> tuple[str, Served, kmock.ResourceInf
 
 def seed_objects() -> list[dict[str, Any]]:
     return [doc for doc in yaml.safe_load_all(SEED.read_text(encoding="utf-8")) if doc]
+
+
+def deployment(name: str, namespace: str = "shop") -> dict[str, Any]:
+    """A Deployment of one container without resources: best effort (a qos.best-effort Finding)."""
+    labels = {"app": name}
+    container = {"name": "app", "image": "registry.example/app:1"}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": namespace, "labels": labels},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": labels},
+            "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}},
+        },
+    }
+
+
+def serve_peering(cluster: RunningEmulator) -> None:
+    """Serve kopf's ClusterKopfPeering kind, with the operator's peering object `kgov`."""
+    cluster.emulator.resources[PEERINGS] = kmock.ResourceInfo(
+        kind="ClusterKopfPeering", namespaced=False, verbs={"get", "list", "watch", "patch"}
+    )
+    cluster.emulator.objects[PEERINGS, None, "kgov"] = {
+        "apiVersion": "kopf.dev/v1",
+        "kind": "ClusterKopfPeering",
+        "metadata": {"name": "kgov"},
+    }
 
 
 def resource_of(obj: Mapping[str, Any], served: Mapping[str, Served]) -> str:

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 from harness import (
+    FIXED,
     REPORTS,
+    SEED_HPA,
     by_check,
     emulated_cluster,
     findings,
@@ -22,9 +24,6 @@ from harness import (
 
 from kube_emulator import RunningEmulator
 
-HPA = "/apis/autoscaling/v2/namespaces/other/horizontalpodautoscalers/api"
-FIXED = "autoscaling.hpa-fixed-replicas"
-
 
 def report_failures(cluster: RunningEmulator) -> dict[str, Any]:
     report = stored(cluster, REPORTS).get((None, "cluster")) or {}
@@ -33,7 +32,7 @@ def report_failures(cluster: RunningEmulator) -> dict[str, Any]:
 
 
 def break_hpa(cluster: RunningEmulator) -> None:
-    assert kube(cluster, "PATCH", HPA, {"spec": {"metrics": 5}})[0] == 200  # a number, not a list
+    assert kube(cluster, "PATCH", SEED_HPA, {"spec": {"metrics": 5}})[0] == 200  # a number, not a list
 
 
 def deletes(cluster: RunningEmulator, since: int) -> list[str]:
@@ -66,7 +65,7 @@ def test_a_malformed_object_is_in_the_report_until_fixed(
         assert findings(cluster) == before and FIXED in by_check(cluster)  # its Finding is kept
 
         fixed = time.monotonic()
-        assert kube(cluster, "PATCH", HPA, {"spec": {"metrics": []}})[0] == 200
+        assert kube(cluster, "PATCH", SEED_HPA, {"spec": {"metrics": []}})[0] == 200
         op.wait_until(lambda: report_failures(cluster).get("total") == 0, "the failure to leave the report")
         print(
             f"\nin the report {shown:.2f} s after the object broke, out {time.monotonic() - fixed:.2f} s after the fix"

@@ -10,7 +10,10 @@ from typing import Any
 
 import pytest
 from harness import (
+    FIXED,
+    SEED_HPA,
     by_check,
+    deployment,
     emulated_cluster,
     findings,
     from_tests,
@@ -22,9 +25,6 @@ from harness import (
 
 from kube_emulator import RunningEmulator
 
-HPA = "/apis/autoscaling/v2/namespaces/other/horizontalpodautoscalers/api"
-FIXED = "autoscaling.hpa-fixed-replicas"
-
 
 def lose_a_delete(cluster: RunningEmulator) -> None:
     """Cut every watch, delete the HPA while none is open (its delete is never streamed: watches
@@ -32,7 +32,7 @@ def lose_a_delete(cluster: RunningEmulator) -> None:
     cluster.faults.error = 503  # watches re-opened meanwhile fail at once
     cluster.faults.cut()
     time.sleep(1.0)  # every open watch has seen the cut
-    assert kube(cluster, "DELETE", HPA)[0] == 200
+    assert kube(cluster, "DELETE", SEED_HPA)[0] == 200
     cluster.faults.error = None
 
 
@@ -82,7 +82,7 @@ def test_watch_errors_and_outages_degrade_health_and_are_survived(
         op.wait_until(lambda: http_get(url) == (200, "ok\n"), "/healthz to recover", 40)
         # Still watching: a change made now is seen and evaluated (its Finding is the garbage
         # collector's to delete, so the engine's view is what shows it).
-        assert kube(cluster, "DELETE", HPA)[0] == 200
+        assert kube(cluster, "DELETE", SEED_HPA)[0] == 200
         op.wait_until(
             lambda: (
                 not any(
@@ -102,21 +102,6 @@ BODY_SIZE = "nginx.ingress.kubernetes.io/proxy-body-size"
 # the operator does depends on its backoff cap and on `relist_after_failing`, scaled down with them.
 OUTAGE_SECONDS = 3.0
 SCALED = {"watch_retry_cap_seconds": 0.5, "relist_after_failing_seconds": 1.0}
-
-
-def deployment(name: str) -> dict[str, Any]:
-    labels = {"app": name}
-    container = {"name": "app", "image": "registry.example/app:1"}  # no resources: best effort
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "namespace": "shop", "labels": labels},
-        "spec": {
-            "replicas": 1,
-            "selector": {"matchLabels": labels},
-            "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}},
-        },
-    }
 
 
 def checks_on(cluster: RunningEmulator) -> Counter[tuple[str, str]]:
@@ -150,7 +135,7 @@ def test_minutes_of_429_are_survived_and_reconciled(tmp_path: Path, monkeypatch:
         cluster.faults.cut()  # the open watches end too: every request of the operator is throttled
         time.sleep(0.5)  # every watch has seen the cut
         # While throttled: one Finding's cause is fixed, another's appears.
-        assert kube(cluster, "PATCH", HPA, {"spec": {"minReplicas": 1}})[0] == 200
+        assert kube(cluster, "PATCH", SEED_HPA, {"spec": {"minReplicas": 1}})[0] == 200
         assert kube(cluster, "PATCH", INGRESS, {"metadata": {"annotations": {BODY_SIZE: "8m"}}})[0] == 200
         status, reason = op.wait_until(lambda: degraded(url), "/healthz to degrade", OUTAGE_SECONDS)
         assert status == 500 and "429" in reason, reason
@@ -186,7 +171,7 @@ def test_a_partition_longer_than_the_watch_cache_is_reconciled_by_the_relist_aft
         cluster.faults.expire()  # longer than the watch cache: every resourceVersion held is too old
         time.sleep(0.5)  # every watch has seen the cut
         # While partitioned: an object deleted, one created.
-        assert kube(cluster, "DELETE", HPA)[0] == 200
+        assert kube(cluster, "DELETE", SEED_HPA)[0] == 200
         created = deployment("batch")
         path = "/apis/apps/v1/namespaces/shop/deployments"
         assert kube(cluster, "POST", path, created, patch=False)[0] in (200, 201)

@@ -6,28 +6,23 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import kmock
 import pytest
 from click.testing import CliRunner
-from harness import by_check, emulated_cluster, http_get, kube, operator_options, running_operator
+from harness import (
+    SEED_HPA,
+    by_check,
+    emulated_cluster,
+    http_get,
+    kube,
+    operator_options,
+    running_operator,
+    serve_peering,
+)
 
 from kgov.cli import main
 from kgov.operator.options import RunOptions
 from kgov.operator.peering import is_active
 from kube_emulator import RunningEmulator
-
-PEERINGS = "kopf.dev/v1/clusterkopfpeerings"
-
-
-def serve_peering(cluster: RunningEmulator) -> None:
-    cluster.emulator.resources[PEERINGS] = kmock.ResourceInfo(
-        kind="ClusterKopfPeering", namespaced=False, verbs={"get", "list", "watch", "patch"}
-    )
-    cluster.emulator.objects[PEERINGS, None, "kgov"] = {
-        "apiVersion": "kopf.dev/v1",
-        "kind": "ClusterKopfPeering",
-        "metadata": {"name": "kgov"},
-    }
 
 
 def test_replicas_draw_different_priorities() -> None:
@@ -73,7 +68,6 @@ def test_one_replica_works_and_the_other_takes_over(tmp_path: Path, monkeypatch:
 
 
 PEERING = "/apis/kopf.dev/v1/clusterkopfpeerings/kgov"
-HPA = "/apis/autoscaling/v2/namespaces/other/horizontalpodautoscalers/api"
 
 
 def announce_peer(cluster: RunningEmulator, priority: int, seen: datetime) -> None:
@@ -93,7 +87,7 @@ def test_a_paused_replica_resumes_without_stale_objects(
             announce_peer(cluster, 200, datetime.now(UTC))  # a peer of higher priority: this one pauses
             op.wait_until(lambda: not op.runtime.active and not op.runtime.watches.running, "the pause")
             # While paused (the peer would be doing the work): an object deleted, a Finding's cause fixed.
-            assert kube(cluster, "DELETE", HPA)[0] == 200
+            assert kube(cluster, "DELETE", SEED_HPA)[0] == 200
             patch = {"metadata": {"annotations": {"nginx.ingress.kubernetes.io/proxy-body-size": "8m"}}}
             assert (
                 kube(cluster, "PATCH", "/apis/networking.k8s.io/v1/namespaces/shop/ingresses/web", patch)[0]

@@ -9,9 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import emulated_cluster, findings, kube, operator_options, operator_requests, running_operator
+from harness import (
+    emulated_cluster,
+    findings,
+    kube,
+    operator_options,
+    operator_requests,
+    running_operator,
+    serve_peering,
+)
 from test_operator_convergence import Fault, inject
-from test_operator_peering import serve_peering
 
 from chart_support import documents, find, helm_binary, render
 from kgov.operator.kinds import WATCHED

@@ -14,13 +14,15 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import kmock
 import kopf
 import pytest
 from harness import (
+    FIXED,
+    SEED_HPA,
     by_check,
+    deployment,
     emulated_cluster,
     findings,
     from_tests,
@@ -34,8 +36,6 @@ from kgov.operator.backoff import Backoff
 from kgov.operator.client import ApiError, KubeClient
 from kube_emulator import RunningEmulator, running_emulator
 
-HPA = "/apis/autoscaling/v2/namespaces/other/horizontalpodautoscalers/api"
-FIXED = "autoscaling.hpa-fixed-replicas"
 SHOP_FINDINGS = r"^/apis/kgov\.io/v1alpha1/namespaces/shop/findings$"
 BATCH = "deployment-batch-qos-best-effort"  # the Finding of the best-effort Deployment `batch`
 DEPLOYMENTS = r"^/apis/apps/v1/deployments$"  # the Deployments informer's list and watch
@@ -96,21 +96,6 @@ def least_waits(policy: Backoff, count: int, retry_after: float | None = None) -
     return waits
 
 
-def deployment(name: str, namespace: str) -> dict[str, Any]:
-    labels = {"app": name}
-    container = {"name": "app", "image": "registry.example/app:1"}  # no resources: best effort
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "namespace": namespace, "labels": labels},
-        "spec": {
-            "replicas": 1,
-            "selector": {"matchLabels": labels},
-            "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}},
-        },
-    }
-
-
 def create_deployment(cluster: RunningEmulator, name: str, namespace: str) -> None:
     path = f"/apis/apps/v1/namespaces/{namespace}/deployments"
     assert kube(cluster, "POST", path, deployment(name, namespace), patch=False)[0] in (200, 201)
@@ -167,7 +152,7 @@ def test_new_events_are_written_while_a_failing_write_waits_out_its_backoff(
         op.wait_until(lambda: refused.seen, "the create to be refused")
 
         # Meanwhile: one finding's cause fixed in `other`, a new namespace with a finding of its own.
-        assert kube(cluster, "PATCH", HPA, {"spec": {"minReplicas": 1}})[0] == 200
+        assert kube(cluster, "PATCH", SEED_HPA, {"spec": {"minReplicas": 1}})[0] == 200
         namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "late"}}
         assert kube(cluster, "POST", "/api/v1/namespaces", namespace, patch=False)[0] in (200, 201)
         create_deployment(cluster, "app", "late")

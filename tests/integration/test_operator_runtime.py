@@ -19,6 +19,7 @@ from harness import (
     kube,
     operator_options,
     running_operator,
+    serve_peering,
     stored,
     writes,
 )
@@ -174,15 +175,7 @@ def test_peering_mode_works_through_its_peering_object(
 ) -> None:
     options = operator_options(tmp_path, peering="kgov")
     with emulated_cluster() as cluster:
-        peerings = "kopf.dev/v1/clusterkopfpeerings"
-        cluster.emulator.resources[peerings] = kmock.ResourceInfo(
-            kind="ClusterKopfPeering", namespaced=False, verbs={"get", "list", "watch", "patch"}
-        )
-        cluster.emulator.objects[peerings, None, "kgov"] = {
-            "apiVersion": "kopf.dev/v1",
-            "kind": "ClusterKopfPeering",
-            "metadata": {"name": "kgov"},
-        }
+        serve_peering(cluster)
         with running_operator(cluster, tmp_path, monkeypatch, options):
             pass
 
