@@ -57,6 +57,29 @@ def checks_by_target(engine: Engine) -> set[tuple[str, str]]:
     return {(f.check, f.target.name) for f in engine.desired_findings}
 
 
+BEST_EFFORT = "qos.best-effort"
+
+
+def set_check(engine: Engine, check: str, fn: Any) -> None:
+    engine._checks = [s if s.id != check else dataclasses.replace(s, fn=fn) for s in engine._checks]
+
+
+def break_on_web(engine: Engine) -> Any:
+    """Make qos.best-effort raise on Deployment shop/web, as a bug would, with everything to be
+    evaluated again; the check's own function, to put back."""
+    [spec] = [s for s in engine._checks if s.id == BEST_EFFORT]
+    original = spec.fn
+
+    def broken(subject: Any, context: Any) -> Any:
+        if subject.obj.name == "web":
+            raise TypeError("'int' object is not iterable")
+        return original(subject, context)
+
+    engine.reconfigure(engine.config, engine.params)
+    set_check(engine, BEST_EFFORT, broken)
+    return original
+
+
 def test_an_unreadable_object_keeps_its_findings_and_is_reported() -> None:
     engine = cluster()
     engine.evaluate()
@@ -78,16 +101,7 @@ def test_a_check_that_raises_on_one_subject_keeps_its_findings_there() -> None:
     engine = cluster()
     engine.evaluate()
     before = checks_by_target(engine)
-    [spec] = [s for s in engine._checks if s.id == "qos.best-effort"]
-    original = spec.fn
-
-    def broken(subject: Any, context: Any) -> Any:
-        if subject.obj.name == "web":
-            raise TypeError("'int' object is not iterable")
-        return original(subject, context)
-
-    engine.reconfigure(engine.config, engine.params)  # everything is evaluated again
-    engine._checks = [s if s.id != spec.id else dataclasses.replace(spec, fn=broken) for s in engine._checks]
+    break_on_web(engine)
     plan = engine.evaluate()
 
     assert plan.deletes == [] and checks_by_target(engine) == before
@@ -168,16 +182,7 @@ def test_an_object_the_store_cannot_take_is_reported_until_fixed() -> None:
 def test_a_check_failure_is_reported_until_the_check_runs_there_again() -> None:
     engine = cluster()
     engine.evaluate()
-    [spec] = [s for s in engine._checks if s.id == "qos.best-effort"]
-    original = spec.fn
-
-    def broken(subject: Any, context: Any) -> Any:
-        if subject.obj.name == "web":
-            raise TypeError("'int' object is not iterable")
-        return original(subject, context)
-
-    engine.reconfigure(engine.config, engine.params)
-    engine._checks = [s if s.id != spec.id else dataclasses.replace(spec, fn=broken) for s in engine._checks]
+    original = break_on_web(engine)
     plan = engine.evaluate()
     assert reported_failures(plan) == [("check", "Deployment", "shop/web", "qos.best-effort")]
     engine.apply_event(
@@ -187,9 +192,7 @@ def test_a_check_failure_is_reported_until_the_check_runs_there_again() -> None:
     assert plan.report is None and [str(f) for f in engine.current_failures()] == [
         "check qos.best-effort failed on Deployment shop/web: TypeError: 'int' object is not iterable"
     ]
-    engine._checks = [
-        s if s.id != spec.id else dataclasses.replace(spec, fn=original) for s in engine._checks
-    ]
+    set_check(engine, BEST_EFFORT, original)
     engine.apply_event(
         "MODIFIED", {**deployment("web"), "spec": {**deployment("web")["spec"], "replicas": 4}}
     )
