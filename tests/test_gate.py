@@ -356,7 +356,8 @@ def _conflict_findings(report: dict[str, Any]) -> list[tuple[str, str, list[str]
 def test_one_path_conflict_is_one_finding_and_still_needs_review_in_the_gate() -> None:
     """Two Ingresses routing one host and path to different Services: one problem. The scan reports it
     once, on the Ingress the controller's order of equal times does not serve, with the migration
-    consequence merged in; the gate still holds both Ingresses for review."""
+    consequence folded in; the gate, which runs the migration checks only, reports it as
+    migration.order-unknown and holds both Ingresses for review."""
     text = _two_ingresses("web", "api")
     result = CliRunner().invoke(main, ["scan", "-", "-o", "json"], input=text)
     report = json.loads(result.output)
@@ -366,7 +367,7 @@ def test_one_path_conflict_is_one_finding_and_still_needs_review_in_the_gate() -
     assert "the migration gate assumes Ingress shop/b" in finding["message"]
     code, gated = gate_json("-", stdin=text)
     assert code == 0  # needs-review: nothing blocks
-    assert _conflict_findings(gated) == [("ingress.conflicting-paths", "a", ["b"])]
+    assert _conflict_findings(gated) == [("migration.order-unknown", "a", ["b"])]
     assert verdicts(gated) == {"a": "needs-review", "b": "needs-review"}
 
 
@@ -402,13 +403,49 @@ def test_an_ingress_canary_only_by_the_default_prefix_is_still_an_order_question
 def test_a_path_conflict_needs_review_in_the_gate_when_conflicting_paths_is_off_for_scans(
     tmp_path: Path,
 ) -> None:
-    """The order-unknown consequence of a path conflict travels in ingress.conflicting-paths' finding:
-    a config turning that check off for scans does not let the gate call both Ingresses ready."""
+    """The gate reads migration.order-unknown's own finding: a config turning ingress.conflicting-paths off
+    does not let it call both Ingresses ready, and a scan under that config still reports the conflict,
+    once, as migration.order-unknown."""
     config = tmp_path / "quiet.yaml"
     config.write_text("checks:\n  ingress.conflicting-paths: {enabled: false}\n", encoding="utf-8")
-    code, gated = gate_json("-", "--config", str(config), stdin=_two_ingresses("web", "api"))
+    text = _two_ingresses("web", "api")
+    code, gated = gate_json("-", "--config", str(config), stdin=text)
     assert code == 0
     assert verdicts(gated) == {"a": "needs-review", "b": "needs-review"}
+    scanned = CliRunner().invoke(main, ["scan", "-", "--config", str(config), "-o", "json"], input=text)
+    assert _conflict_findings(json.loads(scanned.output)) == [("migration.order-unknown", "a", ["b"])]
+
+
+def test_a_path_conflict_copied_into_two_folders_is_folded_into_each_copy(tmp_path: Path) -> None:
+    """The same two Ingresses in two folders: conflicting-paths reports each copy, order-unknown the conflict
+    once; both copies carry it folded in, and no order-unknown finding is left over."""
+    for folder in ("staging", "production"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "ingresses.yaml").write_text(_two_ingresses("web", "api"), encoding="utf-8")
+    report = json.loads(CliRunner().invoke(main, ["scan", str(tmp_path), "-o", "json"]).output)
+    found = [
+        f
+        for f in report["findings"]
+        if f["check"] in ("ingress.conflicting-paths", "migration.order-unknown")
+    ]
+    assert [(f["check"], f["evidence"].get("merged")) for f in found] == [
+        ("ingress.conflicting-paths", ["migration.order-unknown"])
+    ] * 2
+
+
+def test_a_path_conflict_is_reported_by_conflicting_paths_alone_when_the_migration_checks_are_off(
+    tmp_path: Path,
+) -> None:
+    """Without migration.order-unknown in the scan there is nothing to fold: conflicting-paths' finding
+    stands on its own."""
+    config = tmp_path / "no-migration.yaml"
+    config.write_text("checks:\n  migration.order-unknown: {enabled: false}\n", encoding="utf-8")
+    text = _two_ingresses("web", "api")
+    scanned = CliRunner().invoke(main, ["scan", "-", "--config", str(config), "-o", "json"], input=text)
+    report = json.loads(scanned.output)
+    assert _conflict_findings(report) == [("ingress.conflicting-paths", "a", ["b"])]
+    (finding,) = [f for f in report["findings"] if f["check"] == "ingress.conflicting-paths"]
+    assert "merged" not in finding["evidence"]
 
 
 def test_an_order_conflict_conflicting_paths_does_not_report_is_one_migration_finding() -> None:

@@ -291,7 +291,6 @@ def conflicting_paths(view: IngressView, context: CheckContext[NoParams]) -> Ite
             "which one is older (and served) is not known from the manifests, so neither is the answer a "
             f"migration must keep (the migration gate assumes {first['other']}, the order of equal times)"
         )
-        evidence["merged"] = ["migration.order-unknown"]
     yield Issue(
         f"{view.obj.display()} routes {first['host']}{first['path']} ({first['pathType']}) to "
         f"{first['backend']} while {first['other']} of the same class routes it to "

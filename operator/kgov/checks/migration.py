@@ -16,7 +16,6 @@ from kgov.checks.params import PrefixParams
 from kgov.checks.registry import CheckContext, CheckFunction, Issue
 from kgov.domain.controller import controller_config_map
 from kgov.inventory.network import IngressView, RouteView
-from kgov.migration.nginx import Conflict, nginx_primary
 from kgov.migration.parity import Mismatch, Parity, ingress_hosts, migration_index
 from kgov.migration.surface import Mapped, annotation_surface, semantic_gaps
 from kgov.migration.values import ALIASES
@@ -106,10 +105,10 @@ def order_unknown(view: IngressView, context: CheckContext[PrefixParams]) -> Ite
     params: PrefixParams = context.params
     model = migration_index(context.inventory, params.annotation_prefix).model_for(view)
     for conflict in model.conflicts:
-        # One finding per conflict, on the Ingress the gate takes for the newer; a path routed to two
-        # backends is ingress.conflicting-paths' finding, which says what this one would; two copies
+        # One finding per conflict, on the Ingress the gate takes for the newer (a scan folds it into
+        # ingress.conflicting-paths' finding on the same conflict: kgov.migration.conflicts); two copies
         # of one object are scope.conflicting-copies' business.
-        if view is not conflict.other or _paths_conflict(conflict) or conflict.kept.obj.key == view.obj.key:
+        if view is not conflict.other or conflict.kept.obj.key == view.obj.key:
             continue
         other = conflict.kept
         yield Issue(
@@ -126,12 +125,6 @@ def order_unknown(view: IngressView, context: CheckContext[PrefixParams]) -> Ite
             related=(other.obj.ref,),
             discriminator=f"{conflict.host}:{conflict.subject}",
         )
-
-
-def _paths_conflict(conflict: Conflict) -> bool:
-    """What ingress.conflicting-paths reports: a path two Ingresses of a known ingress-nginx class, neither
-    a canary by its rule, route to different backends."""
-    return conflict.backends_differ and all(nginx_primary(v) for v in (conflict.kept, conflict.other))
 
 
 def nginx_config_rejected(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:

@@ -15,7 +15,7 @@ from kgov.commands.options import input_options, report_options
 from kgov.commands.pipeline import Output, Source, analyse, finish
 from kgov.config import ConfigError, find_config, load_config
 from kgov.findings.model import Category, Severity
-from kgov.migration.readiness import BLOCKED, BLOCKING, MERGING_CHECKS, readiness
+from kgov.migration.readiness import BLOCKED, BLOCKING, readiness
 from kgov.model.facts import Baseline
 from kgov.sources.files import MANIFEST_SUFFIXES, LoadResult, load_paths, load_text
 
@@ -55,13 +55,10 @@ def migration(
     try:
         config = load_config(config_path or find_config(Path.cwd()))
         params = resolve_params(registry, config)
-        only = [s.id for s in registry if s.category is Category.MIGRATION] + list(MERGING_CHECKS)
+        only = [s.id for s in registry if s.category is Category.MIGRATION]
         if not config.migration.forbid_new_ingress:
             only.remove(NEW_INGRESS)
-        # The merging checks carry migration findings merged into theirs: a config that turns one off
-        # for scans must not take those out of the verdict.
         checks = select_checks(registry, config, only)
-        checks += [registry.get(c) for c in MERGING_CHECKS if c not in {s.id for s in checks}]
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
     if base is not None and not config.migration.forbid_new_ingress:

@@ -27,7 +27,7 @@ from kgov.commands.common import (
 )
 from kgov.commands.evidence import measure
 from kgov.config import Config, PrometheusSettings
-from kgov.findings.model import Severity
+from kgov.findings.model import Category, Severity
 from kgov.inventory import Inventory
 from kgov.model.facts import Baseline, Facts
 from kgov.report.baseline import BaselineError, apply_baseline, baseline_text, read_baseline
@@ -86,6 +86,10 @@ def analyse(
         capabilities = Capabilities(live=source.cluster, prometheus=prometheus is not None)
         facts = Facts(evidence=evidence, baseline=baseline)
         evaluation = evaluate(inventory, checks, config, params, capabilities, facts=facts)
+        if any(f.category is Category.MIGRATION for f in evaluation.findings):
+            from kgov.migration.conflicts import fold_order_conflicts  # the migration models load lazily
+
+            fold_order_conflicts(evaluation.findings)
         for finding, why in qualify_findings(evaluation.findings, loaded.unbuilt):
             evaluation.skipped.append(Skipped(finding.check, why, finding.target))
         evaluation.errors[:0] = [*loaded.errors, *inventory.errors]

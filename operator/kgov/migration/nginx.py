@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 from kgov.catalogue import INGRESS_NGINX, NGINX_PREFIX
 from kgov.inventory.network import IngressView, Network, rule_hosts
+from kgov.migration.conflicts import path_subject
 from kgov.migration.outcome import (
     ERROR,
     NO_ROUTE,
@@ -95,8 +96,8 @@ def created(view: IngressView) -> str | None:
 
 
 def nginx_primary(view: IngressView) -> bool:
-    """An ingress-nginx Ingress that routes on its own (a canary one joins the primary's upstream), as
-    `ingress.conflicting-paths` decides it: the one place both it and the migration checks ask."""
+    """An ingress-nginx Ingress that routes on its own (a canary one joins the primary's upstream): the
+    Ingresses whose paths `ingress.conflicting-paths` compares."""
     return (
         view.controller is not None
         and view.controller.id == INGRESS_NGINX
@@ -142,8 +143,6 @@ class Conflict:
     subject: str
     kept: IngressView
     other: IngressView
-    # A path the two route to different backends: what ingress.conflicting-paths reports.
-    backends_differ: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,12 +322,11 @@ class NginxModel:
         kept: IngressView,
         other: IngressView,
         place: tuple[int, int, int],
-        backends_differ: bool = False,
     ) -> None:
         """`place`: (0 for the catch-all's default backends, else 1; the rule; the path + 1, 0 for the
         host's default backend) of `other`, the Ingress that met `kept`'s definition."""
         if not order_known(kept, other):
-            conflict = Conflict(host, subject, kept, other, backends_differ)
+            conflict = Conflict(host, subject, kept, other)
             self.conflicts.append(conflict)
             self._placed.setdefault(host, []).append((place, conflict))
 
@@ -388,8 +386,7 @@ class NginxModel:
             existing.backend != backend or existing.ingress.obj.annotations != view.obj.annotations
         ):
             # `getBackendServers`: the location of the older Ingress stays.
-            subject = f"path {key[0]} ({key[1]})"
-            self._conflict(server.host, subject, existing.ingress, view, place, existing.backend != backend)
+            self._conflict(server.host, path_subject(*key), existing.ingress, view, place)
 
     def _add_canary(self, view: IngressView) -> None:
         """`mergeAlternativeBackends`: the canary joins the *upstream* (Service port) of the main

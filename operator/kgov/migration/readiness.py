@@ -14,6 +14,7 @@ from typing import Any
 from kgov.findings.model import Category, Finding, Severity
 from kgov.inventory import Inventory
 from kgov.inventory.network import IngressView
+from kgov.migration.conflicts import ORDER_UNKNOWN
 from kgov.migration.parity import Parity, migration_index
 from kgov.migration.surface import UNKNOWN_CLASS, Mapped, annotation_surface
 
@@ -94,28 +95,16 @@ def verdict_table() -> str:
     return "\n".join(["| verdict | when |", "|---|---|", *rows]) + "\n"
 
 
-# A check of another category that the gate runs too: it reports a conflict once, with the migration
-# finding that would say the same merged into it (`evidence.merged`).
-MERGING_CHECKS = ("ingress.conflicting-paths",)
-ORDER_UNKNOWN = "migration.order-unknown"
-
-
-def counts_for_migration(finding: Finding) -> bool:
-    merged = finding.evidence.get("merged") or ()
-    return finding.category is Category.MIGRATION or any(m.startswith("migration.") for m in merged)
-
-
 def _concerned(finding: Finding) -> list[tuple[str, str | None, str]]:
     """The Ingresses a finding's verdict applies to: its target, and for an order two Ingresses' creation
     times decide, the other one too (the finding is on one of them only)."""
-    merged = finding.evidence.get("merged") or ()
-    if finding.check == ORDER_UNKNOWN or ORDER_UNKNOWN in merged:
+    if finding.check == ORDER_UNKNOWN:
         return [finding.target.key, *(r.key for r in finding.related)]
     return [finding.target.key]
 
 
 def verdict_of(findings: Iterable[Finding], annotations: Iterable[Mapped]) -> str:
-    severities = [f.severity for f in findings if counts_for_migration(f)]
+    severities = [f.severity for f in findings if f.category is Category.MIGRATION]
     mapped = list(annotations)
     return next(rule.verdict for rule in VERDICT_RULES if rule.test(severities, mapped))
 
