@@ -388,8 +388,9 @@ def test_a_path_conflict_between_ingresses_of_equal_creation_times_is_of_known_o
 
 def test_an_ingress_canary_only_by_the_default_prefix_is_still_an_order_question(tmp_path: Path) -> None:
     """With a controller prefix of custom.io/, nginx.ingress.kubernetes.io/canary is no canary: the two
-    Ingresses conflict. ingress.conflicting-paths reads the default prefix and leaves the pair alone,
-    so migration.order-unknown must say it: the gate does not call them ready."""
+    Ingresses conflict. ingress.conflicting-paths, left with the default prefix, takes b for a canary and
+    leaves the pair alone; migration.order-unknown, given the controller's, still says it: the gate does
+    not call them ready."""
     config = tmp_path / "prefix.yaml"
     config.write_text(
         "checks:\n  migration.order-unknown: {params: {annotation_prefix: custom.io/}}\n", encoding="utf-8"
@@ -397,6 +398,28 @@ def test_an_ingress_canary_only_by_the_default_prefix_is_still_an_order_question
     text = _two_ingresses("web", "api", '{nginx.ingress.kubernetes.io/canary: "true"}')
     _, gated = gate_json("-", "--config", str(config), stdin=text)
     assert "migration.order-unknown" in gated["summary"]["by_check"]
+    assert verdicts(gated) == {"a": "needs-review", "b": "needs-review"}
+
+
+def _prefix_config(tmp_path: Path, *checks: str) -> str:
+    """A config giving `checks` the prefix custom.io/ (a controller run with --annotations-prefix)."""
+    config = tmp_path / "prefix.yaml"
+    lines = [f"  {check}: {{params: {{annotation_prefix: custom.io/}}}}\n" for check in checks]
+    config.write_text("checks:\n" + "".join(lines), encoding="utf-8")
+    return str(config)
+
+
+def test_conflicting_paths_reads_the_canary_flag_under_the_controller_prefix(tmp_path: Path) -> None:
+    """With the controller's --annotations-prefix custom.io/ configured, custom.io/canary makes a canary
+    (no conflict) and nginx.ingress.kubernetes.io/canary does not (one conflict, one finding)."""
+    config = _prefix_config(tmp_path, "ingress.conflicting-paths", "migration.order-unknown")
+    canary = _two_ingresses("web", "api", '{custom.io/canary: "true"}')
+    scanned = CliRunner().invoke(main, ["scan", "-", "--config", config, "-o", "json"], input=canary)
+    assert _conflict_findings(json.loads(scanned.output)) == []
+    not_canary = _two_ingresses("web", "api", '{nginx.ingress.kubernetes.io/canary: "true"}')
+    scanned = CliRunner().invoke(main, ["scan", "-", "--config", config, "-o", "json"], input=not_canary)
+    assert _conflict_findings(json.loads(scanned.output)) == [("ingress.conflicting-paths", "a", ["b"])]
+    _, gated = gate_json("-", "--config", config, stdin=not_canary)
     assert verdicts(gated) == {"a": "needs-review", "b": "needs-review"}
 
 

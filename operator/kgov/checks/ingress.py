@@ -231,13 +231,13 @@ def _backend(backend: net.IngressBackend) -> str:
     return f"resource {backend.resource}" if backend.resource else "none"
 
 
-def _claimants(network: Network, claim: Claim) -> Iterator[tuple[IngressView, str]]:
-    """The ingress-nginx Ingresses routing the claim's host and path, with their backend, in the
-    network's order."""
+def _claimants(network: Network, claim: Claim, prefix: str) -> Iterator[tuple[IngressView, str]]:
+    """The ingress-nginx Ingresses (canaries by the annotation `prefix` aside) routing the claim's host
+    and path, with their backend, in the network's order."""
     # A rule without a host claims `*`, as does one whose host is `*` (which only files can hold).
     hosts = ("", "*") if claim[1] == "*" else (claim[1],)
     for view in network.ingresses_with_host(*hosts):
-        if not nginx_primary(view):
+        if not nginx_primary(view, prefix):
             continue
         found = _claims(view, network).get(claim)
         if found is not None:
@@ -245,8 +245,9 @@ def _claimants(network: Network, claim: Claim) -> Iterator[tuple[IngressView, st
             yield view, f"{namespace}/{backend}" if namespace else backend
 
 
-def conflicting_paths(view: IngressView, context: CheckContext[NoParams]) -> Iterator[Issue]:
-    if not nginx_primary(view):
+def conflicting_paths(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
+    prefix = context.params.annotation_prefix
+    if not nginx_primary(view, prefix):
         return
     network = context.inventory.network
     conflicts = []
@@ -258,7 +259,7 @@ def conflicting_paths(view: IngressView, context: CheckContext[NoParams]) -> Ite
         # the input has no creation times, the one the controller's order of equal times puts second.
         others = [
             (other, theirs)
-            for other, theirs in _claimants(network, claim)
+            for other, theirs in _claimants(network, claim, prefix)
             if other.obj.key != view.obj.key
             and theirs != mine
             and ordered_ingresses([view, other])[0] is other

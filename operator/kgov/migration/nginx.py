@@ -95,13 +95,14 @@ def created(view: IngressView) -> str | None:
     return str(value) if value else None
 
 
-def nginx_primary(view: IngressView) -> bool:
-    """An ingress-nginx Ingress that routes on its own (a canary one joins the primary's upstream): the
-    Ingresses whose paths `ingress.conflicting-paths` compares."""
+def nginx_primary(view: IngressView, prefix: str) -> bool:
+    """An ingress-nginx Ingress that routes on its own (a canary one, by the `canary` annotation under the
+    controller's `prefix`, joins the primary's upstream): the Ingresses whose paths
+    `ingress.conflicting-paths` compares."""
     return (
         view.controller is not None
         and view.controller.id == INGRESS_NGINX
-        and not AnnotationValues(view.obj.annotations, NGINX_PREFIX).flag("canary")
+        and not AnnotationValues(view.obj.annotations, prefix).flag("canary")
     )
 
 
