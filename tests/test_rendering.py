@@ -296,6 +296,29 @@ def test_an_overlay_read_unbuilt_holds_back_what_its_patches_and_namespace_chang
     )
 
 
+def test_a_dotted_name_read_unbuilt_is_no_pattern_that_matches_every_object(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A strategic-merge patch names its object literally, and a `target:` name is a regular expression
+    kustomize anchors (`^(?:name)$`): neither makes the dot of web.v1 a wildcard for every object."""
+    overlay = {
+        "kustomization.yaml": (
+            "resources: [web.yaml, api.yaml]\n"
+            "patches:\n  - path: web-memory.yaml\n"
+            "  - target: {kind: Deployment, name: web.v1}\n    patch: '[]'\n"
+        ),
+        "web.yaml": deployment("web.v1", "image: example/web:1", namespace="shop"),
+        "api.yaml": deployment("api", "image: example/api:1", namespace="shop"),
+        "web-memory.yaml": deployment("web.v1", "resources: {limits: {memory: 1Gi}}"),
+    }
+    write(tmp_path / "deploy", overlay)
+    without_tools(monkeypatch, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    _, report = scan(".")
+    assert [f["target"]["name"] for f in report["findings"]] == ["api"]
+    assert [s["target"]["name"] for s in report["skipped"] if s.get("target")] == ["web.v1"]
+
+
 # ---- exclusion and the configuration file ---------------------------------------------------------
 
 

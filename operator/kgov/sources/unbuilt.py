@@ -46,7 +46,6 @@ _EVERY_OBJECT = (
 )
 _PATCH_KEYS = ("patches", "patchesStrategicMerge", "patchesJson6902")
 _ADDS_OBJECTS = ("configMapGenerator", "secretGenerator", "helmCharts", "generators")
-_REGEX = re.compile(r"[\\^$.*+?()[\]{}|]")
 
 
 def changed(read: Unbuilt) -> dict[Key, str]:
@@ -164,15 +163,15 @@ def _targets(obj: KubeObject, target: dict[str, Any] | str | None, folder: Path)
     if isinstance(target, dict):
         if any(target.get(k) for k in ("labelSelector", "annotationSelector")):
             return target.get("kind") in (None, obj.kind)
-        return _matches(target.get("kind"), obj.kind) and _matches(target.get("name"), obj.name)
+        return _selects(target.get("kind"), obj.kind) and _selects(target.get("name"), obj.name)
     if not isinstance(target, str):
         return True
     documents = _patch_documents(target, folder)
     if documents is None:
         return True
+    # A patch without a target applies to the object its own kind and name identify, as they are.
     return any(
-        _matches(d.get("kind"), obj.kind) and _matches((d.get("metadata") or {}).get("name"), obj.name)
-        for d in documents
+        d.get("kind") in (None, obj.kind) and d["metadata"].get("name") in (None, obj.name) for d in documents
     )
 
 
@@ -190,14 +189,16 @@ def _patch_documents(target: str, folder: Path) -> list[dict[str, Any]] | None:
     return documents
 
 
-def _matches(pattern: object, value: str) -> bool:
-    """A patch target's field: absent matches all; kustomize reads a name as a regular expression, so
-    one that holds regex syntax is taken to match (it may)."""
-    if pattern is None:
+def _selects(pattern: object, value: str) -> bool:
+    """A `target:` field: absent (or not a string) matches all; kustomize reads it as a regular expression
+    anchored at both ends (`SelectorRegex`), so `web.v1` matches `web.v1` and `webXv1`, not every name.
+    One Python cannot compile may match."""
+    if not isinstance(pattern, str) or not pattern:
         return True
-    if not isinstance(pattern, str):
+    try:
+        return re.fullmatch(pattern, value) is not None
+    except re.error:
         return True
-    return pattern == value or bool(_REGEX.search(pattern))
 
 
 def _names_image(obj: KubeObject, entry: object) -> bool:
