@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -105,8 +106,21 @@ def kubectl_binary() -> Path:
     return Path(found)
 
 
-def with_tool(monkeypatch: pytest.MonkeyPatch, binary: Path) -> None:
-    monkeypatch.setenv("PATH", f"{binary.parent}{os.pathsep}{os.environ.get('PATH', '')}")
+Tools = Callable[[Path], None]
+
+
+@pytest.fixture
+def with_tool(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Tools:
+    """Make PATH a folder that holds the given binary and nothing else: kgov builds a kustomization with a
+    standalone kustomize before kubectl, and .tools/bin holds helm and kubectl together, so whatever else
+    the machine has on PATH must not decide what a test runs."""
+
+    def only(binary: Path) -> None:
+        folder = tmp_path_factory.mktemp("tools")
+        (folder / binary.name).symlink_to(binary.resolve())
+        monkeypatch.setenv("PATH", str(folder))
+
+    return only
 
 
 def without_tools(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -123,9 +137,9 @@ def line(path: str, number: int) -> str:
 
 
 def test_a_chart_folder_is_rendered_and_findings_name_template_lines(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_tool: Tools
 ) -> None:
-    with_tool(monkeypatch, helm_binary())
+    with_tool(helm_binary())
     write(tmp_path / "charts" / "shop", CHART)
     monkeypatch.chdir(tmp_path)
     code, report = scan(".")
@@ -143,9 +157,9 @@ def test_a_chart_folder_is_rendered_and_findings_name_template_lines(
 
 
 def test_values_files_per_chart_from_config_and_the_command_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_tool: Tools
 ) -> None:
-    with_tool(monkeypatch, helm_binary())
+    with_tool(helm_binary())
     write(tmp_path / "charts" / "shop", CHART)
     (tmp_path / "small.yaml").write_text("resources:\n  limits: {memory: 96Mi}\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
@@ -158,9 +172,11 @@ def test_values_files_per_chart_from_config_and_the_command_line(
     assert not any(f["check"] == "qos.memory-overcommit" for f in configured["findings"])
 
 
-def test_a_template_given_by_name_renders_its_chart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_template_given_by_name_renders_its_chart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_tool: Tools
+) -> None:
     """What the pre-commit hook passes: a changed template is not YAML on its own."""
-    with_tool(monkeypatch, helm_binary())
+    with_tool(helm_binary())
     write(tmp_path / "charts" / "shop", CHART)
     monkeypatch.chdir(tmp_path)
     code, report = scan("charts/shop/templates/deployment.yaml", "charts/shop/values.yaml")
@@ -178,8 +194,10 @@ def test_without_helm_a_chart_is_skipped_with_a_note(tmp_path: Path, monkeypatch
     assert note.startswith("charts/shop: a Helm chart, not rendered") and "install helm" in note
 
 
-def test_a_chart_that_does_not_render_is_a_note(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with_tool(monkeypatch, helm_binary())
+def test_a_chart_that_does_not_render_is_a_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_tool: Tools
+) -> None:
+    with_tool(helm_binary())
     write(tmp_path / "charts" / "shop", {**CHART, "templates/broken.yaml": "{{ .Values.missing.key }}\n"})
     monkeypatch.chdir(tmp_path)
     code, report = scan(".")
@@ -192,9 +210,9 @@ def test_a_chart_that_does_not_render_is_a_note(tmp_path: Path, monkeypatch: pyt
 
 
 def test_a_kustomization_is_built_and_patches_are_never_workloads(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_tool: Tools
 ) -> None:
-    with_tool(monkeypatch, kubectl_binary())
+    with_tool(kubectl_binary())
     write(tmp_path / "deploy" / "base", BASE)
     write(tmp_path / "deploy" / "prod", OVERLAY)
     monkeypatch.chdir(tmp_path)
@@ -207,6 +225,24 @@ def test_a_kustomization_is_built_and_patches_are_never_workloads(
     for finding in report["findings"]:
         assert finding["location"]["file"] == "deploy/base/deployment.yaml"  # where the object is written
         assert line(finding["location"]["file"], finding["location"]["line"]) == "- name: app"
+
+
+def test_a_kustomize_elsewhere_on_path_is_not_the_tool_under_test(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_tool: Tools
+) -> None:
+    """A standalone kustomize on the machine would build before kubectl: the test's PATH holds only the
+    kubectl it asks for, so this one (which fails every build) is never run."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "kustomize").write_text("#!/bin/sh\necho not the tool under test >&2\nexit 1\n")
+    (elsewhere / "kustomize").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{elsewhere}{os.pathsep}{os.environ.get('PATH', '')}")
+    with_tool(kubectl_binary())
+    assert shutil.which("kustomize") is None and shutil.which("helm") is None
+    write(tmp_path / "deploy", BASE)
+    monkeypatch.chdir(tmp_path / "deploy")
+    _, report = scan(".")
+    assert report["notes"] == []  # built, by kubectl
 
 
 def test_without_kustomize_the_listed_files_are_read_as_they_are(
@@ -252,9 +288,9 @@ SHARED_BASE = {
 
 
 def test_a_kustomization_that_fails_to_build_is_read_without_its_transformations(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_tool: Tools
 ) -> None:
-    with_tool(monkeypatch, kubectl_binary())
+    with_tool(kubectl_binary())
     write(tmp_path / "deploy" / "prod", UNBUILDABLE)
     write(tmp_path / "deploy" / "shared", SHARED_BASE)
     monkeypatch.chdir(tmp_path)
