@@ -7,7 +7,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import pairwise
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from pydantic import ValidationError
 
@@ -25,12 +25,15 @@ from kgov.checks.registry import CheckContext, CheckFunction, Issue, Undecided
 from kgov.domain.measured import provenance, window_hours
 from kgov.findings.model import Severity
 from kgov.inventory import AbsentTarget, HPAView, Inventory, VPAView, Workload
-from kgov.model.autoscaling import SCALED_OBJECT_KIND, VPA, MetricSpec
 from kgov.model.base import read_key
 from kgov.model.evidence import EvidenceSource, EvidenceUnavailable, Signal
+from kgov.model.kinds import SCALED_OBJECT_KIND
 from kgov.model.pods import QOS_RESOURCES, PodSpec, PodTemplate
 from kgov.model.qos import EffectiveContainer, LimitDefaults, effective_containers
 from kgov.model.quantity import format_quantity
+
+if TYPE_CHECKING:  # loaded for a scan that holds an autoscaler (see kgov.model)
+    from kgov.model.autoscaling import VPA, MetricSpec
 
 RESOURCE_METRICS = ("Resource", "ContainerResource")
 

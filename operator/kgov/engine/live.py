@@ -27,11 +27,11 @@ from kgov.inventory.templates import template_images
 from kgov.inventory.views import HPA_KIND, VPA_KIND, HPAView, VPAView
 from kgov.migration.parity import MigrationIndex, index_memo
 from kgov.model import gateway as gw
-from kgov.model import networking as net
 from kgov.model.autoscaling import VPA
 from kgov.model.kinds import POD_BEARING_KINDS, ROUTE_KINDS
 from kgov.model.objects import KubeObject
 from kgov.model.pods import LivePod
+from kgov.model.services import Service
 
 V = TypeVar("V")
 Change = tuple[KubeObject | None, KubeObject | None]  # (old, new) version of one object
@@ -226,7 +226,7 @@ class LiveNetwork(Network):
         return obj is not None and any(self.catalogue.for_image(i) for i in template_images(obj))
 
     def _replace_service(self, old: KubeObject, new: KubeObject) -> bool:
-        view = ServiceView(new, self.inventory.projection(net.Service, new))
+        view = ServiceView(new, self.inventory.projection(Service, new))
         if self._services.pop(id(old), None) is None:
             return False
         self._services[id(new)] = view

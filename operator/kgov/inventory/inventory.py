@@ -20,9 +20,9 @@ from kgov.inventory.projection import ProjectionError, project
 from kgov.inventory.scope import NOTHING_DECLARED, Completeness, Declared, Knowledge, Listing
 from kgov.inventory.templates import pod_template_of
 from kgov.inventory.views import HPA_KIND, VPA_KIND, HPAView, Key, LivePodView, TargetKey, VPAView, Workload
-from kgov.model.autoscaling import HPA, SCALED_OBJECT_KIND, VPA, hpa_from_scaled_object, normalize_hpa
+from kgov.model import autoscaling
 from kgov.model.errors import InputError, ObjectError, describe_path
-from kgov.model.kinds import GATEWAY_GROUP, KINDS, POD_BEARING_KINDS
+from kgov.model.kinds import GATEWAY_GROUP, KINDS, POD_BEARING_KINDS, SCALED_OBJECT_KIND
 from kgov.model.limits import LimitRange
 from kgov.model.objects import KubeObject
 from kgov.model.pods import LivePod, PodTemplate, WorkloadSpec
@@ -112,7 +112,9 @@ class Inventory:
             for view in self.project_all(SCALED_OBJECT_KIND, lambda o: HPAView(o, self._scaled_object_hpa(o)))
             if (view.obj.namespace, view.obj.name) not in keda_made
         ]
-        self._vpas: list[VPAView] = self.project_all(VPA_KIND, lambda o: VPAView(o, self.projection(VPA, o)))
+        self._vpas: list[VPAView] = self.project_all(
+            VPA_KIND, lambda o: VPAView(o, self.projection(autoscaling.VPA, o))
+        )
         self._absent_targets: list[AbsentTarget] = []
         self.conflicting_copies = _conflicting_copies(
             self._objects, by_file=bool(self.completeness.generators)
@@ -275,14 +277,18 @@ class Inventory:
 
         return build() if self._projections is None else self._projections.get(obj, model, build)
 
-    def _hpa(self, obj: KubeObject) -> HPA:
-        return self.projection(HPA, obj, lambda: normalize_hpa(dict(obj.raw)), ("spec",))
-
-    def _scaled_object_hpa(self, obj: KubeObject) -> HPA:
-        """A KEDA ScaledObject as the HPA it makes KEDA create (kgov/model/autoscaling.py)."""
+    def _hpa(self, obj: KubeObject) -> autoscaling.HPA:
         return self.projection(
-            HPA, obj, lambda: normalize_hpa(hpa_from_scaled_object(dict(obj.raw))), ("spec",)
+            autoscaling.HPA, obj, lambda: autoscaling.normalize_hpa(dict(obj.raw)), ("spec",)
         )
+
+    def _scaled_object_hpa(self, obj: KubeObject) -> autoscaling.HPA:
+        """A KEDA ScaledObject as the HPA it makes KEDA create (kgov/model/autoscaling.py)."""
+
+        def data() -> dict[str, Any]:
+            return autoscaling.normalize_hpa(autoscaling.hpa_from_scaled_object(dict(obj.raw)))
+
+        return self.projection(autoscaling.HPA, obj, data, ("spec",))
 
     def project_all(self, kind: str, build: Callable[[KubeObject], V]) -> list[V]:
         views = []

@@ -20,6 +20,7 @@ from kgov.model import networking as net
 from kgov.model.kinds import GATEWAY_GROUP, ROUTE_KINDS
 from kgov.model.objects import KubeObject
 from kgov.model.pods import Container
+from kgov.model.services import Service
 
 V = TypeVar("V")
 M = TypeVar("M", bound=BaseModel)
@@ -86,7 +87,7 @@ class IngressView:
 @dataclass(slots=True)
 class ServiceView:
     obj: KubeObject
-    service: net.Service
+    service: Service
 
 
 # Controllers are long-running: a Job or CronJob that runs a controller image (a certificate generator,
@@ -262,7 +263,7 @@ class Network:
         return IngressView(obj, ingress, class_name, ingress_class, controller)
 
     def _service(self, obj: KubeObject) -> ServiceView:
-        return ServiceView(obj, self.inventory.projection(net.Service, obj))
+        return ServiceView(obj, self.inventory.projection(Service, obj))
 
     def _gateway_class(self, obj: KubeObject) -> GatewayClassView:
         spec = self.inventory.projection(gw.GatewayClass, obj)

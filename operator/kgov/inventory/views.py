@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from kgov.model.autoscaling import HPA, VPA
 from kgov.model.objects import KubeObject, ObjectRef
 from kgov.model.pods import LivePod, PodTemplate, WorkloadSpec
+
+if TYPE_CHECKING:  # loaded for a scan that holds an autoscaler (see kgov.model)
+    from kgov.model.autoscaling import HPA, VPA
 
 Key = tuple[str, str | None, str]  # (kind, namespace, name)
 TargetKey = tuple[str | None, str, str]  # (namespace, kind, name) of an autoscaler's target

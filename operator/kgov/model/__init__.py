@@ -1,11 +1,14 @@
 """Typed projections of the Kubernetes kinds kgov reads, one module per API family.
 
-`kgov.model.gateway`, the largest, is loaded lazily: `from kgov.model import gateway as gw` gives a
-module that runs on its first attribute access, so a scan without Gateway API objects never defines
-its pydantic models (defining them was about a tenth of a one-file scan). Every use of `gw.` is inside
-a function; what is needed at import (the group, the route kinds) is declared in `kgov.model.kinds`.
-The standard library's lazy loader is not thread-safe in Python 3.11: the operator imports the module
-eagerly (`kgov.engine` imports a name from it), and the CLI's threads only run helm and kustomize.
+The modules of kinds many scans do not hold are loaded lazily: `from kgov.model import gateway as gw`
+gives a module that runs on its first attribute access, so a scan without Gateway API objects never
+defines their pydantic models (defining them was about a tenth of a one-file scan); the same for
+`autoscaling` (HPA, VPA) and `networking` (Ingress, IngressClass, PodDisruptionBudget, webhooks,
+ConfigMap). Every use of such a module's attributes is inside a function, and its names in
+annotations are imported for type checking only; what is needed at import (the Gateway API group,
+the route kinds, KEDA's ScaledObject kind) is declared in `kgov.model.kinds`. The standard library's
+lazy loader is not thread-safe in Python 3.11: the operator imports the modules eagerly
+(`kgov.engine` imports a name from each), and the CLI's threads only run helm and kustomize.
 """
 
 import importlib.util
@@ -25,3 +28,5 @@ def _lazy(name: str) -> None:
 
 
 _lazy("kgov.model.gateway")
+_lazy("kgov.model.autoscaling")
+_lazy("kgov.model.networking")

@@ -101,7 +101,6 @@ def normalize_hpa(obj: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-SCALED_OBJECT_KIND = "ScaledObject"  # keda.sh: KEDA creates and owns an HPA for each one
 _KEDA_RESOURCE_TRIGGERS = ("cpu", "memory")
 
 

@@ -13,6 +13,8 @@ from enum import Enum, auto
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute")
+# keda.sh: not watched nor listed; read from files as the HPA KEDA creates and owns for each one
+SCALED_OBJECT_KIND = "ScaledObject"
 
 
 class Invalidates(Enum):

@@ -1,4 +1,5 @@
-"""Projections of Ingress, IngressClass, Service, PodDisruptionBudget and admission webhooks.
+"""Projections of Ingress, IngressClass, PodDisruptionBudget, admission webhooks and ConfigMap
+(Service is in `kgov.model.services`).
 
 Ingress is read in every served and legacy version (`networking.k8s.io/v1`, `networking.k8s.io/v1beta1`,
 `extensions/v1beta1`); `normalize_ingress` turns the legacy backend shape into the v1 one first.
@@ -116,30 +117,6 @@ class IngressClassSpec(Projection):
 
 class IngressClass(Projection):
     spec: IngressClassSpec = Field(default_factory=IngressClassSpec)
-
-
-class ServicePort(Projection):
-    name: str | None = None
-    port: int
-    target_port: int | str | None = None
-    protocol: str = "TCP"
-    app_protocol: str | None = None
-
-
-class ServiceSpec(Projection):
-    type: str = "ClusterIP"
-    selector: StrMap = Field(default_factory=dict)
-    ports: NullableList[ServicePort] = Field(default_factory=list)
-
-
-class Service(Projection):
-    spec: ServiceSpec = Field(default_factory=ServiceSpec)
-
-    def port(self, number: int | None = None, name: str | None = None) -> ServicePort | None:
-        for port in self.spec.ports:
-            if (number is not None and port.port == number) or (name is not None and port.name == name):
-                return port
-        return None
 
 
 class LabelSelectorRequirement(Projection):
