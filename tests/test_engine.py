@@ -11,6 +11,7 @@ import pytest
 from integration.harness import validator_for
 from kgov.analysis import Capabilities, resolve_params
 from kgov.checks.builtin import default_registry
+from kgov.checks.registry import Subject, SubjectKind
 from kgov.config import Config, ConfigError, load_config
 from kgov.engine import Engine, WritePlan
 from kgov.engine.churn import ENDPOINTS, SPEC, weight
@@ -567,9 +568,9 @@ def test_findings_someone_else_made_are_never_touched() -> None:
 # ---- only touched subjects are checked again ----------------------------------------------------------
 
 
-def spy_engine(calls: list[str]) -> Engine:
+def spy_engine(calls: list[str], subject: Subject[Any] = SubjectKind.WORKLOAD) -> Engine:
     from kgov.checks.params import NoParams
-    from kgov.checks.registry import Check, Issue, Registry, SubjectKind
+    from kgov.checks.registry import Check, Issue, Registry
     from kgov.findings.model import Category, Severity
 
     def spy(subject: Any, context: Any) -> list[Issue]:
@@ -581,7 +582,7 @@ def spy_engine(calls: list[str]) -> Engine:
         title="spy",
         category=Category.RESOURCES,
         severity=Severity.LOW,
-        subject=SubjectKind.WORKLOAD,
+        subject=subject,
         condition="never",
         remediation="none",
         fn=spy,
@@ -612,6 +613,64 @@ def test_only_the_subjects_an_event_touches_are_checked_again() -> None:
     feed(target, namespace("other", team="payments"), event="MODIFIED")  # exemptions may have changed
     target.evaluate()
     assert calls == ["api"]
+
+
+def _hpa(ns: str, name: str = "web", desired: int = 2) -> Body:
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": meta(name, ns),
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+            "maxReplicas": 9,
+        },
+        "status": {"currentReplicas": 2, "desiredReplicas": desired},
+    }
+
+
+def test_subjects_added_and_removed_in_place_are_picked_where_they_are_now() -> None:
+    calls: list[str] = []
+    target = spy_engine(calls, SubjectKind.HPA)
+    spaces = ("a", "b", "c", "d")
+    feed(target, *(namespace(ns) for ns in spaces), *(deployment(ns=ns, resources=GOOD) for ns in spaces))
+    feed(target, _hpa("a", "in-a"), _hpa("c", "in-c"), _hpa("d", "in-d"))
+    target.evaluate()
+    calls.clear()
+    for desired in (3, 4):
+        feed(target, _hpa("c", "in-c", desired), event="MODIFIED")
+        target.evaluate()
+        assert calls == ["in-c"]
+        calls.clear()
+        # One goes and another comes before it in one batch: as many HPAs as before, moved.
+        feed(target, _hpa("d", "in-d"), event="DELETED")
+        feed(target, _hpa("b", "in-b"))
+        target.evaluate()
+        assert calls == ["in-b"]
+        calls.clear()
+        feed(target, _hpa("b", "in-b"), event="DELETED")
+        feed(target, _hpa("d", "in-d"))
+        target.evaluate()
+        assert calls == ["in-d"]
+        calls.clear()
+    feed(target, _hpa("a", "in-a"), event="DELETED")
+    target.evaluate()
+    calls.clear()
+    feed(target, deployment(ns="a", resources=GOOD | {"limits": {"memory": "256Mi"}}), event="MODIFIED")
+    target.evaluate()
+    assert calls == []  # the HPA of namespace a is gone: nothing there to check
+
+
+def test_subjects_of_touched_namespaces_and_marked_objects_are_picked_in_their_order() -> None:
+    calls: list[str] = []
+    target = spy_engine(calls)
+    feed(target, *(namespace(ns) for ns in ("a", "b", "c")))
+    feed(target, *(deployment(name, ns, resources=GOOD) for ns in ("a", "b", "c") for name in ("x", "y")))
+    target.evaluate()
+    calls.clear()
+    feed(target, namespace("c", team="payments"), event="MODIFIED")  # all of c
+    feed(target, deployment("y", "a"), event="MODIFIED")  # one of a
+    target.evaluate()
+    assert calls == ["y", "x", "y"]  # a/y, then c/x and c/y
 
 
 def test_hpa_scale_history_from_the_watch_feeds_the_oscillation_check() -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kgov.checks.registry import CheckSpec, Reach
+from kgov.engine.subjects import Positions
 from kgov.inventory.views import Key
 
 
@@ -58,24 +59,18 @@ class Dirty:
             return self.network_touched or self.all_network
         return reach is Reach.NAMESPACE_NETWORK and self.all_network
 
-    def pick(self, reach: Reach, subjects: Sequence[Any]) -> Sequence[Any]:
-        """The subjects `covers` accepts for this reach, in their order: one pass over the subjects,
-        asking only of the few in a touched namespace whether their key was marked."""
+    def pick(self, reach: Reach, subjects: Sequence[Any], positions: Positions) -> Sequence[Any]:
+        """The subjects `covers` accepts for this reach, in their order: those of the touched
+        namespaces and the marked keys, found where `positions` says they are in `subjects`."""
         if self.covers_all(reach):
             return subjects
         namespaces = self.namespaces
         if reach is Reach.NAMESPACE_NETWORK:
             namespaces = namespaces | self.network_namespaces
-        keys = self.keys
-        of_keys = {key[1] for key in keys}
-        if not namespaces and not of_keys:
-            return []
-        return [
-            subject
-            for subject in subjects
-            if (namespace := subject.obj.namespace) in namespaces
-            or (namespace in of_keys and subject.obj.key in keys)
-        ]
+        by_namespace, by_key = positions.by_namespace, positions.by_key
+        found = {i for namespace in namespaces for i in by_namespace.get(namespace, ())}
+        found.update(i for key in self.keys for i in by_key.get(key, ()))
+        return [subjects[i] for i in sorted(found)]
 
     def network(self, namespace: str | None) -> None:
         self.network_touched = True

@@ -44,6 +44,7 @@ from kgov.engine.resources import (
     timestamp,
 )
 from kgov.engine.store import ObjectStore, ProjectionCache, trimmed
+from kgov.engine.subjects import SubjectIndex
 from kgov.findings.diff import MANAGED_BY, ObjectKey, WritePlan, diff, key_of, merge_patch
 from kgov.findings.model import Finding
 from kgov.inventory import Inventory
@@ -101,6 +102,7 @@ class Engine:
         self._catalogue = load_catalogue()
         self._relations = Relations()
         self._dirty = Dirty()
+        self._subjects = SubjectIndex()  # where each namespace's subjects are, between evaluations
         self._desired = HeldFindings()
         self._existing: dict[ObjectKey, dict[str, Any]] = {}
         self._written: set[ObjectKey] = set()  # desired keys within the cap
@@ -432,7 +434,7 @@ class Engine:
             self.params,
             self.capabilities,
             now=datetime.fromtimestamp(now, UTC),
-            pick=None if dirty.everything else _Picker(inventory, dirty),
+            pick=None if dirty.everything else _Picker(inventory, dirty, self._subjects),
             facts=self.facts(),
         )
         self._take_routing(inventory)
@@ -616,11 +618,13 @@ class Engine:
 
 class _Picker:
     """The subjects to re-check for each check: every subject of its kind for a check re-run in whole,
-    else the dirty ones, found once per (subject kind, reach) and evaluation."""
+    else the dirty ones, found once per (subject kind, reach) and evaluation where the index of
+    subjects by namespace and key says they are."""
 
-    def __init__(self, inventory: Inventory, dirty: Dirty) -> None:
+    def __init__(self, inventory: LiveInventory, dirty: Dirty, index: SubjectIndex) -> None:
         self.inventory = inventory
         self.dirty = dirty
+        self.index = index
         self._found: dict[tuple[Subject[Any], Reach], Sequence[Any]] = {}
 
     def __call__(self, spec: CheckSpec) -> Sequence[Any]:
@@ -629,9 +633,9 @@ class _Picker:
             return subjects(self.inventory, kind)
         found = self._found.get((kind, spec.reach))
         if found is None:
-            found = self._found[(kind, spec.reach)] = self.dirty.pick(
-                spec.reach, subjects(self.inventory, kind)
-            )
+            every = subjects(self.inventory, kind)
+            positions = self.index.positions(self.inventory, kind, every)
+            found = self._found[(kind, spec.reach)] = self.dirty.pick(spec.reach, every, positions)
         return found
 
 

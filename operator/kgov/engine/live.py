@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar, overload
 
@@ -45,6 +45,10 @@ class LiveInventory(Inventory):
         self._network_changes: list[Change] = []
         self._kinds = {kind: KindObjects(objects) for kind, objects in self._by_kind.items()}
         self._by_kind = self._kinds
+        # Renewed whenever a subject enumeration may gain, lose or move a member in place (an
+        # autoscaler or another object added or removed, the network views built again); while it
+        # stands, every subject keeps its place in its kind's enumeration (`SubjectIndex` relies on it).
+        self.shape = object()
 
     def _network(self) -> Network:
         return LiveNetwork(self, load_catalogue())
@@ -84,6 +88,8 @@ class LiveInventory(Inventory):
             return self._update_workload(old, new)
         if obj.kind in _STRUCTURAL_KINDS:
             return False
+        if old is None or new is None:
+            self.shape = object()
         self._replace(old, new)
         self._network_changes.append((old, new))
         return True
@@ -97,6 +103,7 @@ class LiveInventory(Inventory):
             isinstance(network, LiveNetwork) and all(network.update(old, new) for old, new in changes)
         ):
             self._network_views = self._network()
+            self.shape = object()
 
     def _replace(self, old: KubeObject | None, new: KubeObject | None) -> None:
         if old is not None and (new is None or new.key != old.key):
@@ -138,6 +145,7 @@ class LiveInventory(Inventory):
         if self._absent_targets:
             return False  # targets outside the scope are grouped at build time: rebuild
         views: list[Any] = self._hpas if (new or old).kind == HPA_KIND else self._vpas  # type: ignore[union-attr]
+        index = None
         if old is not None:
             index = _find_sorted(views, old, lambda v: v.obj)
             if index is not None:
@@ -145,6 +153,8 @@ class LiveInventory(Inventory):
                 target = self._autoscaled(view)
                 if target is not None:
                     _remove_view(target.hpas if old.kind == HPA_KIND else target.vpas, old)
+        if new is None:
+            self.shape = object()  # one fewer: the later ones move
         self._replace(old, new)
         if new is not None:
             try:
@@ -157,7 +167,10 @@ class LiveInventory(Inventory):
                 return False
             if view.target_key is not None and self._unknown(view.target_key):
                 return False  # a target outside the scope: grouped at build time
-            insort(views, view, key=lambda v: _object_order(v.obj))
+            at = bisect_right(views, _object_order(new), key=lambda v: _object_order(v.obj))
+            views.insert(at, view)
+            if at != index:
+                self.shape = object()  # not where the old version was: the subjects after it move
             target = self._autoscaled(view)
             if target is not None:
                 held: list[Any] = target.hpas if new.kind == HPA_KIND else target.vpas
