@@ -465,7 +465,7 @@ def _keys(items: Iterable[Any]) -> list[Key]:
 def _shape(inventory: Inventory) -> dict[str, Any]:
     """What the engine's live inventory, updated in place, must hold as a fresh one does: every
     object's current version in its kind's order, each subject with its pods and autoscalers, and the network's views
-    (of the objects' current versions) and host index."""
+    (of the objects' current versions), host index, Ingresses by namespace and controllers."""
     network = inventory.network
     hosts = {host for view in network.ingresses for host in rule_hosts(view)}
     return {
@@ -483,4 +483,9 @@ def _shape(inventory: Inventory) -> dict[str, Any]:
         "routes": [view.obj.raw for view in network.routes],
         "services": sorted((view.obj.key, repr(view.obj.raw)) for view in network.services.values()),
         "hosts": {host: _keys(network.ingresses_with_host(host)) for host in hosts},
+        "ingress_sets": [(s.obj.key, [v.obj.raw for v in s.ingresses]) for s in network.ingress_sets()],
+        "controllers": [
+            (c.controller.id, c.obj.key, _keys(c.workloads), [v.obj.raw for v in (*c.ingresses, *c.routes)])
+            for c in network.controllers()
+        ],
     }

@@ -228,9 +228,7 @@ class LiveNetwork(Network):
             if obj.kind == "Ingress":
                 return self._replace_ingress(old, self._ingress(new))
             if obj.kind in ROUTE_KINDS:
-                return self._replace_view(
-                    self._routes, old, RouteView(new, self.inventory.projection(gw.Route, new))
-                )
+                return self._replace_route(old, RouteView(new, self.inventory.projection(gw.Route, new)))
         except ProjectionError:
             return False
         return False
@@ -245,12 +243,28 @@ class LiveNetwork(Network):
         self._services[id(new)] = view
         return True
 
-    def _replace_ingress(self, old: KubeObject, view: IngressView) -> bool:
-        index = self._positions_in(self._ingresses).get(id(old))
-        replaced = self._ingresses[index] if index is not None else None
-        if not self._replace_view(self._ingresses, old, view):
+    def _replace_route(self, old: KubeObject, view: RouteView) -> bool:
+        replaced = self._view_of(self._routes, old)
+        if replaced is None:
             return False
-        if self._by_host is not None and replaced is not None:
+        before = [id(c) for c in self.route_classes(replaced)] if self._controllers is not None else None
+        if not self._replace_view(self._routes, old, view):
+            return False
+        self._serve_instead(replaced, view, before == [id(c) for c in self.route_classes(view)])
+        return True
+
+    def _replace_ingress(self, old: KubeObject, view: IngressView) -> bool:
+        replaced = self._view_of(self._ingresses, old)
+        if replaced is None or not self._replace_view(self._ingresses, old, view):
+            return False
+        if self._ingress_sets is not None:  # same key, so the same namespace's set
+            held = self._ingress_sets[view.obj.namespace].ingresses
+            held[next(i for i, v in enumerate(held) if v is replaced)] = view
+        same_controller = (
+            replaced.controller is view.controller and replaced.ingress_class is view.ingress_class
+        )
+        self._serve_instead(replaced, view, same_controller)
+        if self._by_host is not None:
             positions = self._positions_in(self._ingresses)
             for host in rule_hosts(replaced):
                 held = self._by_host[host]
@@ -260,6 +274,27 @@ class LiveNetwork(Network):
             for host in rule_hosts(view):
                 insort(self._by_host.setdefault(host, []), view, key=lambda v: positions[id(v.obj)])
         return True
+
+    def _serve_instead(self, replaced: Any, view: Any, same_controllers: bool) -> None:
+        """`view` takes `replaced`'s places in the controllers' lists when it is served by the same
+        controllers through the same classes; otherwise the controllers are found again when asked."""
+        if self._controllers is None:
+            return
+        places = self._served_at.pop(id(replaced), [])
+        if not same_controllers:
+            self._controllers = None
+            return
+        for held, index in places:
+            held[index] = view
+        if places:
+            self._served_at[id(view)] = places
+        for controller in self._controllers:
+            if controller.obj is replaced.obj:  # an Ingress without a class stands for its controller
+                controller.obj = view.obj
+
+    def _view_of(self, views: list[Any], old: KubeObject) -> Any:
+        index = self._positions_in(views).get(id(old))
+        return views[index] if index is not None and views[index].obj is old else None
 
     def _replace_view(self, views: list[Any], old: KubeObject, view: Any) -> bool:
         """Puts `view` where the view of `old` was (same key, so the same place in the order)."""

@@ -226,6 +226,11 @@ class Network:
         self._positions: dict[int, dict[int, int]] = {}
         self._by_host: dict[str, list[IngressView]] | None = None  # built on first use
         self._route_classes: dict[int, tuple[RouteView, list[GatewayClassView]]] = {}
+        # Built on first use; the engine's live network keeps them as it replaces views in place.
+        self._ingress_sets: dict[str | None, IngressSet] | None = None
+        self._controllers: list[ControllerView] | None = None
+        # Where each Ingress's and route's view is held in the controllers' lists: id(view) → places.
+        self._served_at: dict[int, list[tuple[list[Any], int]]] = {}
 
     @property
     def ingresses(self) -> Sequence[IngressView]:
@@ -329,33 +334,47 @@ class Network:
         return sorted(unique, key=lambda view: positions[id(view.obj)])
 
     def ingress_sets(self) -> list[IngressSet]:
-        sets: dict[str | None, IngressSet] = {}
-        for view in self._ingresses:
-            namespace = view.obj.namespace
-            if namespace not in sets:
-                sets[namespace] = IngressSet(_namespace_object(self.inventory, namespace, view.obj))
-            sets[namespace].ingresses.append(view)
-        return list(sets.values())
+        if self._ingress_sets is None:
+            self._ingress_sets = {}
+            for view in self._ingresses:
+                namespace = view.obj.namespace
+                held = self._ingress_sets.get(namespace)
+                if held is None:
+                    held = self._ingress_sets[namespace] = IngressSet(
+                        _namespace_object(self.inventory, namespace, view.obj)
+                    )
+                held.ingresses.append(view)
+        return list(self._ingress_sets.values())
 
     def controllers(self) -> list[ControllerView]:
         """Every catalogued controller the set shows a trace of: a workload, a class, or what it serves."""
+        if self._controllers is None:
+            self._controllers = self._controller_views()
+        return self._controllers
+
+    def _controller_views(self) -> list[ControllerView]:
         views: dict[str, ControllerView] = {}
+        self._served_at = {}
 
         def view(controller: Controller, obj: KubeObject) -> ControllerView:
             if controller.id not in views:
                 views[controller.id] = ControllerView(obj, controller)
             return views[controller.id]
 
+        def serve(held: list[Any], served: IngressView | RouteView) -> None:
+            self._served_at.setdefault(id(served), []).append((held, len(held)))
+            held.append(served)
+
         for workload in self.controller_workloads:
             view(workload.controller, workload.obj).workloads.append(workload)
         for ingress in self._ingresses:
             if ingress.controller is not None:
                 holder = ingress.ingress_class.obj if ingress.ingress_class else ingress.obj
-                view(ingress.controller, holder).ingresses.append(ingress)
+                serve(view(ingress.controller, holder).ingresses, ingress)
         for route in self._routes:
             for gclass in {id(c): c for c in self.route_classes(route)}.values():
                 if gclass.controller is not None:
-                    view(gclass.controller, gclass.obj).routes.append(route)
+                    serve(view(gclass.controller, gclass.obj).routes, route)
         return list(views.values())
 
     # ---- Gateway API resolution -------------------------------------------------------------------
