@@ -445,7 +445,7 @@ def eol_controller(view: IngressClassView, context: CheckContext[EolParams]) -> 
     if controller is None or not controller.retired:
         return
     network = context.inventory.network
-    served = [i.obj.ref for i in network.ingresses if i.ingress_class is view]
+    served = sum(1 for i in network.ingresses if i.ingress_class is view)
     versions = controller_versions(network, controller)
     webhook = any(_nginx_hooks(w) for w in network.webhooks)
     exploitable = sorted(
@@ -458,7 +458,7 @@ def eol_controller(view: IngressClassView, context: CheckContext[EolParams]) -> 
     )
     message = (
         f"{view.obj.display()} is served by {controller.name}, retired since {controller.lifecycle_since}: "
-        f"no more releases or security fixes for the {len(served)} Ingresses it serves"
+        f"no more releases or security fixes for the {served} Ingresses it serves"
     )
     if exploitable:
         message += f", and its version is open to {', '.join(exploitable)}"
@@ -470,7 +470,7 @@ def eol_controller(view: IngressClassView, context: CheckContext[EolParams]) -> 
             "images": [v["image"] for v in versions],
             "versions": versions,
             "exploitableCves": exploitable,
-            "ingresses": len(served),
+            "ingresses": served,
             "source": EvidenceSource.SPEC,
         },
         severity=Severity.CRITICAL if params.compliance or exploitable else Severity.HIGH,
