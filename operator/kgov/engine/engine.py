@@ -451,11 +451,15 @@ class Engine:
         for finding in result.findings:
             key = finding_key(finding)
             held = replaced.get(key)
-            if held is not None and _same_measurement(held[0], finding):
-                self._desired.put(key, held)  # only measured numbers moved a little: no write
+            if held is not None and (held[0] == finding or _same_measurement(held[0], finding)):
+                self._desired.put(
+                    key, held
+                )  # found again as it was (or only measured numbers moved a little)
             else:
                 self._desired.put(key, (finding, finding_body(finding)))
-            self._pending.add(key)
+                self._pending.add(key)
+        # What is desired moved only where a finding is new, changed or gone.
+        self._pending.update(key for key in replaced if key not in self._desired)
         if dirty.everything:
             self._last_full = timestamp(now)
 
@@ -477,7 +481,6 @@ class Engine:
             if spec is None or dirty.reruns(spec, finding.target.key):
                 replaced[key] = self._desired[key]
                 self._desired.pop(key)
-                self._pending.add(key)
         return replaced
 
     def _keep_undecided(
