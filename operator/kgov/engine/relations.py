@@ -12,6 +12,7 @@ from kgov.model.facts import ClassKey
 from kgov.model.objects import KubeObject
 
 ServiceKey = tuple[str | None, str]  # (namespace, name)
+_MAX_LABEL_SETS = 65536
 
 
 @dataclass(slots=True)
@@ -27,6 +28,10 @@ class Relations:
     # `stored_keys`): an Ingress's migration checks read every Ingress and route of its hosts, whatever
     # their namespace.
     namespaces_by_host: dict[HostKey, set[str | None]] = field(default_factory=dict)
+    # `classes_for_labels` by namespace and labels: the pods of a workload share theirs.
+    _by_labels: dict[tuple[str | None, frozenset[tuple[str, str]]], set[ClassKey]] = field(
+        default_factory=dict
+    )
 
     def namespaces_sharing_hosts(self, obj: KubeObject) -> set[str | None] | None:
         """Namespaces holding Ingresses or routes that may serve a host this object names; None when the
@@ -42,6 +47,15 @@ class Relations:
 
     def classes_for_labels(self, namespace: str | None, labels: Mapping[str, str]) -> set[ClassKey]:
         """Classes serving the Services whose selectors pick pods with these labels."""
+        key = (namespace, frozenset(labels.items()))
+        found = self._by_labels.get(key)
+        if found is None:
+            if len(self._by_labels) >= _MAX_LABEL_SETS:  # rollouts bring new ones: never grows unbounded
+                self._by_labels.clear()
+            found = self._by_labels[key] = self._classes_for_labels(namespace, labels)
+        return found
+
+    def _classes_for_labels(self, namespace: str | None, labels: Mapping[str, str]) -> set[ClassKey]:
         found: set[ClassKey] = set()
         for name, selector in self.selectors.get(namespace, ()):
             if all(labels.get(k) == v for k, v in selector.items()):
