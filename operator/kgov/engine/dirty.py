@@ -69,7 +69,7 @@ class Dirty:
             namespaces = namespaces | self.network_namespaces
         by_namespace, by_key = positions.by_namespace, positions.by_key
         found = {i for namespace in namespaces for i in by_namespace.get(namespace, ())}
-        found.update(i for key in self.keys for i in by_key.get(key, ()))
+        found.update(i for key in by_key.keys() & self.keys for i in by_key[key])
         return [subjects[i] for i in sorted(found)]
 
     def network(self, namespace: str | None) -> None:
