@@ -45,6 +45,7 @@ class LiveInventory(Inventory):
         self._network_changes: list[Change] = []
         self._kinds = {kind: KindObjects(objects) for kind, objects in self._by_kind.items()}
         self._by_kind = self._kinds
+        self._workload_by_key = {w.obj.key: w for w in self._workloads}  # subjects keep their key in place
         # Renewed whenever a subject enumeration may gain, lose or move a member in place (an
         # autoscaler or another object added or removed, the network views built again); while it
         # stands, every subject keeps its place in its kind's enumeration (`SubjectIndex` relies on it).
@@ -121,7 +122,7 @@ class LiveInventory(Inventory):
         top = self._top_owner(obj)
         if top is obj:
             return None
-        return next((w for w in self._workloads_by_namespace.get(top.namespace, ()) if w.obj is top), None)
+        return self._workload_of(top)
 
     def _update_pod(self, old: KubeObject | None, new: KubeObject | None) -> bool:
         if old is not None:
@@ -180,9 +181,12 @@ class LiveInventory(Inventory):
     def _autoscaled(self, view: HPAView | VPAView) -> Workload | None:
         key = view.target_key
         obj = self.get(key[1], key[0], key[2]) if key else None
-        if obj is None:
-            return None
-        return next((w for w in self._workloads_by_namespace.get(obj.namespace, ()) if w.obj is obj), None)
+        return None if obj is None else self._workload_of(obj)
+
+    def _workload_of(self, obj: KubeObject) -> Workload | None:
+        """The workload subject whose object is `obj` (this version of it), if any."""
+        workload = self._workload_by_key.get(obj.key)
+        return workload if workload is not None and workload.obj is obj else None
 
     def _update_workload(self, old: KubeObject | None, new: KubeObject | None) -> bool:
         """A workload's new spec in place; a new or removed owner only when no subject changes with it."""
@@ -195,7 +199,7 @@ class LiveInventory(Inventory):
             return new is None or self._top_owner(new) is not new
         if old.controller_owner() != new.controller_owner():
             return False
-        subject = next((w for w in self._workloads_by_namespace.get(old.namespace, ()) if w.obj is old), None)
+        subject = self._workload_of(old)
         self._replace(old, new)
         if subject is None:  # an owned object: its template is not read (see _index_workloads)
             return self._top_owner(new) is not new
