@@ -142,3 +142,20 @@ def test_findings_are_located_with_the_collector_paused(monkeypatch: pytest.Monk
     monkeypatch.setattr(pipeline, "locate_findings", locate)
     assert findings(str(EXAMPLES / "autoscaling" / "multiple-hpa.yaml"))
     assert enabled == [False]
+
+
+def test_what_a_paused_scan_built_is_frozen_when_the_collector_resumes() -> None:
+    """Resumed as it was, the collector would walk everything the pause built once per generation."""
+    from kgov.commands.common import collector_paused
+
+    assert gc.isenabled()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+            built = [[index] for index in range(1000)]
+        assert gc.isenabled()
+        tracked = {id(item) for item in gc.get_objects()}
+        assert not any(id(item) in tracked for item in built)
+        assert gc.get_freeze_count() >= len(built)
+    finally:
+        gc.unfreeze()
