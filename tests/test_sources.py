@@ -314,6 +314,33 @@ def test_folders_are_walked_in_order_skipping_hidden_and_other_files(tmp_path: P
     assert sorted(o.name for o in result.objects) == ["a", "c", "upper", "z"]
 
 
+def test_links_in_a_walked_folder(tmp_path: Path) -> None:
+    """A link to a file is read as the file; a broken or looping link is no file; a linked folder is
+    not followed; a link to a kustomization's patch is set aside as the patch is."""
+    outside = tmp_path / "outside"
+    (outside / "overlay").mkdir(parents=True)
+    (outside / "real.yaml").write_text(config_map("real"), encoding="utf-8")
+    (outside / "overlay" / "kustomization.yaml").write_text(
+        "patches:\n  - path: patch.yaml\n", encoding="utf-8"
+    )
+    (outside / "overlay" / "patch.yaml").write_text(config_map("patch"), encoding="utf-8")
+    root = tmp_path / "repo"
+    (root / "sub").mkdir(parents=True)
+    (root / "sub" / "own.yaml").write_text(config_map("own"), encoding="utf-8")
+    (root / "linked.yaml").symlink_to(outside / "real.yaml")
+    (root / "patch.yaml").symlink_to(outside / "overlay" / "patch.yaml")
+    (root / "broken.yaml").symlink_to(tmp_path / "missing.yaml")
+    (root / "loop.yaml").symlink_to(root / "loop.yaml")
+    (root / "folder").symlink_to(outside, target_is_directory=True)
+    found, errors = discover([str(root)])
+    assert errors == []
+    assert [p.relative_to(root).as_posix() for p in found if isinstance(p, Path)] == [
+        "linked.yaml",
+        "sub/own.yaml",
+    ]
+    assert sorted(o.name for o in load_paths([str(root)]).objects) == ["own", "real"]
+
+
 def test_missing_path_is_an_error() -> None:
     result = load_paths(["/nonexistent/kgov/manifests.yaml"])
     assert [(e.file, e.line, e.message) for e in result.errors] == [

@@ -13,6 +13,11 @@ from fnmatch import fnmatchcase
 _SPECIAL = frozenset("*?[")
 
 
+def is_literal(pattern: str) -> bool:
+    """Whether `pattern` matches only the name equal to it."""
+    return _SPECIAL.isdisjoint(pattern)
+
+
 def glob_match(name: str, pattern: str) -> bool:
     """`fnmatch.fnmatchcase(name, pattern)`: `*` matches any text (`/` too), `?` one character,
     `[...]` a set; case-sensitive."""
@@ -22,6 +27,12 @@ def glob_match(name: str, pattern: str) -> bool:
         head, tail = pattern.split("*")
         return len(name) >= len(head) + len(tail) and name.startswith(head) and name.endswith(tail)
     return fnmatchcase(name, pattern)
+
+
+def literal_head(pattern: str) -> str:
+    """The text every name `pattern` matches starts with: what precedes its first wildcard or set
+    bracket (the whole pattern when it has none)."""
+    return pattern[: min((i for i in map(pattern.find, "*?[") if i >= 0), default=len(pattern))]
 
 
 def literal_tail(pattern: str) -> str:

@@ -14,16 +14,17 @@ it is, unless it belongs to a chart (then the chart is rendered) or is a patch.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from kgov.globs import glob_match
+from kgov.globs import glob_match, is_literal, literal_head
 from kgov.model.errors import InputError
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -63,6 +64,10 @@ NOT_MANIFEST_NAMES = (
     "tsconfig.json",
     "renovate.json",
 )
+_NOT_MANIFEST_LITERALS = frozenset(name for name in NOT_MANIFEST_NAMES if is_literal(name))
+_NOT_MANIFEST_GLOBS = tuple(name for name in NOT_MANIFEST_NAMES if not is_literal(name))
+# What a name matching one of those globs starts with (the text before its first wildcard).
+_NOT_MANIFEST_HEADS = tuple(sorted({literal_head(name) for name in _NOT_MANIFEST_GLOBS}))
 # Folders whose files are never manifests (CI configuration, issue templates, dependabot).
 NOT_MANIFEST_FOLDERS = (".github", ".gitlab", ".circleci")
 # The keys of a kustomization that name patch files, and how each lists them.
@@ -114,10 +119,11 @@ def plan_inputs(paths: Iterable[str], exclude: Sequence[str] = (), render: bool 
         elif not excluded(path, exclude):
             _add(plan, seen, path)
     plan.kustomizations = _roots(plan.kustomizations)
-    patches = _patch_files(plan.files)
+    real = _RealPaths()
+    patches = _patch_files(plan.files, real)
     kept: list[Path | str] = []
     for source in plan.files:
-        if source != STDIN and (not_a_manifest(Path(source)) or _resolved(Path(source)) in patches):
+        if isinstance(source, Path) and (not_a_manifest(source) or (patches and real.of(source) in patches)):
             plan.not_manifests.append(str(source))
         else:
             kept.append(source)
@@ -143,24 +149,74 @@ def _files_under(
         errors.append(InputError(str(exc.filename or root), None, f"cannot read the folder: {exc.strerror}"))
 
     found = []
-    for folder, folders, names in os.walk(root, onerror=unreadable):
+    for folder, folders, files in _walk(root, unreadable):
         here = Path(folder)
+        names = [entry.name for entry in files]
         if plan is not None and CHART_FILE in names:
             plan.charts.append(here)
             folders[:] = []
             continue
         if plan is not None and _in_kustomization(here, names, plan):
-            names = []  # built, not read file by file; nested kustomizations are still found
+            files = []  # built, not read file by file; nested kustomizations are still found
         folders[:] = sorted(
-            name for name in folders if not name.startswith(".") and not excluded(Path(folder, name), exclude)
+            name
+            for name in folders
+            if not name.startswith(".") and not (exclude and excluded(Path(folder, name), exclude))
         )
-        for name in names:
+        for entry in files:
+            name = entry.name
             if name.startswith(".") or name[name.rfind(".") :].lower() not in MANIFEST_SUFFIXES:
                 continue
-            path = Path(folder, name)
-            if path.is_file() and not excluded(path, exclude):
+            path = here / name
+            if _is_file(entry) and not excluded(path, exclude):
                 found.append(path)
     return sorted(found)
+
+
+Walk = Iterator[tuple[str, list[str], list[os.DirEntry[str]]]]
+
+
+def _walk(root: Path, onerror: Callable[[OSError], None]) -> Walk:
+    """`os.walk(root, onerror=onerror)` with each file as the `os.DirEntry` of its folder's listing,
+    which knows the file's type without another system call (only a link's target is looked up)."""
+    stack = [os.fspath(root)]
+    while stack:
+        top = stack.pop()
+        folders: list[str] = []
+        links: set[str] = set()
+        files: list[os.DirEntry[str]] = []
+        try:
+            with os.scandir(top) as entries:
+                for entry in entries:
+                    if not _is(entry.is_dir):
+                        files.append(entry)
+                        continue
+                    folders.append(entry.name)
+                    if _is(entry.is_symlink):
+                        links.add(entry.name)
+        except OSError as exc:
+            onerror(exc)
+            continue
+        yield top, folders, files
+        stack.extend(os.path.join(top, name) for name in reversed(folders) if name not in links)
+
+
+def _is(test: Callable[[], bool]) -> bool:
+    """An entry's type test, false when the entry cannot be looked up (as `os.walk` has it)."""
+    try:
+        return test()
+    except OSError:
+        return False
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    """`Path.is_file()` of the entry: false when it or a link's target is missing or a link loops."""
+    try:
+        return entry.is_file()
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP):
+            return False
+        raise
 
 
 def excluded(path: Path, globs: Sequence[str]) -> bool:
@@ -185,7 +241,10 @@ def not_a_manifest(path: Path) -> bool:
     """Known by its name or folder to be something other than a Kubernetes manifest."""
     if any(part in NOT_MANIFEST_FOLDERS for part in path.parts[:-1]):
         return True
-    return any(glob_match(path.name, pattern) for pattern in NOT_MANIFEST_NAMES)
+    name = path.name
+    if name in _NOT_MANIFEST_LITERALS:
+        return True
+    return name.startswith(_NOT_MANIFEST_HEADS) and any(glob_match(name, p) for p in _NOT_MANIFEST_GLOBS)
 
 
 def _in_kustomization(folder: Path, names: list[str], plan: InputPlan) -> bool:
@@ -231,18 +290,50 @@ def _resolved(path: Path) -> Path:
         return path
 
 
-def _patch_files(files: Iterable[Path | str]) -> set[Path]:
+class _RealPaths:
+    """`Path.resolve()` of many files, each folder resolved once: what is not a symbolic link resolves
+    to its name in its folder's real path."""
+
+    def __init__(self) -> None:
+        self._folders: dict[str, str] = {}
+
+    def of(self, path: Path | str) -> Path:
+        folder, name = self._split(str(path))
+        return _resolved(Path(path)) if folder is None else Path(self._folder(folder), name)
+
+    def folder_of(self, path: Path | str) -> str:
+        """The real path of the folder `path` resolves into."""
+        folder, _ = self._split(str(path))
+        return str(_resolved(Path(path)).parent) if folder is None else self._folder(folder)
+
+    def _folder(self, folder: str) -> str:
+        real = self._folders.get(folder)
+        if real is None:
+            parent, name = self._split(folder)
+            real = os.path.realpath(folder) if parent is None else os.path.join(self._folder(parent), name)
+            self._folders[folder] = real
+        return real
+
+    @staticmethod
+    def _split(path: str) -> tuple[str | None, str]:
+        """(folder, name) of `path`; no folder when its name is a link or not a plain name."""
+        folder, name = os.path.split(path)
+        if name in ("", ".", "..") or os.path.islink(path):
+            return None, name
+        return folder, name
+
+
+def _patch_files(files: Iterable[Path | str], real: _RealPaths) -> set[Path]:
     """The files some kustomization uses as a patch: the kustomizations beside the given files and in
     every folder above them are read (a patch lies inside its kustomization's folder)."""
-    folders = {_resolved(Path(f)).parent for f in files if f != STDIN}
-    visited: set[Path] = set()
+    visited: set[str] = set()
     kustomizations: set[Path] = set()
-    for folder in folders:
-        for parent in (folder, *folder.parents):
-            if parent in visited:
-                break
-            visited.add(parent)
-            kustomizations.update(p for p in (parent / n for n in KUSTOMIZATION_NAMES) if p.is_file())
+    for folder in {real.folder_of(f) for f in files if f != STDIN}:
+        while folder not in visited:
+            visited.add(folder)
+            found = (os.path.join(folder, name) for name in KUSTOMIZATION_NAMES)
+            kustomizations.update(Path(path) for path in found if os.path.isfile(path))
+            folder = os.path.dirname(folder)
     patches: set[Path] = set()
     for kustomization in kustomizations:
         patches.update(kustomization_patches(kustomization))
