@@ -21,6 +21,20 @@ from kgov.sources.files import LOADER, STDIN, split_documents
 FieldPath = tuple[str | int, ...]
 
 
+class _Composer(LOADER):  # type: ignore[misc]
+    """The C loader's composer without resolving tags: only the nodes' kinds, keys and marks are read
+    here, and resolving a tag is a Python call per node."""
+
+    def resolve(self, kind: type[yaml.Node], value: object, implicit: object) -> str:
+        return ""
+
+    def descend_resolver(self, current_node: object, current_index: object) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
+
 class Locator:
     """The text of every input and its composed documents, read and composed on first use."""
 
@@ -51,7 +65,7 @@ class Locator:
         key = (file, chosen)
         if key not in self._nodes:
             try:
-                self._nodes[key] = yaml.compose(documents[chosen][1], Loader=LOADER)
+                self._nodes[key] = yaml.compose(documents[chosen][1], Loader=_Composer)
             except yaml.YAMLError:
                 self._nodes[key] = None
         node = self._nodes[key]
