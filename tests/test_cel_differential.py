@@ -31,6 +31,13 @@ ABSORBED = {
 }
 
 
+def _verdict(rule: str, value: Any) -> bool | None:
+    """cel-cpp's verdict as the reference gives it: an evaluation error the API server rejects on (a
+    missing key, test_gateway_cel.py) is an error, None, to cel-python."""
+    holds = gateway_cel._holds(rule, value)
+    return None if isinstance(holds, str) else holds
+
+
 @cache
 def _pairs() -> list[tuple[str, str, bool | None]]:
     with gzip.open(PAIRS, "rt", encoding="utf-8") as lines:
@@ -43,7 +50,7 @@ def test_every_recorded_pair_gets_the_earlier_verdict() -> None:
     differences = [
         (rule, before, now)
         for rule, value, before in pairs
-        if (now := gateway_cel._holds(rule, json.loads(value))) is not before
+        if (now := _verdict(rule, json.loads(value))) is not before
     ]
     assert {rule for rule, _, _ in differences} <= ABSORBED
     assert {(before, now) for _, before, now in differences} <= {(None, True), (None, False)}
@@ -172,5 +179,5 @@ def _derived(draw: st.DrawFn) -> tuple[str, Any]:
 @given(_derived())
 def test_derived_values_get_the_earlier_verdict(pair: tuple[str, Any]) -> None:
     rule, value = pair
-    before, now = reference_holds(rule, value), gateway_cel._holds(rule, value)
+    before, now = reference_holds(rule, value), _verdict(rule, value)
     assert now is before or (rule in ABSORBED and before is None)

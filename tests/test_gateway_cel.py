@@ -198,10 +198,34 @@ spec:
     ]
 
 
-def test_an_evaluation_error_is_undecided_not_a_finding() -> None:
-    """The API server reports an error (here no such key) rather than a verdict."""
-    assert gateway_cel._holds("self[0].matches.size() <= 8", [{"name": "a"}]) is None
+def test_a_rule_stopped_by_an_absent_field_rejects_the_object_as_the_api_server_does() -> None:
+    """apiextensions-apiserver turns an evaluation error into a field error ("<error> evaluating rule:
+    <message>"), so the object is refused: a missing key is as much a rejection as a false rule."""
+    assert gateway_cel._holds("self[0].matches.size() <= 8", [{"name": "a"}]) == "no such key: matches"
+    findings, undecided = _one(
+        """apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: public, namespace: infra}
+spec:
+  gatewayClassName: edge
+  listeners: [{name: https, port: 443, protocol: HTTPS, tls: {mode: Terminate}}]
+"""
+    )
+    assert undecided == []
+    assert [(p["path"], p["message"]) for p in findings[0].evidence["problems"]] == [
+        (
+            "spec.listeners[0].tls",
+            "no such key: certificateRefs evaluating rule: "
+            "certificateRefs or options must be specified when mode is Terminate",
+        )
+    ]
+
+
+def test_an_evaluation_error_that_may_depend_on_typing_is_undecided() -> None:
+    """Arithmetic and overload errors can hang on a value's type, which the API server takes from the
+    schema (a `number` is a double) and kgov from the YAML: no verdict either way."""
     assert gateway_cel._holds("self.a / self.b == 1", {"a": 1, "b": 0}) is None
+    assert gateway_cel._holds("self.a < 1", {"a": "x"}) is None
 
 
 def test_a_logical_operator_absorbs_an_error_its_other_side_decides() -> None:

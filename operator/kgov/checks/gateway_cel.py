@@ -7,7 +7,9 @@ the defaults the API server fills in before evaluating them. The rules run on ce
 strings extension for `split` and `substring`, and `isIP`) and properties named after CEL reserved
 words given as `__name__`, as the API server does. What cannot be decided is counted as undecided:
 transition rules (`oldSelf` needs the live object), rules the library cannot evaluate, and failing
-rules on objects holding unexpanded `${...}` variables. Rules on listeners are left to
+rules on objects holding unexpanded `${...}` variables. A rule stopped by an absent field (`size()` of
+a field that is not there) is broken: the API server rejects an object on which a rule fails to
+evaluate, with "<error> evaluating rule: <message>". Rules on listeners are left to
 gateway.listener-conflict, and rules on route rules and parentRefs to gateway.invalid-route, when
 that check fires on the object (both name the conflicting items); the object must first match its
 structure (gateway.schema-invalid).
@@ -40,6 +42,7 @@ if TYPE_CHECKING:  # the CEL runtime is imported on first use: it is not needed 
 
 MAX_LISTED = 5
 _OLD_SELF = re.compile(r"\boldSelf\b")
+_MISSING_KEY = re.compile(r'NOT_FOUND: Key not found in map : "(.*)"')  # cel-cpp's words for it
 # Paths whose rules gateway.listener-conflict and gateway.invalid-route write out, naming the
 # conflicting items: one root cause, one finding.
 _LISTENER_PATHS = ("spec.listeners",)
@@ -130,9 +133,11 @@ def _program(rule: str) -> cel.Expression | None:
         return None
 
 
-def _holds(rule: str, value: Any) -> bool | None:
-    """True or False as the rule decides `self`; None when it cannot be evaluated here (an evaluation
-    error, as the API server reports one, or a rule that does not compile)."""
+def _holds(rule: str, value: Any) -> bool | str | None:
+    """True or False as the rule decides `self`; for a rule stopped by an absent field, cel-go's error
+    (`no such key: certificateRefs`), on which the API server rejects the object as on a false rule;
+    None when it cannot be decided here: a rule that does not compile, or another evaluation error
+    (overloads and arithmetic can hang on a type the API server takes from the schema, kgov from YAML)."""
     program = _program(rule)
     if program is None:
         return None
@@ -140,7 +145,10 @@ def _holds(rule: str, value: Any) -> bool | None:
         result = program.eval(data={"self": value}).value()
     except Exception:  # a value the runtime cannot take (no such value comes from YAML or JSON)
         return None
-    return result if isinstance(result, bool) else None  # an error's value is its message
+    if isinstance(result, bool):
+        return result
+    missing = _MISSING_KEY.match(result) if isinstance(result, str) else None  # an error's value: its text
+    return f"no such key: {missing.group(1)}" if missing else None
 
 
 @cache
@@ -223,6 +231,8 @@ def _evaluate(
         holds = _holds(rule["rule"], value)
         if holds is None:
             yield _NOT_EVALUATED
+        elif isinstance(holds, str):  # the API server's words for a rule that stopped on an error
+            yield Broken(path or "(object)", rule["rule"], f"{holds} evaluating rule: {rule['message']}")
         elif not holds:
             yield Broken(path or "(object)", rule["rule"], rule["message"])
 
