@@ -524,3 +524,47 @@ def test_two_copies_of_one_ingress_are_no_order_conflict(tmp_path: Path) -> None
         (tmp_path / folder / "ingress.yaml").write_text(text[0] + "---\n" + annotated, encoding="utf-8")
     report = json.loads(CliRunner().invoke(main, ["scan", str(tmp_path), "-o", "json"]).output)
     assert _conflict_findings(report) == []
+
+
+_ON_A_GATEWAY_NOT_IN_THE_INPUT = """apiVersion: v1
+kind: ConfigMap
+metadata: {name: ingress-nginx-controller, namespace: ingress-nginx}
+data: {}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: grafana, namespace: grafana}
+spec:
+  ingressClassName: nginx
+  tls: [{hosts: [grafana.example.com], secretName: grafana-tls}]
+  rules:
+    - host: grafana.example.com
+      http:
+        paths:
+          - {path: /, pathType: Prefix, backend: {service: {name: grafana, port: {number: 80}}}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: grafana, namespace: grafana}
+spec:
+  parentRefs: [{name: public-gateway, namespace: gateway-system, sectionName: https}]
+  hostnames: [grafana.example.com]
+  rules: [{backendRefs: [{name: grafana, port: 80}]}]
+"""
+
+
+def test_tls_on_a_gateway_not_in_the_input_is_undecided_and_needs_review() -> None:
+    """The route takes the https listener of a Gateway the input lacks: plain HTTP is answered by that
+    Gateway's own listeners and routes (a redirect route beside it, or no HTTP listener), and its
+    certificates are its own. No tls-parity finding either way: a skipped entry, and the gate holds the
+    Ingress for review, parity undecided."""
+    result = CliRunner().invoke(main, ["scan", "-", "-o", "json"], input=_ON_A_GATEWAY_NOT_IN_THE_INPUT)
+    report = json.loads(result.output)
+    assert [f["check"] for f in report["findings"] if f["check"] == "migration.tls-parity"] == []
+    reason = "1 Ingress whose TLS and HTTPS redirect are decided by a Gateway not in the input"
+    assert {"check": "migration.tls-parity", "reason": reason, "undecided": 1} in report["skipped"]
+    code, gated = gate_json("-", stdin=_ON_A_GATEWAY_NOT_IN_THE_INPUT)
+    assert code == 0
+    assert verdicts(gated) == {"grafana": "needs-review"}
+    (item,) = gated["migration"]["ingresses"]
+    assert (item["parity"], item["mismatches"]) == ("undecided", [])

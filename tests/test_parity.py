@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from kgov.inventory import Inventory
-from kgov.migration.parity import FULL, MISMATCH, NOT_CHECKED, Parity, migration_index
+from kgov.migration.parity import FULL, MISMATCH, NOT_CHECKED, UNDECIDED, Parity, migration_index
 from kgov.migration.sample import example
 from kgov.sources.files import load_text
 
@@ -720,9 +720,46 @@ def test_section_name_is_honoured_without_the_gateway_in_the_input() -> None:
     upgrade = [rule(backends=[], filters=[redirect(scheme="https", statusCode=308)])]
     main = route(rule(backends=[("web", 80, 1)]), name="main", section="shop-example-com-https")
     by_section = route(*upgrade, name="a-upgrade", section="shop-example-com-http")
-    assert_full(parity(shop, main, by_section))
+    assert_tls_unknown(parity(shop, main, by_section), [])
     by_port = route(*upgrade, name="a-upgrade")
     by_port["spec"]["parentRefs"] = [{"name": "public", "port": 80}]
-    assert_full(parity(shop, main, by_port))
+    assert_tls_unknown(parity(shop, main, by_port), [])
     everywhere = route(*upgrade, name="a-upgrade")
-    assert_mismatch(parity(shop, main, everywhere), f"https://{HOST}/")
+    assert_tls_unknown(parity(shop, main, everywhere), _root_probes("https"))
+
+
+def _root_probes(scheme: str) -> list[str]:
+    return [f"{scheme}://{HOST}{path}" for path in ("/", "/kgov-probe", "/KGOV-PROBE")]
+
+
+def assert_tls_unknown(found: Parity, probes: list[str]) -> None:
+    """TLS undecided: the parent Gateway is not in the input, and with it its listeners (their
+    certificates) and the routes beside it (where the HTTP to HTTPS redirect usually lives)."""
+    assert found.status == UNDECIDED and found.undecided is None, [m.as_dict() for m in found.mismatches]
+    assert found.mismatches == [] and found.tls_mismatches == []
+    assert [m.probe for m in found.unknown if not m.probe.startswith("TLS ")] == probes
+    assert [m.probe for m in found.unknown if m.probe.startswith("TLS ")] == [f"TLS {HOST}"]
+
+
+def test_tls_is_undecided_on_a_gateway_not_in_the_input() -> None:
+    """The route takes the `https` listener of a Gateway not in the input: who answers plain HTTP (a
+    redirect route beside the Gateway, or no HTTP listener at all) is the Gateway's, not known. With
+    the Gateway in the input and no redirect route, the redirect is lost."""
+    shop = ingress([("/", "Prefix", "web", 80)], tls=True)
+    secure = route(rule(backends=[("web", 80, 1)]), section="https")
+    assert_tls_unknown(parity(shop, secure), _root_probes("http"))
+    found = parity(shop, gateway(), secure)
+    assert_mismatch(found, f"http://{HOST}/")
+    assert found.unknown == []
+
+
+def test_a_gateway_in_the_input_is_compared_beside_one_that_is_not() -> None:
+    """Routes on two Gateways, one in the input: what the known one answers is compared, what the
+    assumed one answers is undecided."""
+    shop = ingress([("/", "Prefix", "web", 80)], tls=True)
+    known = route(rule(backends=[("web", 80, 1)]), name="a-known")
+    elsewhere = route(rule(backends=[("web", 80, 1)]), name="b-elsewhere")
+    elsewhere["spec"]["parentRefs"] = [{"name": "edge", "namespace": "infra"}]
+    found = parity(shop, gateway(), known, elsewhere)
+    assert found.status == MISMATCH and found.tls_mismatches
+    assert all("assumed" not in m.routes for m in found.tls_mismatches)

@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from kgov.checks import fields
 from kgov.checks.params import PrefixParams
-from kgov.checks.registry import CheckContext, CheckFunction, Issue
+from kgov.checks.registry import CheckContext, CheckFunction, Issue, Undecided
 from kgov.domain.controller import controller_config_map
 from kgov.inventory.network import IngressView, RouteView
 from kgov.migration.parity import Mismatch, Parity, ingress_hosts, migration_index
@@ -22,6 +22,10 @@ from kgov.migration.values import ALIASES
 from kgov.model.evidence import EvidenceSource
 
 MAX_LISTED = 20  # mismatches carried in a finding's evidence
+_GATEWAY_UNKNOWN = Undecided(
+    "Ingress whose TLS and HTTPS redirect are decided by a Gateway not in the input",
+    "Ingresses whose TLS and HTTPS redirect are decided by Gateways not in the input",
+)
 
 CheckFn = Callable[[IngressView, CheckContext[PrefixParams]], Iterator[Issue]]
 
@@ -264,6 +268,16 @@ def parity_mismatches(of: Callable[[Parity], list[Mismatch]], what: str) -> Chec
     return check
 
 
+def tls_parity(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue | Undecided]:
+    """TLS mismatches on Gateways of the input; what only an assumed Gateway answers (its listeners'
+    certificates, plain HTTP, which a redirect route beside it usually takes) is undecided."""
+    parity = parity_of(view, context)
+    if parity.tls_mismatches:
+        yield _mismatch_issue(view, parity, parity.tls_mismatches, "differ on TLS or the HTTPS redirect")
+    if parity.unknown:
+        yield _GATEWAY_UNKNOWN
+
+
 def dual_served_host(view: IngressView, context: CheckContext[PrefixParams]) -> Iterator[Issue]:
     params: PrefixParams = context.params
     by_hostname = migration_index(context.inventory, params.annotation_prefix).gateways.by_hostname
@@ -314,9 +328,7 @@ FUNCTIONS: Final[dict[str, CheckFunction]] = {
     ),
     "migration.semantic-gap": semantic_gap,
     "migration.route-parity": parity_mismatches(lambda parity: parity.route_mismatches, "route differently"),
-    "migration.tls-parity": parity_mismatches(
-        lambda parity: parity.tls_mismatches, "differ on TLS or the HTTPS redirect"
-    ),
+    "migration.tls-parity": tls_parity,
     "migration.access-control-dropped": access_control_dropped,
     "migration.invalid-annotation-value": invalid_annotation_value,
     "migration.unknown-fact": unknown_fact,

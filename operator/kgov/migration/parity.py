@@ -9,7 +9,10 @@ mismatch naming the probe and both answers. The structural part compares TLS hos
 listeners that carry a certificateRef (or TLS passthrough listeners for `ssl-passthrough`).
 
 Parity is `not-checked` when no route of the input serves any host of the Ingress, and `undecided`
-when a regular expression on either side cannot be evaluated within kgov's bounds (see `kgov.regex`).
+when a regular expression on either side cannot be evaluated within kgov's bounds (see `kgov.regex`),
+or when TLS is answered only by a Gateway not in the input: its listeners (their certificates) and the
+routes beside it (where the HTTP→HTTPS redirect usually lives) are unknown, so each TLS question put
+to it is `unknown`, neither a mismatch nor a match.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ class Mismatch:
     ingress: str
     routes: str
     tls: bool = False  # about TLS or the HTTP→HTTPS redirect
+    assumed: bool = False  # the Gateway API answer is an assumed Gateway's (its parent not in the input)
 
     def as_dict(self) -> dict[str, str]:
         return {"probe": self.probe, "ingress": self.ingress, "routes": self.routes}
@@ -54,6 +58,7 @@ class Parity:
     planes: list[str] = field(default_factory=list)
     routes: list[RouteView] = field(default_factory=list)
     undecided: Undecided | None = None  # why parity could not be decided (a regex beyond the bounds)
+    unknown: list[Mismatch] = field(default_factory=list)  # TLS put to a Gateway not in the input
 
     @property
     def route_mismatches(self) -> list[Mismatch]:
@@ -139,12 +144,14 @@ class MigrationIndex:
         model = self.model_for(view)
         try:
             probes = probes_for(view, model)
-            mismatches = [m for probe in probes if (m := self._compare(model, planes, probe)) is not None]
-            mismatches += tls_mismatches(view, model, planes)
+            found = [m for probe in probes if (m := self._compare(model, planes, probe)) is not None]
+            found += tls_mismatches(view, model, planes)
         except Undecided as exc:
             return Parity(UNDECIDED, planes=[p.display() for p in planes], routes=routes, undecided=exc)
-        status = MISMATCH if mismatches else FULL
-        return Parity(status, mismatches, len(probes), [p.display() for p in planes], routes)
+        unknown = [m for m in found if m.tls and m.assumed]
+        mismatches = [m for m in found if not (m.tls and m.assumed)]
+        status = MISMATCH if mismatches else UNDECIDED if unknown else FULL
+        return Parity(status, mismatches, len(probes), [p.display() for p in planes], routes, unknown=unknown)
 
     def _compare(self, model: NginxModel, planes: list[Plane], probe: Probe) -> Mismatch | None:
         """Every Gateway serving the probe's host is an address of its own (DNS may send a client to
@@ -155,14 +162,17 @@ class MigrationIndex:
             (plane, self.gateways.route(plane, probe)) for plane in addresses
         ]
         if not answers:
-            answers = [(None, self.route(planes, probe))]
+            answers = [self._first_routing(planes, probe)]
         for plane, routes in answers:
             if same_outcome(ingress, routes, probe.path):
                 continue
             shown = routes.display()
             if len(answers) > 1 and plane is not None:
                 shown += f" (one of {len(answers)} Gateways serving {probe.host}: {plane.display()})"
-            return Mismatch(probe.display(), ingress.display(), shown, _about_tls(probe, ingress, routes))
+            assumed = plane is not None and plane.gateway is None
+            return Mismatch(
+                probe.display(), ingress.display(), shown, _about_tls(probe, ingress, routes), assumed
+            )
         return None
 
     def addresses(self, planes: list[Plane], probe: Probe) -> list[Plane]:
@@ -172,13 +182,18 @@ class MigrationIndex:
 
     def route(self, planes: list[Plane], probe: Probe) -> Outcome:
         """The first data plane that routes the probe decides (planes in namespace/name order)."""
-        first: Outcome | None = None
+        return self._first_routing(planes, probe)[1]
+
+    def _first_routing(self, planes: list[Plane], probe: Probe) -> tuple[Plane | None, Outcome]:
+        """The plane that decides the probe, with its answer: the first that routes it, else the first
+        (the assumed Gateway, when there is one, comes last)."""
+        first: tuple[Plane | None, Outcome] | None = None
         for plane in planes:
             outcome = self.gateways.route(plane, probe)
             if outcome.kind != NO_ROUTE:
-                return outcome
-            first = first or outcome
-        return first or Outcome(NO_ROUTE)
+                return plane, outcome
+            first = first or (plane, outcome)
+        return first or (None, Outcome(NO_ROUTE))
 
 
 def _about_tls(probe: Probe, ingress: Outcome, routes: Outcome) -> bool:
@@ -353,9 +368,10 @@ def _passthrough(server: Server | None) -> bool:
 
 
 def tls_mismatches(view: IngressView, model: NginxModel, planes: list[Plane]) -> list[Mismatch]:
+    """The TLS hosts of the Ingress that no listener of the Gateways terminates (or passes through) as
+    the Ingress does; when every Gateway is an assumed one (not in the input), each TLS host, marked
+    assumed: its listeners are not known."""
     known = [plane for plane in planes if plane.gateway is not None]
-    if not known:
-        return []  # the parent Gateways are not in the input: listeners cannot be compared
     found = []
     served = [h for h in ingress_hosts(view) if h]
     for entry in view.ingress.spec.tls:
@@ -375,8 +391,12 @@ def tls_mismatches(view: IngressView, model: NginxModel, planes: list[Plane]) ->
                 if passthrough
                 else "HTTPS listener with a certificateRef"
             )
-            routes = f"no {wanted} covers {host} on {', '.join(p.display() for p in known)}"
-            found.append(Mismatch(f"TLS {host}", ingress, routes, tls=True))
+            routes = (
+                f"no {wanted} covers {host} on {', '.join(p.display() for p in known)}"
+                if known
+                else f"the listeners of {', '.join(p.display() for p in planes)} are not known"
+            )
+            found.append(Mismatch(f"TLS {host}", ingress, routes, tls=True, assumed=not known))
     return found
 
 

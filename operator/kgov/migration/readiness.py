@@ -15,7 +15,7 @@ from kgov.findings.model import Category, Finding, Severity
 from kgov.inventory import Inventory
 from kgov.inventory.network import IngressView
 from kgov.migration.conflicts import ORDER_UNKNOWN
-from kgov.migration.parity import Parity, migration_index
+from kgov.migration.parity import UNDECIDED, Parity, migration_index
 from kgov.migration.surface import UNKNOWN_CLASS, Mapped, annotation_surface
 
 READY, NEEDS_REVIEW, BLOCKED = "ready", "needs-review", "blocked"
@@ -81,7 +81,7 @@ VERDICT_RULES = (
         "one host that depends on creation times the input lacks, an answer that depends on what the input "
         "lacks (a certificate's names, the controller ConfigMap), a new Ingress under "
         "`forbid_new_ingress`), an annotation the catalogue cannot map (class `?`), or parity that could not "
-        "be decided (a regular expression beyond kgov's bounds)",
+        "be decided (a regular expression beyond kgov's bounds, TLS put to a Gateway not in the input)",
         lambda severities, mapped: (
             any(s.at_least(Severity.LOW) for s in severities) or any(m.klass == UNKNOWN_CLASS for m in mapped)
         ),
@@ -123,7 +123,7 @@ def readiness(
         surface = annotation_surface(view, inventory.network, prefix)
         parity = index.parity(view)
         verdict = verdict_of(mine, surface)
-        if parity.undecided is not None and verdict == READY:
+        if parity.status == UNDECIDED and verdict == READY:
             verdict = NEEDS_REVIEW  # parity not decided is not parity shown
         found.append(IngressReadiness(view, verdict, surface, parity, mine))
     return Readiness(found)
