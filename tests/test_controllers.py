@@ -164,19 +164,21 @@ def test_severity_by_context() -> None:
     assert _found(_run(_workload("Job", app, resources=no_memory)))[MISSING].severity is Severity.LOW
 
 
-def test_init_container_only_gap_is_low_with_the_right_message() -> None:
+def test_an_init_container_without_requests_is_no_gap_in_the_pod_request() -> None:
+    """The pod's request is the larger of each init container's (with the sidecars started before it)
+    and the sum of the app containers and sidecars: a missing init request leaves it unchanged. Only
+    the app container is listed when both lack requests."""
     init = """
         initContainers:
         - name: migrate
           image: ghcr.io/example/migrate:1.0"""
     requested = "\n          resources:\n            requests: {cpu: 100m, memory: 128Mi}"
-    found = _found(_run(_workload("Deployment", "ghcr.io/example/app:1.0", resources=requested, init=init)))
-    finding = found[MISSING]
-    assert finding.severity is Severity.LOW
-    assert finding.evidence["initContainersOnly"] is True
-    assert (
-        "the pod's request is the larger of each init container's and the sum of the app" in finding.message
-    )
+    app = "ghcr.io/example/app:1.0"
+    assert MISSING not in _found(_run(_workload("Deployment", app, resources=requested, init=init)))
+    cpu_only = "\n          resources:\n            requests: {cpu: 100m}"
+    finding = _found(_run(_workload("Deployment", app, resources=cpu_only, init=init)))[MISSING]
+    assert finding.evidence["missing"] == {"main": ["memory"]}
+    assert finding.severity is Severity.MEDIUM
 
 
 WEBHOOK_CONFIG = """

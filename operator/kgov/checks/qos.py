@@ -115,26 +115,17 @@ def missing_requests(workload: Workload, context: CheckContext[NoParams]) -> Ite
         return
     if why_critical(workload, context) is not None:
         return  # qos.critical-not-guaranteed reports the same gap on a critical workload
-    missing = _missing(containers)
+    # An ordinary init container's missing request leaves the pod's request as it is: that is the
+    # larger of each init container's (with the sidecars started before it) and the app containers'
+    # and sidecars' sum, and the init container runs before the app, in that reservation.
+    missing = _missing([c for c in containers if c.role != "init"])
     if not missing:
         return
     listed = ", ".join(f"{name} ({' and '.join(res)})" for name, res in missing.items())
     evidence: dict[str, Any] = {"missing": missing, "qosClass": qos.value}
-    init_only = {c.name for c in containers if c.role == "init"} >= set(missing)
     why = run_context(workload)
     if why is not None:
         evidence["context"] = why
-    if init_only:
-        evidence["initContainersOnly"] = True
-        yield Issue(
-            f"{workload.obj.display()} has init containers without requests: {listed}; the pod's "
-            "request is the larger of each init container's and the sum of the app containers', so "
-            "it is sized by the app containers and the init containers run on whatever is left",
-            evidence,
-            severity=Severity.LOW,
-            path=fields.first_container(workload, list(missing), "resources", "requests"),
-        )
-        return
     yield Issue(
         f"{workload.obj.display()} has containers without requests: {listed}; the scheduler "
         "places them as if they needed nothing",
