@@ -372,6 +372,11 @@ def assert_valid_write(request: kmock.Request) -> None:
     assert not errors, (request.method.value, path, errors)
 
 
+# A request to the emulator waits this long: after an expired watch the operator relists every kind
+# at once, and on a loaded machine the emulator can take more than ten seconds to answer beside it.
+REQUEST_TIMEOUT = 30
+
+
 def kube(
     cluster: RunningEmulator, method: str, path: str, body: Any = None, *, patch: bool = True
 ) -> tuple[int, Any]:
@@ -384,7 +389,7 @@ def kube(
     request = urllib.request.Request(cluster.url + path, data=data, method=method, headers=headers)
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
-        with opener.open(request, timeout=10) as response:
+        with opener.open(request, timeout=REQUEST_TIMEOUT) as response:
             return response.status, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode(errors="replace")
@@ -393,7 +398,7 @@ def kube(
 def http_get(url: str) -> tuple[int, str]:
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
-        with opener.open(url, timeout=10) as response:
+        with opener.open(url, timeout=REQUEST_TIMEOUT) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode(errors="replace")
