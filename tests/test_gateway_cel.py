@@ -149,6 +149,25 @@ spec:
     ]
 
 
+@pytest.mark.parametrize("name", ["https", "Not_A_Label", ""])
+def test_a_rule_of_the_format_library_is_undecided_whatever_the_value(name: str) -> None:
+    """XBackend's port name rule calls Kubernetes' format library (`format.dns1123Label()`), which the
+    evaluator does not provide: a name that is a DNS label and one that is not get the same answer,
+    undecided, never a pass or a finding (nor the empty name, which `size(self) == 0` would let
+    through)."""
+    findings, undecided = _one(
+        f"""apiVersion: gateway.networking.x-k8s.io/v1alpha1
+kind: XBackend
+metadata: {{name: api, namespace: shop}}
+spec:
+  type: ExternalHostname
+  externalHostname: {{hostname: api.example.com}}
+  port: {{port: 443, name: "{name}"}}
+"""
+    )
+    assert (findings, undecided) == ([], ["1 CEL rule the evaluator cannot run"])
+
+
 def test_a_structurally_invalid_object_is_left_to_schema_invalid() -> None:
     findings, undecided = _one(
         """apiVersion: gateway.networking.k8s.io/v1
