@@ -93,7 +93,11 @@ class Builder:
         self._parse = ryml.parse_in_arena
         self._keyquo, self._valquo, self._none = int(ryml.KEYQUO), int(ryml.VALQUO), int(ryml.NONE)
         self._type, self._key, self._val = native.Tree_type, native.Tree_key, native.Tree_val
-        self._first, self._next = native.Tree_first_child, native.Tree_next_sibling
+        self._root, self._first, self._next = (
+            native.Tree_root_id,
+            native.Tree_first_child,
+            native.Tree_next_sibling,
+        )
         # Plain scalars seen before: their value, or `_STR` for a string (manifests repeat them).
         self._plain: dict[str, Any] = {}
         self._flow = False  # whether the document being built has a flow collection with entries
@@ -109,7 +113,9 @@ class Builder:
             return FALLBACK
         self._flow = False
         try:
-            value = self._document(tree)
+            # The SWIG object itself, not its Python proxy: given the proxy, every call into the binding
+            # looks its `this` up again, and costs about five times as much.
+            value = self._document(tree.this)
         except (_Fallback, RecursionError, UnicodeDecodeError):
             return FALLBACK
         if self._flow and _flow_reads_otherwise(text):
@@ -117,7 +123,7 @@ class Builder:
         return value
 
     def _document(self, tree: Any) -> Any:
-        root = tree.root_id()
+        root = self._root(tree)
         kind = self._type(tree, root)
         if kind & (_NOT_SIMPLE | _VAL):  # markers, properties, or a document that is one scalar
             raise _Fallback
@@ -132,7 +138,8 @@ class Builder:
             raise _Fallback
         result: dict[str, Any] = {}
         entries = 0
-        plain, kind_of, key_of, none = self._plain, self._type, self._key, self._none
+        plain, kind_of, key_of, val_of, next_of = self._plain, self._type, self._key, self._val, self._next
+        keyquo, valquo, none = self._keyquo, self._valquo, self._none
         child = self._first(tree, node)
         if own & _FLOW_SL and child != none:
             self._flow = True
@@ -141,7 +148,7 @@ class Builder:
             if kind & _NOT_SIMPLE_ENTRY:
                 raise _Fallback
             key = str(key_of(tree, child), "utf-8")
-            if not kind & self._keyquo and plain.get(key) is not _STR and self._resolve(key) is not key:
+            if not kind & keyquo and plain.get(key) is not _STR and self._resolve(key) is not key:
                 raise _Fallback  # a key that is not a string (`on:`, `1:`), or a merge key
             if kind & _MAP:
                 result[key] = self._mapping(tree, child, kind, depth + 1)
@@ -150,9 +157,10 @@ class Builder:
             elif kind & _VALNIL:
                 result[key] = None
             else:
-                result[key] = self._scalar(self._val(tree, child), kind)
+                text = str(val_of(tree, child), "utf-8")
+                result[key] = text if kind & valquo else self._plain_value(text)
             entries += 1
-            child = self._next(tree, child)
+            child = next_of(tree, child)
         if len(result) != entries:
             raise _Fallback  # a repeated key: PyYAML reports it with both lines
         return result
@@ -161,7 +169,8 @@ class Builder:
         if depth > _MAX_DEPTH:
             raise _Fallback
         result: list[Any] = []
-        kind_of, none = self._type, self._none
+        kind_of, val_of, next_of = self._type, self._val, self._next
+        valquo, none = self._valquo, self._none
         child = self._first(tree, node)
         if own & _FLOW_SL and child != none:
             self._flow = True
@@ -176,14 +185,12 @@ class Builder:
             elif kind & _VALNIL:
                 result.append(None)
             else:
-                result.append(self._scalar(self._val(tree, child), kind))
-            child = self._next(tree, child)
+                text = str(val_of(tree, child), "utf-8")
+                result.append(text if kind & valquo else self._plain_value(text))
+            child = next_of(tree, child)
         return result
 
-    def _scalar(self, raw: Any, kind: int) -> Any:
-        text = str(raw, "utf-8")
-        if kind & self._valquo:
-            return text
+    def _plain_value(self, text: str) -> Any:
         cached = self._plain.get(text, FALLBACK)
         if cached is _STR:
             return text
