@@ -5,7 +5,7 @@ zero bytes around the first character), with CR and CRLF line breaks read as LF.
 PyYAML's C parser under limits: the document size, the work aliases may expand to when a document is
 walked, duplicate keys (the API server, kubectl and helm reject them), and the size of integers.
 Timestamps stay strings, as they are to the API server. Once a scan has read `FAST_AFTER` characters
-of manifests, they go through rapidyaml first (`fastyaml.py`: the same values, 1.6-1.8x as fast), and
+of manifests, they go through rapidyaml first (`fastyaml.py`: the same values, about 3x as fast), and
 PyYAML parses what that path leaves to it: every error, alias and tag. JSON gets the same duplicate-key,
 depth and integer checks. Every limit is a `LimitExceeded`, every other problem the parser's own error.
 """
@@ -31,9 +31,9 @@ MAX_NODES_PER_CHAR = 4  # alias expansion budget: nodes a document may expand to
 MIN_NODE_BUDGET = 100_000
 MAX_DEPTH = 500  # nesting of JSON documents (libyaml stops YAML at 1,000 levels itself)
 # Characters of YAML a run parses with PyYAML alone before rapidyaml takes over: importing it costs
-# about 0.1 s, which the faster parse pays back after about a megabyte (a pre-commit scan of a few
-# files never imports it).
-FAST_AFTER = 1_000_000
+# about 6 ms, which the faster parse pays back after about 60 KB (a pre-commit scan of a few files
+# never imports it).
+FAST_AFTER = 100_000
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
