@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import gc
 import json
+import random
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
-from conftest import ROOT
+from conftest import ROOT, require_shared
+from kgov import decode
 from kgov.cli import main
+from kgov.sources import locate
+from kgov.sources.files import discover, split_documents
 
 EXAMPLES = ROOT / "examples"
 
@@ -159,3 +165,84 @@ def test_what_a_paused_scan_built_is_frozen_when_the_collector_resumes() -> None
         assert gc.get_freeze_count() >= len(built)
     finally:
         gc.unfreeze()
+
+
+# ---- the walk along the paths, against the composed document ---------------------------------------
+
+
+def every_path(node: yaml.Node, prefix: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
+    """Every path to a node of `node`, and beside each the paths that are not there: a missing key, an
+    index past the end or below zero, a key of a sequence, an index of a mapping, a part below a scalar."""
+    yield prefix
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                yield from every_path(value, (*prefix, key.value))
+        yield from ((*prefix, "no-such-key"), (*prefix, 0))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from every_path(item, (*prefix, index))
+        yield from ((*prefix, len(node.value)), (*prefix, -1), (*prefix, "key"))
+    else:
+        yield (*prefix, "below")
+
+
+def walked_as_composed(text: str, sample: random.Random) -> list[str]:
+    """Where the walk's marks differ from the composed nodes' for the paths of `text`: all of them at
+    once, a few in a random order, and each alone (so every way the walk can stop early is taken)."""
+    node = yaml.compose(text, Loader=locate._Composer)
+    if node is None:
+        return [] if locate._marks(text, [(), ("a",)]) == [None, None] else ["an empty document located"]
+    paths = list(every_path(node))
+    sets = [
+        paths,
+        sample.sample(paths, min(3, len(paths))),
+        *([path] for path in sample.sample(paths, min(5, len(paths)))),
+    ]
+    differ = []
+    for chosen in sets:
+        for path, mark in zip(chosen, locate._marks(text, chosen), strict=True):
+            expected = locate._deepest(node, path)
+            if mark is None or (mark.line, mark.column) != (expected.line, expected.column):
+                differ.append(
+                    f"{path}: {mark and (mark.line, mark.column)} for {(expected.line, expected.column)}"
+                )
+    return differ
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x {b: 1, c: [1, 2]}\nd: *x\ne:\n  f: *x\n",
+        "base: &b\n  k: v\n  l: [1]\nitem:\n  <<: *b\n  m: 2\n",
+        "&k key: value\n*k : other\n",
+        "a: 1\na: 2\nb:\n  - x\n  - &y y\n  - *y\n",
+        "? [complex, key]\n: value\nplain: 1\n",
+        "!!map\nkey: !!str 12\nseq: !!seq [a, b]\n",
+        "text: |\n  line one\n  key: not a key\nnext: {a: [1,\n  2], b: c}\n",
+        "- - a\n  - b\n- c: d\n  e: f\n-\n- 'q'\n",
+        "list: [ {a: 1}, {b: 2} ]\n'quoted key': 1\n\"dq\": {x: y}\n",
+        "a:\n- 1\n- 2\nb: 3\n",
+        "# nothing but a comment\n",
+        "",
+    ],
+)
+def test_the_walk_finds_what_the_composed_document_has(text: str) -> None:
+    assert walked_as_composed(text, random.Random(text)) == []
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("folder", ["corpus/manifests", "field"])
+def test_the_walk_finds_what_the_composed_document_has_in_every_shared_document(folder: str) -> None:
+    files, _ = discover([str(require_shared(folder))])
+    sample, differ, documents = random.Random(folder), [], 0
+    for file in files:
+        text = decode.decode(decode.read_limited(Path(file)))
+        for line, chunk in split_documents(text or ""):
+            try:
+                differ.extend(f"{file}:{line} {d}" for d in walked_as_composed(chunk, sample))
+            except yaml.YAMLError:
+                continue  # not loaded, so nothing in it is located
+            documents += 1
+    assert differ == []
+    assert documents > 1000
