@@ -158,17 +158,18 @@ class MigrationIndex:
         any of them): each must answer as ingress-nginx does."""
         ingress = model.route(probe)
         addresses = self.addresses(planes, probe)
-        answers: list[tuple[Plane | None, Outcome]] = [
-            (plane, self.gateways.route(plane, probe)) for plane in addresses
-        ]
-        if not answers:
-            answers = [self._first_routing(planes, probe)]
+        # Routed one address at a time: the first that answers differently decides.
+        answers: Iterable[tuple[Plane | None, Outcome]] = (
+            ((plane, self.gateways.route(plane, probe)) for plane in addresses)
+            if addresses
+            else [self._first_routing(planes, probe)]
+        )
         for plane, routes in answers:
             if same_outcome(ingress, routes, probe.path):
                 continue
             shown = routes.display()
-            if len(answers) > 1 and plane is not None:
-                shown += f" (one of {len(answers)} Gateways serving {probe.host}: {plane.display()})"
+            if len(addresses) > 1 and plane is not None:
+                shown += f" (one of {len(addresses)} Gateways serving {probe.host}: {plane.display()})"
             assumed = plane is not None and plane.gateway is None
             return Mismatch(
                 probe.display(), ingress.display(), shown, _about_tls(probe, ingress, routes), assumed
