@@ -161,6 +161,8 @@ class GatewayModel:
             self.planes.append(self.assumed)
         self._index: HostIndex[tuple[Plane, PlaneListener, RouteView]] | None = None
         self._serving: dict[str, list[tuple[Plane, RouteView]]] = {}
+        self._serving_planes: dict[str, frozenset[int]] = {}
+        self._listeners: dict[tuple[int, str, str], PlaneListener | None] = {}
         # Routes that serve traffic somewhere, by their hostnames; a route no listener takes serves nothing.
         self.by_hostname: dict[str, list[RouteView]] = {}
         for route in attached:
@@ -266,14 +268,29 @@ class GatewayModel:
             cached = self._serving[host or ""] = list(found.values())
         return cached
 
+    def serving_planes(self, host: str) -> frozenset[int]:
+        """The ids of the planes with a route whose hostnames on some listener cover the host."""
+        found = self._serving_planes.get(host)
+        if found is None:
+            found = self._serving_planes[host] = frozenset(id(plane) for plane, _ in self.serving(host))
+        return found
+
     # ---- routing -------------------------------------------------------------------------------
 
     def takes(self, plane: Plane, probe: Probe) -> bool:
         """Whether a listener of the plane takes the probe's scheme and host."""
-        return _listener(plane, probe) is not None
+        return self.listener(plane, probe) is not None
+
+    def listener(self, plane: Plane, probe: Probe) -> PlaneListener | None:
+        """The plane's listener that takes the probe's scheme and host (one answer per plane, scheme
+        and host: the probes of one host differ in path and headers)."""
+        key = (id(plane), probe.scheme, probe.host)
+        if key not in self._listeners:
+            self._listeners[key] = _listener(plane, probe)
+        return self._listeners[key]
 
     def route(self, plane: Plane, probe: Probe) -> Outcome:
-        listener = _listener(plane, probe)
+        listener = self.listener(plane, probe)
         if plane.gateway is None and listener is not None:
             listener = self._merged(plane, probe)
         if listener is None:

@@ -144,7 +144,7 @@ class MigrationIndex:
         model = self.model_for(view)
         try:
             probes = probes_for(view, model)
-            found = [m for probe in probes if (m := self._compare(model, planes, probe)) is not None]
+            found = self._comparisons(model, planes, probes)
             found += tls_mismatches(view, model, planes)
         except Undecided as exc:
             return Parity(UNDECIDED, planes=[p.display() for p in planes], routes=routes, undecided=exc)
@@ -153,11 +153,25 @@ class MigrationIndex:
         status = MISMATCH if mismatches else UNDECIDED if unknown else FULL
         return Parity(status, mismatches, len(probes), [p.display() for p in planes], routes, unknown=unknown)
 
-    def _compare(self, model: NginxModel, planes: list[Plane], probe: Probe) -> Mismatch | None:
+    def _comparisons(self, model: NginxModel, planes: list[Plane], probes: list[Probe]) -> list[Mismatch]:
+        """The probes' mismatches; the addresses of one scheme and host are found once."""
+        found = []
+        addresses: dict[tuple[str, str], list[Plane]] = {}
+        for probe in probes:
+            key = (probe.scheme, probe.host)
+            if key not in addresses:
+                addresses[key] = self.addresses(planes, probe)
+            mismatch = self._compare(model, planes, probe, addresses[key])
+            if mismatch is not None:
+                found.append(mismatch)
+        return found
+
+    def _compare(
+        self, model: NginxModel, planes: list[Plane], probe: Probe, addresses: list[Plane]
+    ) -> Mismatch | None:
         """Every Gateway serving the probe's host is an address of its own (DNS may send a client to
         any of them): each must answer as ingress-nginx does."""
         ingress = model.route(probe)
-        addresses = self.addresses(planes, probe)
         # Routed one address at a time: the first that answers differently decides.
         answers: Iterable[tuple[Plane | None, Outcome]] = (
             ((plane, self.gateways.route(plane, probe)) for plane in addresses)
@@ -178,7 +192,7 @@ class MigrationIndex:
 
     def addresses(self, planes: list[Plane], probe: Probe) -> list[Plane]:
         """The planes with a route for the probe's host on a listener that takes the probe."""
-        serving = {id(plane) for plane, _ in self.gateways.serving(probe.host)}
+        serving = self.gateways.serving_planes(probe.host)
         return [p for p in planes if id(p) in serving and self.gateways.takes(p, probe)]
 
     def route(self, planes: list[Plane], probe: Probe) -> Outcome:
