@@ -12,8 +12,9 @@ from jsonschema import Draft202012Validator
 
 from conftest import ROOT, require_shared
 from helpers import run_checks
-from kgov.checks import gateway_cel
+from kgov.checks import gateway_cel, gateway_schema
 from kgov.data import data_text
+from kgov.model.objects import KubeObject
 
 CHECK = "gateway.validation-rule"
 
@@ -179,6 +180,43 @@ spec:
 """
     )
     assert findings == [] and undecided == []
+
+
+def test_each_object_is_checked_against_its_structure_once_for_both_checks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    checked: list[str] = []
+    structure_errors = gateway_schema._structure_errors
+
+    def counted(obj: KubeObject) -> Any:
+        checked.append(obj.name)
+        return structure_errors(obj)
+
+    monkeypatch.setattr(gateway_schema, "_structure_errors", counted)
+    evaluation = run_checks(
+        """apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: public, namespace: infra}
+spec:
+  gatewayClassName: edge
+  addresses: [{value: 203.0.113.10}, {value: 203.0.113.10}]
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: api-tls, namespace: shop}
+spec:
+  targetRefs: [{group: "", kind: Service, name: api}]
+  validation: {hostname: api.shop.svc, wellKnownCACerts: System}
+""",
+        ["gateway.schema-invalid", CHECK],
+    )
+    assert sorted(checked) == ["api-tls", "public"]
+    assert sorted((f.check, f.target.name) for f in evaluation.findings) == [
+        ("gateway.schema-invalid", "api-tls"),
+        (CHECK, "public"),
+    ]
+    assert "wellKnownCACerts" in next(f.message for f in evaluation.findings if f.target.name == "api-tls")
 
 
 def test_rules_on_route_rules_are_left_to_invalid_route() -> None:

@@ -27,7 +27,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
 from kgov.checks.gateway_rules import listener_problems, route_problems
-from kgov.checks.gateway_schema import crd_schema, rejected, structure_valid
+from kgov.checks.gateway_schema import crd_schema, rejected, structure_errors
 from kgov.checks.params import NoParams
 from kgov.checks.registry import CheckContext, CheckFunction, GatewayObject, Issue, Undecided
 from kgov.data import data_text
@@ -259,10 +259,9 @@ def validation_rule(subject: GatewayObject, context: CheckContext[NoParams]) -> 
     obj = subject.obj
     group, _, version = obj.api_version.rpartition("/")
     tree = _trees().get(f"{group}/{obj.kind}", {}).get(version)
-    document = {k: v for k, v in obj.raw.items() if k != "status"}
-    if tree is None or not structure_valid(f"{group}/{obj.kind}", version, document):
+    if tree is None or structure_errors(obj, context.inventory) != ():
         return
-    document = copy.deepcopy(document)
+    document = copy.deepcopy({k: v for k, v in obj.raw.items() if k != "status"})
     _apply_defaults(document, tree)
     if (reserved := _reserved_paths(f"{group}/{obj.kind}", version)) is not None:
         _escape(document, reserved)

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
 from kgov.checks.params import NoParams
 from kgov.checks.registry import CheckContext, CheckFunction, GatewayObject, Issue, Undecided
 from kgov.data import data_text
+from kgov.inventory import Inventory
 from kgov.model.evidence import EvidenceSource
+from kgov.model.objects import KubeObject
 
 if TYPE_CHECKING:
     import jsonschema
@@ -51,13 +54,39 @@ def rejected(first: str, count: int) -> str:
     return first + (f" (and {count - 1} more)" if count > 1 else "") + ": the API server rejects it"
 
 
-def structure_valid(kind: str, version: str, document: dict[str, Any]) -> bool:
-    """Whether the object (without status) matches the structure of its CRD version."""
-    validator = _validator(kind, version)
-    return validator is not None and validator.is_valid(document)
+@dataclass(frozen=True, slots=True)
+class StructureError:
+    path: str  # `spec/rules/0/matches`, or `(object)`
+    problem: str
+    unexpanded: bool  # the value is text holding a `${...}` variable
 
 
 _SUBSTITUTION = "${"
+
+
+def structure_errors(obj: KubeObject, inventory: Inventory) -> tuple[StructureError, ...] | None:
+    """Where the object (without status) differs from the structure of its CRD version, in path order;
+    None when no release serves its kind and version. Worked out once per object and inventory:
+    gateway.schema-invalid reports them, gateway.validation-rule runs only where there are none."""
+    return inventory.derived("gateway-structure", obj, lambda: _structure_errors(obj))
+
+
+def _structure_errors(obj: KubeObject) -> tuple[StructureError, ...] | None:
+    group, _, version = obj.api_version.rpartition("/")
+    validator = _validator(f"{group}/{obj.kind}", version)
+    if validator is None:
+        return None
+    document = {k: v for k, v in obj.raw.items() if k != "status"}
+    return tuple(
+        StructureError(
+            "/".join(str(p) for p in error.absolute_path) or "(object)",
+            error.message,
+            isinstance(error.instance, str) and _SUBSTITUTION in error.instance,
+        )
+        for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
+    )
+
+
 _UNEXPANDED = Undecided(
     "field holding an unexpanded ${...} variable", "fields holding unexpanded ${...} variables"
 )
@@ -78,14 +107,12 @@ def schema_invalid(subject: GatewayObject, context: CheckContext[NoParams]) -> I
             {"apiVersion": obj.api_version, "served": sorted(_schemas()[key]), "source": EvidenceSource.SPEC},
         )
         return
-    document = {k: v for k, v in obj.raw.items() if k != "status"}
     problems = []
-    for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))):
-        if isinstance(error.instance, str) and _SUBSTITUTION in error.instance:
+    for error in structure_errors(obj, context.inventory) or ():
+        if error.unexpanded:
             yield _UNEXPANDED  # `${domain}`: Flux or envsubst fills it in before anything is applied
             continue
-        path = "/".join(str(p) for p in error.absolute_path) or "(object)"
-        problems.append({"path": path, "problem": error.message})
+        problems.append({"path": error.path, "problem": error.problem})
     if problems:
         first = problems[0]
         yield Issue(
