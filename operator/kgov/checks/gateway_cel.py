@@ -133,17 +133,40 @@ def _program(rule: str) -> cel.Expression | None:
         return None
 
 
+@cache
+def _transition(rule: str) -> bool:
+    """Whether the rule compares with the object's previous version (`oldSelf`)."""
+    return _OLD_SELF.search(rule) is not None
+
+
+def _activation(value: Any) -> cel.Activation | None:
+    """`self` given to the runtime once for every rule on one value; None where there is no runtime, or
+    it cannot take the value (no such value comes from YAML or JSON)."""
+    environment = _environment()
+    if environment is None:
+        return None
+    try:
+        return environment.Activation(data={"self": value})
+    except Exception:
+        return None
+
+
 def _holds(rule: str, value: Any) -> bool | str | None:
     """True or False as the rule decides `self`; for a rule stopped by an absent field, cel-go's error
     (`no such key: certificateRefs`), on which the API server rejects the object as on a false rule;
     None when it cannot be decided here: a rule that does not compile, or another evaluation error
     (overloads and arithmetic can hang on a type the API server takes from the schema, kgov from YAML)."""
+    return _decides(rule, _activation(value))
+
+
+def _decides(rule: str, activation: cel.Activation | None) -> bool | str | None:
+    """`_holds` with `self` already given to the runtime."""
     program = _program(rule)
-    if program is None:
+    if program is None or activation is None:
         return None
     try:
-        result = program.eval(data={"self": value}).value()
-    except Exception:  # a value the runtime cannot take (no such value comes from YAML or JSON)
+        result = program.eval(activation=activation).value()
+    except Exception:  # a value the runtime cannot take
         return None
     if isinstance(result, bool):
         return result
@@ -207,6 +230,16 @@ def _cel_name(name: str) -> str:
     return f"__{name}__" if name in _RESERVED else name
 
 
+def _copied(value: Any) -> Any:
+    """A copy of a value read from YAML or JSON that the rules' preparation may change: its maps and
+    lists are new, its scalars shared (as `copy.deepcopy` shares them)."""
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    return value
+
+
 def _apply_defaults(value: Any, node: dict[str, Any]) -> None:
     """Fill in absent fields with their defaults, as the API server does before validating."""
     if isinstance(value, dict):
@@ -224,11 +257,13 @@ def _evaluate(
         return
     for item, child, where in _below(value, node, path, escaped=True):
         yield from _evaluate(item, child, where, skip)
-    for rule in node.get("rules", ()):
-        if _OLD_SELF.search(rule["rule"]):
+    rules = node.get("rules", ())
+    activation = _activation(value) if rules else None
+    for rule in rules:
+        if _transition(rule["rule"]):
             yield _TRANSITION
             continue
-        holds = _holds(rule["rule"], value)
+        holds = _decides(rule["rule"], activation)
         if holds is None:
             yield _NOT_EVALUATED
         elif isinstance(holds, str):  # the API server's words for a rule that stopped on an error
@@ -261,7 +296,7 @@ def validation_rule(subject: GatewayObject, context: CheckContext[NoParams]) -> 
     tree = _trees().get(f"{group}/{obj.kind}", {}).get(version)
     if tree is None or structure_errors(obj, context.inventory) != ():
         return
-    document = copy.deepcopy({k: v for k, v in obj.raw.items() if k != "status"})
+    document = {k: _copied(v) for k, v in obj.raw.items() if k != "status"}
     _apply_defaults(document, tree)
     if (reserved := _reserved_paths(f"{group}/{obj.kind}", version)) is not None:
         _escape(document, reserved)
