@@ -69,8 +69,14 @@ def hostnames_intersect(a: str, b: str) -> bool:
     return False
 
 
-def attachments(route: RouteView, network: Network) -> list[Attachment]:
-    return [_attach(route, ref, network) for ref in route.route.spec.parent_refs]
+def attachments(route: RouteView, network: Network) -> tuple[Attachment, ...]:
+    """How each parentRef's parent takes the route, in parentRef order: worked out once per route in a
+    scan (three checks and the routing model ask)."""
+    return network.inventory.derived(
+        "attachments",
+        route,
+        lambda: tuple(_attach(route, ref, network) for ref in route.route.spec.parent_refs),
+    )
 
 
 def _attach(route: RouteView, ref: gw.ParentReference, network: Network) -> Attachment:
