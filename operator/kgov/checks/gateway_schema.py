@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
+from kgov.checks.gateway_structure import Test, accepts
 from kgov.checks.params import NoParams
 from kgov.checks.registry import CheckContext, CheckFunction, GatewayObject, Issue, Undecided
 from kgov.data import data_text
@@ -48,6 +49,12 @@ def _validator(kind: str, version: str) -> jsonschema.Draft202012Validator | Non
     return jsonschema.Draft202012Validator(schema)
 
 
+@cache
+def _accepts(kind: str, version: str) -> Test:
+    """The quick test of a CRD version's structure (`crd_schema` holds it)."""
+    return accepts(crd_schema(kind, version))
+
+
 def rejected(first: str, count: int) -> str:
     """The message of a finding the API server would reject the object for: the first problem, how many
     more there are."""
@@ -73,10 +80,13 @@ def structure_errors(obj: KubeObject, inventory: Inventory) -> tuple[StructureEr
 
 def _structure_errors(obj: KubeObject) -> tuple[StructureError, ...] | None:
     group, _, version = obj.api_version.rpartition("/")
-    validator = _validator(f"{group}/{obj.kind}", version)
+    kind = f"{group}/{obj.kind}"
+    validator = _validator(kind, version)
     if validator is None:
         return None
     document = {k: v for k, v in obj.raw.items() if k != "status"}
+    if _accepts(kind, version)(document):
+        return ()
     return tuple(
         StructureError(
             "/".join(str(p) for p in error.absolute_path) or "(object)",
