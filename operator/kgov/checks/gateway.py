@@ -487,18 +487,20 @@ def unsupported_feature(route: RouteView, context: CheckContext[NoParams]) -> It
     network = context.inventory.network
     table = _feature_table()
     kind = route.obj.kind
-    used = {e["feature"] for e in table["features"] if _uses(route, e)}
+    used: set[str] | None = None  # read only when a class lists what it supports
     unsupported = []
     for gclass in {id(c): c for c in network.route_classes(route)}.values():
         supported = gclass.spec.status.feature_names()
         if supported:
+            if used is None:
+                used = {e["feature"] for e in table["features"] if _uses(route, e)}
             missing = sorted(used - supported)
             if missing:
                 unsupported.append({"gatewayClass": gclass.obj.name, "features": missing})
-    experimental = [e["field"] for e in table["experimental"] if _uses(route, e)]
     version, channel = network.crd_channels.get(kind, (None, None))
-    if channel != "standard":
-        experimental = []
+    experimental = (
+        [e["field"] for e in table["experimental"] if _uses(route, e)] if channel == "standard" else []
+    )
     if unsupported or experimental:
         what = (
             f"GatewayClass {unsupported[0]['gatewayClass']} does not list {', '.join(unsupported[0]['features'])}"
