@@ -110,9 +110,15 @@ class Plane:
 
     gateway: GatewayView | None
     listeners: list[PlaneListener] = field(default_factory=list)
+    shown: str = field(init=False, repr=False)  # every Ingress's parity names its planes
+
+    def __post_init__(self) -> None:
+        self.shown = (
+            self.gateway.obj.display() if self.gateway else "an assumed Gateway (parent not in the input)"
+        )
 
     def display(self) -> str:
-        return self.gateway.obj.display() if self.gateway else "an assumed Gateway (parent not in the input)"
+        return self.shown
 
 
 @dataclass(frozen=True, slots=True)
