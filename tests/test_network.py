@@ -17,7 +17,10 @@ from kgov import catalogue
 from kgov.analysis import Capabilities, Evaluation, evaluate, resolve_params, select_checks
 from kgov.checks.builtin import default_registry
 from kgov.config import Config
+from kgov.domain import attachment
 from kgov.inventory import Inventory
+from kgov.inventory.network import Network, RouteView
+from kgov.model import gateway as gw
 from kgov.sources.files import load_text
 
 ROUTE = """
@@ -178,3 +181,35 @@ spec:
     assert findings["new"].evidence["conflicts"][0]["older"] == "other"
     assert "this one's backend gets no traffic" in findings["new"].message
     assert "merged" not in findings["new"].evidence  # the order is known: nothing for the gate to assume
+
+
+def test_a_routes_attachments_are_worked_out_once_for_every_check_that_reads_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    attached: list[str] = []
+    attach = attachment._attach
+
+    def counted(route: RouteView, ref: gw.ParentReference, network: Network) -> attachment.Attachment:
+        attached.append(f"{route.obj.name} → {ref.name}")
+        return attach(route, ref, network)
+
+    monkeypatch.setattr(attachment, "_attach", counted)
+    gateway = """
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: infra}
+spec:
+  gatewayClassName: edge
+  listeners: [{name: http, port: 80, protocol: HTTP, hostname: "*.example.com", allowedRoutes: {namespaces: {from: All}}}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, namespace: shop}
+spec:
+  rules: [{host: shop.example.org, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]
+---"""
+    route = ROUTE.replace("spec:", "spec:\n  hostnames: [shop.example.org]", 1)
+    checks = ["gateway.parent-not-found", "gateway.listener-not-allowed", "gateway.hostname-mismatch"]
+    evaluation = run_checks(gateway + route, [*checks, "migration.route-parity"])
+    assert attached == ["web → gw"]
+    assert [(f.check, f.target.name) for f in evaluation.findings] == [("gateway.hostname-mismatch", "web")]
