@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 
@@ -30,8 +30,7 @@ _NEED_REASONS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Capabilities:
+class Capabilities(NamedTuple):
     """What this run can see. Files give spec only; a cluster adds status; the operator adds history."""
 
     live: bool = False
@@ -52,8 +51,7 @@ class Capabilities:
         return lacking
 
 
-@dataclass(frozen=True, slots=True)
-class Skipped:
+class Skipped(NamedTuple):
     """A check that did not run (no target), a target exempted or waived (target), or what a check
     could not decide for lack of an object (`undecided`, target None, counted)."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from kgov.data import data_yaml
 from kgov.globs import glob_match, literal_tail
@@ -23,8 +23,7 @@ NGINX_PREFIX = "nginx.ingress.kubernetes.io/"
 NGINX_CONFIG_NAME = "ingress-nginx-controller"  # the chart's controller ConfigMap
 
 
-@dataclass(frozen=True, slots=True)
-class Annotation:
+class Annotation(NamedTuple):
     key: str
     category: str = "other"
     group: str | None = None
@@ -109,8 +108,7 @@ class Controller:
         return [cve for cve in self.fixed_cves if cve.component == component and cve.affects(version)]
 
 
-@dataclass(frozen=True, slots=True)
-class FixedCVE:
+class FixedCVE(NamedTuple):
     id: str
     component: str
     fixed_in: tuple[tuple[int, ...], ...]  # first fixed version of each release line

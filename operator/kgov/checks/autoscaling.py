@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
 from decimal import Decimal
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, TypeVar
 
 from pydantic import ValidationError
 
@@ -179,8 +178,7 @@ def quantity(value: Decimal | None, resource: str) -> str | None:
 # ---- HPA/VPA overlap -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Overlap:
+class Overlap(NamedTuple):
     """An HPA resource metric whose resource the VPA also sets, and on which containers."""
 
     metric: MetricSpec

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from kgov.catalogue import image_name
 from kgov.checks import fields
@@ -207,8 +206,7 @@ def _own_images() -> tuple[str, ...]:
 _DEFAULT_CRITICAL = CriticalParams.model_construct()  # the defaults (see resolve_params)
 
 
-@dataclass(frozen=True, slots=True)
-class Critical:
+class Critical(NamedTuple):
     why: str  # what makes the workload critical
     consequence: str  # what an eviction costs
     severity: Severity

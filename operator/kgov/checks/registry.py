@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum, StrEnum, auto
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, NamedTuple, TypeVar
 
 from pydantic import BaseModel
 
@@ -58,8 +58,7 @@ class Subject(Generic[S]):
 GATEWAY_GROUP_PREFIX = "gateway.networking."  # k8s.io and x-k8s.io
 
 
-@dataclass(slots=True)
-class GatewayObject:
+class GatewayObject(NamedTuple):
     """Any object of a Gateway API group, whatever its kind."""
 
     obj: KubeObject
@@ -71,8 +70,7 @@ _NGINX_CONFIG_LABELS = {
 }
 
 
-@dataclass(slots=True)
-class LoneNginxConfig:
+class LoneNginxConfig(NamedTuple):
     """An ingress-nginx controller ConfigMap (the chart's name or labels) in a scope that holds no
     ingress-nginx controller workload to read it."""
 
@@ -216,8 +214,7 @@ class Issue:
     path: tuple[str | int, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Undecided:
+class Undecided(NamedTuple):
     """What a check yields when an object it needs is unknown (not in the scope, which is not known to
     be complete): no finding, but a count in `skipped`. `one` and `many` name the undecided thing in
     the singular and plural ("backendRef to a Service not in the input")."""
@@ -230,8 +227,7 @@ class Undecided:
 CheckFunction = Callable[[Any, CheckContext[Any]], Iterable[Issue | Undecided]]
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(NamedTuple):
     """Where a check's rule comes from: a title and a URL, or a path in this repository."""
 
     title: str

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import click
 from pydantic import BaseModel
@@ -40,8 +41,7 @@ from kgov.sources.unbuilt import qualify_findings
 DEFAULT_WIDTH = 120  # when neither COLUMNS nor a terminal says otherwise
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(NamedTuple):
     """Where the objects come from: PATHs (files, folders, `-`) and/or the live cluster."""
 
     paths: tuple[str, ...]
@@ -114,8 +114,7 @@ def analyse(
     return Analysis(report, inventory)
 
 
-@dataclass(frozen=True, slots=True)
-class Output:
+class Output(NamedTuple):
     """The report options every analysing command takes (see `options.report_options`)."""
 
     fmt: str = "table"

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, NamedTuple, Protocol, TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -32,14 +31,13 @@ V = TypeVar("V")
 M = TypeVar("M", bound=BaseModel)
 
 
-@dataclass(slots=True)
-class AbsentTarget:
+class AbsentTarget(NamedTuple):
     """An autoscaler target the scope does not hold (unknown, not known absent): what its HPAs and
     VPAs say about it is all there is. Findings on it target its first autoscaler."""
 
     key: TargetKey
-    hpas: list[HPAView] = field(default_factory=list)
-    vpas: list[VPAView] = field(default_factory=list)
+    hpas: list[HPAView]
+    vpas: list[VPAView]
 
     @property
     def obj(self) -> KubeObject:
@@ -50,8 +48,7 @@ class AbsentTarget:
         return f"{kind} {namespace}/{name}" if namespace else f"{kind} {name}"
 
 
-@dataclass(slots=True)
-class Copies:
+class Copies(NamedTuple):
     """One object defined more than once in one folder of the scope with different content;
     `obj` is the last copy, the one `kubectl apply -f` leaves in place."""
 
@@ -376,14 +373,14 @@ class Inventory:
             if target is not None:
                 target.hpas.append(hpa)
             elif self._unknown(hpa.target_key):
-                absent.setdefault(hpa.target_key, AbsentTarget(hpa.target_key)).hpas.append(hpa)
+                absent.setdefault(hpa.target_key, AbsentTarget(hpa.target_key, [], [])).hpas.append(hpa)
         for vpa in self._vpas:
             key = vpa.target_key
             target = self._resolve_target(key, vpa.obj, by_object) if key else None
             if target is not None:
                 target.vpas.append(vpa)
             elif key is not None and self._unknown(key):
-                absent.setdefault(key, AbsentTarget(key)).vpas.append(vpa)
+                absent.setdefault(key, AbsentTarget(key, [], [])).vpas.append(vpa)
         self._absent_targets = list(absent.values())
         return subjects
 

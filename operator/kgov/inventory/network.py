@@ -7,7 +7,7 @@ import weakref
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, NamedTuple, Protocol, TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -60,8 +60,7 @@ class Objects(Protocol):
     def project_all(self, kind: str, build: Callable[[KubeObject], V]) -> list[V]: ...
 
 
-@dataclass(slots=True)
-class IngressClassView:
+class IngressClassView(NamedTuple):
     obj: KubeObject
     spec: net.IngressClass
     controller: Controller | None
@@ -71,8 +70,7 @@ class IngressClassView:
         return self.obj.annotations.get(net.DEFAULT_CLASS_ANNOTATION) == "true"
 
 
-@dataclass(slots=True)
-class IngressView:
+class IngressView(NamedTuple):
     obj: KubeObject
     ingress: net.Ingress
     class_name: str | None  # the class the Ingress asks for, by field or legacy annotation
@@ -84,8 +82,7 @@ class IngressView:
         return self.obj.annotations.get(net.LEGACY_CLASS_ANNOTATION)
 
 
-@dataclass(slots=True)
-class ServiceView:
+class ServiceView(NamedTuple):
     obj: KubeObject
     service: Service
 
@@ -96,8 +93,7 @@ LONG_RUNNING_KINDS = frozenset({"Deployment", "DaemonSet", "StatefulSet"})
 HELM_HOOK_ANNOTATION = "helm.sh/hook"
 
 
-@dataclass(slots=True)
-class ControllerWorkload:
+class ControllerWorkload(NamedTuple):
     """A long-running workload running an ingress or gateway controller, recognised by its image;
     `plane` is `data` (it carries traffic) or `control` (it programs a data plane elsewhere)."""
 
@@ -118,21 +114,18 @@ class ControllerWorkload:
         return self.container.image or ""
 
 
-@dataclass(slots=True)
-class WebhookView:
+class WebhookView(NamedTuple):
     obj: KubeObject
     config: net.ValidatingWebhookConfiguration
 
 
-@dataclass(slots=True)
-class GatewayClassView:
+class GatewayClassView(NamedTuple):
     obj: KubeObject
     spec: gw.GatewayClass
     controller: Controller | None
 
 
-@dataclass(slots=True)
-class GatewayView:
+class GatewayView(NamedTuple):
     obj: KubeObject
     gateway: gw.Gateway
 
@@ -141,8 +134,7 @@ class GatewayView:
         return self.gateway.spec.listeners
 
 
-@dataclass(slots=True)
-class ListenerSetView:
+class ListenerSetView(NamedTuple):
     obj: KubeObject
     listener_set: gw.ListenerSet
 
@@ -151,18 +143,16 @@ class ListenerSetView:
         return self.listener_set.spec.listeners
 
 
-@dataclass(slots=True)
-class RouteView:
+class RouteView(NamedTuple):
     obj: KubeObject
     route: gw.Route
 
 
-@dataclass(slots=True)
-class IngressSet:
+class IngressSet(NamedTuple):
     """The Ingresses of one namespace (`obj` is the Namespace, synthesised when not in the set)."""
 
     obj: KubeObject
-    ingresses: list[IngressView] = field(default_factory=list)
+    ingresses: list[IngressView]
 
 
 @dataclass(slots=True)
@@ -341,7 +331,7 @@ class Network:
                 held = self._ingress_sets.get(namespace)
                 if held is None:
                     held = self._ingress_sets[namespace] = IngressSet(
-                        _namespace_object(self.inventory, namespace, view.obj)
+                        _namespace_object(self.inventory, namespace, view.obj), []
                     )
                 held.ingresses.append(view)
         return list(self._ingress_sets.values())

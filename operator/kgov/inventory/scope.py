@@ -10,8 +10,8 @@ docs/configuration.md#scope-and-completeness.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from kgov.model.objects import KubeObject
 
@@ -40,8 +40,7 @@ GENERATOR_KINDS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Listing:
+class Listing(NamedTuple):
     """A live listing under the files: the kinds it lists (None: every kind but the unlisted ones)
     and the one namespace it was restricted to, if any."""
 
@@ -54,8 +53,7 @@ class Listing:
         return self.namespace is None or namespace == self.namespace
 
 
-@dataclass(frozen=True, slots=True)
-class Declared:
+class Declared(NamedTuple):
     """Completeness the user declares: `--complete` or `scope.complete` in the config (every
     namespace, the namespace-less manifests and the cluster-scoped kinds), or a list of namespaces."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from kgov.model.objects import KubeObject, ObjectRef
 from kgov.model.pods import LivePod, PodTemplate, WorkloadSpec
@@ -18,8 +18,7 @@ HPA_KIND = "HorizontalPodAutoscaler"
 VPA_KIND = "VerticalPodAutoscaler"
 
 
-@dataclass(slots=True)
-class HPAView:
+class HPAView(NamedTuple):
     obj: KubeObject
     hpa: HPA
 
@@ -29,8 +28,7 @@ class HPAView:
         return (self.obj.namespace, ref.kind, ref.name)
 
 
-@dataclass(slots=True)
-class VPAView:
+class VPAView(NamedTuple):
     obj: KubeObject
     vpa: VPA
 
@@ -40,8 +38,7 @@ class VPAView:
         return None if ref is None else (self.obj.namespace, ref.kind, ref.name)
 
 
-@dataclass(slots=True)
-class LivePodView:
+class LivePodView(NamedTuple):
     obj: KubeObject
     pod: LivePod
 

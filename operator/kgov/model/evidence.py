@@ -8,16 +8,14 @@ pure and free of HTTP.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
-@dataclass(frozen=True, slots=True)
-class ChurnEstimate:
+class ChurnEstimate(NamedTuple):
     """Reload-triggering events for one IngressClass/GatewayClass counted from the watch stream."""
 
     class_kind: str  # "IngressClass" | "GatewayClass"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from kgov.model.evidence import ChurnEstimate, Evidence
 from kgov.model.objects import KubeObject
@@ -29,8 +29,7 @@ def frozen(mapping: Mapping[K, V]) -> Mapping[K, V]:
     return MappingProxyType(dict(mapping))
 
 
-@dataclass(frozen=True, slots=True)
-class Baseline:
+class Baseline(NamedTuple):
     """The previous state a gate compares with (`kgov gate migration --base`): its Ingresses."""
 
     ingresses: frozenset[tuple[str | None, str]]  # (namespace, name)

@@ -8,8 +8,8 @@ from `KINDS`. Adding a kind is one row here. Secrets are deliberately absent and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum, auto
+from typing import NamedTuple
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute")
@@ -32,8 +32,7 @@ class Invalidates(Enum):
     ALL_NETWORK = auto()  # every network subject (classes, Gateways, grants, webhooks, CRDs, config)
 
 
-@dataclass(frozen=True, slots=True)
-class KindSpec:
+class KindSpec(NamedTuple):
     kind: str
     group: str  # "" for the core API
     plural: str

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from kgov.model.errors import ObjectError
 from kgov.model.kinds import ANALYSED_KINDS
@@ -39,8 +39,7 @@ class Location:
         return f"{self.file}:{self.line}" + ("" if self.column is None else f":{self.column}")
 
 
-@dataclass(frozen=True, slots=True)
-class ObjectRef:
+class ObjectRef(NamedTuple):
     """A reference to an object by kind, namespace and name (apiVersion kept for display and CRs)."""
 
     kind: str
@@ -58,8 +57,7 @@ class ObjectRef:
         return f"{self.kind} {where}"
 
 
-@dataclass(frozen=True, slots=True)
-class OwnerRef:
+class OwnerRef(NamedTuple):
     kind: str
     name: str
     uid: str | None

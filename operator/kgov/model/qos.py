@@ -9,9 +9,9 @@ missing limits and requests. The class follows the per-container statement of th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from kgov.model.pods import QOS_RESOURCES, PodTemplate, Resources
 
@@ -22,8 +22,7 @@ class QoSClass(StrEnum):
     BEST_EFFORT = "BestEffort"
 
 
-@dataclass(frozen=True, slots=True)
-class EffectiveContainer:
+class EffectiveContainer(NamedTuple):
     """A container's requests and limits as the created pod would carry them."""
 
     name: str
@@ -40,8 +39,7 @@ class EffectiveContainer:
         return value if value else None
 
 
-@dataclass(frozen=True, slots=True)
-class LimitDefaults:
+class LimitDefaults(NamedTuple):
     """Container defaults of a namespace's LimitRanges (already merged)."""
 
     limits: dict[str, Decimal]

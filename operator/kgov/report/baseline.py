@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from kgov.findings.model import Finding
 from kgov.report.fingerprint import fingerprint, source_file
@@ -25,8 +24,7 @@ class BaselineError(Exception):
     """A baseline file that cannot be read: the message names the file and the problem."""
 
 
-@dataclass(frozen=True, slots=True)
-class BaselineResult:
+class BaselineResult(NamedTuple):
     file: str
     known: int  # findings left out because the baseline records them
     fixed: int  # baseline entries that matched no finding

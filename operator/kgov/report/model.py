@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kgov import __version__
 from kgov.analysis import Evaluation
@@ -22,8 +22,7 @@ SCHEMA_VERSION = 1  # of the JSON report: kgov/data/report.schema.json
 SEVERITY_ORDER = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO]
 
 
-@dataclass(frozen=True, slots=True)
-class RenderOptions:
+class RenderOptions(NamedTuple):
     """How to render a report, beyond the report itself (from the command line)."""
 
     fail_on: Severity = Severity.HIGH  # findings below it are not failures (JUnit)
