@@ -59,8 +59,8 @@ CLI_DECLARATIONS = {
 }
 # a one-file `kgov scan -o json`, everything included (orjson and kgov.report.jsontext, the JSON
 # report's encoder, are 3 of them and about 0.6 ms); 327 before pydantic's plugin loader and chart
-# rendering were left out, 281 before the Ingress and autoscaler models were
-SCAN_MODULES = 280
+# rendering were left out, 281 before the Ingress, autoscaler and LimitRange models were
+SCAN_MODULES = 279
 # The pydantic validators a one-file scan of a Deployment builds: its projections (the pod template,
 # its containers' resources, the workload spec) and the evidence health `kgov.model.evidence`
 # declares. No config, check params or evidence model: they are constructed from their defaults.
@@ -133,7 +133,7 @@ spec:
 
 
 # The model modules loaded only for a scan that holds one of their kinds (see kgov.model).
-LAZY_MODELS = ("kgov.model.autoscaling", "kgov.model.gateway", "kgov.model.networking")
+LAZY_MODELS = ("kgov.model.autoscaling", "kgov.model.gateway", "kgov.model.limits", "kgov.model.networking")
 
 
 def test_the_gateway_api_and_migration_models_are_loaded_only_for_a_scan_that_needs_them(
@@ -189,6 +189,34 @@ def test_a_kinds_models_are_loaded_for_a_scan_that_holds_it(
     assert [m for m in LAZY_MODELS if m in modules] == loaded
     report = json.loads((tmp_path / "web.json").read_text(encoding="utf-8"))
     assert check in {f["check"] for f in report["findings"]}
+
+
+LIMIT_RANGE = """\
+apiVersion: v1
+kind: LimitRange
+metadata: {name: defaults, namespace: shop}
+spec:
+  limits: [{type: Container, default: {cpu: 500m, memory: 256Mi}, defaultRequest: {cpu: 100m, memory: 128Mi}}]
+"""
+
+
+def test_a_limit_range_is_read_for_a_scan_that_holds_one(tmp_path: Path) -> None:
+    """Its defaults make the Deployment's pods Burstable: the LimitRange model was defined and used."""
+    (tmp_path / "web.yaml").write_text(MANIFEST, encoding="utf-8")
+    (tmp_path / "both.yaml").write_text(MANIFEST + "---\n" + LIMIT_RANGE, encoding="utf-8")
+    alone = _modules_after(tmp_path, "scan", "web.yaml", "-o", "json", "--output-file", "web.json")
+    both = _modules_after(tmp_path, "scan", "both.yaml", "-o", "json", "--output-file", "both.json")
+    assert [m for m in LAZY_MODELS if m in alone] == []
+    assert [m for m in LAZY_MODELS if m in both] == ["kgov.model.limits"]
+    checks = {
+        name: {
+            f["check"]
+            for f in json.loads((tmp_path / f"{name}.json").read_text(encoding="utf-8"))["findings"]
+        }
+        for name in ("web", "both")
+    }
+    assert "qos.best-effort" in checks["web"]
+    assert "qos.best-effort" not in checks["both"]
 
 
 def test_the_operator_loads_every_lazy_model_module_at_import(tmp_path: Path) -> None:

@@ -52,6 +52,7 @@ from kgov.inventory.projection import ProjectionError, project
 from kgov.inventory.templates import template_images
 from kgov.inventory.views import Key
 from kgov.migration.parity import MigrationIndex, built_index
+from kgov.model import load_lazy_modules
 from kgov.model.errors import InputError
 from kgov.model.evidence import (
     NOT_CONFIGURED,
@@ -68,6 +69,9 @@ from kgov.model.kinds import CHURN_ONLY_KINDS, Invalidates, invalidation
 from kgov.model.networking import LEGACY_CLASS_ANNOTATION
 from kgov.model.objects import KubeObject
 from kgov.model.pods import LivePod
+
+# The engine runs in the operator's threads: no model module may be left to load lazily there.
+load_lazy_modules()
 
 
 class Engine:

@@ -19,10 +19,9 @@ from kgov.inventory.projection import ProjectionError, project
 from kgov.inventory.scope import NOTHING_DECLARED, Completeness, Declared, Knowledge, Listing
 from kgov.inventory.templates import pod_template_of
 from kgov.inventory.views import HPA_KIND, VPA_KIND, HPAView, Key, LivePodView, TargetKey, VPAView, Workload
-from kgov.model import autoscaling
+from kgov.model import autoscaling, limits
 from kgov.model.errors import InputError, ObjectError, describe_path
 from kgov.model.kinds import GATEWAY_GROUP, KINDS, POD_BEARING_KINDS, SCALED_OBJECT_KIND
-from kgov.model.limits import LimitRange
 from kgov.model.objects import KubeObject
 from kgov.model.pods import LivePod, PodTemplate, WorkloadSpec
 from kgov.model.qos import LimitDefaults
@@ -315,10 +314,10 @@ class Inventory:
     def _index_limit_ranges(self) -> dict[str | None, list[tuple[KubeObject, LimitDefaults]]]:
         ranges: dict[str | None, list[tuple[KubeObject, LimitDefaults]]] = defaultdict(list)
         for obj in self._by_kind.get("LimitRange", ()):
-            limit_range = self._guarded(obj, lambda o: self.projection(LimitRange, o))
+            limit_range = self._guarded(obj, lambda o: self.projection(limits.LimitRange, o))
             if limit_range is not None:
-                limits, requests = limit_range.container_defaults()
-                ranges[obj.namespace].append((obj, LimitDefaults(limits, requests)))
+                default_limits, default_requests = limit_range.container_defaults()
+                ranges[obj.namespace].append((obj, LimitDefaults(default_limits, default_requests)))
         return ranges
 
     def limit_defaults_for(self, obj: KubeObject) -> LimitDefaults | None:

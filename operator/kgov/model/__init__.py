@@ -3,12 +3,12 @@
 The modules of kinds many scans do not hold are loaded lazily: `from kgov.model import gateway as gw`
 gives a module that runs on its first attribute access, so a scan without Gateway API objects never
 defines their pydantic models (defining them was about a tenth of a one-file scan); the same for
-`autoscaling` (HPA, VPA) and `networking` (Ingress, IngressClass, PodDisruptionBudget, webhooks,
-ConfigMap). Every use of such a module's attributes is inside a function, and its names in
-annotations are imported for type checking only; what is needed at import (the Gateway API group,
-the route kinds, KEDA's ScaledObject kind) is declared in `kgov.model.kinds`. The standard library's
-lazy loader is not thread-safe in Python 3.11: the operator imports the modules eagerly
-(`kgov.engine` imports a name from each), and the CLI's threads only run helm and kustomize.
+`autoscaling` (HPA, VPA), `networking` (Ingress, IngressClass, PodDisruptionBudget, webhooks,
+ConfigMap) and `limits` (LimitRange). Every use of such a module's attributes is inside a function,
+and its names in annotations are imported for type checking only; what is needed at import (the
+Gateway API group, the route kinds, KEDA's ScaledObject kind) is declared in `kgov.model.kinds`. The
+standard library's lazy loader is not thread-safe in Python 3.11: the operator's engine loads them
+all when it is imported (`load_lazy_modules`), and the CLI's threads only run helm and kustomize.
 """
 
 import importlib.util
@@ -27,6 +27,12 @@ def _lazy(name: str) -> None:
     globals()[name.rsplit(".", 1)[1]] = module
 
 
-_lazy("kgov.model.gateway")
-_lazy("kgov.model.autoscaling")
-_lazy("kgov.model.networking")
+_LAZY = ("kgov.model.gateway", "kgov.model.autoscaling", "kgov.model.networking", "kgov.model.limits")
+for _name in _LAZY:
+    _lazy(_name)
+
+
+def load_lazy_modules() -> None:
+    """Run every lazily loaded module now, before threads could run one at the same time."""
+    for name in _LAZY:
+        vars(sys.modules[name])  # reading a lazy module's namespace runs it
