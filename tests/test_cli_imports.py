@@ -62,9 +62,9 @@ CLI_DECLARATIONS = {
 # rendering were left out, 281 before the Ingress, autoscaler and LimitRange models were
 SCAN_MODULES = 279
 # The pydantic validators a one-file scan of a Deployment builds: its projections (the pod template,
-# its containers' resources, the workload spec) and the evidence health `kgov.model.evidence`
-# declares. No config, check params or evidence model: they are constructed from their defaults.
-SCAN_VALIDATORS = {"EvidenceHealth", "PodTemplate", "Resources", "WorkloadSpec"}
+# its containers' resources, the workload spec). No config, check params or evidence model: they are
+# constructed from their defaults.
+SCAN_VALIDATORS = {"PodTemplate", "Resources", "WorkloadSpec"}
 PROBE = """
 import json, sys
 from kgov.cli import main

@@ -98,7 +98,9 @@ class EvidenceHealth(_Frozen):
 
 
 # Prometheus not configured: what the operator reports until its evidence layer says otherwise.
-NOT_CONFIGURED = EvidenceHealth(configured=False, reachable=False)
+# Constructed, not validated (the values are of the fields' types): validating would build the model's
+# validator at every start of every command.
+NOT_CONFIGURED = EvidenceHealth.model_construct(configured=False, reachable=False)
 
 
 class Evidence(_Frozen):
