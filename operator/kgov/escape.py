@@ -14,9 +14,14 @@ from functools import cache
 # C0 and C1 controls, DEL, lone surrogates, the Unicode line and paragraph separators, and the bidi
 # controls that reorder what a terminal or browser shows ("Trojan source").
 _OTHER_UNSAFE = "\x7f-\x9f\ud800-\udfff\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff"
-_UNSAFE = re.compile(f"[\x00-\x1f{_OTHER_UNSAFE}]")
-_UNSAFE_MULTILINE = re.compile(f"[\x00-\x08\x0b-\x1f{_OTHER_UNSAFE}]")  # tab and newline kept
 _MAX_QUOTED = 120
+
+
+# Every pattern here is compiled on first use: a JSON report of valid input uses none of them.
+@cache
+def _unsafe(multiline: bool) -> re.Pattern[str]:
+    """What to escape: the controls above and C0 (with `multiline`, tab and newline are kept)."""
+    return re.compile(f"[\x00-\x08\x0b-\x1f{_OTHER_UNSAFE}]" if multiline else f"[\x00-\x1f{_OTHER_UNSAFE}]")
 
 
 def _visible(found: re.Match[str]) -> str:
@@ -27,12 +32,12 @@ def _visible(found: re.Match[str]) -> str:
 
 def line(text: str) -> str:
     """One line of plain text: every control character (newlines too) shown as a `\\xNN` escape."""
-    return _UNSAFE.sub(_visible, text)
+    return _unsafe(False).sub(_visible, text)
 
 
 def terminal(text: str) -> str:
     """Text for a terminal: line breaks and tabs kept, every other control character escaped."""
-    return _UNSAFE_MULTILINE.sub(_visible, text)
+    return _unsafe(True).sub(_visible, text)
 
 
 def quoted(text: str, limit: int = _MAX_QUOTED) -> str:
@@ -44,7 +49,7 @@ def quoted(text: str, limit: int = _MAX_QUOTED) -> str:
 # Markdown: what could open a link or an image (`[`), break a table cell, or undo an escape. Emphasis
 # and backticks are left alone: they restyle text (kgov's own messages use code spans), and nothing
 # inside a code span is live.
-# These and the XML pattern are compiled on first use: only the Markdown and JUnit reports use them.
+# Only the Markdown report uses these.
 @cache
 def _markdown_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return re.compile(r"([\\\[\]|])"), re.compile(r"(?i)(://|www\.)")
