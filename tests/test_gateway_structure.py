@@ -69,6 +69,7 @@ def test_every_change_to_a_route_is_accepted_only_where_jsonschema_finds_no_erro
     assert counts[(True, True)] > 0 and counts[(False, False)] > 0
 
 
+@pytest.mark.corpus
 def test_it_agrees_with_jsonschema_on_every_gateway_api_object_of_the_corpus() -> None:
     sources, errors = discover([str(require_shared("corpus/manifests"))])
     loaded = LoadResult(errors=errors)
@@ -109,3 +110,17 @@ def test_a_value_it_does_not_decide_is_left_to_jsonschema() -> None:
 )
 def test_what_it_cannot_read_it_never_accepts(node: dict[str, Any]) -> None:
     assert not accepts(node)(1) and not accepts(node)("a") and not accepts(node)(True)
+
+
+@pytest.mark.parametrize(
+    ("node", "value"),
+    [
+        ({"type": "array", "enum": [["a"]]}, ["b"]),
+        ({"type": "object", "enum": [{"a": 1}]}, {"a": 2}),
+        ({"type": "boolean", "enum": [True]}, False),
+    ],
+)
+def test_an_enum_on_a_type_whose_test_does_not_read_it_is_left_to_jsonschema(
+    node: dict[str, Any], value: Any
+) -> None:
+    assert not accepts(node)(value)

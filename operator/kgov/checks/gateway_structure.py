@@ -38,6 +38,11 @@ _KEYWORDS = frozenset(
 )
 
 
+# The types whose test compares a value with the node's `enum`; any other node with one is left to
+# jsonschema (`enum` applies to every type).
+_READS_ENUM = frozenset({"string", "integer"})
+
+
 def _never(value: Any) -> bool:
     return False
 
@@ -48,7 +53,9 @@ def accepts(node: Any) -> Test:
         return _never
     kind = node.get("type")
     compile_type = _BY_TYPE.get(kind) if isinstance(kind, str) else None
-    return _never if compile_type is None else compile_type(node)
+    if compile_type is None or ("enum" in node and kind not in _READS_ENUM):
+        return _never
+    return compile_type(node)
 
 
 def _enum(node: dict[str, Any], kind: type) -> frozenset[Any] | None:
@@ -95,8 +102,6 @@ def _integer(node: dict[str, Any]) -> Test:
 
 
 def _boolean(node: dict[str, Any]) -> Test:
-    if "enum" in node:
-        return _never
     return lambda value: type(value) is bool
 
 
