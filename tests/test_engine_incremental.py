@@ -269,3 +269,18 @@ def test_objects_share_their_owner_lists_and_empty_maps() -> None:
         OwnerRef("ReplicaSet", "web-1", "uid-web-1", True),
         OwnerRef("Job", "", None, False),  # a uid that is not a string, a controller that is not true
     )
+
+
+def test_an_ingress_edited_twice_in_one_batch_keeps_the_routing_model() -> None:
+    current = _cluster()
+    target = engine()
+    feed(target, *current)
+    target.evaluate()
+    kept = dict(target._routing)
+    first = ingress(**{"nginx.ingress.kubernetes.io/proxy-body-size": "1m"})
+    second = ingress(**{"nginx.ingress.kubernetes.io/configuration-snippet": "return 200;"})
+    feed(target, first, second, event="MODIFIED")
+    target.evaluate()
+    assert kept and all(target._routing[prefix] is index for prefix, index in kept.items())
+    unchanged = [b for b in current if (b["kind"], b["metadata"].get("namespace")) != ("Ingress", "shop")]
+    assert _findings(target) == _fresh_findings([*unchanged, second])

@@ -29,7 +29,7 @@ from kgov.engine.dirty import Dirty
 from kgov.engine.failures import Failure, collect, undecided
 from kgov.engine.held import Entry, HeldFindings
 from kgov.engine.history import ScaleHistory
-from kgov.engine.live import LiveInventory
+from kgov.engine.live import Change, LiveInventory
 from kgov.engine.measured import KeptEvidence, close, same_measurements
 from kgov.engine.relations import Relations, build_relations
 from kgov.engine.resources import (
@@ -542,7 +542,8 @@ class Engine:
         network view took in place; a new view, or a change the models cannot take in place, leaves
         them to the checks to build again from every object."""
         kept = self._routing if inventory.network is self._routed else {}
-        if not all(index.update(changes) for index in kept.values()):
+        folded = _folded(changes)
+        if not all(index.update(folded) for index in kept.values()):
             kept = {}
         self._routing, self._routed = kept, inventory.network
         for index in kept.values():
@@ -644,6 +645,18 @@ class _Picker:
             positions = self.index.positions(self.inventory, kind, every)
             found = self._found[(kind, spec.reach)] = self.dirty.pick(spec.reach, every, positions)
         return found
+
+
+def _folded(changes: list[Change]) -> list[Change]:
+    """One change per object key, from its version before the batch to its version after: an object
+    changed several times in one batch is one change (the versions between were never evaluated), and
+    one added and removed again is none."""
+    spans: dict[Key, Change] = {}
+    for old, new in changes:
+        key = (new or old).key  # type: ignore[union-attr]
+        first = spans.get(key)
+        spans[key] = (old if first is None else first[0], new)
+    return [(old, new) for old, new in spans.values() if old is not None or new is not None]
 
 
 def _same_measurement(held: Finding, new: Finding) -> bool:
