@@ -34,7 +34,7 @@ ABSORBED = {
 def _verdict(rule: str, value: Any) -> bool | None:
     """cel-cpp's verdict as the reference gives it: an evaluation error the API server rejects on (a
     missing key, test_gateway_cel.py) is an error, None, to cel-python."""
-    holds = gateway_cel._holds(rule, value)
+    holds = gateway_cel._decides(rule, gateway_cel._activation(value))
     return None if isinstance(holds, str) else holds
 
 

@@ -54,8 +54,31 @@ def test_every_bundled_rule_but_the_format_library_compiles() -> None:
     ]
 
 
+def test_the_rules_of_one_value_compile_together() -> None:
+    """Each value's rules run as one program (each alone only where one does not hold): the programs
+    compile, but where a rule of the format library is among them."""
+    nodes = [
+        gateway_cel._plan(kind, version)
+        for kind, versions in gateway_cel._trees().items()
+        for version in versions
+    ]
+    joints = [joint for node in nodes if node is not None for joint in _joints(node)]
+    assert len(joints) > 40
+    assert [joint for joint in joints if gateway_cel._program(joint) is None] == [
+        joint for joint in joints if "format.dns1123Label()" in joint
+    ]
+
+
+def _joints(node: gateway_cel._Node) -> Iterator[str]:
+    if node.joint is not None:
+        yield node.joint
+    for child in [*(child for _, child in node.properties), node.items, node.values]:
+        if child is not None:
+            yield from _joints(child)
+
+
 @pytest.mark.parametrize(
-    ("rule", "value", "holds"),
+    ("rule", "value", "decided"),
     [
         ("self.all(h, !isIP(h))", ["db.example.com"], True),
         ("self.all(h, !isIP(h))", ["db.example.com", "2001:db8::1"], False),
@@ -76,8 +99,13 @@ def test_every_bundled_rule_but_the_format_library_compiles() -> None:
         ("self.size() == 5", "héllo", True),  # characters, not bytes
     ],
 )
-def test_kubernetes_functions(rule: str, value: Any, holds: bool | None) -> None:
-    assert gateway_cel._holds(rule, value) is holds
+def test_kubernetes_functions(rule: str, value: Any, decided: bool | None) -> None:
+    assert holds(rule, value) is decided
+
+
+def holds(rule: str, value: Any) -> bool | str | None:
+    """The rule on the value, as the check evaluates it."""
+    return gateway_cel._decides(rule, gateway_cel._activation(value))
 
 
 def _one(text: str) -> tuple[list[Any], list[str]]:
@@ -219,6 +247,34 @@ spec:
     assert "wellKnownCACerts" in next(f.message for f in evaluation.findings if f.target.name == "api-tls")
 
 
+def test_the_full_validator_is_built_only_for_an_object_the_quick_test_refuses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """jsonschema words the differences; an object of the right structure never needs it."""
+    built: list[str] = []
+    validator = gateway_schema._validator.__wrapped__
+
+    def counted(kind: str, version: str) -> Any:
+        built.append(kind)
+        return validator(kind, version)
+
+    monkeypatch.setattr(gateway_schema, "_validator", counted)
+    valid = """apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: public, namespace: infra}
+spec:
+  gatewayClassName: edge
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+"""
+    assert run_checks(valid, ["gateway.schema-invalid", CHECK]).findings == []
+    assert built == []
+    invalid = valid.replace("protocol: HTTP}", "protocol: HTTP, unknownField: 1}")
+    assert [f.check for f in run_checks(invalid, ["gateway.schema-invalid"]).findings] == [
+        "gateway.schema-invalid"
+    ]
+    assert built == ["gateway.networking.k8s.io/Gateway"]
+
+
 def test_rules_on_route_rules_are_left_to_invalid_route() -> None:
     """Two RequestHeaderModifier filters in one rule break a CEL rule that gateway.invalid-route reports."""
     text = """apiVersion: gateway.networking.k8s.io/v1
@@ -258,7 +314,7 @@ spec:
 def test_a_rule_stopped_by_an_absent_field_rejects_the_object_as_the_api_server_does() -> None:
     """apiextensions-apiserver turns an evaluation error into a field error ("<error> evaluating rule:
     <message>"), so the object is refused: a missing key is as much a rejection as a false rule."""
-    assert gateway_cel._holds("self[0].matches.size() <= 8", [{"name": "a"}]) == "no such key: matches"
+    assert holds("self[0].matches.size() <= 8", [{"name": "a"}]) == "no such key: matches"
     findings, undecided = _one(
         """apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
@@ -281,8 +337,8 @@ spec:
 def test_an_evaluation_error_that_may_depend_on_typing_is_undecided() -> None:
     """Arithmetic and overload errors can hang on a value's type, which the API server takes from the
     schema (a `number` is a double) and kgov from the YAML: no verdict either way."""
-    assert gateway_cel._holds("self.a / self.b == 1", {"a": 1, "b": 0}) is None
-    assert gateway_cel._holds("self.a < 1", {"a": "x"}) is None
+    assert holds("self.a / self.b == 1", {"a": 1, "b": 0}) is None
+    assert holds("self.a < 1", {"a": "x"}) is None
 
 
 def test_a_logical_operator_absorbs_an_error_its_other_side_decides() -> None:
@@ -290,10 +346,10 @@ def test_a_logical_operator_absorbs_an_error_its_other_side_decides() -> None:
     commutative logical operators). Here `x.n` fails for the first item inside exists_one, and
     `!has(x.n)` decides: rule names are unique. cel-python, the earlier evaluator, left it undecided."""
     rule = "self.all(l1, !has(l1.name) || self.exists_one(l2, has(l2.name) && l1.name == l2.name))"
-    assert gateway_cel._holds(rule, [{"matches": []}, {"name": "a"}]) is True
-    assert gateway_cel._holds(rule, [{"name": "a"}, {"name": "a"}]) is False
-    assert gateway_cel._holds("self.a.b == 1 || true", {"a": {}}) is True
-    assert gateway_cel._holds("self.a.b == 1 && false", {"a": {}}) is False
+    assert holds(rule, [{"matches": []}, {"name": "a"}]) is True
+    assert holds(rule, [{"name": "a"}, {"name": "a"}]) is False
+    assert holds("self.a.b == 1 || true", {"a": {}}) is True
+    assert holds("self.a.b == 1 && false", {"a": {}}) is False
 
 
 _TWO_PARENTS = """apiVersion: gateway.networking.k8s.io/v1
@@ -314,14 +370,20 @@ def test_a_property_named_after_a_reserved_word_is_read_as_the_api_server_gives_
     assert _one(_TWO_PARENTS) == ([], [])
     rule = next(r for r in _all_rules() if "__namespace__" in r and r.startswith("self.all(p1, self.all(p2"))
     refs = [{"group": "g", "kind": "Gateway", "name": "public", "__namespace__": "a", "sectionName": "https"}]
-    assert gateway_cel._holds(rule, [*refs, {**refs[0], "__namespace__": "b", "sectionName": ""}]) is True
-    assert gateway_cel._holds(rule, [*refs, {**refs[0], "sectionName": ""}]) is False
+    assert holds(rule, [*refs, {**refs[0], "__namespace__": "b", "sectionName": ""}]) is True
+    assert holds(rule, [*refs, {**refs[0], "sectionName": ""}]) is False
 
 
-def test_map_keys_are_not_escaped() -> None:
-    """Only an object's properties are renamed: a map's keys (here `options`) stay as written."""
+def test_map_keys_are_not_escaped_and_the_object_is_left_as_read() -> None:
+    """Only an object's properties are renamed: a map's keys (here `options`) stay as written. The
+    renaming is on a copy: the object's own data is what the other checks read."""
     schema = {"properties": {"namespace": {}, "options": {"additionalProperties": {}}, "name": {}}}
     value = {"namespace": "a", "options": {"namespace": "b"}, "name": "c"}
-    gateway_cel._escape(value, gateway_cel._cut_to_reserved(schema) or {})
-    assert value == {"__namespace__": "a", "options": {"namespace": "b"}, "name": "c"}
+    node = gateway_cel._node(None, gateway_cel._cut_to_reserved(schema))
+    assert gateway_cel._walk(value, node, "", []) == {
+        "options": {"namespace": "b"},
+        "name": "c",
+        "__namespace__": "a",
+    }
+    assert value == {"namespace": "a", "options": {"namespace": "b"}, "name": "c"}
     assert gateway_cel._cut_to_reserved({"properties": {"name": {}}}) is None

@@ -34,7 +34,6 @@ def _verdicts(document: dict[str, Any]) -> tuple[bool, bool]:
     kind = f"gateway.networking.k8s.io/{document['kind']}"
     version = document["apiVersion"].rpartition("/")[2]
     validator = gateway_schema._validator(kind, version)
-    assert validator is not None
     return gateway_schema._accepts(kind, version)(document), validator.is_valid(document)
 
 

@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from kgov.checks.gateway_rules import listener_problems, route_problems
 from kgov.checks.gateway_schema import crd_schema, rejected, structure_errors
@@ -133,12 +133,6 @@ def _program(rule: str) -> cel.Expression | None:
         return None
 
 
-@cache
-def _transition(rule: str) -> bool:
-    """Whether the rule compares with the object's previous version (`oldSelf`)."""
-    return _OLD_SELF.search(rule) is not None
-
-
 def _activation(value: Any) -> cel.Activation | None:
     """`self` given to the runtime once for every rule on one value; None where there is no runtime, or
     it cannot take the value (no such value comes from YAML or JSON)."""
@@ -151,16 +145,12 @@ def _activation(value: Any) -> cel.Activation | None:
         return None
 
 
-def _holds(rule: str, value: Any) -> bool | str | None:
-    """True or False as the rule decides `self`; for a rule stopped by an absent field, cel-go's error
-    (`no such key: certificateRefs`), on which the API server rejects the object as on a false rule;
-    None when it cannot be decided here: a rule that does not compile, or another evaluation error
-    (overloads and arithmetic can hang on a type the API server takes from the schema, kgov from YAML)."""
-    return _decides(rule, _activation(value))
-
-
 def _decides(rule: str, activation: cel.Activation | None) -> bool | str | None:
-    """`_holds` with `self` already given to the runtime."""
+    """True or False as the rule decides `self` (given to the runtime in `activation`); for a rule
+    stopped by an absent field, cel-go's error (`no such key: certificateRefs`), on which the API server
+    rejects the object as on a false rule; None when it cannot be decided here: a rule that does not
+    compile, or another evaluation error (overloads and arithmetic can hang on a type the API server
+    takes from the schema, kgov from YAML)."""
     program = _program(rule)
     if program is None or activation is None:
         return None
@@ -175,11 +165,78 @@ def _decides(rule: str, activation: cel.Activation | None) -> bool | str | None:
 
 
 @cache
-def _reserved_paths(kind: str, version: str) -> dict[str, Any] | None:
-    """The structure of a CRD version cut down to the properties named after CEL reserved words, or None
-    when it has none (most kinds)."""
+def _plan(kind: str, version: str) -> _Node | None:
+    """A CRD version's rules tree (`group/Kind`) and the properties named after CEL reserved words in
+    its structure, as one tree for the walk; None when no rule is bundled for it."""
+    tree = _trees().get(kind, {}).get(version)
+    if tree is None:
+        return None
     schema = crd_schema(kind, version)
-    return None if schema is None else _cut_to_reserved(schema)
+    return _node(tree, None if schema is None else _cut_to_reserved(schema))
+
+
+class _Rule(NamedTuple):
+    rule: str
+    message: str
+    transition: bool  # compares with the object's previous version (`oldSelf`)
+
+
+class _Node(NamedTuple):
+    """A schema node as the walk reads it: only the properties below which something is filled in,
+    renamed or evaluated."""
+
+    properties: tuple[tuple[str, _Node], ...]
+    items: _Node | None
+    values: _Node | None  # additionalProperties: a map's values
+    defaults: tuple[tuple[str, Any], ...]
+    renamed: tuple[str, ...]  # properties named after a CEL reserved word
+    rules: tuple[_Rule, ...]
+    joint: str | None  # the evaluated rules as one program, true when every one holds
+    changes: bool  # something is filled in or renamed at or below: the walk copies the value
+
+
+def _node(tree: dict[str, Any] | None, cut: dict[str, Any] | None) -> _Node:
+    """The node of a rules tree's node and the same place's cut to reserved words (either may be
+    absent); the rules tree's properties first, in its order, which is the order of the outcomes."""
+    tree, cut = tree or {}, cut or {}
+    in_tree, in_cut = tree.get("properties", {}), cut.get("properties", {})
+    names = [*in_tree, *(name for name in in_cut if name not in in_tree)]
+    below = ((name, _node(in_tree.get(name), in_cut.get(name))) for name in names)
+    items, values = (_child(tree, cut, key) for key in ("items", "additionalProperties"))
+    properties = tuple((name, child) for name, child in below if _matters(child))
+    defaults = tuple((name, child["default"]) for name, child in in_tree.items() if "default" in child)
+    renamed = tuple(name for name in in_cut if name in _RESERVED)
+    changes = bool(defaults or renamed) or any(
+        child is not None and child.changes for child in (items, values, *(c for _, c in properties))
+    )
+    rules = tuple(
+        _Rule(r["rule"], r["message"], _OLD_SELF.search(r["rule"]) is not None) for r in tree.get("rules", ())
+    )
+    return _Node(properties, items, values, defaults, renamed, rules, _joint(rules), changes)
+
+
+def _joint(rules: tuple[_Rule, ...]) -> str | None:
+    """Several rules on one value as one program: the runtime's fixed cost per evaluation is paid once
+    where all hold (most objects), and each rule is evaluated alone only where one does not."""
+    evaluated = [rule.rule for rule in rules if not rule.transition]
+    return f"[{', '.join(evaluated)}].all(holds, holds)" if len(evaluated) > 1 else None
+
+
+def _child(tree: dict[str, Any], cut: dict[str, Any], key: str) -> _Node | None:
+    if key not in tree and key not in cut:
+        return None
+    child = _node(tree.get(key), cut.get(key))
+    return child if _matters(child) else None
+
+
+def _matters(node: _Node) -> bool:
+    return (
+        node.changes
+        or bool(node.rules)
+        or bool(node.properties)
+        or node.items is not None
+        or node.values is not None
+    )
 
 
 def _cut_to_reserved(schema: dict[str, Any]) -> dict[str, Any] | None:
@@ -198,78 +255,68 @@ def _cut_to_reserved(schema: dict[str, Any]) -> dict[str, Any] | None:
     return cut or None
 
 
-def _below(
-    value: Any, node: dict[str, Any], path: str = "", escaped: bool = False
-) -> Iterator[tuple[Any, dict[str, Any], str]]:
-    """The values just below `value` that its schema `node` describes, each with its own node and its
-    path; `escaped`: properties named after a CEL reserved word are looked up by their CEL name."""
-    if isinstance(value, dict):
-        for name, child in node.get("properties", {}).items():
-            if (key := _cel_name(name) if escaped else name) in value:
-                yield value[key], child, f"{path}.{name}" if path else name
-        if "additionalProperties" in node:
-            for key, item in value.items():
-                yield item, node["additionalProperties"], f"{path}[{key}]"
-    elif isinstance(value, list) and "items" in node:
-        for i, item in enumerate(value):
-            yield item, node["items"], f"{path}[{i}]"
-
-
-def _escape(value: Any, cut: dict[str, Any]) -> None:
-    """Rename in place, as the rules see them, an object's properties named after a CEL reserved word:
-    `namespace` is `__namespace__` (a map's keys are left as they are)."""
-    for item, below, _ in _below(value, cut):
-        _escape(item, below)
-    if isinstance(value, dict):
-        for name in cut.get("properties", {}):
-            if name in _RESERVED and name in value:
-                value[_cel_name(name)] = value.pop(name)
-
-
 def _cel_name(name: str) -> str:
     return f"__{name}__" if name in _RESERVED else name
 
 
-def _copied(value: Any) -> Any:
-    """A copy of a value read from YAML or JSON that the rules' preparation may change: its maps and
-    lists are new, its scalars shared (as `copy.deepcopy` shares them)."""
+Outcome = tuple[str, Broken | Undecided]  # with the path of the value the rule is on
+
+
+def _walk(value: Any, node: _Node, path: str, found: list[Outcome]) -> Any:
+    """The value as the rules see it (absent fields filled in with their defaults, as the API server
+    does before validating; properties named after a CEL reserved word renamed `__name__`), each rule
+    at and below evaluated on it, children first, into `found`. What changes is a copy: the object's
+    own data is left as read."""
     if isinstance(value, dict):
-        return {key: _copied(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_copied(item) for item in value]
+        value = _walk_object(value, node, path, found)
+    elif isinstance(value, list) and node.items is not None:
+        items = [_walk(item, node.items, f"{path}[{i}]", found) for i, item in enumerate(value)]
+        value = items if node.items.changes else value
+    if node.rules:
+        _evaluate(value, node, path, found)
     return value
 
 
-def _apply_defaults(value: Any, node: dict[str, Any]) -> None:
-    """Fill in absent fields with their defaults, as the API server does before validating."""
-    if isinstance(value, dict):
-        for name, child in node.get("properties", {}).items():
-            if name not in value and "default" in child:
-                value[name] = copy.deepcopy(child["default"])
-    for item, child, _ in _below(value, node):
-        _apply_defaults(item, child)
+def _walk_object(value: dict[str, Any], node: _Node, path: str, found: list[Outcome]) -> dict[str, Any]:
+    if node.changes:
+        value = dict(value)
+        for name, default in node.defaults:
+            if name not in value:
+                value[name] = copy.deepcopy(default)
+    for name, child in node.properties:
+        if name in value:
+            item = _walk(value[name], child, f"{path}.{name}" if path else name, found)
+            if child.changes:
+                value[name] = item
+    if node.values is not None:
+        for key, item in list(value.items()):
+            item = _walk(item, node.values, f"{path}[{key}]", found)
+            if node.values.changes:
+                value[key] = item
+    for name in node.renamed:  # a map's keys are left as they are
+        if name in value:
+            value[_cel_name(name)] = value.pop(name)
+    return value
 
 
-def _evaluate(
-    value: Any, node: dict[str, Any], path: str, skip: tuple[str, ...]
-) -> Iterator[Broken | Undecided]:
-    if path.startswith(skip):
-        return
-    for item, child, where in _below(value, node, path, escaped=True):
-        yield from _evaluate(item, child, where, skip)
-    rules = node.get("rules", ())
-    activation = _activation(value) if rules else None
-    for rule in rules:
-        if _transition(rule["rule"]):
-            yield _TRANSITION
-            continue
-        holds = _decides(rule["rule"], activation)
-        if holds is None:
-            yield _NOT_EVALUATED
-        elif isinstance(holds, str):  # the API server's words for a rule that stopped on an error
-            yield Broken(path or "(object)", rule["rule"], f"{holds} evaluating rule: {rule['message']}")
-        elif not holds:
-            yield Broken(path or "(object)", rule["rule"], rule["message"])
+def _evaluate(value: Any, node: _Node, path: str, found: list[Outcome]) -> None:
+    activation = _activation(value)
+    every = node.joint is not None and _decides(node.joint, activation) is True
+    for rule in node.rules:
+        if rule.transition:
+            found.append((path, _TRANSITION))
+        elif not every:
+            outcome = _outcome(rule, _decides(rule.rule, activation), path)
+            if outcome is not None:
+                found.append((path, outcome))
+
+
+def _outcome(rule: _Rule, holds: bool | str | None, path: str) -> Broken | Undecided | None:
+    if holds is None:
+        return _NOT_EVALUATED
+    if isinstance(holds, str):  # the API server's words for a rule that stopped on an error
+        return Broken(path or "(object)", rule.rule, f"{holds} evaluating rule: {rule.message}")
+    return None if holds else Broken(path or "(object)", rule.rule, rule.message)
 
 
 def _left_to_other_checks(obj: KubeObject, context: CheckContext[NoParams]) -> tuple[str, ...]:
@@ -293,15 +340,16 @@ def _left_to_other_checks(obj: KubeObject, context: CheckContext[NoParams]) -> t
 def validation_rule(subject: GatewayObject, context: CheckContext[NoParams]) -> Iterator[Issue | Undecided]:
     obj = subject.obj
     group, _, version = obj.api_version.rpartition("/")
-    tree = _trees().get(f"{group}/{obj.kind}", {}).get(version)
-    if tree is None or structure_errors(obj, context.inventory) != ():
+    plan = _plan(f"{group}/{obj.kind}", version)
+    if plan is None or structure_errors(obj, context.inventory) != ():
         return
-    document = {k: _copied(v) for k, v in obj.raw.items() if k != "status"}
-    _apply_defaults(document, tree)
-    if (reserved := _reserved_paths(f"{group}/{obj.kind}", version)) is not None:
-        _escape(document, reserved)
+    found: list[Outcome] = []
+    document = _walk({k: v for k, v in obj.raw.items() if k != "status"}, plan, "", found)
+    if any(path.startswith(_LISTENER_PATHS + _ROUTE_PATHS) for path, _ in found):
+        left = _left_to_other_checks(obj, context)
+        found = [(path, outcome) for path, outcome in found if not path.startswith(left)]
     broken = []
-    for outcome in _evaluate(document, tree, "", _left_to_other_checks(obj, context)):
+    for _, outcome in found:
         if isinstance(outcome, Undecided):
             yield outcome
         else:

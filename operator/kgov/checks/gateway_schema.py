@@ -40,13 +40,12 @@ def crd_schema(kind: str, version: str) -> dict[str, Any] | None:
 
 
 @cache
-def _validator(kind: str, version: str) -> jsonschema.Draft202012Validator | None:
-    schema = crd_schema(kind, version)
-    if schema is None:
-        return None
-    import jsonschema  # only a scan that holds Gateway API objects pays for it
+def _validator(kind: str, version: str) -> jsonschema.Draft202012Validator:
+    """The full validator of a CRD version's structure, which words each difference; built for the
+    first object the quick test refuses."""
+    import jsonschema  # only a scan that holds an object the quick test refuses pays for it
 
-    return jsonschema.Draft202012Validator(schema)
+    return jsonschema.Draft202012Validator(_schemas()[kind][version])
 
 
 @cache
@@ -81,12 +80,12 @@ def structure_errors(obj: KubeObject, inventory: Inventory) -> tuple[StructureEr
 def _structure_errors(obj: KubeObject) -> tuple[StructureError, ...] | None:
     group, _, version = obj.api_version.rpartition("/")
     kind = f"{group}/{obj.kind}"
-    validator = _validator(kind, version)
-    if validator is None:
+    if crd_schema(kind, version) is None:
         return None
     document = {k: v for k, v in obj.raw.items() if k != "status"}
     if _accepts(kind, version)(document):
         return ()
+    validator = _validator(kind, version)
     return tuple(
         StructureError(
             "/".join(str(p) for p in error.absolute_path) or "(object)",
@@ -108,8 +107,7 @@ def schema_invalid(subject: GatewayObject, context: CheckContext[NoParams]) -> I
     key = f"{group}/{obj.kind}"
     if key not in _schemas():
         return
-    validator = _validator(key, version)
-    if validator is None:
+    if crd_schema(key, version) is None:
         served = ", ".join(sorted(_schemas()[key]))
         yield Issue(
             f"{obj.display()} uses {obj.api_version}, a version no Gateway API release serves for "
