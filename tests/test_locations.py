@@ -150,19 +150,53 @@ def test_findings_are_located_with_the_collector_paused(monkeypatch: pytest.Monk
     assert enabled == [False]
 
 
-def test_what_a_paused_scan_built_is_frozen_when_the_collector_resumes() -> None:
-    """Resumed as it was, the collector would walk everything the pause built once per generation."""
+def test_what_a_paused_scan_built_joins_the_oldest_generation_when_the_collector_resumes() -> None:
+    """Resumed as it was, the collector would walk everything the pause built once per generation;
+    frozen, it would keep all of it for as long as the process lives."""
     from kgov.commands.common import collector_paused
 
     assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        built = [[index] for index in range(1000)]
+    assert gc.isenabled()
+    oldest = {id(item) for item in gc.get_objects(generation=2)}
+    assert all(id(item) in oldest for item in built)
+    assert gc.get_freeze_count() == 0
+
+
+def test_an_in_process_scan_leaves_nothing_frozen() -> None:
+    before = gc.get_freeze_count()
+    assert findings(str(EXAMPLES / "autoscaling" / "multiple-hpa.yaml"))
+    assert gc.get_freeze_count() == before
+
+
+def test_what_a_program_froze_itself_stays_frozen_through_a_scan() -> None:
+    from kgov.commands.common import collector_paused
+
+    kept = [[index] for index in range(100)]
+    gc.freeze()
     try:
+        frozen = gc.get_freeze_count()
         with collector_paused():
-            assert not gc.isenabled()
-            built = [[index] for index in range(1000)]
-        assert gc.isenabled()
+            built = [[index] for index in range(100)]
+        assert gc.get_freeze_count() == frozen
         tracked = {id(item) for item in gc.get_objects()}
-        assert not any(id(item) in tracked for item in built)
-        assert gc.get_freeze_count() >= len(built)
+        assert all(id(item) in tracked for item in built)
+        assert not any(id(item) in tracked for item in kept)
+    finally:
+        gc.unfreeze()
+
+
+def test_the_kgov_process_freezes_what_is_left_on_its_way_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The interpreter's last collection would walk every module's objects before the process ends."""
+    from kgov.cli import program
+
+    monkeypatch.setattr("sys.argv", ["kgov", "version"])
+    try:
+        with pytest.raises(SystemExit):
+            program()
+        assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
 

@@ -1,3 +1,3 @@
-from kgov.cli import main
+from kgov.cli import program
 
-main()
+program()

@@ -68,6 +68,19 @@ def main() -> None:
     """kube-governor: ingress, autoscaler and resource governance for Kubernetes."""
 
 
+def program() -> None:
+    """`kgov` as a process (the console script, `python -m kgov`): the command, then the interpreter's
+    exit. What is left then is frozen: it goes with the process, and the interpreter's last
+    collection would otherwise walk all of it first (every module's objects, and any reference cycle
+    the command left)."""
+    try:
+        main()
+    finally:
+        import gc
+
+        gc.freeze()
+
+
 @main.command()
 def version() -> None:
     """Print the version (also `kgov --version`)."""

@@ -119,15 +119,17 @@ def read_stdin() -> tuple[str, str | None]:
 def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while a scan builds its objects.
 
-    A scan builds one large graph of documents and projections that lives until the report is out,
-    and holds no reference cycles; the collector would walk that growing graph again and again and
-    find nothing to free (a third of the analysis time on large sets). Plain reference counting
-    still frees everything else as usual.
+    A scan builds one large graph of documents and projections that lives until the report is out;
+    the collector would walk that growing graph again and again and find almost nothing to free (a
+    third of the analysis time on large sets). Plain reference counting still frees everything else
+    as usual.
 
-    When the collector resumes, what exists then is frozen (`gc.freeze`, which moves it out of the
-    collector's generations at no cost): resumed on its own, the collector would walk everything the
-    pause built once per generation (a fifth of a generated set's process time). A cycle among those
-    objects is then freed only when the process ends.
+    When the collector resumes, what the pause built joins its oldest generation (a `gc.freeze`
+    undone at once: both only move lists, and the freeze zeroes the young generation's count).
+    Resumed as it was, the next young collection would walk all of it, and each older one again (a
+    fifth of a generated set's process time); in the oldest it waits for a full collection, and is
+    freed like anything else once the caller lets go of it. A program that froze objects of its own
+    keeps them frozen (the collector then walks what the pause built once).
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -135,7 +137,9 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
-            gc.freeze()
+            if not gc.get_freeze_count():
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
