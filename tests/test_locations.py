@@ -201,6 +201,13 @@ def test_the_kgov_process_freezes_what_is_left_on_its_way_out(monkeypatch: pytes
         gc.unfreeze()
 
 
+def test_a_request_is_located_in_the_document_holding_its_line() -> None:
+    text = "a: 1\n---\n---\nb: 2\nc: 3\n...\n# between\n---\nd:\n  e: 4\n"
+    asked = [(1, ("a",)), (2, ("b",)), (3, ("b",)), (4, ("b",)), (5, ("c",)), (8, ("d",)), (99, ("d", "e"))]
+    located = locate.Locator({"f.yaml": text}).positions([("f.yaml", line, path) for line, path in asked])
+    assert located == [(1, 1), None, (4, 1), (4, 1), (5, 1), (9, 1), (10, 3)]
+
+
 # ---- the walk along the paths, against the composed document ---------------------------------------
 
 

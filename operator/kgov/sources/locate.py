@@ -12,6 +12,7 @@ node is the one it names, as PyYAML's composer has it.
 from __future__ import annotations
 
 import dataclasses
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -49,6 +50,7 @@ class Locator:
     def __init__(self, texts: dict[str, str]) -> None:
         self._texts = texts
         self._documents: dict[str, list[tuple[int, str]]] = {}
+        self._starts: dict[str, list[int]] = {}  # each document's first line, in file order
 
     def positions(self, requests: Sequence[Request]) -> list[Position | None]:
         """The position of the deepest part of each request's path in the document holding its line;
@@ -69,12 +71,11 @@ class Locator:
 
     def _document(self, file: str, line: int) -> int | None:
         """The last document starting at or before `line` (an empty one may share it)."""
-        chosen = None
-        for index, (start, _) in enumerate(self._split(file)):
-            if start > line:
-                break
-            chosen = index
-        return chosen
+        starts = self._starts.get(file)
+        if starts is None:
+            starts = self._starts[file] = [start for start, _ in self._split(file)]
+        chosen = bisect_right(starts, line) - 1
+        return chosen if chosen >= 0 else None
 
     def _split(self, file: str) -> list[tuple[int, str]]:
         if file not in self._documents:
