@@ -14,7 +14,6 @@ it is, unless it belongs to a chart (then the chart is rendered) or is a patch.
 
 from __future__ import annotations
 
-import errno
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -210,13 +209,12 @@ def _is(test: Callable[[], bool]) -> bool:
 
 
 def _is_file(entry: os.DirEntry[str]) -> bool:
-    """`Path.is_file()` of the entry: false when it or a link's target is missing or a link loops."""
+    """`Path.is_file()` of the entry, from its folder's listing (a link's target is looked up). The
+    listing raises for a link that loops, where `Path.is_file()` is false: pathlib decides then."""
     try:
         return entry.is_file()
-    except OSError as exc:
-        if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP):
-            return False
-        raise
+    except OSError:
+        return Path(entry.path).is_file()
 
 
 def excluded(path: Path, globs: Sequence[str]) -> bool:
