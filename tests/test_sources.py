@@ -341,6 +341,20 @@ def test_links_in_a_walked_folder(tmp_path: Path) -> None:
     assert sorted(o.name for o in load_paths([str(root)]).objects) == ["own", "real"]
 
 
+@pytest.mark.parametrize("target", ["kustomization.yaml", "missing.yaml"])
+def test_a_linked_kustomization_in_a_walked_folder_names_its_patches(tmp_path: Path, target: str) -> None:
+    """A kustomization file that links to one names patches in its own folder; a broken link names none."""
+    (tmp_path / "kustomization.yaml").write_text("patches:\n  - path: patch.yaml\n", encoding="utf-8")
+    app = tmp_path / "repo" / "app"
+    app.mkdir(parents=True)
+    (app / "kustomization.yaml").symlink_to(tmp_path / target)
+    (app / "patch.yaml").write_text(config_map("patch"), encoding="utf-8")
+    (app / "web.yaml").write_text(config_map("web"), encoding="utf-8")
+    found, _ = discover([str(tmp_path / "repo")])
+    read = [p.name for p in found if isinstance(p, Path)]
+    assert read == (["web.yaml"] if target == "kustomization.yaml" else ["patch.yaml", "web.yaml"])
+
+
 def test_missing_path_is_an_error() -> None:
     result = load_paths(["/nonexistent/kgov/manifests.yaml"])
     assert [(e.file, e.line, e.message) for e in result.errors] == [

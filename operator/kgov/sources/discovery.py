@@ -93,6 +93,7 @@ def plan_inputs(paths: Iterable[str], exclude: Sequence[str] = (), render: bool 
     `render`, chart and kustomization folders are read file by file like any other (patches aside)."""
     plan = InputPlan()
     seen: set[Path | str] = set()
+    real = _RealPaths()
     for raw in paths:
         if raw == STDIN:
             _add(plan, seen, STDIN)
@@ -107,7 +108,7 @@ def plan_inputs(paths: Iterable[str], exclude: Sequence[str] = (), render: bool 
             plan.errors.append(InputError(raw, None, f"cannot read: {exc.strerror}"))
             continue
         if stat.S_ISDIR(mode):
-            for found in _files_under(path, exclude, plan if render else None, plan.errors):
+            for found in _files_under(path, exclude, plan if render else None, plan.errors, real):
                 _add(plan, seen, found)
             continue
         # A file, or a pipe such as the shell's <(...).
@@ -118,7 +119,6 @@ def plan_inputs(paths: Iterable[str], exclude: Sequence[str] = (), render: bool 
         elif not excluded(path, exclude):
             _add(plan, seen, path)
     plan.kustomizations = _roots(plan.kustomizations)
-    real = _RealPaths()
     patches = _patch_files(plan.files, real)
     kept: list[Path | str] = []
     for source in plan.files:
@@ -137,12 +137,13 @@ def _add(plan: InputPlan, seen: set[Path | str], source: Path | str) -> None:
 
 
 def _files_under(
-    root: Path, exclude: Sequence[str], plan: InputPlan | None, errors: list[InputError]
+    root: Path, exclude: Sequence[str], plan: InputPlan | None, errors: list[InputError], real: _RealPaths
 ) -> list[Path]:
     """Manifest-suffixed files below `root`, sorted; hidden and excluded folders are not entered,
     symlinked ones not followed (the walk prunes them instead of listing and then dropping their files).
     Chart and kustomization folders are recorded in `plan` (when given) instead of walked. A folder
-    that cannot be read is an error: what was not read must not pass for nothing found."""
+    that cannot be read is an error: what was not read must not pass for nothing found. What each
+    listing shows (which entries are links, which kustomization files a folder holds) goes to `real`."""
 
     def unreadable(exc: OSError) -> None:
         errors.append(InputError(str(exc.filename or root), None, f"cannot read the folder: {exc.strerror}"))
@@ -151,6 +152,7 @@ def _files_under(
     for folder, folders, files in _walk(root, unreadable):
         here = Path(folder)
         names = [entry.name for entry in files]
+        real.listed(here, here != root, files)
         if plan is not None and CHART_FILE in names:
             plan.charts.append(here)
             folders[:] = []
@@ -169,6 +171,8 @@ def _files_under(
             path = here / name
             if _is_file(entry) and not excluded(path, exclude):
                 found.append(path)
+                if not _is(entry.is_symlink):
+                    real.plain(path)
     return sorted(found)
 
 
@@ -290,10 +294,32 @@ def _resolved(path: Path) -> Path:
 
 class _RealPaths:
     """`Path.resolve()` of many files, each folder resolved once: what is not a symbolic link resolves
-    to its name in its folder's real path."""
+    to its name in its folder's real path. What a walk listed is known not to be a link, and its
+    folders' kustomization files are known, without a system call each."""
 
     def __init__(self) -> None:
         self._folders: dict[str, str] = {}
+        self._plain: set[str] = set()  # paths a listing showed are no symbolic link
+        self._kustomizations: dict[str, list[str]] = {}  # real folder → its kustomization files
+
+    def plain(self, path: Path) -> None:
+        self._plain.add(str(path))
+
+    def listed(self, folder: Path, plain: bool, entries: Iterable[os.DirEntry[str]]) -> None:
+        """A walk's listing of `folder` (`plain`: known to be no link, as a folder the walk entered)."""
+        if plain:
+            self.plain(folder)
+        found = [e.name for e in entries if e.name in KUSTOMIZATION_NAMES and _is(e.is_file)]
+        real = self._folder(str(folder))
+        self._kustomizations[real] = [os.path.join(real, name) for name in found]
+
+    def kustomization_files(self, real_folder: str) -> list[str]:
+        """The kustomization files in a folder given by its real path."""
+        found = self._kustomizations.get(real_folder)
+        if found is None:
+            paths = (os.path.join(real_folder, name) for name in KUSTOMIZATION_NAMES)
+            found = [path for path in paths if os.path.isfile(path)]
+        return found
 
     def of(self, path: Path | str) -> Path:
         folder, name = self._split(str(path))
@@ -312,11 +338,10 @@ class _RealPaths:
             self._folders[folder] = real
         return real
 
-    @staticmethod
-    def _split(path: str) -> tuple[str | None, str]:
+    def _split(self, path: str) -> tuple[str | None, str]:
         """(folder, name) of `path`; no folder when its name is a link or not a plain name."""
         folder, name = os.path.split(path)
-        if name in ("", ".", "..") or os.path.islink(path):
+        if name in ("", ".", "..") or (path not in self._plain and os.path.islink(path)):
             return None, name
         return folder, name
 
@@ -329,8 +354,7 @@ def _patch_files(files: Iterable[Path | str], real: _RealPaths) -> set[Path]:
     for folder in {real.folder_of(f) for f in files if f != STDIN}:
         while folder not in visited:
             visited.add(folder)
-            found = (os.path.join(folder, name) for name in KUSTOMIZATION_NAMES)
-            kustomizations.update(Path(path) for path in found if os.path.isfile(path))
+            kustomizations.update(Path(path) for path in real.kustomization_files(folder))
             folder = os.path.dirname(folder)
     patches: set[Path] = set()
     for kustomization in kustomizations:
