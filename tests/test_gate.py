@@ -568,3 +568,15 @@ def test_tls_on_a_gateway_not_in_the_input_is_undecided_and_needs_review() -> No
     assert verdicts(gated) == {"grafana": "needs-review"}
     (item,) = gated["migration"]["ingresses"]
     assert (item["parity"], item["mismatches"]) == ("undecided", [])
+
+
+def test_the_row_of_an_undecided_ingress_says_why() -> None:
+    """The verdict table and the Markdown table give the reason beside `undecided`, not only the
+    skipped list below them."""
+    reason = "undecided: TLS and the HTTPS redirect are decided by a Gateway not in the input"
+    markdown = gate("-", "-o", "markdown", stdin=_ON_A_GATEWAY_NOT_IN_THE_INPUT).output
+    (row,) = [line for line in markdown.splitlines() if line.startswith("| 🟠 needs-review")]
+    assert f"| {reason} |" in row
+    wide = CliRunner(env={"COLUMNS": "300"})
+    table = wide.invoke(main, ["gate", "migration", "-", "-o", "table"], input=_ON_A_GATEWAY_NOT_IN_THE_INPUT)
+    assert reason in table.output

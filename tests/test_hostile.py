@@ -448,6 +448,9 @@ def test_pattern_beyond_the_bounds_is_undecided() -> None:
     skipped = {s["check"]: s["reason"] for s in report["skipped"] if s.get("target")}
     assert set(skipped) == {"migration.route-parity", "migration.tls-parity"}
     assert "could not decide the regular expression" in skipped["migration.route-parity"]
+    markdown = invoke("gate", "migration", str(HOSTILE / "regex-lookaround.yaml"), "-o", "markdown").stdout
+    (row,) = [line for line in markdown.splitlines() if line.startswith("| 🟠 needs-review")]
+    assert f"| undecided: {skipped['migration.route-parity']} |" in row
 
 
 def test_repetition_bomb_builds_no_example() -> None:

@@ -24,8 +24,9 @@ Facts: reference gateway-api-semantics.md §5 (hostnames) and the HTTPRoute API 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from kgov.domain.attachment import Acceptance, attachments, hostnames_intersect
 from kgov.inventory.network import GatewayView, Network, RouteView
@@ -46,6 +47,11 @@ from kgov.regex import Pattern, compile_bounded
 T = TypeVar("T")
 STANDARD_PORTS = {"http": 80, "https": 443}
 _PROTOCOLS = {"http": ("HTTP",), "https": ("HTTPS", "TLS")}
+
+
+def each_once(items: Iterable[T]) -> list[T]:
+    """The items, each once (by identity), in the order they first come."""
+    return list({id(item): item for item in items}.values())
 
 
 class HostIndex(Generic[T]):
@@ -121,6 +127,19 @@ class Plane:
         return self.shown
 
 
+class Serving(NamedTuple):
+    """What serves one host: (plane, route) pairs, and the planes and the routes among them, each once
+    in the order they first come."""
+
+    pairs: list[tuple[Plane, RouteView]]
+    planes: list[Plane]
+    routes: list[RouteView]
+
+    @staticmethod
+    def of(pairs: list[tuple[Plane, RouteView]]) -> Serving:
+        return Serving(pairs, each_once(plane for plane, _ in pairs), each_once(route for _, route in pairs))
+
+
 @dataclass(frozen=True, slots=True)
 class Candidate:
     route: RouteView
@@ -165,10 +184,16 @@ class GatewayModel:
         ]
         if any(pl.routes for pl in self.assumed.listeners):
             self.planes.append(self.assumed)
+        self._named: dict[str, set[int]] = {}
+        for plane in self.planes:
+            if plane.gateway is not None:
+                for name in (plane.gateway.obj.name, plane.gateway.gateway.spec.gateway_class_name):
+                    self._named.setdefault(name, set()).add(id(plane))
         self._index: HostIndex[tuple[Plane, PlaneListener, RouteView]] | None = None
-        self._serving: dict[str, list[tuple[Plane, RouteView]]] = {}
-        self._serving_planes: dict[str, frozenset[int]] = {}
-        self._listeners: dict[tuple[int, str, str], PlaneListener | None] = {}
+        self._everywhere: dict[tuple[int, int], tuple[Plane, RouteView]] = {}
+        self._serving: dict[str, Serving] = {}
+        self._addressed: dict[tuple[str, str], frozenset[int]] = {}
+        self._listeners: dict[tuple[int, str], list[PlaneListener]] = {}
         # Routes that serve traffic somewhere, by their hostnames; a route no listener takes serves nothing.
         self.by_hostname: dict[str, list[RouteView]] = {}
         for route in attached:
@@ -254,31 +279,49 @@ class GatewayModel:
             found.append(existing)
         return found
 
-    def serving(self, host: str | None) -> list[tuple[Plane, RouteView]]:
+    def serving(self, host: str | None) -> Serving:
         """The routes (with their plane) whose hostnames on some listener cover the host; `None` or
         "" stands for any host (an Ingress rule without a host)."""
         if self._index is None:
-            self._index = HostIndex()
-            for plane in self.planes:
-                for pl in plane.listeners:
-                    for route in pl.routes:
-                        names = route.route.spec.hostnames
-                        listener = [pl.listener.hostname] if pl.listener.hostname else []
-                        self._index.add(names or listener, (plane, pl, route))
-        cached = self._serving.get(host or "")
-        if cached is None:
-            found: dict[tuple[int, int], tuple[Plane, RouteView]] = {}
+            self._index = self._host_index()
+        found = self._serving.get(host or "")
+        if found is None:
+            pairs: dict[tuple[int, int], tuple[Plane, RouteView]] = {}
             for plane, pl, route in self._index.candidates(host or None):
                 if _serves(pl.listener.hostname, route.route.spec.hostnames, host or None):
-                    found.setdefault((id(plane), id(route)), (plane, route))
-            cached = self._serving[host or ""] = list(found.values())
-        return cached
+                    pairs.setdefault((id(plane), id(route)), (plane, route))
+            for key, pair in self._everywhere.items():
+                pairs.setdefault(key, pair)
+            found = self._serving[host or ""] = Serving.of(list(pairs.values()))
+        return found
 
-    def serving_planes(self, host: str) -> frozenset[int]:
-        """The ids of the planes with a route whose hostnames on some listener cover the host."""
-        found = self._serving_planes.get(host)
+    def _host_index(self) -> HostIndex[tuple[Plane, PlaneListener, RouteView]]:
+        """The routes on each listener by the hostnames they serve; those without a hostname on a
+        listener without one serve every host: they are kept apart, once per plane (`_everywhere`)."""
+        index: HostIndex[tuple[Plane, PlaneListener, RouteView]] = HostIndex()
+        for plane in self.planes:
+            for pl in plane.listeners:
+                for route in pl.routes:
+                    names = route.route.spec.hostnames or (
+                        [pl.listener.hostname] if pl.listener.hostname else []
+                    )
+                    if names:
+                        index.add(names, (plane, pl, route))
+                    else:
+                        self._everywhere.setdefault((id(plane), id(route)), (plane, route))
+        return index
+
+    def named(self, name: str) -> set[int]:
+        """The ids of the planes of the Gateways of that name or of a GatewayClass of that name."""
+        return self._named.get(name, set())
+
+    def addressed(self, probe: Probe) -> frozenset[int]:
+        """The ids of the planes with a route for the probe's host on a listener that takes the probe."""
+        key = (probe.scheme, probe.host)
+        found = self._addressed.get(key)
         if found is None:
-            found = self._serving_planes[host] = frozenset(id(plane) for plane, _ in self.serving(host))
+            planes = self.serving(probe.host).planes
+            found = self._addressed[key] = frozenset(id(p) for p in planes if self.takes(p, probe))
         return found
 
     # ---- routing -------------------------------------------------------------------------------
@@ -288,12 +331,17 @@ class GatewayModel:
         return self.listener(plane, probe) is not None
 
     def listener(self, plane: Plane, probe: Probe) -> PlaneListener | None:
-        """The plane's listener that takes the probe's scheme and host (one answer per plane, scheme
-        and host: the probes of one host differ in path and headers)."""
-        key = (id(plane), probe.scheme, probe.host)
-        if key not in self._listeners:
-            self._listeners[key] = _listener(plane, probe)
-        return self._listeners[key]
+        """The plane's listener that takes the probe's scheme and host: the first of its listeners for
+        the scheme, most specific hostname first, whose hostname covers the host."""
+        key = (id(plane), probe.scheme)
+        listeners = self._listeners.get(key)
+        if listeners is None:
+            listeners = self._listeners[key] = _for_scheme(plane, probe.scheme)
+        host = probe.host
+        return next(
+            (pl for pl in listeners if pl.listener.hostname is None or _covers(pl.listener.hostname, host)),
+            None,
+        )
 
     def route(self, plane: Plane, probe: Probe) -> Outcome:
         listener = self.listener(plane, probe)
@@ -360,16 +408,13 @@ def _specificity(pattern: str | None) -> tuple[int, int]:
     return (0, len(pattern)) if pattern.startswith("*.") else (len(pattern), len(pattern))
 
 
-def _listener(plane: Plane, probe: Probe) -> PlaneListener | None:
-    protocols = _PROTOCOLS.get(probe.scheme, ())
+def _for_scheme(plane: Plane, scheme: str) -> list[PlaneListener]:
+    """The plane's listeners of the scheme's protocols, on its standard port when some are, the most
+    specific hostname first (in declaration order among equals)."""
+    protocols = _PROTOCOLS.get(scheme, ())
     usable = [pl for pl in plane.listeners if pl.listener.protocol in protocols]
-    standard = [pl for pl in usable if pl.listener.port == STANDARD_PORTS.get(probe.scheme)]
-    taking = [
-        pl
-        for pl in (standard or usable)
-        if pl.listener.hostname is None or _covers(pl.listener.hostname, probe.host)
-    ]
-    return max(taking, key=lambda pl: _specificity(pl.listener.hostname), default=None)
+    standard = [pl for pl in usable if pl.listener.port == STANDARD_PORTS.get(scheme)]
+    return sorted(standard or usable, key=lambda pl: _specificity(pl.listener.hostname), reverse=True)
 
 
 def _host_score(listener_host: str | None, route_hosts: list[str], host: str) -> tuple[int, int] | None:

@@ -20,11 +20,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from kgov.catalogue import NGINX_PREFIX
 from kgov.inventory import Inventory
 from kgov.inventory.network import IngressView, RouteView
-from kgov.migration.gatewayapi import GatewayModel, Plane, PlaneListener
+from kgov.migration.gatewayapi import GatewayModel, Plane, PlaneListener, each_once
 from kgov.migration.nginx import CATCH_ALL, NginxModel, Server, tls_hosts
 from kgov.migration.outcome import NO_ROUTE, PASSTHROUGH, REDIRECT, Outcome, Probe, same_outcome
 from kgov.migration.sample import example
@@ -32,7 +33,9 @@ from kgov.model.gateway import ROUTE_KINDS
 from kgov.model.objects import KubeObject
 from kgov.regex import Undecided
 
+T = TypeVar("T")
 FULL, MISMATCH, NOT_CHECKED, UNDECIDED = "full", "mismatch", "not-checked", "undecided"
+ASSUMED_GATEWAY = "TLS and the HTTPS redirect are decided by a Gateway not in the input"
 PROBE_HOST = "kgov-probe.invalid"  # a host no rule names: what the catch-all server answers
 SUB_PATH = "kgov-probe"
 _REGEX_META = re.compile(r"[.^$*+?()\[\]{}|\\]")
@@ -59,6 +62,13 @@ class Parity:
     routes: list[RouteView] = field(default_factory=list)
     undecided: Undecided | None = None  # why parity could not be decided (a regex beyond the bounds)
     unknown: list[Mismatch] = field(default_factory=list)  # TLS put to a Gateway not in the input
+
+    @property
+    def reason(self) -> str | None:
+        """Why parity is undecided; None when it is decided, or not checked."""
+        if self.undecided is not None:
+            return self.undecided.reason
+        return ASSUMED_GATEWAY if self.status == UNDECIDED else None
 
     @property
     def route_mismatches(self) -> list[Mismatch]:
@@ -135,12 +145,11 @@ class MigrationIndex:
         return found
 
     def _compute(self, view: IngressView) -> Parity:
-        hosts = ingress_hosts(view)
-        serving = [pair for host in hosts for pair in self.gateways.serving(host or None)]
-        if not serving:
+        serving = [self.gateways.serving(host or None) for host in ingress_hosts(view)]
+        if not any(found.pairs for found in serving):
             return Parity(NOT_CHECKED)
-        planes = _for_class(list({id(plane): plane for plane, _ in serving}.values()), class_key(view))
-        routes = list({id(route): route for _, route in serving}.values())
+        planes = self._for_class(_joined([found.planes for found in serving]), class_key(view))
+        routes = _joined([found.routes for found in serving])
         model = self.model_for(view)
         try:
             probes = probes_for(view, model)
@@ -153,15 +162,17 @@ class MigrationIndex:
         status = MISMATCH if mismatches else UNDECIDED if unknown else FULL
         return Parity(status, mismatches, len(probes), [p.display() for p in planes], routes, unknown=unknown)
 
+    def _for_class(self, planes: list[Plane], klass: str) -> list[Plane]:
+        """Gateways named after the Ingress's class, or of a GatewayClass of that name, are the data
+        plane that replaces it; when none serves the host, every Gateway that does is compared."""
+        named = self.gateways.named(klass)
+        mine = [plane for plane in planes if id(plane) in named] if named else []
+        return mine or planes
+
     def _comparisons(self, model: NginxModel, planes: list[Plane], probes: list[Probe]) -> list[Mismatch]:
-        """The probes' mismatches; the addresses of one scheme and host are found once."""
         found = []
-        addresses: dict[tuple[str, str], list[Plane]] = {}
         for probe in probes:
-            key = (probe.scheme, probe.host)
-            if key not in addresses:
-                addresses[key] = self.addresses(planes, probe)
-            mismatch = self._compare(model, planes, probe, addresses[key])
+            mismatch = self._compare(model, planes, probe, self.addresses(planes, probe))
             if mismatch is not None:
                 found.append(mismatch)
         return found
@@ -192,8 +203,8 @@ class MigrationIndex:
 
     def addresses(self, planes: list[Plane], probe: Probe) -> list[Plane]:
         """The planes with a route for the probe's host on a listener that takes the probe."""
-        serving = self.gateways.serving_planes(probe.host)
-        return [p for p in planes if id(p) in serving and self.gateways.takes(p, probe)]
+        addressed = self.gateways.addressed(probe)
+        return [p for p in planes if id(p) in addressed]
 
     def route(self, planes: list[Plane], probe: Probe) -> Outcome:
         """The first data plane that routes the probe decides (planes in namespace/name order)."""
@@ -246,16 +257,9 @@ def index_memo(prefix: str) -> str:
     return f"migration-index:{prefix}"
 
 
-def _for_class(planes: list[Plane], klass: str) -> list[Plane]:
-    """Gateways named after the Ingress's class, or of a GatewayClass of that name, are the data plane
-    that replaces it; when none serves the host, every Gateway that does is compared."""
-    mine = [
-        plane
-        for plane in planes
-        if plane.gateway is not None
-        and klass in (plane.gateway.obj.name, plane.gateway.gateway.spec.gateway_class_name)
-    ]
-    return mine or planes
+def _joined(lists: list[list[T]]) -> list[T]:
+    """The items of the lists, each once, in the order they first come."""
+    return list(lists[0]) if len(lists) == 1 else each_once(item for items in lists for item in items)
 
 
 def class_key(view: IngressView) -> str:

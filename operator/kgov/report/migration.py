@@ -36,8 +36,9 @@ def annotation_counts(item: IngressReadiness) -> str:
 
 
 def parity(item: IngressReadiness) -> str:
-    found = len(item.parity.mismatches)
-    return item.parity.status + (f" ({found})" if found else "")
+    """The parity cell: the status, with the count of mismatches or why it is undecided."""
+    found, reason = len(item.parity.mismatches), item.parity.reason
+    return item.parity.status + (f" ({found})" if found else "") + (f": {reason}" if reason else "")
 
 
 def most_blocked_first(result: Readiness) -> list[IngressReadiness]:
