@@ -184,7 +184,7 @@ def test_an_owned_live_pod_keeps_only_its_status_projection() -> None:
     web = store.get(("Deployment", "shop", "web"))
     assert owned_pod is not None and replicaset is not None and web is not None
     models = {
-        name: set(store.projections._entries.get(id(obj), (obj, {}))[1])
+        name: store.projections.models_of(obj)
         for name, obj in (("pod", owned_pod), ("replicaset", replicaset), ("deployment", web))
     }
     assert {m.__name__ for m in models["pod"]} == {"LivePod"}

@@ -30,39 +30,51 @@ def trimmed(body: Mapping[str, Any]) -> dict[str, Any]:
 class ProjectionCache:
     """Projections of the stored objects, kept across inventories: the engine builds its inventory
     again after some changes, and only the objects that changed are projected again. An entry lives
-    as long as its object is current; the store forgets an object when it is replaced or deleted."""
+    as long as its object is current; the store forgets an object when it is replaced or deleted.
+
+    Held by model, then by object id: most objects have one projection (a pod its `LivePod`), so an
+    entry is one pair in its model's table rather than a table of its own per object."""
 
     def __init__(self) -> None:
-        self._entries: dict[int, tuple[KubeObject, dict[type, Any]]] = {}
+        self._by_model: dict[type, dict[int, tuple[KubeObject, Any]]] = {}
         # The object forgotten last stays readable until the next is forgotten: an event compares
         # the projections of the version it replaces with the new version's.
         self._forgotten: tuple[KubeObject, dict[type, Any]] | None = None
 
     def get(self, obj: KubeObject, model: type, build: Callable[[], V]) -> V:
-        entry = self._entries.get(id(obj))
-        if entry is None or entry[0] is not obj:
-            last = self._forgotten
-            if last is not None and last[0] is obj:
-                held = last[1].get(model)
-                return cast(V, held) if held is not None else build()
-            entry = (obj, {})
-            self._entries[id(obj)] = entry
-        found = entry[1].get(model)
-        if found is None:
-            found = entry[1][model] = build()
-        return cast(V, found)
+        entries = self._by_model.get(model)
+        if entries is None:
+            entries = self._by_model[model] = {}
+        entry = entries.get(id(obj))
+        if entry is not None and entry[0] is obj:
+            return cast(V, entry[1])
+        last = self._forgotten
+        if last is not None and last[0] is obj:
+            held = last[1].get(model)
+            return cast(V, held) if held is not None else build()
+        found = build()
+        entries[id(obj)] = (obj, found)
+        return found
+
+    def models_of(self, obj: KubeObject) -> set[type]:
+        """The models `obj` is held projected to."""
+        return {model for model, entries in self._by_model.items() if entries.get(id(obj), (None,))[0] is obj}
 
     def forget(self, obj: KubeObject) -> None:
-        entry = self._entries.get(id(obj))
-        if entry is not None and entry[0] is obj:
-            del self._entries[id(obj)]
-            self._forgotten = entry
+        held = {}
+        for model, entries in self._by_model.items():
+            entry = entries.get(id(obj))
+            if entry is not None and entry[0] is obj:
+                del entries[id(obj)]
+                held[model] = entry[1]
+        self._forgotten = (obj, held)
 
 
 class ObjectStore:
     def __init__(self) -> None:
         self._objects: dict[Key, KubeObject] = {}
-        self._children: dict[Key, set[Key]] = defaultdict(set)
+        # Each owner's children as the keys of a dict: half the size of a set of them.
+        self._children: dict[Key, dict[Key, None]] = defaultdict(dict)
         self.projections = ProjectionCache()
         self.errors: dict[Key, str] = {}  # objects that could not be stored → why
 
@@ -106,7 +118,7 @@ class ObjectStore:
         self._objects[obj.key] = obj
         owner = obj.controller_owner()
         if owner is not None:
-            self._children[(owner.kind, obj.namespace, owner.name)].add(obj.key)
+            self._children[(owner.kind, obj.namespace, owner.name)][obj.key] = None
 
     def _remove(self, obj: KubeObject) -> None:
         del self._objects[obj.key]
@@ -115,7 +127,7 @@ class ObjectStore:
         if owner is not None:
             children = self._children.get((owner.kind, obj.namespace, owner.name))
             if children is not None:
-                children.discard(obj.key)
+                children.pop(obj.key, None)
                 if not children:
                     del self._children[(owner.kind, obj.namespace, owner.name)]
 
