@@ -4,16 +4,20 @@ meeting across namespaces, network views updated in place."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
+from kgov.checks.registry import Subject
 from kgov.engine import Engine
+from kgov.engine.live import LiveInventory
 from kgov.engine.relations import Relations, build_relations
+from kgov.engine.store import ProjectionCache
+from kgov.engine.subjects import SubjectIndex
 from kgov.inventory import Inventory
 from kgov.inventory.projection import ProjectionError, project
 from kgov.model.networking import Ingress
-from kgov.model.objects import OwnerRef, object_from_dict
+from kgov.model.objects import KubeObject, OwnerRef, object_from_dict
 from kgov.model.pods import ContainerState, ContainerStatus, LivePod, PodStatus, Terminated
 from test_engine import (
     GOOD,
@@ -30,6 +34,10 @@ from test_engine import (
 )
 
 Body = dict[str, Any]
+
+
+class NamedObject(NamedTuple):
+    obj: KubeObject
 
 
 def _ingress_on(host: str, ns: str, name: str = "web") -> Body:
@@ -284,3 +292,65 @@ def test_an_ingress_edited_twice_in_one_batch_keeps_the_routing_model() -> None:
     assert kept and all(target._routing[prefix] is index for prefix, index in kept.items())
     unchanged = [b for b in current if (b["kind"], b["metadata"].get("namespace")) != ("Ingress", "shop")]
     assert _findings(target) == _fresh_findings([*unchanged, second])
+
+
+def _config_map(ns: str, name: str) -> Body:
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta(name, ns), "data": {"a": "b"}}
+
+
+def _without(bodies: list[Body], *kinds: str) -> list[Body]:
+    return [b for b in bodies if b["kind"] not in kinds]
+
+
+@pytest.mark.parametrize(
+    "added",
+    [{**_service("shop"), "metadata": meta("extra", "shop")}, _config_map("shop", "settings")],
+    ids=["Service", "ConfigMap"],
+)
+def test_an_object_no_subject_enumerates_keeps_the_network_and_the_subject_index(added: Body) -> None:
+    current = _cluster()
+    replicaset = next(b for b in current if b["kind"] == "ReplicaSet")
+    target = engine()
+    feed(target, *current)
+    target.evaluate()
+
+    def edit(oom: bool) -> list[Body]:  # a workload subject and network subjects to pick
+        return [pod(replicaset, "web-1-a", oom=oom), _ingress_on("api.example", "other", f"api-{oom}")]
+
+    feed(target, *edit(True))
+    target.evaluate()
+    assert target._inventory is not None
+    network, held = target._inventory.network, dict(target._subjects._held)
+    assert {kind.value for kind in held} >= {"workload", "ingress"}
+    for event, oom in (("ADDED", False), ("DELETED", True)):
+        feed(target, added, event=event)
+        feed(target, edit(oom)[0], event="MODIFIED")
+        target.evaluate()
+        assert target._inventory.network is network
+        assert all(target._subjects._held[kind].positions is h.positions for kind, h in held.items())
+        kept = [*_without(current, "Pod"), *edit(True)[1:], edit(oom)[0]]
+        assert _findings(target) == _fresh_findings([*kept, added] if event == "ADDED" else kept)
+
+
+def test_an_object_of_a_kind_a_subject_holds_indexes_it_again() -> None:
+    """A subject enumeration of ConfigMaps: one added, or one added and another removed in the same
+    batch (the same count), moves the others, so their positions are found again."""
+    config_maps = Subject(
+        "config-maps", lambda inv: [NamedObject(o) for o in inv.by_kind.get("ConfigMap", ())]
+    )
+    first, last = object_from_dict(_config_map("a", "one")), object_from_dict(_config_map("c", "three"))
+    inventory = LiveInventory(
+        [object_from_dict(namespace(n)) for n in "abc"] + [first, last], ProjectionCache()
+    )
+    index = SubjectIndex()
+
+    def positions() -> dict[str | None, list[int]]:
+        return index.positions(inventory, config_maps, config_maps.enumerate(inventory)).by_namespace
+
+    assert positions() == {"a": [0], "c": [1]}
+    assert inventory.update(None, object_from_dict(_config_map("b", "two")))
+    assert positions() == {"a": [0], "b": [1], "c": [2]}
+    assert inventory.update(first, None) and inventory.update(
+        None, object_from_dict(_config_map("d", "four"))
+    )
+    assert positions() == {"b": [0], "c": [1], "d": [2]}

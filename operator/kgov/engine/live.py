@@ -47,12 +47,19 @@ class LiveInventory(Inventory):
         self._by_kind = self._kinds
         self._workload_by_key = {w.obj.key: w for w in self._workloads}  # subjects keep their key in place
         # Renewed whenever a subject enumeration may gain, lose or move a member in place (an
-        # autoscaler or another object added or removed, the network views built again); while it
-        # stands, every subject keeps its place in its kind's enumeration (`SubjectIndex` relies on it).
+        # autoscaler added or removed, the network views built again); while it stands, and the kinds
+        # a subject enumeration holds keep theirs (`kind_shape`), every subject keeps its place in its
+        # kind's enumeration (`SubjectIndex` relies on it).
         self.shape = object()
+        self._kind_shapes: dict[str, object] = {}
 
     def _network(self) -> Network:
         return LiveNetwork(self, load_catalogue())
+
+    def kind_shape(self, kind: str) -> object | None:
+        """Renewed whenever an object of this kind is added or removed in place, besides pods,
+        workloads and autoscalers (whose changes renew `shape` when they move a subject)."""
+        return self._kind_shapes.get(kind)
 
     def keep_index(self, index: MigrationIndex) -> None:
         """Hands the checks a routing model the engine kept up to date for this network
@@ -90,7 +97,7 @@ class LiveInventory(Inventory):
         if obj.kind in _STRUCTURAL_KINDS:
             return False
         if old is None or new is None:
-            self.shape = object()
+            self._kind_shapes[obj.kind] = object()
         self._replace(old, new)
         self._network_changes.append((old, new))
         return True
@@ -217,18 +224,21 @@ class LiveNetwork(Network):
 
     def update(self, old: KubeObject | None, new: KubeObject | None) -> bool:
         """Apply a changed Ingress, route or Service, or a workload's new template, in place (the
-        inventory already holds the new object). False when the views must be built again: an object
+        inventory already holds the new object); a Service added or removed, or an object of a kind
+        the views are not built from, too. False when the views must be built again: another object
         added or removed, another kind, a workload running a catalogued controller, a projection error."""
         obj = new or old
         assert obj is not None
         if obj.kind in POD_BEARING_KINDS:
             # Controller workloads hold the subject, which the inventory updates in place.
             return not any(self._runs_controller(version) for version in (old, new))
-        if old is None or new is None:
-            return False
+        if obj.kind not in self.read_kinds:
+            return True
         try:
             if obj.kind == "Service":
-                return self._replace_service(old, new)
+                return self._put_service(old, new)
+            if old is None or new is None:
+                return False
             if obj.kind == "Ingress":
                 return self._replace_ingress(old, self._ingress(new))
             if obj.kind in ROUTE_KINDS:
@@ -240,11 +250,13 @@ class LiveNetwork(Network):
     def _runs_controller(self, obj: KubeObject | None) -> bool:
         return obj is not None and any(self.catalogue.for_image(i) for i in template_images(obj))
 
-    def _replace_service(self, old: KubeObject, new: KubeObject) -> bool:
-        view = ServiceView(new, self.inventory.projection(Service, new))
-        if self._services.pop(id(old), None) is None:
+    def _put_service(self, old: KubeObject | None, new: KubeObject | None) -> bool:
+        """Services are held by object, in no order: one added, removed or replaced moves no view."""
+        view = ServiceView(new, self.inventory.projection(Service, new)) if new is not None else None
+        if old is not None and self._services.pop(id(old), None) is None:
             return False
-        self._services[id(new)] = view
+        if view is not None:
+            self._services[id(view.obj)] = view
         return True
 
     def _replace_route(self, old: KubeObject, view: RouteView) -> bool:

@@ -174,6 +174,9 @@ class Network:
         # once instead of waiting for the cyclic collector (the operator rebuilds it often).
         self.inventory = cast(Objects, weakref.proxy(inventory))
         self.catalogue = catalogue
+        # The kinds the views below are built from: a change to an object of another kind leaves them as
+        # they are (ConfigMaps, say, are looked up by name when asked).
+        self.read_kinds: set[str] = set()
         self.ingress_classes = self._all("IngressClass", self._ingress_class)
         self._class_views = {id(v.obj): v for v in self.ingress_classes}
         defaults = [v for v in self.ingress_classes if v.is_default]
@@ -242,6 +245,7 @@ class Network:
     # ---- building ---------------------------------------------------------------------------------
 
     def _all(self, kind: str, build: Callable[[KubeObject], V]) -> list[V]:
+        self.read_kinds.add(kind)
         return self.inventory.project_all(kind, build)
 
     def _ingress_class(self, obj: KubeObject) -> IngressClassView:
@@ -280,6 +284,7 @@ class Network:
     def _crd_channels(self) -> dict[str, tuple[str | None, str | None]]:
         """Gateway API kind → (bundle version, channel) of its installed CRD, when the set holds it."""
         channels = {}
+        self.read_kinds.add("CustomResourceDefinition")
         for obj in self.inventory.by_kind.get("CustomResourceDefinition", ()):
             spec = obj.raw.get("spec")
             if not isinstance(spec, dict) or spec.get("group") != GATEWAY_GROUP:
