@@ -260,18 +260,19 @@ class LiveNetwork(Network):
         return True
 
     def _replace_route(self, old: KubeObject, view: RouteView) -> bool:
-        replaced = self._view_of(self._routes, old)
+        replaced = self._replace_view(self._routes, old, view)
         if replaced is None:
             return False
-        before = [id(c) for c in self.route_classes(replaced)] if self._controllers is not None else None
-        if not self._replace_view(self._routes, old, view):
-            return False
-        self._serve_instead(replaced, view, before == [id(c) for c in self.route_classes(view)])
+        same_classes = self._controllers is None or [id(c) for c in self.route_classes(replaced)] == [
+            id(c) for c in self.route_classes(view)
+        ]
+        self._route_classes.pop(id(replaced), None)  # the replaced view is not asked again
+        self._serve_instead(replaced, view, same_classes)
         return True
 
     def _replace_ingress(self, old: KubeObject, view: IngressView) -> bool:
-        replaced = self._view_of(self._ingresses, old)
-        if replaced is None or not self._replace_view(self._ingresses, old, view):
+        replaced = self._replace_view(self._ingresses, old, view)
+        if replaced is None:
             return False
         if self._ingress_sets is not None:  # same key, so the same namespace's set
             held = self._ingress_sets[view.obj.namespace].ingresses
@@ -308,20 +309,18 @@ class LiveNetwork(Network):
             if controller.obj is replaced.obj:  # an Ingress without a class stands for its controller
                 controller.obj = view.obj
 
-    def _view_of(self, views: list[Any], old: KubeObject) -> Any:
-        index = self._positions_in(views).get(id(old))
-        return views[index] if index is not None and views[index].obj is old else None
-
-    def _replace_view(self, views: list[Any], old: KubeObject, view: Any) -> bool:
-        """Puts `view` where the view of `old` was (same key, so the same place in the order)."""
+    def _replace_view(self, views: list[Any], old: KubeObject, view: Any) -> Any:
+        """Puts `view` where the view of `old` was (same key, so the same place in the order), and
+        returns the view it replaced; None when `old` has none there."""
         positions = self._positions_in(views)
-        index = positions.pop(id(old), None)
+        index = positions.get(id(old))
         if index is None or views[index].obj is not old:
-            return False
-        self._route_classes.pop(id(views[index]), None)  # the replaced view is not asked again
+            return None
+        replaced = views[index]
+        del positions[id(old)]
         views[index] = view
         positions[id(view.obj)] = index
-        return True
+        return replaced
 
 
 _STRUCTURAL_KINDS = frozenset({"Namespace", "LimitRange"})
