@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date
-from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -93,19 +92,17 @@ class Exemptions(_Strict):
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 
 
-@cache
-def _duration_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """A whole duration and one of its parts; compiled when a duration is first read (a scan without
-    a config reads none)."""
-    return re.compile(r"^(?:(\d+)(ms|s|m|h|d|w|y))+$"), re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
+# A whole Prometheus duration and one of its parts. `re` compiles a pattern given as text when it is
+# first used and keeps it (a scan without a config reads no duration).
+_DURATION = r"^(?:(\d+)(ms|s|m|h|d|w|y))+$"
+_DURATION_PART = r"(\d+)(ms|s|m|h|d|w|y)"
 
 
 def duration_seconds(text: str) -> float:
     """Seconds in a Prometheus duration (`90s`, `1h30m`); ValueError for anything else."""
-    whole, part = _duration_patterns()
-    if not whole.match(text):
+    if not re.match(_DURATION, text):
         raise ValueError(f"{text!r} is not a duration like 30s, 15m, 1h or 1h30m")
-    return sum(int(n) * _UNIT_SECONDS[unit] for n, unit in part.findall(text))
+    return sum(int(n) * _UNIT_SECONDS[unit] for n, unit in re.findall(_DURATION_PART, text))
 
 
 class ExporterJobs(_Strict):
