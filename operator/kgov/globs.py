@@ -21,7 +21,7 @@ def is_literal(pattern: str) -> bool:
 def glob_match(name: str, pattern: str) -> bool:
     """`fnmatch.fnmatchcase(name, pattern)`: `*` matches any text (`/` too), `?` one character,
     `[...]` a set; case-sensitive."""
-    if _SPECIAL.isdisjoint(pattern):
+    if is_literal(pattern):
         return name == pattern
     if pattern.count("*") == 1 and "?" not in pattern and "[" not in pattern:
         head, tail = pattern.split("*")
