@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import random
+import re
 from pathlib import Path
 
 import pytest
 
 from kgov.model.objects import Location
+from kgov.sources import files
 from kgov.sources.files import STDIN, LoadResult, discover, load_paths, load_text
 
 
@@ -20,6 +23,18 @@ def located(result: LoadResult) -> list[tuple[str, Location | None]]:
 
 
 # ---- document splitting and lines ------------------------------------------------------------------
+
+
+# YAML's document markers: `---` or `...` starting a line, then a blank, a line break or the end.
+MARKER_LINE = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r]|$)", re.MULTILINE)
+
+
+def test_document_markers_are_found_where_a_line_starts_with_one() -> None:
+    sample = random.Random(7)
+    pieces = ["---", "...", "\n", " ", "\t", "\r", "-", ".", "a: 1", "# c", "....", "--- x", "%YAML 1.2\n"]
+    for _ in range(20000):
+        text = "".join(sample.choice(pieces) for _ in range(sample.randint(0, 12)))
+        assert files._separators(text) == [m.start() for m in MARKER_LINE.finditer(text)], repr(text)
 
 
 def test_single_document_starts_on_line_one() -> None:

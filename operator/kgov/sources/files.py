@@ -29,7 +29,7 @@ from kgov.sources.discovery import MANIFEST_SUFFIXES, STDIN, plan_inputs
 LOADER = YAML_LOADER
 
 __all__ = ["MANIFEST_SUFFIXES", "STDIN", "LoadResult", "discover", "load_paths", "load_text", "read_source"]
-_SEPARATOR = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r]|$)", re.MULTILINE)
+_MARKERS = ("---", "...")  # a line starting with one (and a blank or nothing) separates documents
 _DIRECTIVES = re.compile(r"(?:[ \t]*(?:#.*)?\n)*(?:%[^\n]*\n(?:[ \t]*(?:#.*)?\n)*)+")
 # apiVersion groups of configuration files shaped like objects that no cluster serves.
 NOT_OBJECT_GROUPS = ("kustomize.config.k8s.io/",)
@@ -144,21 +144,43 @@ def split_documents(text: str) -> Iterator[tuple[int, str]]:
     to it); a `...` line ends one, and what follows it before the next `---` is comments at most."""
     position, line = 0, 1
     directives: tuple[int, str] | None = None  # `%YAML`/`%TAG` lines, which belong to the next document
-    for match in _SEPARATOR.finditer(text):
-        chunk = text[position : match.start()]
+    for start in _separators(text):
+        chunk = text[position:start]
         if directives is not None:
             yield directives[0], directives[1] + "---" + chunk
             directives = None
-        elif _DIRECTIVES.fullmatch(chunk) and match.group(0) == "---":
+        elif text.startswith("---", start) and _DIRECTIVES.fullmatch(chunk):
             directives = (line, chunk)
         else:
             yield line, chunk
-        line += text.count("\n", position, match.start())
-        position = match.end()
+        line += text.count("\n", position, start)
+        position = start + 3
     if directives is not None:
         yield directives[0], directives[1] + "---" + text[position:]
     else:
         yield line, text[position:]
+
+
+def _separators(text: str) -> list[int]:
+    """Where each `---` or `...` that starts a line and is followed by a blank, a line break or the
+    end of the text begins, in order: found with `str.find`, much faster than a regular expression
+    that tries every line start."""
+    found = [0] if _separates(text, 0) else []
+    for marker in ("\n---", "\n..."):
+        at = text.find(marker)
+        while at >= 0:
+            if _separates(text, at + 1):
+                found.append(at + 1)
+            at = text.find(marker, at + 4)
+    found.sort()
+    return found
+
+
+def _separates(text: str, start: int) -> bool:
+    """Whether the marker at `start` (`---` or `...`) separates documents: followed by a blank, a
+    line break or the end of the text."""
+    end = start + 3
+    return text.startswith(_MARKERS, start) and (end == len(text) or text[end] in " \t\r\n")
 
 
 def _chunk_location(chunk: str, name: str, start_line: int) -> tuple[Location, str | None]:
