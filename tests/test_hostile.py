@@ -335,6 +335,18 @@ def test_unicode_encodings_are_decoded(tmp_path: Path, codec: str) -> None:
     assert _names(report) == {"encoded"}
 
 
+@pytest.mark.parametrize("codec", ["utf-8", "utf-8-sig", "utf-16"])
+def test_text_holding_a_control_character_is_not_text(codec: str) -> None:
+    """YAML allows no C0 control but tab and line breaks, and no DEL; any other character may appear."""
+    from kgov.decode import decode
+
+    controls = [chr(code) for code in range(0x20) if chr(code) not in "\t\n\r"] + ["\x7f"]
+    for control in controls:
+        assert decode(f"a: b{control}c\n".encode(codec)) is None, repr(control)
+    allowed = "a: \t\u00e9\u0080\u00ff\u20ac\U0001f600\r\n"
+    assert decode(allowed.encode(codec)) == allowed.replace("\r\n", "\n")
+
+
 def test_cr_only_line_endings(tmp_path: Path) -> None:
     text = (POD % "first") + "---\n" + (POD % "second")
     (tmp_path / "pods.yaml").write_bytes(text.replace("\n", "\r").encode())

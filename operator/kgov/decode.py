@@ -44,7 +44,12 @@ _BOMS = (
 )
 
 
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# YAML allows no C0 control but tab and line breaks: text holding one (or DEL) is binary content.
+_CONTROLS = "".join(map(chr, (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)))
+_CONTROL = re.compile(f"[{_CONTROLS}]")
+# In UTF-8 each of them is a byte of its own (no other character's encoding holds a byte below 0x80):
+# the bytes are searched instead of the text, some 4x as fast.
+_CONTROL_BYTES = _CONTROLS.encode()
 
 
 class LimitExceeded(ValueError):
@@ -75,9 +80,15 @@ def decode(data: bytes) -> str | None:
         text = data[skip:].decode(codec)
     except UnicodeDecodeError:
         return None
-    if _CONTROL.search(text):  # YAML allows no C0 control but tab and line breaks: binary content
+    if _has_control(data, skip) if codec == "utf-8" else _CONTROL.search(text):
         return None
     return normalise_newlines(text)
+
+
+def _has_control(data: bytes, skip: int) -> bool:
+    """Whether UTF-8 `data` (past a byte order mark of `skip` bytes) holds a `_CONTROL` character."""
+    body = data[skip:] if skip else data
+    return len(body.translate(None, _CONTROL_BYTES)) != len(body)
 
 
 def read_limited(path: Path) -> bytes:
