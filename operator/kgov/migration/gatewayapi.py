@@ -194,6 +194,7 @@ class GatewayModel:
         self._serving: dict[str, Serving] = {}
         self._addressed: dict[tuple[str, str], frozenset[int]] = {}
         self._listeners: dict[tuple[int, str], list[PlaneListener]] = {}
+        self._routed: dict[tuple[int, Probe], Outcome] = {}  # Ingresses of one domain share probes
         # Routes that serve traffic somewhere, by their hostnames; a route no listener takes serves nothing.
         self.by_hostname: dict[str, list[RouteView]] = {}
         for route in attached:
@@ -344,6 +345,14 @@ class GatewayModel:
         )
 
     def route(self, plane: Plane, probe: Probe) -> Outcome:
+        """How the plane answers the probe."""
+        key = (id(plane), probe)
+        found = self._routed.get(key)
+        if found is None:
+            found = self._routed[key] = self._route(plane, probe)
+        return found
+
+    def _route(self, plane: Plane, probe: Probe) -> Outcome:
         listener = self.listener(plane, probe)
         if plane.gateway is None and listener is not None:
             listener = self._merged(plane, probe)

@@ -189,6 +189,7 @@ class NginxModel:
         self._invalid: dict[int, tuple[IngressView, Invalid]] = {}
         self._backends: Counter[Backend] = Counter()
         self._placed: dict[str, list[tuple[tuple[int, int, int], Conflict]]] = {}
+        self._routed: dict[Probe, Outcome] = {}  # Ingresses of one domain share probes (a sibling host)
         primaries = []
         for view in ordered_ingresses(ingresses):
             if self._learn(view):
@@ -242,6 +243,7 @@ class NginxModel:
 
     def replace(self, old: IngressView | None, new: IngressView | None) -> None:
         """One Ingress of the class changed (`old` → `new`), came (no `old`) or went (no `new`)."""
+        self._routed.clear()
         hosts: dict[str, None] = {}
         for view in (old, new):
             if view is not None:
@@ -468,6 +470,12 @@ class NginxModel:
         return self.servers.get(CATCH_ALL)
 
     def route(self, probe: Probe) -> Outcome:
+        found = self._routed.get(probe)
+        if found is None:
+            found = self._routed[probe] = self._route(probe)
+        return found
+
+    def _route(self, probe: Probe) -> Outcome:
         server = self.server_for(probe.host)
         if server is None:
             return Outcome(NO_ROUTE, detail="no server for the host: controller default backend")
