@@ -152,17 +152,6 @@ def test_the_gateway_api_and_migration_models_are_loaded_only_for_a_scan_that_ne
     assert "gateway.parent-not-found" in {f["check"] for f in report["findings"]}
 
 
-def test_a_structure_difference_is_worded_without_jsonschema(tmp_path: Path) -> None:
-    (tmp_path / "route.yaml").write_text(ROUTE.replace("port: 80", "port: 80, weight: -1"), encoding="utf-8")
-    modules = _modules_after(tmp_path, "scan", "route.yaml", "-o", "json", "--output-file", "route.json")
-    assert [m for m in modules if m == "jsonschema" or m.startswith("jsonschema.")] == []
-    report = json.loads((tmp_path / "route.json").read_text(encoding="utf-8"))
-    (found,) = [f for f in report["findings"] if f["check"] == "gateway.schema-invalid"]
-    assert found["evidence"]["problems"] == [
-        {"path": "spec/rules/0/backendRefs/0/weight", "problem": "-1 is less than the minimum of 0"}
-    ]
-
-
 INGRESS = """\
 apiVersion: networking.k8s.io/v1
 kind: Ingress

@@ -13,7 +13,6 @@ from jsonschema import Draft202012Validator
 from conftest import ROOT, require_shared
 from helpers import run_checks
 from kgov.checks import gateway_cel, gateway_schema
-from kgov.checks.gateway_differences import differences
 from kgov.data import data_text
 from kgov.model.objects import KubeObject
 
@@ -248,17 +247,18 @@ spec:
     assert "wellKnownCACerts" in next(f.message for f in evaluation.findings if f.target.name == "api-tls")
 
 
-def test_the_differences_are_worked_out_only_for_an_object_the_quick_test_refuses(
+def test_the_full_validator_is_built_only_for_an_object_the_quick_test_refuses(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Wording each difference walks the whole object; one of the right structure never needs it."""
-    walked: list[str] = []
+    """jsonschema words the differences; an object of the right structure never needs it."""
+    built: list[str] = []
+    validator = gateway_schema._validator.__wrapped__
 
-    def counted(value: Any, node: Any) -> Any:
-        walked.append(value["kind"])
-        return differences(value, node)
+    def counted(kind: str, version: str) -> Any:
+        built.append(kind)
+        return validator(kind, version)
 
-    monkeypatch.setattr(gateway_schema, "differences", counted)
+    monkeypatch.setattr(gateway_schema, "_validator", counted)
     valid = """apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: public, namespace: infra}
@@ -267,12 +267,12 @@ spec:
   listeners: [{name: http, port: 80, protocol: HTTP}]
 """
     assert run_checks(valid, ["gateway.schema-invalid", CHECK]).findings == []
-    assert walked == []
+    assert built == []
     invalid = valid.replace("protocol: HTTP}", "protocol: HTTP, unknownField: 1}")
     assert [f.check for f in run_checks(invalid, ["gateway.schema-invalid"]).findings] == [
         "gateway.schema-invalid"
     ]
-    assert walked == ["Gateway"]
+    assert built == ["gateway.networking.k8s.io/Gateway"]
 
 
 def test_rules_on_route_rules_are_left_to_invalid_route() -> None:

@@ -12,9 +12,8 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from kgov.checks.gateway_differences import differences
 from kgov.checks.gateway_structure import Test, accepts
 from kgov.checks.params import NoParams
 from kgov.checks.registry import CheckContext, CheckFunction, GatewayObject, Issue, Undecided
@@ -22,6 +21,9 @@ from kgov.data import data_text
 from kgov.inventory import Inventory
 from kgov.model.evidence import EvidenceSource
 from kgov.model.objects import KubeObject
+
+if TYPE_CHECKING:
+    import jsonschema
 
 MAX_LISTED = 5
 
@@ -35,6 +37,15 @@ def _schemas() -> dict[str, dict[str, Any]]:
 def crd_schema(kind: str, version: str) -> dict[str, Any] | None:
     """The structure of a CRD version (`group/Kind`), or None when no release serves it."""
     return _schemas().get(kind, {}).get(version)
+
+
+@cache
+def _validator(kind: str, version: str) -> jsonschema.Draft202012Validator:
+    """The full validator of a CRD version's structure, which words each difference; built for the
+    first object the quick test refuses."""
+    import jsonschema  # only a scan that holds an object the quick test refuses pays for it
+
+    return jsonschema.Draft202012Validator(_schemas()[kind][version])
 
 
 @cache
@@ -74,14 +85,14 @@ def _structure_errors(obj: KubeObject) -> tuple[StructureError, ...] | None:
     document = {k: v for k, v in obj.raw.items() if k != "status"}
     if _accepts(kind, version)(document):
         return ()
-    found = sorted(differences(document, _schemas()[kind][version]), key=lambda d: list(map(str, d[0])))
+    validator = _validator(kind, version)
     return tuple(
         StructureError(
-            "/".join(map(str, path)) or "(object)",
-            problem,
-            isinstance(value, str) and _SUBSTITUTION in value,
+            "/".join(str(p) for p in error.absolute_path) or "(object)",
+            error.message,
+            isinstance(error.instance, str) and _SUBSTITUTION in error.instance,
         )
-        for path, problem, value in found
+        for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
     )
 
 

@@ -1,13 +1,13 @@
 """A quick test of a value against a Gateway API CRD's structure, for the values it certainly accepts.
 
-Working out each difference (`gateway_differences`, worded as jsonschema words it) walks every
-keyword of every value; most objects match their CRD, and a scan only needs to know that. `accepts`
-compiles a schema once into plain Python tests of the keywords the bundled schemas use (`type`,
-`properties`, `required`, `additionalProperties`, `items`, `enum`, string lengths and patterns, item
-and property counts, integer bounds), each read as JSON Schema 2020-12 reads it, for the values YAML
-and JSON give. It answers true only where jsonschema would find no error; where it answers false (a
-value of another type, such as `1.0` for an integer, or a keyword it does not know), the differences
-are worked out, and there may be none.
+jsonschema walks each value keyword by keyword and builds a validator object at every level; most
+objects match their CRD, and a scan only needs to know that. `accepts` compiles a schema once into
+plain Python tests of the keywords the bundled schemas use (`type`, `properties`, `required`,
+`additionalProperties`, `items`, `enum`, string lengths and patterns, item and property
+counts, integer bounds), each read as JSON Schema 2020-12 reads it, for the values YAML and JSON
+give. It answers true only where jsonschema would find no error; where it answers false (a value
+of another type, such as `1.0` for an integer, or a keyword it does not know), jsonschema decides
+and lists the errors.
 """
 
 from __future__ import annotations
