@@ -3,6 +3,7 @@ meeting across namespaces, network views updated in place."""
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -354,3 +355,55 @@ def test_an_object_of_a_kind_a_subject_holds_indexes_it_again() -> None:
         None, object_from_dict(_config_map("d", "four"))
     )
     assert positions() == {"b": [0], "c": [1], "d": [2]}
+
+
+def _reloading_cluster() -> list[Body]:
+    """An Ingress of a controller that reloads on endpoint changes, routing to an HPA-scaled Deployment."""
+    web = deployment("web", resources=GOOD)
+    reloading = {
+        **INGRESS_CLASS,
+        "metadata": meta("f5"),
+        "spec": {"controller": "nginx.org/ingress-controller"},
+    }
+    served = ingress()
+    served["spec"]["ingressClassName"] = "f5"
+    hpa = {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": meta("web", "shop"),
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+            "minReplicas": 2,
+            "maxReplicas": 4,
+        },
+    }
+    return [namespace("shop"), reloading, web, _service("shop"), served, hpa]
+
+
+def _with_template(body: Body, labels: dict[str, str], annotations: dict[str, str]) -> Body:
+    edited = copy.deepcopy(body)
+    edited["spec"]["template"]["metadata"] = {"labels": labels, "annotations": annotations}
+    return edited
+
+
+def test_a_rollout_re_checks_its_workload_and_not_the_network() -> None:
+    current = _reloading_cluster()
+    web = current[2]
+    target = engine()
+    feed(target, *current)
+    target.evaluate()
+    assert "ingress.autoscaled-backend-on-reload-controller" in {f.check for f in target.desired_findings}
+    labels = web["spec"]["template"]["metadata"]["labels"]
+    rollout = _with_template(web, labels, {"kubectl.kubernetes.io/restartedAt": "now"})
+    feed(target, rollout, event="MODIFIED")
+    assert ("Deployment", "shop", "web") in target._dirty.keys
+    assert not target._dirty.network_touched and not target._dirty.network_namespaces
+    target.evaluate()
+    assert _findings(target) == _fresh_findings([b for b in current if b is not web] + [rollout])
+    # Which pods it selects is what the network reads: the Service no longer routes to it.
+    relabelled = _with_template(web, {"app": "other"}, {})
+    feed(target, relabelled, event="MODIFIED")
+    assert target._dirty.network_namespaces == {"shop"}
+    target.evaluate()
+    assert "ingress.autoscaled-backend-on-reload-controller" not in {f.check for f in target.desired_findings}
+    assert _findings(target) == _fresh_findings([b for b in current if b is not web] + [relabelled])

@@ -309,10 +309,15 @@ class Engine:
             dirty.keys.update(self.store.descendants(obj.key))
             if top is obj:
                 dirty.namespaces.add(obj.namespace)
-        if not _same_spec(old, new):
+        if _same_spec(old, new):
+            return
+        if any(self._catalogue.for_image(i) for v in (old, new) if v for i in template_images(v)):
             dirty.network(obj.namespace)
-            if any(self._catalogue.for_image(image) for image in template_images(obj)):
-                dirty.all_network = True
+            dirty.all_network = True
+        elif top is obj and self.store.template_labels(old or obj) != self.store.template_labels(new or obj):
+            # Of other workloads the network reads only which pods they select (the template's labels):
+            # a rollout, a new replica count or image, an owned ReplicaSet come or gone leave it as it was.
+            dirty.network(obj.namespace)
 
     # ---- churn ------------------------------------------------------------------------------------
 
