@@ -128,16 +128,28 @@ class Plane:
 
 
 class Serving(NamedTuple):
-    """What serves one host: (plane, route) pairs, and the planes and the routes among them, each once
-    in the order they first come."""
+    """What serves one host: the planes with a route for it and those routes, each once, in the order
+    they first come."""
 
-    pairs: list[tuple[Plane, RouteView]]
     planes: list[Plane]
     routes: list[RouteView]
 
     @staticmethod
-    def of(pairs: list[tuple[Plane, RouteView]]) -> Serving:
-        return Serving(pairs, each_once(plane for plane, _ in pairs), each_once(route for _, route in pairs))
+    def of(pairs: Iterable[tuple[Plane, RouteView]]) -> Serving:
+        found = list(pairs)
+        return Serving(each_once(plane for plane, _ in found), each_once(route for _, route in found))
+
+    def after(self, first: Serving) -> Serving:
+        """`first`'s planes and routes, then these."""
+        if not first.planes:
+            return self
+        return Serving(_then(first.planes, self.planes), _then(first.routes, self.routes))
+
+
+def _then(first: list[T], rest: list[T]) -> list[T]:
+    """The items of `first`, then those of `rest` not among them."""
+    seen = {id(item) for item in first}
+    return first + [item for item in rest if id(item) not in seen]
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +202,7 @@ class GatewayModel:
                 for name in (plane.gateway.obj.name, plane.gateway.gateway.spec.gateway_class_name):
                     self._named.setdefault(name, set()).add(id(plane))
         self._index: HostIndex[tuple[Plane, PlaneListener, RouteView]] | None = None
-        self._everywhere: dict[tuple[int, int], tuple[Plane, RouteView]] = {}
+        self._everywhere = Serving([], [])  # routes without a hostname on listeners without one
         self._serving: dict[str, Serving] = {}
         self._addressed: dict[tuple[str, str], frozenset[int]] = {}
         self._listeners: dict[tuple[int, str], list[PlaneListener]] = {}
@@ -284,22 +296,21 @@ class GatewayModel:
         """The routes (with their plane) whose hostnames on some listener cover the host; `None` or
         "" stands for any host (an Ingress rule without a host)."""
         if self._index is None:
-            self._index = self._host_index()
+            self._index, self._everywhere = self._host_index()
         found = self._serving.get(host or "")
         if found is None:
-            pairs: dict[tuple[int, int], tuple[Plane, RouteView]] = {}
+            named: dict[tuple[int, int], tuple[Plane, RouteView]] = {}
             for plane, pl, route in self._index.candidates(host or None):
                 if _serves(pl.listener.hostname, route.route.spec.hostnames, host or None):
-                    pairs.setdefault((id(plane), id(route)), (plane, route))
-            for key, pair in self._everywhere.items():
-                pairs.setdefault(key, pair)
-            found = self._serving[host or ""] = Serving.of(list(pairs.values()))
+                    named.setdefault((id(plane), id(route)), (plane, route))
+            found = self._serving[host or ""] = self._everywhere.after(Serving.of(named.values()))
         return found
 
-    def _host_index(self) -> HostIndex[tuple[Plane, PlaneListener, RouteView]]:
+    def _host_index(self) -> tuple[HostIndex[tuple[Plane, PlaneListener, RouteView]], Serving]:
         """The routes on each listener by the hostnames they serve; those without a hostname on a
-        listener without one serve every host: they are kept apart, once per plane (`_everywhere`)."""
+        listener without one serve every host, and are kept apart."""
         index: HostIndex[tuple[Plane, PlaneListener, RouteView]] = HostIndex()
+        everywhere: list[tuple[Plane, RouteView]] = []
         for plane in self.planes:
             for pl in plane.listeners:
                 for route in pl.routes:
@@ -309,8 +320,8 @@ class GatewayModel:
                     if names:
                         index.add(names, (plane, pl, route))
                     else:
-                        self._everywhere.setdefault((id(plane), id(route)), (plane, route))
-        return index
+                        everywhere.append((plane, route))
+        return index, Serving.of(everywhere)
 
     def named(self, name: str) -> set[int]:
         """The ids of the planes of the Gateways of that name or of a GatewayClass of that name."""

@@ -146,7 +146,7 @@ class MigrationIndex:
 
     def _compute(self, view: IngressView) -> Parity:
         serving = [self.gateways.serving(host or None) for host in ingress_hosts(view)]
-        if not any(found.pairs for found in serving):
+        if not any(found.planes for found in serving):
             return Parity(NOT_CHECKED)
         planes = self._for_class(_joined([found.planes for found in serving]), class_key(view))
         routes = _joined([found.routes for found in serving])
