@@ -108,6 +108,25 @@ def holds(rule: str, value: Any) -> bool | str | None:
     return gateway_cel._decides(rule, gateway_cel._activation(value))
 
 
+# A Gateway of the right structure that breaks a rule: two equal IP addresses.
+DUPLICATE_ADDRESSES = """apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: public, namespace: infra}
+spec:
+  gatewayClassName: edge
+  addresses: [{value: 203.0.113.10}, {value: 203.0.113.10}]
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+"""
+# A BackendTLSPolicy of the wrong structure: the field is `wellKnownCACertificates`.
+MISSPELT_CA_CERTS = """apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: api-tls, namespace: shop}
+spec:
+  targetRefs: [{group: "", kind: Service, name: api}]
+  validation: {hostname: api.shop.svc, wellKnownCACerts: System}
+"""
+
+
 def _one(text: str) -> tuple[list[Any], list[str]]:
     evaluation = run_checks(text, [CHECK])
     findings = [f for f in evaluation.findings if f.check == CHECK]
@@ -116,16 +135,7 @@ def _one(text: str) -> tuple[list[Any], list[str]]:
 
 def test_defaults_are_filled_in_before_the_rules_run() -> None:
     """The address type defaults to IPAddress: two untyped equal values are duplicate IP addresses."""
-    findings, _ = _one(
-        """apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: public, namespace: infra}
-spec:
-  gatewayClassName: edge
-  addresses: [{value: 203.0.113.10}, {value: 203.0.113.10}]
-  listeners: [{name: http, port: 80, protocol: HTTP}]
-"""
-    )
+    findings, _ = _one(DUPLICATE_ADDRESSES)
     assert [f.evidence["problems"][0]["path"] for f in findings] == ["spec.addresses"]
     assert "IPAddress values must be unique" in findings[0].message
 
@@ -198,15 +208,7 @@ spec:
 
 
 def test_a_structurally_invalid_object_is_left_to_schema_invalid() -> None:
-    findings, undecided = _one(
-        """apiVersion: gateway.networking.k8s.io/v1
-kind: BackendTLSPolicy
-metadata: {name: api-tls, namespace: shop}
-spec:
-  targetRefs: [{group: "", kind: Service, name: api}]
-  validation: {hostname: api.shop.svc, wellKnownCACerts: System}
-"""
-    )
+    findings, undecided = _one(MISSPELT_CA_CERTS)
     assert findings == [] and undecided == []
 
 
@@ -222,21 +224,7 @@ def test_each_object_is_checked_against_its_structure_once_for_both_checks(
 
     monkeypatch.setattr(gateway_schema, "_structure_errors", counted)
     evaluation = run_checks(
-        """apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: public, namespace: infra}
-spec:
-  gatewayClassName: edge
-  addresses: [{value: 203.0.113.10}, {value: 203.0.113.10}]
-  listeners: [{name: http, port: 80, protocol: HTTP}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: BackendTLSPolicy
-metadata: {name: api-tls, namespace: shop}
-spec:
-  targetRefs: [{group: "", kind: Service, name: api}]
-  validation: {hostname: api.shop.svc, wellKnownCACerts: System}
-""",
+        f"{DUPLICATE_ADDRESSES}---\n{MISSPELT_CA_CERTS}",
         ["gateway.schema-invalid", CHECK],
     )
     assert sorted(checked) == ["api-tls", "public"]
