@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import Protocol
 
@@ -49,8 +50,7 @@ class Locator:
 
     def __init__(self, texts: dict[str, str]) -> None:
         self._texts = texts
-        self._documents: dict[str, list[tuple[int, str]]] = {}
-        self._starts: dict[str, list[int]] = {}  # each document's first line, in file order
+        self._documents: dict[str, list[tuple[int, str]]] = {}  # (first line, text), in file order
 
     def positions(self, requests: Sequence[Request]) -> list[Position | None]:
         """The position of the deepest part of each request's path in the document holding its line;
@@ -71,10 +71,7 @@ class Locator:
 
     def _document(self, file: str, line: int) -> int | None:
         """The last document starting at or before `line` (an empty one may share it)."""
-        starts = self._starts.get(file)
-        if starts is None:
-            starts = self._starts[file] = [start for start, _ in self._split(file)]
-        chosen = bisect_right(starts, line) - 1
+        chosen = bisect_right(self._split(file), line, key=itemgetter(0)) - 1
         return chosen if chosen >= 0 else None
 
     def _split(self, file: str) -> list[tuple[int, str]]:
