@@ -143,13 +143,7 @@ class Serving(NamedTuple):
         """`first`'s planes and routes, then these."""
         if not first.planes:
             return self
-        return Serving(_then(first.planes, self.planes), _then(first.routes, self.routes))
-
-
-def _then(first: list[T], rest: list[T]) -> list[T]:
-    """The items of `first`, then those of `rest` not among them."""
-    seen = {id(item) for item in first}
-    return first + [item for item in rest if id(item) not in seen]
+        return Serving(each_once([*first.planes, *self.planes]), each_once([*first.routes, *self.routes]))
 
 
 @dataclass(frozen=True, slots=True)

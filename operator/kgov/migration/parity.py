@@ -148,8 +148,10 @@ class MigrationIndex:
         serving = [self.gateways.serving(host or None) for host in ingress_hosts(view)]
         if not any(found.planes for found in serving):
             return Parity(NOT_CHECKED)
-        planes = self._for_class(_joined([found.planes for found in serving]), class_key(view))
-        routes = _joined([found.routes for found in serving])
+        planes = self._for_class(
+            each_once(plane for found in serving for plane in found.planes), class_key(view)
+        )
+        routes = each_once(route for found in serving for route in found.routes)
         model = self.model_for(view)
         try:
             probes = probes_for(view, model)
@@ -255,11 +257,6 @@ def built_index(inventory: Inventory, prefix: str) -> MigrationIndex | None:
 def index_memo(prefix: str) -> str:
     """The name the index of an annotation prefix is memoised under in its inventory."""
     return f"migration-index:{prefix}"
-
-
-def _joined(lists: list[list[T]]) -> list[T]:
-    """The items of the lists, each once, in the order they first come."""
-    return list(lists[0]) if len(lists) == 1 else each_once(item for items in lists for item in items)
 
 
 def class_key(view: IngressView) -> str:
