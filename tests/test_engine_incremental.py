@@ -407,3 +407,22 @@ def test_a_rollout_re_checks_its_workload_and_not_the_network() -> None:
     target.evaluate()
     assert "ingress.autoscaled-backend-on-reload-controller" not in {f.check for f in target.desired_findings}
     assert _findings(target) == _fresh_findings([b for b in current if b is not web] + [relabelled])
+
+
+def test_versions_between_two_evaluations_are_not_projected_or_kept() -> None:
+    """An object changed several times in one batch is applied as one change: the versions between
+    were never evaluated, and the store no longer holds them to forget their projections."""
+    current = _cluster()
+    target = engine()
+    feed(target, *current)
+    target.evaluate()
+    pod = next(b for b in current if b["kind"] == "Pod" and b["metadata"]["name"] == "web-1-a")
+    edited = next(b for b in current if b["kind"] == "Ingress")
+    for round_ in range(3):
+        for body in (pod, edited):
+            version = copy.deepcopy(body)
+            version["metadata"]["annotations"] = {"example.com/round": str(round_)}
+            feed(target, version, event="MODIFIED")
+    target.evaluate()
+    held = [obj for entries in target.store.projections._by_model.values() for obj, _ in entries.values()]
+    assert held and all(target.store.get(obj.key) is obj for obj in held)

@@ -426,7 +426,9 @@ class Engine:
 
     def _run_checks(self, now: float) -> None:
         dirty, self._dirty = self._dirty, Dirty(everything=False)
-        changes, self._changes = self._changes, []
+        # One change per object: the versions between were never evaluated, so neither the inventory
+        # nor the routing models build (or hold projections of) them.
+        changes, self._changes = _folded(self._changes), []
         inventory = self._inventory_now(changes)
         self._keep_routing(inventory, changes)
         for class_key in inventory.network.ingress_classes:
@@ -547,8 +549,7 @@ class Engine:
         network view took in place; a new view, or a change the models cannot take in place, leaves
         them to the checks to build again from every object."""
         kept = self._routing if inventory.network is self._routed else {}
-        folded = _folded(changes)
-        if not all(index.update(folded) for index in kept.values()):
+        if not all(index.update(changes) for index in kept.values()):
             kept = {}
         self._routing, self._routed = kept, inventory.network
         for index in kept.values():
