@@ -314,9 +314,15 @@ class Engine:
         if any(self._catalogue.for_image(i) for v in (old, new) if v for i in template_images(v)):
             dirty.network(obj.namespace)
             dirty.all_network = True
-        elif top is obj and self.store.template_labels(old or obj) != self.store.template_labels(new or obj):
+        elif (
+            top is obj
+            and old is not None
+            and new is not None
+            and self.store.template_labels(old) != self.store.template_labels(new)
+        ):
             # Of other workloads the network reads only which pods they select (the template's labels):
-            # a rollout, a new replica count or image, an owned ReplicaSet come or gone leave it as it was.
+            # a rollout, a new replica count or image, an owned ReplicaSet come or gone leave it as it
+            # was. One added or removed re-runs its whole namespace (above).
             dirty.network(obj.namespace)
 
     # ---- churn ------------------------------------------------------------------------------------

@@ -252,11 +252,10 @@ class LiveNetwork(Network):
 
     def _put_service(self, old: KubeObject | None, new: KubeObject | None) -> bool:
         """Services are held by object, in no order: one added, removed or replaced moves no view."""
-        view = ServiceView(new, self.inventory.projection(Service, new)) if new is not None else None
         if old is not None and self._services.pop(id(old), None) is None:
             return False
-        if view is not None:
-            self._services[id(view.obj)] = view
+        if new is not None:
+            self._services[id(new)] = ServiceView(new, self.inventory.projection(Service, new))
         return True
 
     def _replace_route(self, old: KubeObject, view: RouteView) -> bool:
